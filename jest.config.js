@@ -1,0 +1,13 @@
+/** @type {import('jest').Config} */
+module.exports = {
+	testEnvironment: 'node',
+	testMatch: ['<rootDir>/test/**/*.test.ts'],
+	transform: {
+		'^.+\\.ts$': ['@swc/jest'],
+		// apify-client loads proxy-agent with a dynamic import(), which Jest's CommonJS sandbox
+		// rejects without --experimental-vm-modules; compiling it turns that into a require().
+		'/node_modules/apify-client/.+\\.js$': ['@swc/jest'],
+	},
+	transformIgnorePatterns: ['/node_modules/(?!apify-client/)'],
+	testTimeout: 30000,
+};

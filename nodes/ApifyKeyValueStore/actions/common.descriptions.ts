@@ -1,0 +1,186 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import type { RetryPolicy } from '../transport';
+import { optionalText, parseStoreIdentifier, validatePositiveInteger, validateRecordKey } from '../helpers/validation';
+
+export const storeLocator: INodeProperties = {
+	displayName: 'Store',
+	name: 'storeId',
+	type: 'resourceLocator',
+	default: { mode: 'list', value: '' },
+	required: true,
+	description: 'The key-value store to read',
+	modes: [
+		{
+			displayName: 'From List',
+			name: 'list',
+			type: 'list',
+			placeholder: 'Select a store…',
+			typeOptions: { searchListMethod: 'searchStores', searchable: true },
+		},
+		{
+			displayName: 'By ID or Name',
+			name: 'id',
+			type: 'string',
+			placeholder: 'WkzbQMuFYuamGv3YF or username~store-name',
+		},
+		{
+			displayName: 'By URL',
+			name: 'url',
+			type: 'string',
+			placeholder: 'https://console.apify.com/storage/key-value-stores/WkzbQMuFYuamGv3YF',
+			extractValue: { type: 'regex', regex: '/key-value-stores/([^/?#]+)' },
+			validation: [
+				{
+					type: 'regex',
+					properties: {
+						regex: 'https?://.+/key-value-stores/[^/?#]+.*',
+						errorMessage: 'Paste an Apify Console or API URL of a key-value store',
+					},
+				},
+			],
+		},
+	],
+};
+
+export const recordKeyLocator: INodeProperties = {
+	displayName: 'Key',
+	name: 'key',
+	type: 'resourceLocator',
+	default: { mode: 'list', value: '' },
+	required: true,
+	description: 'The key of the record',
+	modes: [
+		{
+			displayName: 'From List',
+			name: 'list',
+			type: 'list',
+			placeholder: 'Select a key…',
+			typeOptions: { searchListMethod: 'searchKeys', searchable: true },
+		},
+		{
+			displayName: 'By Key',
+			name: 'id',
+			type: 'string',
+			placeholder: 'OUTPUT',
+		},
+	],
+};
+
+/** Prefix or schema collection, shared by Download All and List Keys. */
+export const recordFilterFields: INodeProperties[] = [
+	{
+		displayName: 'Records',
+		name: 'recordFilter',
+		type: 'options',
+		options: [
+			{ name: 'All', value: 'all' },
+			{ name: 'Keys Starting With a Prefix', value: 'prefix' },
+			{ name: 'A Collection of the Store Schema', value: 'collection' },
+		],
+		default: 'all',
+	},
+	{
+		displayName: 'Prefix',
+		name: 'prefix',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'img-',
+		displayOptions: { show: { recordFilter: ['prefix'] } },
+	},
+	{
+		displayName: 'Collection',
+		name: 'collection',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'images',
+		description: 'A collection defined in the store schema of the Actor that created the store',
+		displayOptions: { show: { recordFilter: ['collection'] } },
+	},
+];
+
+export const binaryPropertyField: INodeProperties = {
+	displayName: 'Put Output File in Field',
+	name: 'binaryPropertyName',
+	type: 'string',
+	default: 'data',
+	required: true,
+	hint: 'The name of the output binary field to put the file in',
+};
+
+/** Retry and timeout options every operation offers; the default timeout depends on the operation. */
+export function requestOptionFields(defaultTimeoutSeconds: number): INodeProperties[] {
+	return [
+		{
+			displayName: 'Max Retries',
+			name: 'maxRetries',
+			type: 'number',
+			typeOptions: { minValue: 0, maxValue: 10 },
+			default: 8,
+			description:
+				'How often to retry after rate limiting (429), server errors (5xx), dropped connections and timeouts, with exponential backoff',
+		},
+		{
+			displayName: 'Request Timeout (Seconds)',
+			name: 'timeoutSeconds',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: defaultTimeoutSeconds,
+			description: 'How long one attempt may wait for the API (for files: the longest pause in the download)',
+		},
+	];
+}
+
+export function getStoreId(ctx: IExecuteFunctions, itemIndex: number): string {
+	const value = ctx.getNodeParameter('storeId', itemIndex, undefined, { extractValue: true });
+	return parseStoreIdentifier(ctx.getNode(), value, itemIndex);
+}
+
+export function getRecordKey(ctx: IExecuteFunctions, itemIndex: number): string {
+	const value = ctx.getNodeParameter('key', itemIndex, undefined, { extractValue: true });
+	return validateRecordKey(ctx.getNode(), value, itemIndex);
+}
+
+export interface RecordFilter {
+	prefix?: string;
+	collection?: string;
+}
+
+export function getRecordFilter(ctx: IExecuteFunctions, itemIndex: number): RecordFilter {
+	const filter = ctx.getNodeParameter('recordFilter', itemIndex, 'all') as string;
+	const node = ctx.getNode();
+	if (filter === 'prefix') {
+		const prefix = optionalText(node, 'Prefix', ctx.getNodeParameter('prefix', itemIndex, ''), itemIndex);
+		return { prefix };
+	}
+	if (filter === 'collection') {
+		const collection = optionalText(node, 'Collection', ctx.getNodeParameter('collection', itemIndex, ''), itemIndex);
+		return { collection };
+	}
+	return {};
+}
+
+export function getOptions(ctx: IExecuteFunctions, itemIndex: number): IDataObject {
+	return ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
+}
+
+export function getRetryPolicy(ctx: IExecuteFunctions, options: IDataObject, defaultTimeoutSeconds: number, itemIndex: number): RetryPolicy {
+	const maxRetries = options.maxRetries ?? 8;
+	if (typeof maxRetries !== 'number' || !Number.isInteger(maxRetries) || maxRetries < 0) {
+		validatePositiveInteger(ctx.getNode(), 'Max Retries', maxRetries, itemIndex);
+	}
+	const timeoutSeconds = validatePositiveInteger(
+		ctx.getNode(),
+		'Request Timeout (Seconds)',
+		options.timeoutSeconds ?? defaultTimeoutSeconds,
+		itemIndex,
+	);
+	return { maxRetries: maxRetries as number, timeoutMs: timeoutSeconds * 1000 };
+}
+
+/** `/v2/key-value-stores/{store}` with the identifier encoded as one path segment. */
+export function storePath(storeId: string, ...rest: string[]): string {
+	return ['/v2/key-value-stores', encodeURIComponent(storeId), ...rest].join('/');
+}

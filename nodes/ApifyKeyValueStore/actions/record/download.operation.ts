@@ -1,0 +1,140 @@
+import {
+	updateDisplayOptions,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeProperties,
+} from 'n8n-workflow';
+
+import { fileNameFor, kindOfContentType, safeFileName } from '../../helpers/contentType';
+import { detectContentType } from '../../helpers/sniff';
+import { readBody } from '../../helpers/streams';
+import { validatePositiveInteger } from '../../helpers/validation';
+import { unzipEntries } from '../../helpers/zip';
+import { requestStream, type ApifyConnection, type ApifyRequest } from '../../transport';
+import {
+	binaryPropertyField,
+	getOptions,
+	getRecordFilter,
+	getRetryPolicy,
+	getStoreId,
+	recordFilterFields,
+	requestOptionFields,
+	storeLocator,
+	storePath,
+} from '../common.descriptions';
+
+const DEFAULT_TIMEOUT_SECONDS = 360;
+const DEFAULT_MAX_RECORDS = 10_000;
+const DEFAULT_MAX_TOTAL_MB = 256;
+const MB = 1024 * 1024;
+
+const properties: INodeProperties[] = [
+	storeLocator,
+	...recordFilterFields,
+	{
+		displayName: 'Output',
+		name: 'outputMode',
+		type: 'options',
+		options: [
+			{ name: 'One ZIP File', value: 'zip', description: 'The records as one ZIP archive, streamed to a file' },
+			{ name: 'One Item per Record', value: 'records', description: 'Each record as an item with its file' },
+		],
+		default: 'zip',
+	},
+	binaryPropertyField,
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		options: [
+			{
+				displayName: 'Parse JSON Records',
+				name: 'parseJson',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to put the value of each JSON record into the field "value" of its item, besides its file',
+				displayOptions: { show: { '/outputMode': ['records'] } },
+			},
+			{
+				displayName: 'Max Records',
+				name: 'maxRecords',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: DEFAULT_MAX_RECORDS,
+				description: 'Stop with an error rather than output more records than this',
+				displayOptions: { show: { '/outputMode': ['records'] } },
+			},
+			{
+				displayName: 'Max Total Size (MB)',
+				name: 'maxTotalMegabytes',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: DEFAULT_MAX_TOTAL_MB,
+				description:
+					'Stop with an error rather than unpack more than this many megabytes; protects a small n8n instance',
+				displayOptions: { show: { '/outputMode': ['records'] } },
+			},
+			...requestOptionFields(DEFAULT_TIMEOUT_SECONDS),
+		],
+	},
+];
+
+export const description = updateDisplayOptions({ show: { resource: ['record'], operation: ['download'] } }, properties);
+
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	connection: ApifyConnection,
+): Promise<INodeExecutionData[]> {
+	const storeId = getStoreId(this, itemIndex);
+	const filter = getRecordFilter(this, itemIndex);
+	const outputMode = this.getNodeParameter('outputMode', itemIndex) as 'zip' | 'records';
+	const binaryPropertyName = this.getNodeParameter('binaryPropertyName', itemIndex) as string;
+	const options = getOptions(this, itemIndex);
+	const request: ApifyRequest = {
+		path: storePath(storeId, 'records'),
+		qs: { prefix: filter.prefix, collection: filter.collection },
+		subject: { storeId },
+		itemIndex,
+		retry: getRetryPolicy(this, options, DEFAULT_TIMEOUT_SECONDS, itemIndex),
+	};
+
+	if (outputMode === 'zip') {
+		const fileName = `${safeFileName(storeId.replace('~', '-') || 'store')}.zip`;
+		const binary = await requestStream(this, connection, request, async ({ body }) =>
+			await this.helpers.prepareBinaryData(body, fileName, 'application/zip'),
+		);
+		return [
+			{
+				json: { storeId, ...filter, fileName: binary.fileName, size: binary.bytes },
+				binary: { [binaryPropertyName]: binary },
+				pairedItem: { item: itemIndex },
+			},
+		];
+	}
+
+	const node = this.getNode();
+	const maxRecords = validatePositiveInteger(node, 'Max Records', options.maxRecords ?? DEFAULT_MAX_RECORDS, itemIndex);
+	const maxTotalBytes =
+		validatePositiveInteger(node, 'Max Total Size (MB)', options.maxTotalMegabytes ?? DEFAULT_MAX_TOTAL_MB, itemIndex) * MB;
+	const archive = await requestStream(this, connection, request, async ({ body }) =>
+		// An archive is never larger than what it unpacks to, by more than its headers.
+		await readBody(body, { bytes: maxTotalBytes + MB, node, what: 'The ZIP archive of the store', itemIndex }),
+	);
+
+	// Items are collected and returned only once the whole archive unpacked: a damaged one outputs nothing.
+	const items: INodeExecutionData[] = [];
+	for await (const entry of unzipEntries(archive, { maxEntries: maxRecords, maxTotalBytes }, node, itemIndex)) {
+		const contentType = await detectContentType(entry.name, entry.bytes);
+		const binary = await this.helpers.prepareBinaryData(entry.bytes, fileNameFor(entry.name, contentType), contentType);
+		const json: IDataObject = { key: entry.name, size: entry.bytes.length, contentType, fileName: binary.fileName };
+		if (options.parseJson === true && kindOfContentType(contentType) === 'json') {
+			json.value = JSON.parse(entry.bytes.toString('utf8')) as IDataObject;
+		}
+		items.push({ json, binary: { [binaryPropertyName]: binary }, pairedItem: { item: itemIndex } });
+	}
+	return items;
+}

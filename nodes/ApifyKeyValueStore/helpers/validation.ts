@@ -1,0 +1,84 @@
+import { NodeOperationError, type INode } from 'n8n-workflow';
+
+/** Apify's KEY_VALUE_STORE_KEY_REGEX. */
+export const RECORD_KEY_PATTERN = /^[a-zA-Z0-9!\-_.'()]{1,256}$/;
+const STORE_ID_PATTERN = /^[a-zA-Z0-9]{17}$/;
+const STORE_NAME_PATTERN = /^[a-zA-Z0-9-]{1,63}$/;
+const USERNAME_PATTERN = /^[a-zA-Z0-9._-]{1,64}$/;
+const STORE_URL_PATTERN = /\/(?:storage\/)?key-value-stores\/([^/?#]+)/;
+
+const STORE_RULE =
+	'Use a store ID (17 letters and digits, e.g. WkzbQMuFYuamGv3YF), username~store-name, ~store-name for your own store, or a store URL from Apify Console.';
+
+/**
+ * Turns what a user typed or picked into the identifier the API takes: an ID, `username~name` or `~name`.
+ * `username/name` and Console or API URLs are accepted too, as Apify's clients accept them.
+ */
+export function parseStoreIdentifier(node: INode, value: unknown, itemIndex: number): string {
+	if (typeof value !== 'string' || value.trim() === '') {
+		throw new NodeOperationError(node, 'The Store parameter is empty', { description: STORE_RULE, itemIndex });
+	}
+	let identifier = value.trim();
+	const fromUrl = /^https?:\/\//i.test(identifier) ? STORE_URL_PATTERN.exec(identifier) : null;
+	if (fromUrl) identifier = decodeURIComponent(fromUrl[1]);
+	identifier = identifier.replace('/', '~');
+
+	if (STORE_ID_PATTERN.test(identifier)) return identifier;
+	const [owner, name, ...rest] = identifier.split('~');
+	const valid =
+		rest.length === 0 &&
+		name !== undefined &&
+		STORE_NAME_PATTERN.test(name) &&
+		(owner === '' || USERNAME_PATTERN.test(owner));
+	if (valid) return identifier;
+	throw new NodeOperationError(node, `The Store parameter "${value}" is not a valid store ID or name`, {
+		description: STORE_RULE,
+		itemIndex,
+	});
+}
+
+/** Refuses keys the API would reject, and `.`/`..`, which a URL path would resolve away (apify-client-js#1005). */
+export function validateRecordKey(node: INode, value: unknown, itemIndex: number): string {
+	if (typeof value !== 'string') {
+		throw new NodeOperationError(node, `The Key parameter must be text, not ${describeType(value)}`, {
+			description: 'Map a text field to it, or type the key.',
+			itemIndex,
+		});
+	}
+	const key = value;
+	if (key === '' || key === '.' || key === '..' || !RECORD_KEY_PATTERN.test(key)) {
+		throw new NodeOperationError(node, `The Key parameter "${key.slice(0, 300)}" is not a valid record key`, {
+			description:
+				"A key has 1 to 256 characters: letters, digits and ! - _ . ' ( ), and is not . or .. alone.",
+			itemIndex,
+		});
+	}
+	return key;
+}
+
+/** A positive whole number, as typed or as an expression result. */
+export function validatePositiveInteger(node: INode, name: string, value: unknown, itemIndex: number): number {
+	const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+	if (typeof number !== 'number' || !Number.isInteger(number) || number < 1) {
+		throw new NodeOperationError(node, `The ${name} parameter must be a positive whole number, not ${JSON.stringify(value)}`, {
+			description: `Set ${name} to 1 or more.`,
+			itemIndex,
+		});
+	}
+	return number;
+}
+
+/** Optional text parameters (prefix, collection, start key): empty means "not given". */
+export function optionalText(node: INode, name: string, value: unknown, itemIndex: number): string | undefined {
+	if (value === undefined || value === null || value === '') return undefined;
+	if (typeof value !== 'string' && typeof value !== 'number') {
+		throw new NodeOperationError(node, `The ${name} parameter must be text, not ${describeType(value)}`, { itemIndex });
+	}
+	return String(value);
+}
+
+function describeType(value: unknown): string {
+	if (value === null) return 'null';
+	if (Array.isArray(value)) return 'an array';
+	return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}

@@ -1,0 +1,86 @@
+import { NodeApiError, type INode, type JsonObject } from 'n8n-workflow';
+
+/** What the failing request was about, so a 404 or 403 can say what is missing and what to do. */
+export interface RequestSubject {
+	storeId?: string;
+	key?: string;
+	authType: 'apiToken' | 'urlSignature';
+}
+
+export interface ApifyErrorBody {
+	type: string;
+	message: string;
+}
+
+/** Reads Apify's `{"error":{"type","message"}}`; anything else becomes a generic body. */
+export function parseApifyErrorBody(statusCode: number, text: string): ApifyErrorBody {
+	try {
+		const parsed = JSON.parse(text) as { error?: Partial<ApifyErrorBody> };
+		if (parsed?.error && typeof parsed.error.type === 'string') {
+			return { type: parsed.error.type, message: String(parsed.error.message ?? '') };
+		}
+	} catch {
+		// Not JSON: a proxy or load balancer answered; fall through to a generic body.
+	}
+	return { type: `http-${statusCode}`, message: text.trim().slice(0, 300) || `HTTP ${statusCode}` };
+}
+
+function describe(statusCode: number, error: ApifyErrorBody, subject: RequestSubject): string {
+	const store = subject.storeId ? `"${subject.storeId}"` : 'the store';
+	if (statusCode === 401) {
+		return subject.authType === 'urlSignature'
+			? 'This request needs an API token: a URL signature only reads records, keys and ZIP downloads of its own store.'
+			: 'Check the API token in the "Apify Key-Value Store API" credential (Apify Console → Settings → Integrations → API tokens).';
+	}
+	if (statusCode === 403) {
+		return subject.authType === 'urlSignature'
+			? `The signature does not grant this: it may have expired, belong to another store than ${store}, or be a record signature used for another key. Ask the store owner for a new link, or use an API token.`
+			: `The API token has no permission for store ${store}. Use a token of the store's owner, or one with access to it.`;
+	}
+	if (statusCode === 404) {
+		if (/key-value store was not found/i.test(error.message) || !subject.key) {
+			return `Store ${store} does not exist or is not visible to this credential. Check the Store parameter (an ID, username~store-name or ~store-name).`;
+		}
+		return `Store ${store} has no record with key "${subject.key}". Check the Key parameter, or list the store's keys.`;
+	}
+	if (statusCode === 429) {
+		return 'Apify rate-limited the request and retries were exhausted. Run fewer requests at once, or raise Max Retries in the options.';
+	}
+	if (statusCode >= 500) {
+		return 'Apify had a temporary problem and retries were exhausted. Try again later, or raise Max Retries in the options.';
+	}
+	return 'Check the parameters of this operation.';
+}
+
+export function apifyApiError(
+	node: INode,
+	statusCode: number,
+	error: ApifyErrorBody,
+	subject: RequestSubject,
+	itemIndex: number,
+	attempts = 1,
+): NodeApiError {
+	const tried = attempts > 1 ? ` (after ${attempts} attempts)` : '';
+	return new NodeApiError(node, { ...error, statusCode } as unknown as JsonObject, {
+		message: `Apify API error ${statusCode} ${error.type}: ${error.message}${tried}`,
+		description: describe(statusCode, error, subject),
+		httpCode: String(statusCode),
+		itemIndex,
+	});
+}
+
+/** A failure without an HTTP answer (reset, timeout, refused), stripped of the request config that holds secrets. */
+export function networkError(node: INode, cause: NetworkFailure, itemIndex: number, attempts: number): NodeApiError {
+	const tried = attempts > 1 ? ` after ${attempts} attempts` : '';
+	return new NodeApiError(node, { message: cause.message, code: cause.code ?? null } as JsonObject, {
+		message: `Could not reach the Apify API${tried}: ${cause.message}`,
+		description:
+			'Check the API Base URL in the credential and the network of this n8n instance, or raise Request Timeout / Max Retries in the options.',
+		itemIndex,
+	});
+}
+
+export interface NetworkFailure {
+	message: string;
+	code?: string;
+}

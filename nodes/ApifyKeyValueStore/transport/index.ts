@@ -1,0 +1,279 @@
+import type { Readable } from 'node:stream';
+import {
+	NodeOperationError,
+	sleep,
+	type IExecuteFunctions,
+	type IHttpRequestOptions,
+	type ILoadOptionsFunctions,
+} from 'n8n-workflow';
+
+import {
+	apifyApiError,
+	networkError,
+	parseApifyErrorBody,
+	type ApifyErrorBody,
+	type NetworkFailure,
+	type RequestSubject,
+} from './errors';
+
+export const CREDENTIAL_TYPE = 'apifyKeyValueStoreApi';
+
+type ApifyContext = IExecuteFunctions | ILoadOptionsFunctions;
+
+export interface ApifyConnection {
+	origin: string;
+	authType: 'apiToken' | 'urlSignature';
+}
+
+export interface RetryPolicy {
+	/** Retries after the first attempt, as apify-client counts them. */
+	maxRetries: number;
+	/** Per attempt; for streamed bodies the longest pause between two chunks. */
+	timeoutMs: number;
+}
+
+export interface ApifyRequest {
+	/** Path under the API origin with every segment already URL-encoded, e.g. `/v2/key-value-stores/x/keys`. */
+	path: string;
+	qs?: Record<string, string | number | undefined>;
+	subject: Omit<RequestSubject, 'authType'>;
+	itemIndex: number;
+	retry: RetryPolicy;
+}
+
+export interface StreamResponse {
+	body: Readable;
+	headers: Record<string, string | undefined>;
+	statusCode: number;
+}
+
+const MAX_REDIRECTS = 5;
+const BACKOFF_BASE_MS = 500;
+const MAX_RETRY_AFTER_MS = 60_000;
+const LOOPBACK_HOSTS = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/** Network failures worth another attempt; refused connections and unknown hosts are set-up mistakes. */
+const RETRYABLE_CODES = new Set([
+	'ECONNRESET',
+	'ETIMEDOUT',
+	'ECONNABORTED',
+	'EPIPE',
+	'EAI_AGAIN',
+	'ERR_STREAM_PREMATURE_CLOSE',
+	'UND_ERR_SOCKET',
+]);
+
+class ApifyHttpError extends Error {
+	constructor(
+		readonly statusCode: number,
+		readonly body: ApifyErrorBody,
+		readonly retryAfterMs: number | undefined,
+	) {
+		super(`${statusCode} ${body.type}`);
+	}
+}
+
+/** Reads the credential's origin and refuses one that would carry the token in clear text. */
+export async function getConnection(ctx: ApifyContext, itemIndex = 0): Promise<ApifyConnection> {
+	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE, itemIndex);
+	const raw = String(credentials.baseUrl || 'https://api.apify.com').trim();
+	let url: URL;
+	try {
+		url = new URL(raw);
+	} catch {
+		throw new NodeOperationError(ctx.getNode(), `The credential's API Base URL "${raw}" is not a URL`, {
+			description: 'Use https://api.apify.com, or the address of an Apify-compatible API.',
+			itemIndex,
+		});
+	}
+	const plainHttpAllowed = url.protocol === 'http:' && LOOPBACK_HOSTS.test(url.hostname);
+	if (url.protocol !== 'https:' && !plainHttpAllowed) {
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`The credential's API Base URL must use https:// (plain http:// is allowed only for localhost)`,
+			{ description: 'A token or signature sent over plain HTTP could be read on the way.', itemIndex },
+		);
+	}
+	return {
+		origin: url.origin + url.pathname.replace(/\/+$/, ''),
+		authType: credentials.authType === 'urlSignature' ? 'urlSignature' : 'apiToken',
+	};
+}
+
+/** GET of a JSON endpoint; returns the unwrapped `data`. */
+export async function requestJson<T>(ctx: ApifyContext, connection: ApifyConnection, request: ApifyRequest): Promise<T> {
+	return await withRetries(ctx, connection, request, async (timeoutMs) => {
+		const response = await send(ctx, connection, request, 'text', timeoutMs);
+		const text = response.body as unknown as string;
+		try {
+			return (JSON.parse(text) as { data: T }).data;
+		} catch {
+			// A cut-off body is a transport failure: let the retry policy see it as one.
+			throw Object.assign(new Error('The API answered with a body that is not JSON'), { code: 'ECONNRESET' });
+		}
+	});
+}
+
+/**
+ * GET of a body that is handed to `consume` as a stream. The whole exchange, consumption
+ * included, is one attempt: a connection that drops mid-body is retried from the start.
+ */
+export async function requestStream<T>(
+	ctx: ApifyContext,
+	connection: ApifyConnection,
+	request: ApifyRequest,
+	consume: (response: StreamResponse) => Promise<T>,
+): Promise<T> {
+	return await withRetries(ctx, connection, request, async (timeoutMs) => {
+		const response = await send(ctx, connection, request, 'stream', timeoutMs);
+		try {
+			return await consume(response);
+		} finally {
+			response.body.destroy();
+		}
+	});
+}
+
+async function withRetries<T>(
+	ctx: ApifyContext,
+	connection: ApifyConnection,
+	request: ApifyRequest,
+	attempt: (timeoutMs: number) => Promise<T>,
+): Promise<T> {
+	const subject: RequestSubject = { ...request.subject, authType: connection.authType };
+	for (let attemptNo = 0; ; attemptNo++) {
+		try {
+			return await attempt(request.retry.timeoutMs);
+		} catch (error) {
+			const attempts = attemptNo + 1;
+			const canRetry = attemptNo < request.retry.maxRetries;
+			if (error instanceof ApifyHttpError) {
+				const retryable = error.statusCode === 429 || error.statusCode >= 500;
+				if (!retryable || !canRetry) {
+					throw apifyApiError(ctx.getNode(), error.statusCode, error.body, subject, request.itemIndex, attempts);
+				}
+				await sleep(error.retryAfterMs ?? backoffMs(attemptNo));
+				continue;
+			}
+			if (error instanceof NodeOperationError) throw error;
+			const failure = findNetworkFailure(error);
+			if (!failure) throw error;
+			if (!RETRYABLE_CODES.has(failure.code ?? '') || !canRetry) {
+				throw networkError(ctx.getNode(), failure, request.itemIndex, attempts);
+			}
+			await sleep(backoffMs(attemptNo));
+		}
+	}
+}
+
+/** apify-client's policy: round((1 + random) * 500 ms * 2^attempt). */
+function backoffMs(attemptNo: number): number {
+	return Math.round((1 + Math.random()) * BACKOFF_BASE_MS * 2 ** attemptNo);
+}
+
+function parseRetryAfter(value: string | undefined): number | undefined {
+	if (!value) return undefined;
+	const seconds = Number(value);
+	const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - Date.now();
+	return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS) : undefined;
+}
+
+/** Walks an error and its causes for the code of a failed connection; undefined for anything else. */
+function findNetworkFailure(error: unknown): NetworkFailure | undefined {
+	let current = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined;
+	for (let depth = 0; current && depth < 5; depth++) {
+		const code = typeof current.code === 'string' ? current.code : undefined;
+		if (code === 'ERR_CANCELED') return undefined;
+		if (code && /^(E[A-Z_]+|ERR_STREAM_PREMATURE_CLOSE|UND_ERR_SOCKET)$/.test(code)) {
+			return { code, message: safeMessage(current.message, code) };
+		}
+		if (current.message === 'aborted') return { code: 'ECONNRESET', message: 'The connection was closed mid-body' };
+		current = current.cause as typeof current;
+	}
+	return undefined;
+}
+
+function safeMessage(message: unknown, code: string): string {
+	// Connection messages name host and port at most; keep them short and free of URLs, which may carry a signature.
+	return typeof message === 'string' ? message.replace(/https?:\/\/\S+/g, '<url>').slice(0, 200) : code;
+}
+
+async function send(
+	ctx: ApifyContext,
+	connection: ApifyConnection,
+	request: ApifyRequest,
+	encoding: 'text' | 'stream',
+	timeoutMs: number,
+): Promise<StreamResponse> {
+	let url = connection.origin + request.path;
+	let qs: IHttpRequestOptions['qs'] = request.qs;
+	for (let hop = 0; ; hop++) {
+		const options: IHttpRequestOptions = {
+			method: 'GET',
+			url,
+			qs,
+			encoding,
+			json: false,
+			timeout: timeoutMs,
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+			// Redirects are followed below, so that credentials never go to another origin on any n8n version.
+			disableFollowRedirect: true,
+		};
+		const sameOrigin = new URL(url).origin === new URL(connection.origin).origin;
+		const response = (
+			sameOrigin
+				? await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, options)
+				: await ctx.helpers.httpRequest(options)
+		) as StreamResponse;
+		const location = response.headers.location;
+		if (response.statusCode >= 300 && response.statusCode < 400 && location) {
+			discard(response.body);
+			if (hop >= MAX_REDIRECTS) {
+				throw new NodeOperationError(ctx.getNode(), `The Apify API redirected more than ${MAX_REDIRECTS} times`, {
+					description: 'The API or a proxy in front of it is in a redirect loop. Check the API Base URL.',
+					itemIndex: request.itemIndex,
+				});
+			}
+			const next = new URL(location, url);
+			if (next.protocol !== 'https:' && next.protocol !== 'http:') {
+				throw new NodeOperationError(ctx.getNode(), `The Apify API redirected to an unsupported ${next.protocol} address`, {
+					description: 'Only http and https redirects are followed.',
+					itemIndex: request.itemIndex,
+				});
+			}
+			url = next.href;
+			qs = undefined;
+			continue;
+		}
+		if (response.statusCode >= 400) {
+			const text = await readText(response.body);
+			throw new ApifyHttpError(
+				response.statusCode,
+				parseApifyErrorBody(response.statusCode, text),
+				parseRetryAfter(response.headers['retry-after']),
+			);
+		}
+		return response;
+	}
+}
+
+function discard(body: unknown): void {
+	if (body && typeof (body as Readable).destroy === 'function') (body as Readable).destroy();
+}
+
+const MAX_ERROR_BODY = 64 * 1024;
+
+async function readText(body: unknown): Promise<string> {
+	if (typeof body === 'string') return body;
+	if (!body || typeof (body as Readable)[Symbol.asyncIterator] !== 'function') return '';
+	const chunks: Buffer[] = [];
+	let length = 0;
+	for await (const chunk of body as Readable) {
+		chunks.push(chunk as Buffer);
+		length += (chunk as Buffer).length;
+		if (length > MAX_ERROR_BODY) break;
+	}
+	return Buffer.concat(chunks).toString('utf8');
+}
+

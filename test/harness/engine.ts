@@ -1,0 +1,302 @@
+/**
+ * Runs workflows through n8n's own engine (n8n-core WorkflowExecute) in this process, with the
+ * package loaded from dist/ as n8n loads it, credentials encrypted and decrypted by n8n-core, and
+ * binary data in n8n's filesystem storage. Nothing of the engine or of HTTP is replaced.
+ */
+import 'reflect-metadata';
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+// n8n-core reads its folder when first imported.
+process.env.N8N_USER_FOLDER ??= mkdtempSync(join(tmpdir(), 'n8n-engine-'));
+process.env.N8N_DEFAULT_BINARY_DATA_MODE ??= 'filesystem';
+
+import { Container } from '@n8n/di';
+import {
+	BinaryDataService,
+	Cipher,
+	Credentials,
+	EncryptionKeyProxy,
+	ExecutionLifecycleHooks,
+	InstanceSettings,
+	WorkflowExecute,
+	type KeyInfo,
+} from 'n8n-core';
+import {
+	createRunExecutionData,
+	ICredentialsHelper,
+	NodeHelpers,
+	Workflow,
+	type ICredentialDataDecryptedObject,
+	type ICredentials,
+	type ICredentialType,
+	type IDataObject,
+	type IHttpRequestOptions,
+	type INode,
+	type INodeCredentialsDetails,
+	type INodeExecutionData,
+	type INodeParameters,
+	type INodeType,
+	type INodeTypes,
+	type IRun,
+	type IWorkflowBase,
+	type IWorkflowExecuteAdditionalData,
+	type WorkflowExecuteMode,
+} from 'n8n-workflow';
+
+const packageRoot = resolve(__dirname, '../..');
+const pkg = require(join(packageRoot, 'package.json')) as {
+	name: string;
+	n8n: { nodes: string[]; credentials: string[] };
+};
+
+/** Loads every node and credential the package's "n8n" section lists, from dist/, as n8n does. */
+function loadPackage(): { nodeTypes: Map<string, INodeType>; credentialTypes: Map<string, ICredentialType> } {
+	const nodeTypes = new Map<string, INodeType>();
+	const credentialTypes = new Map<string, ICredentialType>();
+	for (const file of pkg.n8n.nodes) {
+		for (const NodeClass of Object.values(require(join(packageRoot, file)) as Record<string, new () => INodeType>)) {
+			const node = new NodeClass();
+			nodeTypes.set(`${pkg.name}.${node.description.name}`, node);
+		}
+	}
+	for (const file of pkg.n8n.credentials) {
+		for (const CredentialClass of Object.values(require(join(packageRoot, file)) as Record<string, new () => ICredentialType>)) {
+			const credential = new CredentialClass();
+			credentialTypes.set(credential.name, credential);
+		}
+	}
+	return { nodeTypes, credentialTypes };
+}
+
+const loaded = loadPackage();
+export const NODE_TYPE = `${pkg.name}.apifyKeyValueStore`;
+export const CREDENTIAL_TYPE = 'apifyKeyValueStoreApi';
+
+const nodeTypes: INodeTypes = {
+	getByName: (type) => required(loaded.nodeTypes.get(type), type),
+	getByNameAndVersion: (type, version) =>
+		NodeHelpers.getVersionedNodeType(required(loaded.nodeTypes.get(type), type), version),
+	getKnownTypes: () => ({}),
+};
+
+function required<T>(value: T | undefined, name: string): T {
+	if (!value) throw new Error(`Unknown type ${name}`);
+	return value;
+}
+
+/** Credentials stored encrypted, as n8n stores them; `getDecrypted` applies defaults as n8n's CredentialsHelper does. */
+class CredentialsHelper extends ICredentialsHelper {
+	private readonly stored = new Map<string, ICredentials>();
+
+	async add(id: string, type: string, data: ICredentialDataDecryptedObject): Promise<void> {
+		const credentials = new Credentials({ id, name: id }, type);
+		await credentials.setData(data);
+		this.stored.set(id, credentials);
+	}
+
+	getParentTypes(): string[] {
+		return [];
+	}
+
+	isCredentialUsableByNode(): boolean {
+		return true;
+	}
+
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		typeName: string,
+		requestOptions: IHttpRequestOptions,
+	): Promise<IHttpRequestOptions> {
+		const authenticate = required(loaded.credentialTypes.get(typeName), typeName).authenticate;
+		if (typeof authenticate !== 'function') throw new Error(`${typeName} has no authenticate function`);
+		return await authenticate(credentials, requestOptions);
+	}
+
+	async preAuthentication(): Promise<undefined> {
+		return undefined;
+	}
+
+	async runPreAuthentication(): Promise<undefined> {
+		return undefined;
+	}
+
+	async getCredentials(details: INodeCredentialsDetails): Promise<ICredentials> {
+		return required(this.stored.get(details.id ?? ''), `credential ${details.id}`);
+	}
+
+	async getDecrypted(
+		_additionalData: IWorkflowExecuteAdditionalData,
+		details: INodeCredentialsDetails,
+		type: string,
+	): Promise<ICredentialDataDecryptedObject> {
+		const data = await (await this.getCredentials(details)).getData();
+		return NodeHelpers.getNodeParameters(
+			this.getCredentialsProperties(type),
+			data as INodeParameters,
+			true,
+			false,
+			null,
+			null,
+		) as ICredentialDataDecryptedObject;
+	}
+
+	async updateCredentials(): Promise<void> {}
+
+	async updateCredentialsOauthTokenData(): Promise<void> {}
+
+	getCredentialsProperties(type: string) {
+		return required(loaded.credentialTypes.get(type), type).properties;
+	}
+}
+
+/**
+ * The n8n app registers a key provider backed by its database; without a database this is the
+ * instance's own key in n8n's legacy (unprefixed) format, which the app uses for older instances.
+ */
+function provideInstanceEncryptionKey(): void {
+	const cipher = Container.get(Cipher);
+	const legacyKey: KeyInfo = {
+		id: 'instance',
+		value: cipher.encryptDEKWithInstanceKey(Container.get(InstanceSettings).encryptionKey),
+		algorithm: 'aes-256-cbc',
+		format: 'no-prefix',
+	};
+	Container.get(EncryptionKeyProxy).setProvider({
+		getActiveKey: async () => legacyKey,
+		getKeyById: async (id) => (id === legacyKey.id ? legacyKey : null),
+		getLegacyKey: async () => legacyKey,
+	});
+}
+
+provideInstanceEncryptionKey();
+
+export const credentialsHelper = new CredentialsHelper();
+
+let binaryDataReady: Promise<void> | undefined;
+
+/** Filesystem binary mode, as n8n 2.x runs: a stream handed to prepareBinaryData goes to disk. */
+export async function initBinaryData(): Promise<BinaryDataService> {
+	const service = Container.get(BinaryDataService);
+	binaryDataReady ??= service.init();
+	await binaryDataReady;
+	return service;
+}
+
+export interface RunOptions {
+	/** Parameters of the Apify Key-Value Store node. */
+	parameters: IDataObject;
+	/** Items the node receives, as if from a previous node; one empty item by default. */
+	input?: INodeExecutionData[];
+	credentialId?: string;
+	continueOnFail?: boolean;
+}
+
+export interface RunResult {
+	run: IRun;
+	/** The node's first output, or [] when it produced none. */
+	items: INodeExecutionData[];
+	/** The node's error, when the run failed. */
+	error?: Error & { description?: string; httpCode?: string; context?: IDataObject };
+}
+
+let runCounter = 0;
+
+/** Runs a one-node workflow whose node gets `input`, through WorkflowExecute. */
+export async function runNode(options: RunOptions): Promise<RunResult> {
+	await initBinaryData();
+	const node: INode = {
+		id: 'node-1',
+		name: 'Apify Key-Value Store',
+		type: NODE_TYPE,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: options.parameters as INode['parameters'],
+		credentials: { [CREDENTIAL_TYPE]: { id: options.credentialId ?? 'default', name: 'Apify' } },
+		...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+	};
+	const workflowData: IWorkflowBase = {
+		id: `wf-${++runCounter}`,
+		name: 'engine test',
+		active: false,
+		isArchived: false,
+		activeVersionId: null,
+		nodes: [node],
+		connections: {},
+		settings: {},
+		createdAt: new Date(),
+		updatedAt: new Date(),
+	};
+	const workflow = new Workflow({
+		id: workflowData.id,
+		name: workflowData.name,
+		nodes: workflowData.nodes,
+		connections: workflowData.connections,
+		active: false,
+		nodeTypes,
+		settings: {},
+	});
+	const executionId = `exec-${runCounter}`;
+	let finish!: (run: IRun) => void;
+	const finished = new Promise<IRun>((resolveRun) => (finish = resolveRun));
+	const hooks = new ExecutionLifecycleHooks('manual', executionId, workflowData);
+	hooks.addHandler('workflowExecuteAfter', (run) => finish(run));
+	const additionalData = createAdditionalData(hooks, executionId, workflowData.id);
+	const runExecutionData = createRunExecutionData({
+		executionData: {
+			nodeExecutionStack: [{ node, data: { main: [options.input ?? [{ json: {} }]] }, source: null }],
+		},
+	});
+	const mode: WorkflowExecuteMode = 'manual';
+	const execution = new WorkflowExecute(additionalData, mode, runExecutionData);
+	await execution.processRunExecutionData(workflow);
+	const run = await finished;
+	const taskData = run.data.resultData.runData[node.name]?.[0];
+	return {
+		run,
+		items: taskData?.data?.main?.[0] ?? [],
+		error: (taskData?.error ?? run.data.resultData.error) as RunResult['error'],
+	};
+}
+
+function createAdditionalData(
+	hooks: ExecutionLifecycleHooks,
+	executionId: string,
+	workflowId: string,
+): IWorkflowExecuteAdditionalData {
+	const unsupported = async () => {
+		throw new Error('Not used by this package');
+	};
+	return {
+		hooks,
+		credentialsHelper,
+		executionId,
+		workflowId,
+		executeWorkflow: unsupported,
+		getRunExecutionData: async () => undefined,
+		getRuntimeCredential: async () => undefined,
+		startRunnerTask: unsupported,
+		logAiEvent: () => {},
+		currentNodeExecutionIndex: 0,
+		variables: {},
+		restApiUrl: 'http://localhost:5678/rest',
+		instanceBaseUrl: 'http://localhost:5678/',
+		formBaseUrl: 'http://localhost:5678/form',
+		formWaitingBaseUrl: 'http://localhost:5678/form-waiting',
+		formTestBaseUrl: 'http://localhost:5678/form-test',
+		webhookBaseUrl: 'http://localhost:5678/webhook',
+		webhookWaitingBaseUrl: 'http://localhost:5678/webhook-waiting',
+		webhookTestBaseUrl: 'http://localhost:5678/webhook-test',
+		mcpBaseUrl: 'http://localhost:5678/mcp',
+		mcpTestBaseUrl: 'http://localhost:5678/mcp-test',
+	} as unknown as IWorkflowExecuteAdditionalData;
+}
+
+/** Reads a binary property of an output item back from n8n's binary data storage. */
+export async function readBinary(item: INodeExecutionData, property = 'data'): Promise<Buffer> {
+	const binary = item.binary?.[property];
+	if (!binary) throw new Error(`The item has no binary property "${property}"`);
+	return await (await initBinaryData()).getAsBuffer(binary);
+}
