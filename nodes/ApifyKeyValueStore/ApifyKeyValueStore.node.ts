@@ -1,11 +1,46 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import {
+	NodeConnectionTypes,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
 
+import * as key from './actions/key/Key.resource';
+import * as record from './actions/record/Record.resource';
 import { router } from './actions/router';
-import { versionDescription } from './actions/versionDescription';
 import { listSearch } from './methods';
 
 export class ApifyKeyValueStore implements INodeType {
-	description: INodeTypeDescription = versionDescription;
+	description: INodeTypeDescription = {
+		displayName: 'Apify Key-Value Store',
+		name: 'apifyKeyValueStore',
+		icon: 'file:apify.svg',
+		group: ['input'],
+		version: 1,
+		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		description: 'Read records and keys of Apify key-value stores: JSON, text, files and whole stores as ZIP',
+		defaults: { name: 'Apify Key-Value Store' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'apifyKeyValueStoreApi', required: true }],
+		properties: [
+			{
+				displayName: 'Resource',
+				name: 'resource',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{ name: 'Record', value: 'record' },
+					{ name: 'Key', value: 'key' },
+				],
+				default: 'record',
+			},
+			...record.description,
+			...key.description,
+		],
+	};
 
 	methods = { listSearch };
 

@@ -21,6 +21,7 @@ import {
 	EncryptionKeyProxy,
 	ExecutionLifecycleHooks,
 	InstanceSettings,
+	LoadOptionsContext,
 	WorkflowExecute,
 	type KeyInfo,
 } from 'n8n-core';
@@ -37,6 +38,7 @@ import {
 	type INode,
 	type INodeCredentialsDetails,
 	type INodeExecutionData,
+	type INodeListSearchResult,
 	type INodeParameters,
 	type INodeType,
 	type INodeTypes,
@@ -204,20 +206,33 @@ export interface RunResult {
 
 let runCounter = 0;
 
-/** Runs a one-node workflow whose node gets `input`, through WorkflowExecute. */
-export async function runNode(options: RunOptions): Promise<RunResult> {
-	await initBinaryData();
-	const node: INode = {
+function apifyNode(parameters: IDataObject, credentialId = 'default', continueOnFail = false): INode {
+	return {
 		id: 'node-1',
 		name: 'Apify Key-Value Store',
 		type: NODE_TYPE,
 		typeVersion: 1,
 		position: [0, 0],
-		parameters: options.parameters as INode['parameters'],
-		credentials: { [CREDENTIAL_TYPE]: { id: options.credentialId ?? 'default', name: 'Apify' } },
-		...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+		parameters: parameters as INode['parameters'],
+		credentials: { [CREDENTIAL_TYPE]: { id: credentialId, name: credentialId } },
+		...(continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
 	};
-	const workflowData: IWorkflowBase = {
+}
+
+function workflowOf(workflowData: IWorkflowBase): Workflow {
+	return new Workflow({
+		id: workflowData.id,
+		name: workflowData.name,
+		nodes: workflowData.nodes,
+		connections: workflowData.connections,
+		active: false,
+		nodeTypes,
+		settings: {},
+	});
+}
+
+function workflowDataOf(node: INode): IWorkflowBase {
+	return {
 		id: `wf-${++runCounter}`,
 		name: 'engine test',
 		active: false,
@@ -229,15 +244,14 @@ export async function runNode(options: RunOptions): Promise<RunResult> {
 		createdAt: new Date(),
 		updatedAt: new Date(),
 	};
-	const workflow = new Workflow({
-		id: workflowData.id,
-		name: workflowData.name,
-		nodes: workflowData.nodes,
-		connections: workflowData.connections,
-		active: false,
-		nodeTypes,
-		settings: {},
-	});
+}
+
+/** Runs a one-node workflow whose node gets `input`, through WorkflowExecute. */
+export async function runNode(options: RunOptions): Promise<RunResult> {
+	await initBinaryData();
+	const node = apifyNode(options.parameters, options.credentialId, options.continueOnFail);
+	const workflowData = workflowDataOf(node);
+	const workflow = workflowOf(workflowData);
 	const executionId = `exec-${runCounter}`;
 	let finish!: (run: IRun) => void;
 	const finished = new Promise<IRun>((resolveRun) => (finish = resolveRun));
@@ -259,6 +273,27 @@ export async function runNode(options: RunOptions): Promise<RunResult> {
 		items: taskData?.data?.main?.[0] ?? [],
 		error: (taskData?.error ?? run.data.resultData.error) as RunResult['error'],
 	};
+}
+
+/** Calls a list search method as the editor does, through n8n-core's LoadOptionsContext. */
+export async function runListSearch(
+	method: string,
+	parameters: IDataObject,
+	filter?: string,
+	paginationToken?: string,
+	credentialId = 'default',
+): Promise<INodeListSearchResult> {
+	const node = apifyNode(parameters, credentialId);
+	const workflowData = workflowDataOf(node);
+	const hooks = new ExecutionLifecycleHooks('manual', `load-${runCounter}`, workflowData);
+	const context = new LoadOptionsContext(
+		workflowOf(workflowData),
+		node,
+		createAdditionalData(hooks, `load-${runCounter}`, workflowData.id),
+		'parameters',
+	);
+	const search = required(loaded.nodeTypes.get(NODE_TYPE)?.methods?.listSearch?.[method], method);
+	return await search.call(context, filter, paginationToken);
 }
 
 function createAdditionalData(

@@ -4,7 +4,7 @@ import { NodeOperationError, type INode } from 'n8n-workflow';
 export const RECORD_KEY_PATTERN = /^[a-zA-Z0-9!\-_.'()]{1,256}$/;
 const STORE_ID_PATTERN = /^[a-zA-Z0-9]{17}$/;
 const STORE_NAME_PATTERN = /^[a-zA-Z0-9-]{1,63}$/;
-const USERNAME_PATTERN = /^[a-zA-Z0-9._-]{1,64}$/;
+const USERNAME_PATTERN = /^(?!\.+$)[a-zA-Z0-9._-]{1,64}$/;
 const STORE_URL_PATTERN = /\/(?:storage\/)?key-value-stores\/([^/?#]+)/;
 
 const STORE_RULE =

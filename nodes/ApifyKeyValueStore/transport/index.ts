@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import {
+	NodeApiError,
 	NodeOperationError,
 	sleep,
 	type IExecuteFunctions,
@@ -145,25 +146,34 @@ async function withRetries<T>(
 		try {
 			return await attempt(request.retry.timeoutMs);
 		} catch (error) {
-			const attempts = attemptNo + 1;
-			const canRetry = attemptNo < request.retry.maxRetries;
-			if (error instanceof ApifyHttpError) {
-				const retryable = error.statusCode === 429 || error.statusCode >= 500;
-				if (!retryable || !canRetry) {
-					throw apifyApiError(ctx.getNode(), error.statusCode, error.body, subject, request.itemIndex, attempts);
-				}
-				await sleep(error.retryAfterMs ?? backoffMs(attemptNo));
-				continue;
-			}
-			if (error instanceof NodeOperationError) throw error;
-			const failure = findNetworkFailure(error);
-			if (!failure) throw error;
-			if (!RETRYABLE_CODES.has(failure.code ?? '') || !canRetry) {
-				throw networkError(ctx.getNode(), failure, request.itemIndex, attempts);
-			}
-			await sleep(backoffMs(attemptNo));
+			const outcome = judgeFailure(ctx, error, subject, request, attemptNo);
+			if (outcome instanceof Error) throw outcome;
+			await sleep(outcome.delayMs);
 		}
 	}
+}
+
+/** Either how long to wait before the next attempt, or the error the node reports. */
+function judgeFailure(
+	ctx: ApifyContext,
+	error: unknown,
+	subject: RequestSubject,
+	request: ApifyRequest,
+	attemptNo: number,
+): { delayMs: number } | NodeApiError | NodeOperationError {
+	const attempts = attemptNo + 1;
+	const canRetry = attemptNo < request.retry.maxRetries;
+	if (error instanceof ApifyHttpError) {
+		const retryable = error.statusCode === 429 || error.statusCode >= 500;
+		if (retryable && canRetry) return { delayMs: error.retryAfterMs ?? backoffMs(attemptNo) };
+		return apifyApiError(ctx.getNode(), error.statusCode, error.body, subject, request.itemIndex, attempts);
+	}
+	if (error instanceof NodeOperationError) return error;
+	const failure = findNetworkFailure(error);
+	if (failure && RETRYABLE_CODES.has(failure.code ?? '') && canRetry) return { delayMs: backoffMs(attemptNo) };
+	if (failure) return networkError(ctx.getNode(), failure, request.itemIndex, attempts);
+	if (error instanceof NodeApiError) return error;
+	return new NodeOperationError(ctx.getNode(), (error as Error).message, { itemIndex: request.itemIndex });
 }
 
 /** apify-client's policy: round((1 + random) * 500 ms * 2^attempt). */

@@ -1,0 +1,52 @@
+/** The local Apify API with its seed data and one credential of each kind, for the engine tests. */
+import type { IDataObject } from 'n8n-workflow';
+
+import { credentialsHelper, CREDENTIAL_TYPE, type RunResult } from '../harness/engine';
+import {
+	DEMO_STORE,
+	FULL_ACCESS_TOKEN,
+	OTHER_USER_TOKEN,
+	READ_ONLY_TOKEN,
+	startSeededLocalApi,
+} from '../local-api/fixtures';
+import type { LocalApi } from '../local-api/server';
+import { createStoreSignature } from '../local-api/signature';
+
+export const DEMO_STORE_SIGNATURE = createStoreSignature({
+	storeId: DEMO_STORE.id,
+	secretKey: DEMO_STORE.urlSigningSecretKey,
+});
+export const BAD_TOKEN = 'apify_api_LOCALbadTokenThatNoUserHas_000000000000009';
+
+/** Every secret any test credential holds; none may show up in output, errors or logs. */
+export const SECRETS = [FULL_ACCESS_TOKEN, READ_ONLY_TOKEN, OTHER_USER_TOKEN, BAD_TOKEN, DEMO_STORE_SIGNATURE];
+
+/** Starts the seeded local API and registers the credentials `default`, `readOnly`, `otherUser`, `badToken`, `signature`. */
+export async function startEngineFixture(): Promise<LocalApi> {
+	const api = await startSeededLocalApi();
+	const credentials: Record<string, IDataObject> = {
+		default: { authType: 'apiToken', apiToken: FULL_ACCESS_TOKEN, baseUrl: api.url },
+		readOnly: { authType: 'apiToken', apiToken: READ_ONLY_TOKEN, baseUrl: api.url },
+		otherUser: { authType: 'apiToken', apiToken: OTHER_USER_TOKEN, baseUrl: api.url },
+		badToken: { authType: 'apiToken', apiToken: BAD_TOKEN, baseUrl: api.url },
+		signature: {
+			authType: 'urlSignature',
+			signature: DEMO_STORE_SIGNATURE,
+			signatureStoreId: DEMO_STORE.id,
+			baseUrl: api.url,
+		},
+	};
+	for (const [id, data] of Object.entries(credentials)) {
+		await credentialsHelper.add(id, CREDENTIAL_TYPE, data as never);
+	}
+	return api;
+}
+
+export const byId = (value: string) => ({ __rl: true, mode: 'id', value });
+
+/** Fails when any secret appears anywhere in the run's serialised data. */
+export function expectNoSecrets(result: RunResult): void {
+	const serialised = JSON.stringify(result.run) + JSON.stringify(result.error ?? {}) + String(result.error?.stack ?? '');
+	for (const secret of SECRETS) expect(serialised).not.toContain(secret);
+}
+

@@ -1,0 +1,485 @@
+/**
+ * The Apify API v2 endpoints for key-value stores, with Apify's authentication, signatures,
+ * paging and error bodies.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { Readable } from 'node:stream';
+import JSZip from 'jszip';
+
+import { findTokenGrant, findUserByName, type TokenGrant } from './accounts';
+import {
+	ApiError,
+	dataReply,
+	decodePathSegment,
+	emptyReply,
+	errorReply,
+	isTrueFlag,
+	recordReply,
+	type Reply,
+} from './replies';
+import { checkStoreSignature, createRecordSignature, createStoreSignature } from './signature';
+import type { StorageOrigin } from './storage';
+import {
+	RECORD_KEY_REGEX,
+	STORE_ID_REGEX,
+	STORE_NAME_REGEX,
+	collectionContains,
+	compareKeysByBytes,
+	decodeBody,
+	decodedRecordBody,
+	isContentEncoding,
+	type LocalStore,
+	type StoreCollection,
+	type StoreRegistry,
+	type StoreSchema,
+} from './store-data';
+
+/** `off`: serve records directly; `storage`: 302 to the storage origin; `loop`: 302 to the same URL; `ftp`: 302 to a non-HTTP URL. */
+export type RedirectMode = 'off' | 'storage' | 'loop' | 'ftp';
+
+export interface LocalApiSettings {
+	redirectMode: RedirectMode;
+	/** Whether a store (keys) signature also grants GET/HEAD of single records: unconfirmed for Apify. */
+	storeSignatureGrantsRecords: boolean;
+}
+
+export interface ApiContext {
+	readonly url: string;
+	readonly stores: StoreRegistry;
+	readonly storage: StorageOrigin;
+	readonly settings: LocalApiSettings;
+}
+
+export interface ApiRequest {
+	readonly method: string;
+	readonly url: URL;
+	readonly headers: IncomingHttpHeaders;
+	readBody(): Promise<Buffer>;
+}
+
+interface Caller {
+	grant?: TokenGrant;
+	signature?: string;
+}
+
+interface RouteCall {
+	ctx: ApiContext;
+	req: ApiRequest;
+	caller: Caller;
+	/** Raw (percent-encoded) `:store` and `:key` path segments. */
+	params: Record<string, string>;
+}
+
+type Handler = (call: RouteCall) => Reply | Promise<Reply>;
+
+interface Route {
+	segments: string[];
+	handlers: Partial<Record<string, Handler>>;
+	/** Apify allows 200 req/s per record and 60 req/s per other resource. */
+	rateLimit: number;
+}
+
+const MAX_PAGE_LIMIT = 1000;
+
+// ----- errors -----
+
+const tokenNotProvided = () =>
+	new ApiError(401, 'token-not-provided', 'Authentication token was not provided.');
+const tokenNotValid = () => new ApiError(401, 'token-not-valid', 'Authentication token is not valid.');
+const permissionDenied = () =>
+	new ApiError(403, 'permission-denied', 'You do not have permission to perform this action.');
+const insufficientPermissions = (message: string) => new ApiError(403, 'insufficient-permissions', message);
+const storeNotFound = () => new ApiError(404, 'record-not-found', 'Key-value store was not found.');
+
+// ----- authentication and access -----
+
+function identifyCaller(req: ApiRequest): Caller {
+	const header = req.headers.authorization;
+	let token: string | undefined;
+	if (header !== undefined) {
+		const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
+		if (!bearer) throw tokenNotValid();
+		token = bearer[1];
+	} else {
+		token = req.url.searchParams.get('token') || undefined;
+	}
+	const grant = token === undefined ? undefined : findTokenGrant(token);
+	if (token !== undefined && !grant) throw tokenNotValid();
+	return { grant, signature: req.url.searchParams.get('signature') || undefined };
+}
+
+function requireToken(caller: Caller): TokenGrant {
+	if (!caller.grant) throw tokenNotProvided();
+	return caller.grant;
+}
+
+/** What a `?signature=` may unlock on the endpoint being called. */
+type SignatureScope = { kind: 'store' } | { kind: 'record'; key: string };
+
+function signatureProblem(ctx: ApiContext, store: LocalStore, signature: string, scope: SignatureScope): ApiError | undefined {
+	const secret = store.urlSigningSecretKey;
+	if (scope.kind === 'record' && signature === createRecordSignature(secret, scope.key)) return undefined;
+	const storeCheck =
+		scope.kind === 'store' || ctx.settings.storeSignatureGrantsRecords
+			? checkStoreSignature(signature, store.id, secret)
+			: 'invalid';
+	if (storeCheck === 'valid') return undefined;
+	return storeCheck === 'expired'
+		? new ApiError(403, 'invalid-signature', 'The signature has expired. Ask the owner for a new link.')
+		: new ApiError(403, 'invalid-signature', 'The signature is not valid for this resource.');
+}
+
+/** Reading is allowed by the owner's token, a store anyone may read by ID, or a valid signature. */
+function authorizeRead(call: RouteCall, store: LocalStore, scope?: SignatureScope): void {
+	const { caller } = call;
+	if (caller.grant?.user.id === store.userId || store.generalAccess === 'ANYONE_WITH_ID_CAN_READ') return;
+	if (caller.signature && scope) {
+		const problem = signatureProblem(call.ctx, store, caller.signature, scope);
+		if (!problem) return;
+		throw problem;
+	}
+	throw caller.grant ? permissionDenied() : tokenNotProvided();
+}
+
+function authorizeWrite(caller: Caller, store?: LocalStore): TokenGrant {
+	if (!caller.grant) {
+		if (caller.signature) throw insufficientPermissions('A signature grants read access only.');
+		throw tokenNotProvided();
+	}
+	if (store && store.userId !== caller.grant.user.id) throw permissionDenied();
+	if (caller.grant.access !== 'full') {
+		throw insufficientPermissions(
+			"Insufficient permissions for the key-value store. Make sure you're passing a correct API token and that it has the required permissions.",
+		);
+	}
+	return caller.grant;
+}
+
+// ----- parameters -----
+
+/** Store ID, `username~store-name` or `~store-name` (the token's own account). */
+function resolveStore(call: RouteCall): LocalStore {
+	const identifier = decodePathSegment(call.params.store);
+	if (identifier === undefined) throw storeNotFound();
+	const tilde = identifier.indexOf('~');
+	let store: LocalStore | undefined;
+	if (tilde < 0) {
+		store = STORE_ID_REGEX.test(identifier) ? call.ctx.stores.byId(identifier) : undefined;
+	} else {
+		const username = identifier.slice(0, tilde);
+		const owner = username === '' ? requireToken(call.caller).user : findUserByName(username);
+		store = owner && call.ctx.stores.byName(owner.id, identifier.slice(tilde + 1));
+	}
+	if (!store) throw storeNotFound();
+	return store;
+}
+
+function recordKeyParam(call: RouteCall): string {
+	const key = decodePathSegment(call.params.key);
+	if (key === undefined || !RECORD_KEY_REGEX.test(key)) {
+		throw new ApiError(
+			400,
+			'invalid-record-key',
+			"The record key is not valid: use 1 to 256 characters a-z, A-Z, 0-9 and !-_.'()",
+		);
+	}
+	return key;
+}
+
+function integerParam(query: URLSearchParams, name: string): number | undefined {
+	const raw = query.get(name);
+	if (raw === null || raw === '') return undefined;
+	if (!/^\d+$/.test(raw)) {
+		throw new ApiError(400, 'invalid-parameter', `Parameter "${name}" must be a non-negative integer, got "${raw}".`);
+	}
+	return Number(raw);
+}
+
+/** 0 or absent means the maximum; larger values are clamped to it. */
+function pageLimit(query: URLSearchParams): number {
+	return Math.min(integerParam(query, 'limit') || MAX_PAGE_LIMIT, MAX_PAGE_LIMIT);
+}
+
+/** Keys in byte order, filtered by `prefix` and `collection`. */
+function selectKeys(store: LocalStore, query: URLSearchParams): string[] {
+	const prefix = query.get('prefix') ?? '';
+	const collectionName = query.get('collection') || undefined;
+	let collection: StoreCollection | undefined;
+	if (collectionName !== undefined) {
+		if (!store.schema) {
+			throw new ApiError(400, 'invalid-collection', 'The key-value store has no schema, so it has no collections.');
+		}
+		if (!Object.hasOwn(store.schema.collections, collectionName)) {
+			throw new ApiError(400, 'invalid-collection', `Collection "${collectionName}" is not defined in the key-value store schema.`);
+		}
+		collection = store.schema.collections[collectionName];
+	}
+	return store.keys().filter((key) => key.startsWith(prefix) && (!collection || collectionContains(collection, key)));
+}
+
+// ----- representations -----
+
+function storeUrl(ctx: ApiContext, store: LocalStore): string {
+	return `${ctx.url}/v2/key-value-stores/${store.id}`;
+}
+
+function storeView(ctx: ApiContext, store: LocalStore, grant: TokenGrant | undefined) {
+	// Like Apify, only a token that may write to the store sees its URL signing secret.
+	const revealSecret = grant?.user.id === store.userId && grant.access === 'full';
+	const signatureQuery = revealSecret
+		? `?signature=${createStoreSignature({ storeId: store.id, secretKey: store.urlSigningSecretKey })}`
+		: '';
+	return {
+		id: store.id,
+		name: store.name ?? null,
+		title: null,
+		userId: store.userId,
+		username: store.username,
+		createdAt: store.createdAt,
+		modifiedAt: store.modifiedAt,
+		accessedAt: store.accessedAt,
+		actId: null,
+		actRunId: null,
+		generalAccess: store.generalAccess,
+		stats: { storageBytes: store.storageBytes },
+		...(store.schema ? { schema: store.schema } : {}),
+		keysPublicUrl: `${storeUrl(ctx, store)}/keys${signatureQuery}`,
+		recordsPublicUrl: `${storeUrl(ctx, store)}/records${signatureQuery}`,
+		...(revealSecret ? { urlSigningSecretKey: store.urlSigningSecretKey } : {}),
+	};
+}
+
+function redirectReply(location: string): Reply {
+	return emptyReply(302, { Location: location });
+}
+
+// ----- handlers -----
+
+function getMe({ caller }: RouteCall): Reply {
+	const { user } = requireToken(caller);
+	return dataReply({ id: user.id, username: user.username, profile: { name: user.username }, email: `${user.username}@example.com` });
+}
+
+function listStores({ ctx, req, caller }: RouteCall): Reply {
+	const grant = requireToken(caller);
+	const query = req.url.searchParams;
+	const offset = integerParam(query, 'offset') ?? 0;
+	const limit = pageLimit(query);
+	const desc = isTrueFlag(query.get('desc'));
+	const includeUnnamed = isTrueFlag(query.get('unnamed'));
+	const stores = ctx.stores.ofUser(grant.user.id).filter((store) => includeUnnamed || store.name !== undefined);
+	if (desc) stores.reverse();
+	const items = stores.slice(offset, offset + limit).map((store) => storeView(ctx, store, grant));
+	return dataReply({ total: stores.length, offset, limit, desc, count: items.length, items });
+}
+
+/** The optional JSON body of get-or-create, e.g. `{"schema": {...}}` from apify-client's `getOrCreate(name, {schema})`. */
+function parseNewStoreSchema(body: Buffer): StoreSchema | undefined {
+	if (body.length === 0) return undefined;
+	let schema: unknown;
+	try {
+		schema = (JSON.parse(body.toString('utf8')) as { schema?: unknown } | null)?.schema;
+	} catch {
+		throw new ApiError(400, 'invalid-input', 'Invalid input: The request body is not valid JSON.');
+	}
+	if (schema === undefined) return undefined;
+	const collections = (schema as StoreSchema | null)?.collections;
+	const valid =
+		typeof collections === 'object' &&
+		collections !== null &&
+		Object.values(collections).every((c) => typeof c === 'object' && c !== null && (c.key === undefined) !== (c.keyPrefix === undefined));
+	if (!valid) {
+		throw new ApiError(400, 'invalid-input', 'Invalid input: every schema collection needs exactly one of "key" or "keyPrefix".');
+	}
+	return schema as StoreSchema;
+}
+
+async function getOrCreateStore({ ctx, req, caller }: RouteCall): Promise<Reply> {
+	const grant = authorizeWrite(caller);
+	const name = req.url.searchParams.get('name') || undefined;
+	const schema = parseNewStoreSchema(await req.readBody());
+	const existing = name === undefined ? undefined : ctx.stores.byName(grant.user.id, name);
+	if (existing) return dataReply(storeView(ctx, existing, grant));
+	if (name !== undefined && !STORE_NAME_REGEX.test(name)) {
+		throw new ApiError(400, 'invalid-input', 'Store name can only contain letters, digits and hyphens, at most 63 characters.');
+	}
+	return dataReply(storeView(ctx, ctx.stores.add({ name, schema, userId: grant.user.id }), grant), 201);
+}
+
+function getStore(call: RouteCall): Reply {
+	const store = resolveStore(call);
+	authorizeRead(call, store);
+	return dataReply(storeView(call.ctx, store, call.caller.grant));
+}
+
+function deleteStore(call: RouteCall): Reply {
+	const store = resolveStore(call);
+	authorizeWrite(call.caller, store);
+	call.ctx.stores.delete(store.id);
+	return emptyReply(204);
+}
+
+function listKeys(call: RouteCall): Reply {
+	const { ctx, req } = call;
+	const store = resolveStore(call);
+	authorizeRead(call, store, { kind: 'store' });
+	const query = req.url.searchParams;
+	const limit = pageLimit(query);
+	const exclusiveStartKey = query.get('exclusiveStartKey') || null;
+	const keys = selectKeys(store, query);
+	// The start key need not exist: skip every key <= it in byte order.
+	const firstIndex = exclusiveStartKey === null ? 0 : keys.findIndex((key) => compareKeysByBytes(key, exclusiveStartKey) > 0);
+	const start = firstIndex < 0 ? keys.length : firstIndex;
+	const page = keys.slice(start, start + limit);
+	const isTruncated = start + page.length < keys.length;
+	store.accessedAt = new Date();
+	return dataReply({
+		items: page.map((key) => ({
+			key,
+			size: store.getRecord(key)?.stored.length ?? 0,
+			recordPublicUrl: `${storeUrl(ctx, store)}/records/${encodeURIComponent(key)}?signature=${createRecordSignature(store.urlSigningSecretKey, key)}`,
+		})),
+		count: page.length,
+		limit,
+		exclusiveStartKey,
+		isTruncated,
+		nextExclusiveStartKey: isTruncated ? page[page.length - 1] : null,
+	});
+}
+
+function downloadRecords(call: RouteCall): Reply {
+	const store = resolveStore(call);
+	authorizeRead(call, store, { kind: 'store' });
+	const zip = new JSZip();
+	for (const key of selectKeys(store, call.req.url.searchParams)) {
+		const record = store.getRecord(key);
+		if (record) zip.file(key, decodedRecordBody(record), { binary: true, createFolders: false });
+	}
+	store.accessedAt = new Date();
+	return {
+		status: 200,
+		headers: {
+			'Content-Type': 'application/zip',
+			'Content-Disposition': `attachment; filename="${store.name ?? store.id}.zip"`,
+		},
+		// JSZip's stream is an old-style stream (no async iteration); wrap it in a current Readable.
+		body: new Readable().wrap(zip.generateNodeStream({ type: 'nodebuffer', streamFiles: true, compression: 'DEFLATE' })),
+	};
+}
+
+function getRecord(call: RouteCall): Reply {
+	const { ctx, req } = call;
+	const key = recordKeyParam(call);
+	const store = resolveStore(call);
+	authorizeRead(call, store, { kind: 'record', key });
+	const record = store.getRecord(key);
+	if (!record) throw new ApiError(404, 'record-not-found', 'Record was not found.');
+	store.accessedAt = new Date();
+	const attachment = isTrueFlag(req.url.searchParams.get('attachment'));
+	if (req.method === 'GET') {
+		switch (ctx.settings.redirectMode) {
+			case 'storage':
+				return redirectReply(ctx.storage.presign({ storeId: store.id, key, attachment }));
+			case 'loop':
+				return redirectReply(`${ctx.url}${req.url.pathname}${req.url.search}`);
+			case 'ftp':
+				return redirectReply(`ftp://127.0.0.1/kvs/${store.id}/${encodeURIComponent(key)}`);
+			case 'off':
+				break;
+		}
+	}
+	return recordReply(record, { acceptEncoding: req.headers['accept-encoding'], attachment, injectIntoHtml: true });
+}
+
+async function putRecord(call: RouteCall): Promise<Reply> {
+	const { req } = call;
+	const key = recordKeyParam(call);
+	const store = resolveStore(call);
+	authorizeWrite(call.caller, store);
+	const encodingHeader = req.headers['content-encoding']?.trim().toLowerCase() || 'identity';
+	const contentEncoding = encodingHeader === 'identity' ? undefined : encodingHeader;
+	if (contentEncoding !== undefined && !isContentEncoding(contentEncoding)) {
+		throw new ApiError(415, 'unsupported-content-encoding', `Content-Encoding "${contentEncoding}" is not supported; use br, gzip or deflate.`);
+	}
+	const stored = await req.readBody();
+	if (contentEncoding) {
+		try {
+			decodeBody(stored, contentEncoding);
+		} catch {
+			throw new ApiError(400, 'invalid-input', `The request body is not valid ${contentEncoding} data.`);
+		}
+	}
+	const contentType = req.headers['content-type'] || 'application/octet-stream';
+	store.putRecord({ key, contentType, contentEncoding, stored });
+	return emptyReply(201);
+}
+
+function deleteRecord(call: RouteCall): Reply {
+	const key = recordKeyParam(call);
+	const store = resolveStore(call);
+	authorizeWrite(call.caller, store);
+	store.deleteRecord(key);
+	return emptyReply(204);
+}
+
+const ROUTES: Route[] = [
+	{ segments: ['v2', 'users', 'me'], handlers: { GET: getMe }, rateLimit: 60 },
+	{ segments: ['v2', 'key-value-stores'], handlers: { GET: listStores, POST: getOrCreateStore }, rateLimit: 60 },
+	{ segments: ['v2', 'key-value-stores', ':store'], handlers: { GET: getStore, DELETE: deleteStore }, rateLimit: 60 },
+	{ segments: ['v2', 'key-value-stores', ':store', 'keys'], handlers: { GET: listKeys }, rateLimit: 60 },
+	{ segments: ['v2', 'key-value-stores', ':store', 'records'], handlers: { GET: downloadRecords }, rateLimit: 60 },
+	{
+		segments: ['v2', 'key-value-stores', ':store', 'records', ':key'],
+		handlers: { GET: getRecord, HEAD: getRecord, PUT: putRecord, DELETE: deleteRecord },
+		rateLimit: 200,
+	},
+];
+
+function matchRoute(pathname: string): { route: Route; params: Record<string, string> } | undefined {
+	const segments = pathname.replace(/^\/|\/$/g, '').split('/');
+	for (const route of ROUTES) {
+		if (route.segments.length !== segments.length) continue;
+		const params: Record<string, string> = {};
+		const matches = route.segments.every((pattern, i) => {
+			if (pattern.startsWith(':')) params[pattern.slice(1)] = segments[i];
+			return pattern.startsWith(':') ? segments[i] !== '' : pattern === segments[i];
+		});
+		if (matches) return { route, params };
+	}
+	return undefined;
+}
+
+export async function handleApiRequest(ctx: ApiContext, req: ApiRequest): Promise<Reply> {
+	const matched = matchRoute(req.url.pathname);
+	const rateLimitHeaders = { 'X-RateLimit-Limit': String(matched?.route.rateLimit ?? 60) };
+	let reply: Reply;
+	try {
+		reply = await dispatch(ctx, req, matched);
+	} catch (error) {
+		reply = errorReply(
+			error instanceof ApiError
+				? error
+				: new ApiError(500, 'internal-server-error', `Internal server error: ${(error as Error).message}`),
+		);
+	}
+	return { ...reply, headers: { ...reply.headers, ...rateLimitHeaders } };
+}
+
+async function dispatch(ctx: ApiContext, req: ApiRequest, matched: ReturnType<typeof matchRoute>): Promise<Reply> {
+	if (!matched) {
+		throw new ApiError(404, 'page-not-found', 'We have bad news: there is no API endpoint at this URL. Did you specify it correctly?');
+	}
+	const { route, params } = matched;
+	const allowed = ['OPTIONS', ...Object.keys(route.handlers)].join(',');
+	if (req.method === 'OPTIONS') return emptyReply(204, { Allow: allowed });
+	const handler = route.handlers[req.method];
+	if (!handler) {
+		throw new ApiError(
+			405,
+			'method-not-allowed',
+			`This API end-point can only be accessed using the following HTTP methods: ${allowed}`,
+			{ Allow: allowed },
+		);
+	}
+	return handler({ ctx, req, caller: identifyCaller(req), params });
+}

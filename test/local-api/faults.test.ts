@@ -1,0 +1,144 @@
+/** Fault injection: each fault kind, matching, ordering and hit counts. */
+import { request as httpRequest } from 'node:http';
+
+import { expectSameBytes } from './expect-bytes';
+import { DEMO_STORE, READ_ONLY_TOKEN, fixtureRecord, startSeededLocalApi } from './fixtures';
+import { bearer, jsonBody, rawRequest } from './raw-http';
+import { startLocalApi, type LocalApi } from './server';
+
+let api: LocalApi;
+
+beforeAll(async () => {
+	api = await startSeededLocalApi();
+});
+
+afterAll(() => api.close());
+
+afterEach(() => api.faults.clear());
+
+const recordPath = (key: string) => `/v2/key-value-stores/${DEMO_STORE.id}/records/${key}`;
+const getRecord = (key: string, method = 'GET') =>
+	rawRequest(`${api.url}${recordPath(key)}`, { method, headers: bearer(READ_ONLY_TOKEN) });
+
+interface CutResponse {
+	status: number;
+	received: Buffer;
+	error: Error;
+}
+
+/** GETs a response that is expected to break off, keeping what arrived before it did. */
+function getCutResponse(path: string): Promise<CutResponse> {
+	return new Promise((resolve, reject) => {
+		const req = httpRequest(`${api.url}${path}`, { headers: bearer(READ_ONLY_TOKEN), agent: false }, (res) => {
+			const chunks: Buffer[] = [];
+			res.on('data', (chunk: Buffer) => chunks.push(chunk));
+			res.on('error', (error) => resolve({ status: res.statusCode ?? 0, received: Buffer.concat(chunks), error }));
+			res.on('end', () => reject(new Error('The response was not cut')));
+		});
+		req.on('error', reject);
+		req.end();
+	});
+}
+
+describe('status faults', () => {
+	it('answer with the status, an Apify error body and Retry-After, then let requests through', async () => {
+		const fault = api.faults.add({ path: recordPath('OUTPUT'), kind: 'status', status: 429, retryAfter: 2, times: 2 });
+		for (let attempt = 0; attempt < 2; attempt++) {
+			const limited = await getRecord('OUTPUT');
+			expect([limited.status, limited.headers['retry-after']]).toEqual([429, '2']);
+			expect(jsonBody(limited).error).toEqual({
+				type: 'rate-limit-exceeded',
+				message: 'You have exceeded the rate limit. Please try again later.',
+			});
+		}
+		expect((await getRecord('OUTPUT')).status).toBe(200);
+		expect([fault.hits, fault.remaining, api.faults.pending]).toEqual([2, 0, []]);
+	});
+
+	it('take a custom error type and message, and default 5xx to internal-server-error', async () => {
+		api.faults.add({ kind: 'status', status: 403, errorType: 'custom-type', message: 'Custom message.' });
+		api.faults.add({ kind: 'status', status: 503 });
+		expect(jsonBody(await getRecord('OUTPUT')).error).toEqual({ type: 'custom-type', message: 'Custom message.' });
+		const unavailable = await getRecord('OUTPUT');
+		expect([unavailable.status, jsonBody(unavailable).error.type]).toEqual([503, 'internal-server-error']);
+	});
+});
+
+describe('matching', () => {
+	it('matches method, RegExp path and server, and consumes faults in order', async () => {
+		const headOnly = api.faults.add({ method: 'head', kind: 'status', status: 500 });
+		const storageOnly = api.faults.add({ server: 'storage', kind: 'status', status: 500 });
+		const first = api.faults.add({ path: /\/records\/INPUT$/, kind: 'status', status: 502 });
+		const second = api.faults.add({ path: /\/records\/INPUT$/, kind: 'status', status: 504 });
+		expect((await getRecord('INPUT')).status).toBe(502);
+		expect((await getRecord('INPUT')).status).toBe(504);
+		expect((await getRecord('INPUT')).status).toBe(200);
+		expect((await getRecord('INPUT', 'HEAD')).status).toBe(500);
+		expect([headOnly.hits, storageOnly.hits, first.hits, second.hits]).toEqual([1, 0, 1, 1]);
+		expect(api.faults.pending).toEqual([storageOnly]);
+	});
+
+	it('lets Infinity times affect every matching request until cleared', async () => {
+		const fault = api.faults.add({ path: recordPath('notes'), kind: 'status', status: 500, times: Infinity });
+		for (let i = 0; i < 3; i++) expect((await getRecord('notes')).status).toBe(500);
+		api.faults.clear();
+		expect((await getRecord('notes')).status).toBe(200);
+		expect(fault.hits).toBe(3);
+	});
+});
+
+describe('connection faults', () => {
+	it('reset: destroys the connection before any response', async () => {
+		const fault = api.faults.add({ path: recordPath('OUTPUT'), kind: 'reset' });
+		await expect(getRecord('OUTPUT')).rejects.toMatchObject({ code: 'ECONNRESET' });
+		expect((await getRecord('OUTPUT')).status).toBe(200);
+		expect(fault.hits).toBe(1);
+	});
+
+	it('reset-mid-body: sends the headers and half the real body by default, then closes', async () => {
+		api.faults.add({ path: recordPath('screenshot'), kind: 'reset-mid-body' });
+		const body = fixtureRecord(DEMO_STORE.id, 'screenshot').body;
+		const cut = await getCutResponse(recordPath('screenshot'));
+		expect(cut.status).toBe(200);
+		expectSameBytes(cut.received, body.subarray(0, Math.floor(body.length / 2)));
+	});
+
+	it('reset-mid-body: cuts after a chosen number of bytes, also in a streamed ZIP', async () => {
+		api.faults.add({ path: `/v2/key-value-stores/${DEMO_STORE.id}/records`, kind: 'reset-mid-body', afterBytes: 100 });
+		const cut = await getCutResponse(`/v2/key-value-stores/${DEMO_STORE.id}/records`);
+		expect(cut.status).toBe(200);
+		expect(cut.received.length).toBe(100);
+		expect(cut.received.subarray(0, 4)).toEqual(Buffer.from('PK\x03\x04', 'latin1'));
+	});
+
+	it('slow: delays the first byte', async () => {
+		api.faults.add({ path: recordPath('OUTPUT'), kind: 'slow', delayMs: 300 });
+		const started = Date.now();
+		const response = await getRecord('OUTPUT');
+		expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+		expectSameBytes(response.body, fixtureRecord(DEMO_STORE.id, 'OUTPUT').body);
+	});
+
+	it('slow: delays between body chunks and still sends the whole body', async () => {
+		api.faults.add({ path: recordPath('screenshot'), kind: 'slow', chunkDelayMs: 40, chunkSize: 1024 });
+		const body = fixtureRecord(DEMO_STORE.id, 'screenshot').body;
+		const started = Date.now();
+		const response = await getRecord('screenshot');
+		const pauses = Math.ceil(body.length / 1024) - 1;
+		expect(Date.now() - started).toBeGreaterThanOrEqual(pauses * 40 - 10);
+		expectSameBytes(response.body, body);
+	});
+
+	it('close() ends slow responses and open connections promptly', async () => {
+		const local = await startLocalApi();
+		local.addStore({ id: 'kvsClosingStore01', generalAccess: 'ANYONE_WITH_ID_CAN_READ' });
+		local.putRecord('kvsClosingStore01', 'slow', 'x', { contentType: 'text/plain' });
+		local.faults.add({ kind: 'slow', delayMs: 10_000 });
+		const pending = rawRequest(`${local.url}/v2/key-value-stores/kvsClosingStore01/records/slow`);
+		await new Promise((resolve) => setTimeout(resolve, 50));
+		const started = Date.now();
+		await local.close();
+		await expect(pending).rejects.toThrow();
+		expect(Date.now() - started).toBeLessThan(1000);
+	});
+});

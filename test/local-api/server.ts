@@ -1,0 +1,238 @@
+/**
+ * A local stand-in for api.apify.com (key-value stores only), built on node:http, plus a
+ * second "storage" origin that serves redirected record downloads.
+ */
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { handleApiRequest, type LocalApiSettings, type RedirectMode } from './api-routes';
+import { FaultQueue, statusFaultError, type FaultSpec, type ServerKind } from './faults';
+import { errorReply, type Reply } from './replies';
+import { StorageOrigin } from './storage';
+import {
+	encodeBody,
+	StoreRegistry,
+	type ContentEncoding,
+	type LocalStore,
+	type NewStore,
+	type StoredRecord,
+} from './store-data';
+
+export type { LocalApiSettings, RedirectMode } from './api-routes';
+export type { Fault, FaultBehaviour, FaultMatch, FaultQueue, FaultSpec, ServerKind } from './faults';
+export { INJECTED_HTML_SNIPPET } from './replies';
+export type { ContentEncoding, GeneralAccess, LocalStore, NewStore, StoreSchema, StoredRecord } from './store-data';
+
+export interface LocalApiOptions {
+	/** API port; ephemeral when omitted. */
+	port?: number;
+	/** Storage origin port; ephemeral when omitted. */
+	storagePort?: number;
+	/** Default `off`. */
+	redirectMode?: RedirectMode;
+	/** Default true. */
+	storeSignatureGrantsRecords?: boolean;
+}
+
+export interface LoggedRequest {
+	server: ServerKind;
+	method: string;
+	/** Raw path without the query, still percent-encoded. */
+	path: string;
+	query: Record<string, string>;
+	headers: IncomingHttpHeaders;
+}
+
+export interface PutRecordOptions {
+	contentType: string;
+	/** Store the body compressed with this encoding, as the official client does for large bodies. */
+	contentEncoding?: ContentEncoding;
+}
+
+export interface LocalApi {
+	/** API origin, e.g. `http://127.0.0.1:PORT`; clients append `/v2/...`. */
+	readonly url: string;
+	/** Origin of the storage server that redirected record downloads point to. */
+	readonly storageUrl: string;
+	/** Every request either server received, oldest first. */
+	readonly requests: readonly LoggedRequest[];
+	clearRequests(): void;
+	readonly faults: FaultQueue;
+	/** Current behaviour switches; change them with the setters below. */
+	readonly options: Readonly<LocalApiSettings>;
+	setRedirectMode(mode: RedirectMode): void;
+	setStoreSignatureGrantsRecords(enabled: boolean): void;
+	addStore(input: NewStore): LocalStore;
+	/** By store ID, `username~name`, or a name only one store has; throws when not found. */
+	findStore(ref: string): LocalStore;
+	deleteStore(ref: string): void;
+	/** `body` is the plain content; it is compressed when `contentEncoding` is given. */
+	putRecord(storeRef: string, key: string, body: Buffer | string, options: PutRecordOptions): StoredRecord;
+	deleteRecord(storeRef: string, key: string): boolean;
+	/** Closes both servers and every open connection. */
+	close(): Promise<void>;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+	return new Promise((resolve, reject) => {
+		const chunks: Buffer[] = [];
+		req.on('data', (chunk: Buffer) => chunks.push(chunk));
+		req.on('end', () => resolve(Buffer.concat(chunks)));
+		req.on('error', reject);
+	});
+}
+
+function writeChunk(res: ServerResponse, chunk: Buffer): Promise<void> {
+	return new Promise((resolve, reject) => res.write(chunk, (error) => (error ? reject(error) : resolve())));
+}
+
+async function* bodyChunks(body: Reply['body'], chunkSize: number): AsyncGenerator<Buffer> {
+	if (!body) return;
+	for await (const piece of Buffer.isBuffer(body) ? [body] : body) {
+		const buffer = Buffer.from(piece as Buffer);
+		for (let offset = 0; offset < buffer.length; offset += chunkSize) yield buffer.subarray(offset, offset + chunkSize);
+	}
+}
+
+const DEFAULT_SLOW_CHUNK_BYTES = 1024;
+/** Where `reset-mid-body` cuts a streamed body of unknown length. */
+const DEFAULT_STREAM_CUT_BYTES = 1024;
+
+/** Sends the body piece by piece for the `slow` (between chunks) and `reset-mid-body` faults. */
+async function writeShapedBody(res: ServerResponse, reply: Reply, fault: FaultSpec, signal: AbortSignal): Promise<void> {
+	const chunkDelayMs = fault.kind === 'slow' ? (fault.chunkDelayMs ?? 0) : 0;
+	const chunkSize = fault.kind === 'slow' ? (fault.chunkSize ?? DEFAULT_SLOW_CHUNK_BYTES) : Infinity;
+	const defaultCut = Buffer.isBuffer(reply.body) ? Math.floor(reply.body.length / 2) : DEFAULT_STREAM_CUT_BYTES;
+	const cutAt = fault.kind === 'reset-mid-body' ? (fault.afterBytes ?? defaultCut) : Infinity;
+	res.flushHeaders();
+	let sent = 0;
+	for await (const chunk of bodyChunks(reply.body, chunkSize)) {
+		if (sent > 0 && chunkDelayMs > 0) await sleep(chunkDelayMs, undefined, { signal });
+		const piece = chunk.subarray(0, cutAt - sent);
+		await writeChunk(res, piece);
+		sent += piece.length;
+		if (sent >= cutAt) break;
+	}
+	if (fault.kind === 'reset-mid-body') res.destroy();
+	else res.end();
+}
+
+async function writeReply(res: ServerResponse, reply: Reply, fault: FaultSpec | undefined, signal: AbortSignal): Promise<void> {
+	if (fault?.kind === 'slow' && fault.delayMs) await sleep(fault.delayMs, undefined, { signal });
+	res.writeHead(reply.status, reply.headers);
+	if (fault?.kind === 'reset-mid-body' || (fault?.kind === 'slow' && fault.chunkDelayMs)) {
+		await writeShapedBody(res, reply, fault, signal);
+	} else if (reply.body === undefined || Buffer.isBuffer(reply.body)) {
+		res.end(reply.body);
+	} else {
+		await pipeline(reply.body, res);
+	}
+}
+
+function listen(server: Server, port: number | undefined): Promise<string> {
+	return new Promise((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(port ?? 0, '127.0.0.1', () => {
+			server.off('error', reject);
+			resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+		});
+	});
+}
+
+function closeServer(server: Server): Promise<void> {
+	return new Promise((resolve) => {
+		server.close(() => resolve());
+		server.closeAllConnections();
+	});
+}
+
+export async function startLocalApi(options: LocalApiOptions = {}): Promise<LocalApi> {
+	const settings: LocalApiSettings = {
+		redirectMode: options.redirectMode ?? 'off',
+		storeSignatureGrantsRecords: options.storeSignatureGrantsRecords ?? true,
+	};
+	const stores = new StoreRegistry();
+	const faults = new FaultQueue();
+	const requests: LoggedRequest[] = [];
+	const shutdown = new AbortController();
+
+	const apiServer = createServer();
+	const storageServer = createServer();
+	const [url, storageUrl] = await Promise.all([listen(apiServer, options.port), listen(storageServer, options.storagePort)]);
+	const storage = new StorageOrigin(storageUrl, stores);
+	const apiContext = { url, stores, storage, settings };
+
+	const respond: Record<ServerKind, (req: IncomingMessage, url: URL) => Promise<Reply>> = {
+		api: (req, requestUrl) =>
+			handleApiRequest(apiContext, {
+				method: req.method ?? 'GET',
+				url: requestUrl,
+				headers: req.headers,
+				readBody: () => readBody(req),
+			}),
+		storage: async (req, requestUrl) => storage.handle(req.method ?? 'GET', requestUrl, req.headers),
+	};
+
+	const serve = async (server: ServerKind, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+		const method = req.method ?? 'GET';
+		const requestUrl = new URL(req.url ?? '/', server === 'api' ? url : storageUrl);
+		requests.push({
+			server,
+			method,
+			path: requestUrl.pathname,
+			query: Object.fromEntries(requestUrl.searchParams),
+			headers: req.headers,
+		});
+		const fault = faults.take(server, method, requestUrl.pathname);
+		if (fault?.kind === 'reset') {
+			req.socket.resetAndDestroy();
+			return;
+		}
+		try {
+			const reply = fault?.kind === 'status' ? errorReply(statusFaultError(fault)) : await respond[server](req, requestUrl);
+			await writeReply(res, reply, fault, shutdown.signal);
+		} catch {
+			// The client went away, the server is closing, or a body stream failed: drop the connection.
+			res.destroy();
+		}
+	};
+	apiServer.on('request', (req: IncomingMessage, res: ServerResponse) => void serve('api', req, res));
+	storageServer.on('request', (req: IncomingMessage, res: ServerResponse) => void serve('storage', req, res));
+
+	return {
+		url,
+		storageUrl,
+		requests,
+		clearRequests: () => {
+			requests.length = 0;
+		},
+		faults,
+		get options() {
+			return { ...settings };
+		},
+		setRedirectMode: (mode) => {
+			settings.redirectMode = mode;
+		},
+		setStoreSignatureGrantsRecords: (enabled) => {
+			settings.storeSignatureGrantsRecords = enabled;
+		},
+		addStore: (input) => stores.add(input),
+		findStore: (ref) => stores.find(ref),
+		deleteStore: (ref) => {
+			stores.delete(stores.find(ref).id);
+		},
+		putRecord: (storeRef, key, body, { contentType, contentEncoding }) => {
+			const plain = typeof body === 'string' ? Buffer.from(body) : body;
+			const record = { key, contentType, contentEncoding, stored: contentEncoding ? encodeBody(plain, contentEncoding) : plain };
+			stores.find(storeRef).putRecord(record);
+			return record;
+		},
+		deleteRecord: (storeRef, key) => stores.find(storeRef).deleteRecord(key),
+		close: async () => {
+			shutdown.abort();
+			await Promise.all([closeServer(apiServer), closeServer(storageServer)]);
+		},
+	};
+}
