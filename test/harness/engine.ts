@@ -33,6 +33,7 @@ import {
 	type ICredentialDataDecryptedObject,
 	type ICredentials,
 	type ICredentialType,
+	type IConnections,
 	type IDataObject,
 	type IHttpRequestOptions,
 	type INode,
@@ -206,7 +207,7 @@ export interface RunResult {
 
 let runCounter = 0;
 
-function apifyNode(parameters: IDataObject, credentialId = 'default', continueOnFail = false): INode {
+export function apifyNode(parameters: IDataObject, credentialId = 'default', continueOnFail = false): INode {
 	return {
 		id: 'node-1',
 		name: 'Apify Key-Value Store',
@@ -231,27 +232,40 @@ function workflowOf(workflowData: IWorkflowBase): Workflow {
 	});
 }
 
-function workflowDataOf(node: INode): IWorkflowBase {
+function workflowDataOf(nodes: INode[], connections: IConnections = {}): IWorkflowBase {
 	return {
 		id: `wf-${++runCounter}`,
 		name: 'engine test',
 		active: false,
 		isArchived: false,
 		activeVersionId: null,
-		nodes: [node],
-		connections: {},
+		nodes,
+		connections,
 		settings: {},
 		createdAt: new Date(),
 		updatedAt: new Date(),
 	};
 }
 
-/** Runs a one-node workflow whose node gets `input`, through WorkflowExecute. */
-export async function runNode(options: RunOptions): Promise<RunResult> {
+export interface WorkflowRunOptions {
+	nodes: INode[];
+	connections?: IConnections;
+	/** The node the run starts at; the first node by default. */
+	startNode?: string;
+	/** Items the start node receives; one empty item by default. */
+	input?: INodeExecutionData[];
+}
+
+/**
+ * Runs a workflow through WorkflowExecute, starting at one node with the given items as if a
+ * trigger had emitted them. Nodes may be of this package's types only.
+ */
+export async function runWorkflow(options: WorkflowRunOptions): Promise<IRun> {
 	await initBinaryData();
-	const node = apifyNode(options.parameters, options.credentialId, options.continueOnFail);
-	const workflowData = workflowDataOf(node);
+	const workflowData = workflowDataOf(options.nodes, options.connections);
 	const workflow = workflowOf(workflowData);
+	const startNode = options.nodes.find((node) => node.name === (options.startNode ?? options.nodes[0].name));
+	if (!startNode) throw new Error(`No start node ${options.startNode}`);
 	const executionId = `exec-${runCounter}`;
 	let finish!: (run: IRun) => void;
 	const finished = new Promise<IRun>((resolveRun) => (finish = resolveRun));
@@ -260,13 +274,18 @@ export async function runNode(options: RunOptions): Promise<RunResult> {
 	const additionalData = createAdditionalData(hooks, executionId, workflowData.id);
 	const runExecutionData = createRunExecutionData({
 		executionData: {
-			nodeExecutionStack: [{ node, data: { main: [options.input ?? [{ json: {} }]] }, source: null }],
+			nodeExecutionStack: [{ node: startNode, data: { main: [options.input ?? [{ json: {} }]] }, source: null }],
 		},
 	});
 	const mode: WorkflowExecuteMode = 'manual';
-	const execution = new WorkflowExecute(additionalData, mode, runExecutionData);
-	await execution.processRunExecutionData(workflow);
-	const run = await finished;
+	await new WorkflowExecute(additionalData, mode, runExecutionData).processRunExecutionData(workflow);
+	return await finished;
+}
+
+/** Runs a one-node workflow whose node gets `input`. */
+export async function runNode(options: RunOptions): Promise<RunResult> {
+	const node = apifyNode(options.parameters, options.credentialId, options.continueOnFail);
+	const run = await runWorkflow({ nodes: [node], input: options.input });
 	const taskData = run.data.resultData.runData[node.name]?.[0];
 	return {
 		run,
@@ -284,7 +303,7 @@ export async function runListSearch(
 	credentialId = 'default',
 ): Promise<INodeListSearchResult> {
 	const node = apifyNode(parameters, credentialId);
-	const workflowData = workflowDataOf(node);
+	const workflowData = workflowDataOf([node]);
 	const hooks = new ExecutionLifecycleHooks('manual', `load-${runCounter}`, workflowData);
 	const context = new LoadOptionsContext(
 		workflowOf(workflowData),

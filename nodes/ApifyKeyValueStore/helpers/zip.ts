@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 
 import JSZip from 'jszip';
 import { NodeOperationError, type INode } from 'n8n-workflow';
@@ -43,13 +43,22 @@ export async function* unzipEntries(
 	}
 	let remaining = limits.maxTotalBytes;
 	for (const file of files) {
-		const bytes = await readBody(file.nodeStream('nodebuffer') as unknown as Readable, {
+		// jszip's stream is of an old stream library; a core PassThrough makes it async-iterable.
+		const entryStream = file.nodeStream('nodebuffer').pipe(new PassThrough());
+		const bytes = await readBody(entryStream, {
 			bytes: remaining,
-			node,
-			what: 'The unpacked store',
-			itemIndex,
+			exceeded: () => totalSizeExceeded(node, 'The unpacked records are', limits.maxTotalBytes, itemIndex),
 		});
 		remaining -= bytes.length;
 		yield { name: file.name, bytes };
 	}
+}
+
+/** Passing Max Total Size, for the downloaded archive as for what it unpacks to. */
+export function totalSizeExceeded(node: INode, subject: string, limitBytes: number, itemIndex: number): NodeOperationError {
+	return new NodeOperationError(node, `${subject} larger than the limit of ${limitBytes} bytes`, {
+		description:
+			'Raise Max Total Size in the options, narrow the records with a prefix or collection, or download the store as one ZIP file.',
+		itemIndex,
+	});
 }

@@ -10,7 +10,7 @@ import { fileNameFor, kindOfContentType, safeFileName } from '../../helpers/cont
 import { detectContentType } from '../../helpers/sniff';
 import { readBody } from '../../helpers/streams';
 import { validatePositiveInteger } from '../../helpers/validation';
-import { unzipEntries } from '../../helpers/zip';
+import { totalSizeExceeded, unzipEntries } from '../../helpers/zip';
 import { requestStream, type ApifyConnection, type ApifyRequest } from '../../transport';
 import {
 	binaryPropertyField,
@@ -122,7 +122,10 @@ export async function execute(
 		validatePositiveInteger(node, 'Max Total Size (MB)', options.maxTotalMegabytes ?? DEFAULT_MAX_TOTAL_MB, itemIndex) * MB;
 	const archive = await requestStream(this, connection, request, async ({ body }) =>
 		// An archive is never larger than what it unpacks to, by more than its headers.
-		await readBody(body, { bytes: maxTotalBytes + MB, node, what: 'The ZIP archive of the store', itemIndex }),
+		await readBody(body, {
+			bytes: maxTotalBytes + MB,
+			exceeded: () => totalSizeExceeded(node, 'The ZIP archive of the store is', maxTotalBytes, itemIndex),
+		}),
 	);
 
 	// Items are collected and returned only once the whole archive unpacked: a damaged one outputs nothing.
