@@ -305,12 +305,10 @@ export async function runListSearch(
 	const node = apifyNode(parameters, credentialId);
 	const workflowData = workflowDataOf([node]);
 	const hooks = new ExecutionLifecycleHooks('manual', `load-${runCounter}`, workflowData);
-	const context = new LoadOptionsContext(
-		workflowOf(workflowData),
-		node,
-		createAdditionalData(hooks, `load-${runCounter}`, workflowData.id),
-		'parameters',
-	);
+	const additionalData = createAdditionalData(hooks, `load-${runCounter}`, workflowData.id);
+	// The editor sends the node's current parameters along, as here.
+	additionalData.currentNodeParameters = node.parameters;
+	const context = new LoadOptionsContext(workflowOf(workflowData), node, additionalData, 'parameters');
 	const search = required(loaded.nodeTypes.get(NODE_TYPE)?.methods?.listSearch?.[method], method);
 	return await search.call(context, filter, paginationToken);
 }
@@ -353,4 +351,31 @@ export async function readBinary(item: INodeExecutionData, property = 'data'): P
 	const binary = item.binary?.[property];
 	if (!binary) throw new Error(`The item has no binary property "${property}"`);
 	return await (await initBinaryData()).getAsBuffer(binary);
+}
+
+/**
+ * Runs the credential type's `test` request as n8n's credential test does: its expressions resolved
+ * with `$credentials` by n8n's expression engine, the request authenticated by the credential type.
+ */
+export async function testCredential(credentialId: string): Promise<{ statusCode: number; body: string }> {
+	const type = required(loaded.credentialTypes.get(CREDENTIAL_TYPE), CREDENTIAL_TYPE);
+	const request = required(type.test, 'credential test').request;
+	const node = apifyNode({}, credentialId);
+	const workflow = workflowOf(workflowDataOf([node]));
+	const credentials = await credentialsHelper.getDecrypted(
+		{} as IWorkflowExecuteAdditionalData,
+		{ id: credentialId, name: credentialId },
+		CREDENTIAL_TYPE,
+	);
+	const resolve = (value: string | undefined) =>
+		String(workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: credentials }, undefined, ''));
+	const options = await credentialsHelper.authenticate(credentials, CREDENTIAL_TYPE, {
+		url: resolve(request.url),
+		baseURL: resolve(request.baseURL),
+		method: 'GET',
+	});
+	const url = new URL(options.baseURL + options.url);
+	for (const [name, value] of Object.entries(options.qs ?? {})) url.searchParams.set(name, String(value));
+	const response = await fetch(url, { headers: options.headers as Record<string, string> });
+	return { statusCode: response.status, body: await response.text() };
 }

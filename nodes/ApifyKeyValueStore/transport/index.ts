@@ -61,6 +61,8 @@ const RETRYABLE_CODES = new Set([
 	'EPIPE',
 	'EAI_AGAIN',
 	'ERR_STREAM_PREMATURE_CLOSE',
+	// axios: the body stream was cut off.
+	'ERR_BAD_RESPONSE',
 	'UND_ERR_SOCKET',
 ]);
 
@@ -194,7 +196,7 @@ function findNetworkFailure(error: unknown): NetworkFailure | undefined {
 	for (let depth = 0; current && depth < 5; depth++) {
 		const code = typeof current.code === 'string' ? current.code : undefined;
 		if (code === 'ERR_CANCELED') return undefined;
-		if (code && /^(E[A-Z_]+|ERR_STREAM_PREMATURE_CLOSE|UND_ERR_SOCKET)$/.test(code)) {
+		if (code && /^(E[A-Z]+|ERR_[A-Z_]+|UND_ERR_[A-Z_]+)$/.test(code)) {
 			return { code, message: safeMessage(current.message, code) };
 		}
 		if (current.message === 'aborted') return { code: 'ECONNRESET', message: 'The connection was closed mid-body' };
