@@ -51,6 +51,8 @@ describe('Record → Get, Auto output', () => {
 		expect(error).toBeUndefined();
 		expect(items[0].json.value).toEqual(JSON.parse(record('big-json').body.toString()));
 		expect(items[0].json.size).toBe(record('big-json').body.length);
+		// The node asked for the stored encoding, so it, not the API, decoded the body.
+		expect(api.requests[0].headers['accept-encoding']).toMatch(/\bbr\b/);
 	});
 
 	it('puts a text record, non-ASCII included, into the text field', async () => {

@@ -3,7 +3,7 @@ import { NodeOperationError, type INode } from 'n8n-workflow';
 import {
 	optionalText,
 	parseStoreIdentifier,
-	validatePositiveInteger,
+	validateWholeNumber,
 	validateRecordKey,
 } from '../../nodes/ApifyKeyValueStore/helpers/validation';
 
@@ -57,14 +57,19 @@ describe('validateRecordKey', () => {
 	);
 });
 
-describe('validatePositiveInteger', () => {
+describe('validateWholeNumber', () => {
+	it('accepts 0 where the minimum is 0', () => {
+		expect(validateWholeNumber(node, 'Max Retries', 0, 0, 0)).toBe(0);
+		expect(() => validateWholeNumber(node, 'Max Retries', -1, 0, 0)).toThrow('must be a whole number of 0 or more');
+	});
+
 	it('accepts whole numbers, also as text from an expression', () => {
-		expect(validatePositiveInteger(node, 'Limit', 5, 0)).toBe(5);
-		expect(validatePositiveInteger(node, 'Limit', '12', 0)).toBe(12);
+		expect(validateWholeNumber(node, 'Limit', 5, 0)).toBe(5);
+		expect(validateWholeNumber(node, 'Limit', '12', 0)).toBe(12);
 	});
 
 	it.each([0, -1, 1.5, 'ten', '', null, NaN])('refuses %j', (value) => {
-		expect(() => validatePositiveInteger(node, 'Limit', value, 0)).toThrow(/The Limit parameter must be a positive whole number/);
+		expect(() => validateWholeNumber(node, 'Limit', value, 0)).toThrow(/The Limit parameter must be a positive whole number/);
 	});
 });
 

@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { RetryPolicy } from '../transport';
-import { optionalText, parseStoreIdentifier, validatePositiveInteger, validateRecordKey } from '../helpers/validation';
+import { optionalText, parseStoreIdentifier, validateWholeNumber, validateRecordKey } from '../helpers/validation';
 
 export const storeLocator: INodeProperties = {
 	displayName: 'Store',
@@ -67,6 +67,9 @@ export const recordKeyLocator: INodeProperties = {
 	],
 };
 
+/** As apify-client. */
+const DEFAULT_MAX_RETRIES = 8;
+
 /** Prefix or schema collection, shared by Download All and List Keys. */
 export const recordFilterFields: INodeProperties[] = [
 	{
@@ -118,7 +121,7 @@ export function requestOptionFields(defaultTimeoutSeconds: number): INodePropert
 			name: 'maxRetries',
 			type: 'number',
 			typeOptions: { minValue: 0, maxValue: 10 },
-			default: 8,
+			default: DEFAULT_MAX_RETRIES,
 			description:
 				'How often to retry after rate limiting (429), server errors (5xx), dropped connections and timeouts, with exponential backoff',
 		},
@@ -167,17 +170,15 @@ export function getOptions(ctx: IExecuteFunctions, itemIndex: number): IDataObje
 }
 
 export function getRetryPolicy(ctx: IExecuteFunctions, options: IDataObject, defaultTimeoutSeconds: number, itemIndex: number): RetryPolicy {
-	const maxRetries = options.maxRetries ?? 8;
-	if (typeof maxRetries !== 'number' || !Number.isInteger(maxRetries) || maxRetries < 0) {
-		validatePositiveInteger(ctx.getNode(), 'Max Retries', maxRetries, itemIndex);
-	}
-	const timeoutSeconds = validatePositiveInteger(
-		ctx.getNode(),
+	const node = ctx.getNode();
+	const maxRetries = validateWholeNumber(node, 'Max Retries', options.maxRetries ?? DEFAULT_MAX_RETRIES, itemIndex, 0);
+	const timeoutSeconds = validateWholeNumber(
+		node,
 		'Request Timeout (Seconds)',
 		options.timeoutSeconds ?? defaultTimeoutSeconds,
 		itemIndex,
 	);
-	return { maxRetries: maxRetries as number, timeoutMs: timeoutSeconds * 1000 };
+	return { maxRetries, timeoutMs: timeoutSeconds * 1000 };
 }
 
 /** `/v2/key-value-stores/{store}` with the identifier encoded as one path segment. */

@@ -56,12 +56,13 @@ export function validateRecordKey(node: INode, value: unknown, itemIndex: number
 	return key;
 }
 
-/** A positive whole number, as typed or as an expression result. */
-export function validatePositiveInteger(node: INode, name: string, value: unknown, itemIndex: number): number {
+/** A whole number of at least `min` (1 unless given), as typed or as an expression result. */
+export function validateWholeNumber(node: INode, name: string, value: unknown, itemIndex: number, min = 1): number {
 	const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-	if (typeof number !== 'number' || !Number.isInteger(number) || number < 1) {
-		throw new NodeOperationError(node, `The ${name} parameter must be a positive whole number, not ${JSON.stringify(value)}`, {
-			description: `Set ${name} to 1 or more.`,
+	if (typeof number !== 'number' || !Number.isInteger(number) || number < min) {
+		const kind = min === 0 ? 'a whole number of 0 or more' : 'a positive whole number';
+		throw new NodeOperationError(node, `The ${name} parameter must be ${kind}, not ${JSON.stringify(value)}`, {
+			description: `Set ${name} to ${min} or more.`,
 			itemIndex,
 		});
 	}

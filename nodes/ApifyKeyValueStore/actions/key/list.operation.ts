@@ -5,7 +5,7 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import { optionalText, validatePositiveInteger } from '../../helpers/validation';
+import { optionalText, validateWholeNumber } from '../../helpers/validation';
 import type { ApifyConnection } from '../../transport';
 import { listKeyPages } from '../../transport/keys';
 import {
@@ -73,7 +73,7 @@ export async function execute(
 	const returnAll = this.getNodeParameter('returnAll', itemIndex) as boolean;
 	const limit = returnAll
 		? undefined
-		: validatePositiveInteger(node, 'Limit', this.getNodeParameter('limit', itemIndex), itemIndex);
+		: validateWholeNumber(node, 'Limit', this.getNodeParameter('limit', itemIndex), itemIndex);
 	const options = getOptions(this, itemIndex);
 	const exclusiveStartKey = optionalText(node, 'Start After Key', options.exclusiveStartKey, itemIndex);
 

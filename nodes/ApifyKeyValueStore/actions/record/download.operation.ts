@@ -9,7 +9,7 @@ import {
 import { fileNameFor, kindOfContentType, safeFileName } from '../../helpers/contentType';
 import { detectContentType } from '../../helpers/sniff';
 import { readBody } from '../../helpers/streams';
-import { validatePositiveInteger } from '../../helpers/validation';
+import { validateWholeNumber } from '../../helpers/validation';
 import { totalSizeExceeded, unzipEntries } from '../../helpers/zip';
 import { requestStream, type ApifyConnection, type ApifyRequest } from '../../transport';
 import {
@@ -117,9 +117,9 @@ export async function execute(
 	}
 
 	const node = this.getNode();
-	const maxRecords = validatePositiveInteger(node, 'Max Records', options.maxRecords ?? DEFAULT_MAX_RECORDS, itemIndex);
+	const maxRecords = validateWholeNumber(node, 'Max Records', options.maxRecords ?? DEFAULT_MAX_RECORDS, itemIndex);
 	const maxTotalBytes =
-		validatePositiveInteger(node, 'Max Total Size (MB)', options.maxTotalMegabytes ?? DEFAULT_MAX_TOTAL_MB, itemIndex) * MB;
+		validateWholeNumber(node, 'Max Total Size (MB)', options.maxTotalMegabytes ?? DEFAULT_MAX_TOTAL_MB, itemIndex) * MB;
 	const archive = await requestStream(this, connection, request, async ({ body }) =>
 		// An archive is never larger than what it unpacks to, by more than its headers.
 		await readBody(body, {
