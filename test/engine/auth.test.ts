@@ -1,12 +1,8 @@
-import type { IDataObject } from 'n8n-workflow';
-
 import { credentialsHelper, CREDENTIAL_TYPE, readBinary, runNode, testCredential } from '../harness/engine';
 import { DEMO_STORE, fixtureKeys, fixtureRecord, FULL_ACCESS_TOKEN, PAGING_STORE } from '../local-api/fixtures';
-import type { LocalApi } from '../local-api/server';
 import { createStoreSignature } from '../local-api/signature';
-import { byId, DEMO_STORE_SIGNATURE, expectNoSecrets, startEngineFixture } from './setup';
+import { byId, DEMO_STORE_SIGNATURE, expectNoSecrets, recordGetParameters, useLocalApi } from './setup';
 
-let api: LocalApi;
 const EXPIRED_SIGNATURE = createStoreSignature({
 	storeId: DEMO_STORE.id,
 	secretKey: DEMO_STORE.urlSigningSecretKey,
@@ -14,20 +10,21 @@ const EXPIRED_SIGNATURE = createStoreSignature({
 });
 const WRONG_SIGNATURE = createStoreSignature({ storeId: DEMO_STORE.id, secretKey: 'not-the-store-secret' });
 
+const local = useLocalApi();
+
 beforeAll(async () => {
-	api = await startEngineFixture();
 	const signatureCredential = (signature: string) => ({
 		authType: 'urlSignature',
 		signature,
 		signatureStoreId: DEMO_STORE.id,
-		baseUrl: api.url,
+		baseUrl: local.api.url,
 	});
 	await credentialsHelper.add('expiredSignature', CREDENTIAL_TYPE, signatureCredential(EXPIRED_SIGNATURE));
 	await credentialsHelper.add('wrongSignature', CREDENTIAL_TYPE, signatureCredential(WRONG_SIGNATURE));
 	await credentialsHelper.add('trailingSlash', CREDENTIAL_TYPE, {
 		authType: 'apiToken',
 		apiToken: FULL_ACCESS_TOKEN,
-		baseUrl: `${api.url}/`,
+		baseUrl: `${local.api.url}/`,
 	});
 	await credentialsHelper.add('plainHttpRemote', CREDENTIAL_TYPE, {
 		authType: 'apiToken',
@@ -35,27 +32,17 @@ beforeAll(async () => {
 		baseUrl: 'http://api.example.invalid',
 	});
 });
-afterAll(async () => await api.close());
-beforeEach(() => api.clearRequests());
-
-const getParameters = (key: string, extra: IDataObject = {}): IDataObject => ({
-	resource: 'record',
-	operation: 'get',
-	storeId: byId(DEMO_STORE.id),
-	key: byId(key),
-	...extra,
-});
 
 describe('credential test', () => {
 	it('checks a token with GET /v2/users/me', async () => {
 		expect((await testCredential('default')).statusCode).toBe(200);
-		expect(api.requests.at(-1)?.path).toBe('/v2/users/me');
+		expect(local.api.requests.at(-1)?.path).toBe('/v2/users/me');
 		expect((await testCredential('badToken')).statusCode).toBe(401);
 	});
 
 	it("checks a signature by listing one key of the signature's store", async () => {
 		expect((await testCredential('signature')).statusCode).toBe(200);
-		const request = api.requests.at(-1);
+		const request = local.api.requests.at(-1);
 		expect(request?.path).toBe(`/v2/key-value-stores/${DEMO_STORE.id}/keys`);
 		expect(request?.query).toMatchObject({ limit: '1', signature: DEMO_STORE_SIGNATURE });
 		expect(request?.headers.authorization).toBeUndefined();
@@ -65,11 +52,11 @@ describe('credential test', () => {
 
 describe('URL signature credential', () => {
 	it('reads a record with ?signature= and no Authorization header', async () => {
-		const result = await runNode({ parameters: getParameters('screenshot'), credentialId: 'signature' });
+		const result = await runNode({ parameters: recordGetParameters('screenshot'), credentialId: 'signature' });
 		expect(result.error).toBeUndefined();
 		expect((await readBinary(result.items[0])).equals(fixtureRecord(DEMO_STORE.id, 'screenshot').body)).toBe(true);
-		expect(api.requests[0].query.signature).toBe(DEMO_STORE_SIGNATURE);
-		expect(api.requests[0].headers.authorization).toBeUndefined();
+		expect(local.api.requests[0].query.signature).toBe(DEMO_STORE_SIGNATURE);
+		expect(local.api.requests[0].headers.authorization).toBeUndefined();
 		expectNoSecrets(result);
 	});
 
@@ -89,7 +76,7 @@ describe('URL signature credential', () => {
 	});
 
 	it('explains an expired signature', async () => {
-		const result = await runNode({ parameters: getParameters('OUTPUT'), credentialId: 'expiredSignature' });
+		const result = await runNode({ parameters: recordGetParameters('OUTPUT'), credentialId: 'expiredSignature' });
 		expect(result.error?.message).toMatch(/^Apify API error 403 invalid-signature: .*expired/);
 		expect(result.error?.description).toMatch(/signature does not grant this: it may have expired/);
 		expect(JSON.stringify(result.run)).not.toContain(EXPIRED_SIGNATURE);
@@ -97,7 +84,7 @@ describe('URL signature credential', () => {
 
 	it('explains a signature of another store', async () => {
 		const result = await runNode({
-			parameters: getParameters('OUTPUT', { storeId: byId(PAGING_STORE.id) }),
+			parameters: recordGetParameters('OUTPUT', { storeId: byId(PAGING_STORE.id) }),
 			credentialId: 'signature',
 		});
 		expect(result.error?.message).toMatch(/^Apify API error 403 invalid-signature/);
@@ -108,15 +95,15 @@ describe('URL signature credential', () => {
 
 describe('API Base URL', () => {
 	it('accepts a trailing slash', async () => {
-		const { error } = await runNode({ parameters: getParameters('OUTPUT'), credentialId: 'trailingSlash' });
+		const { error } = await runNode({ parameters: recordGetParameters('OUTPUT'), credentialId: 'trailingSlash' });
 		expect(error).toBeUndefined();
-		expect(api.requests[0].path).toBe(`/v2/key-value-stores/${DEMO_STORE.id}/records/OUTPUT`);
+		expect(local.api.requests[0].path).toBe(`/v2/key-value-stores/${DEMO_STORE.id}/records/OUTPUT`);
 	});
 
 	it('refuses plain http to a host other than localhost, before sending the token', async () => {
-		const result = await runNode({ parameters: getParameters('OUTPUT'), credentialId: 'plainHttpRemote' });
+		const result = await runNode({ parameters: recordGetParameters('OUTPUT'), credentialId: 'plainHttpRemote' });
 		expect(result.error?.message).toMatch(/must use https:\/\//);
-		expect(api.requests).toHaveLength(0);
+		expect(local.api.requests).toHaveLength(0);
 		expectNoSecrets(result);
 	});
 });

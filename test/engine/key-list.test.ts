@@ -2,17 +2,12 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { runNode } from '../harness/engine';
 import { DEMO_STORE, fixtureKeys, PAGING_RECORD_COUNT, PAGING_STORE } from '../local-api/fixtures';
-import type { LocalApi } from '../local-api/server';
-import { byId, expectNoSecrets, startEngineFixture } from './setup';
+import { byId, expectNoSecrets, useLocalApi } from './setup';
 
-let api: LocalApi;
-beforeAll(async () => {
-	api = await startEngineFixture();
-});
-afterAll(async () => await api.close());
+const local = useLocalApi();
 beforeEach(() => {
-	api.clearRequests();
-	api.faults.clear();
+	local.api.clearRequests();
+	local.api.faults.clear();
 });
 
 const listParameters = (extra: IDataObject = {}): IDataObject => ({
@@ -21,7 +16,7 @@ const listParameters = (extra: IDataObject = {}): IDataObject => ({
 	storeId: byId(PAGING_STORE.id),
 	...extra,
 });
-const keysRequests = () => api.requests.filter((request) => request.path.endsWith('/keys'));
+const keysRequests = () => local.api.requests.filter((request) => request.path.endsWith('/keys'));
 
 describe('Key → List', () => {
 	it('returns all keys in the API byte order, each once, paging 1000 at a time', async () => {
@@ -86,7 +81,7 @@ describe('Key → List', () => {
 	it.each([0, -3, 2.5])('refuses limit %j before any request', async (limit) => {
 		const { error } = await runNode({ parameters: listParameters({ limit }) });
 		expect(error?.message).toMatch(/The Limit parameter must be a positive whole number/);
-		expect(api.requests).toHaveLength(0);
+		expect(local.api.requests).toHaveLength(0);
 	});
 
 	it('runs once per input item with the limit from an expression', async () => {

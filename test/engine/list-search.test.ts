@@ -1,13 +1,8 @@
 import { runListSearch } from '../harness/engine';
 import { DEMO_STORE, fixtureKeys, OTHER_STORE, PAGING_STORE, UNNAMED_STORE } from '../local-api/fixtures';
-import type { LocalApi } from '../local-api/server';
-import { byId, startEngineFixture } from './setup';
+import { byId, useLocalApi } from './setup';
 
-let api: LocalApi;
-beforeAll(async () => {
-	api = await startEngineFixture();
-});
-afterAll(async () => await api.close());
+useLocalApi();
 
 describe('store picker', () => {
 	it("lists the account's named and unnamed stores, not other users' stores", async () => {

@@ -3,17 +3,12 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { readBinary, runNode } from '../harness/engine';
 import { DEMO_STORE, fixtureKeys, fixtureRecord } from '../local-api/fixtures';
-import type { LocalApi } from '../local-api/server';
-import { byId, expectNoSecrets, startEngineFixture } from './setup';
+import { byId, expectNoSecrets, useLocalApi } from './setup';
 
-let api: LocalApi;
-beforeAll(async () => {
-	api = await startEngineFixture();
-});
-afterAll(async () => await api.close());
+const local = useLocalApi();
 beforeEach(() => {
-	api.clearRequests();
-	api.faults.clear();
+	local.api.clearRequests();
+	local.api.faults.clear();
 });
 
 const downloadParameters = (extra: IDataObject = {}): IDataObject => ({
@@ -46,7 +41,7 @@ describe('Record → Download All as one ZIP file', () => {
 		const { items } = await runNode({
 			parameters: downloadParameters({ recordFilter: 'prefix', prefix: 'img-', binaryPropertyName: 'archive' }),
 		});
-		expect(api.requests[0].query.prefix).toBe('img-');
+		expect(local.api.requests[0].query.prefix).toBe('img-');
 		const zip = await JSZip.loadAsync(await readBinary(items[0], 'archive'));
 		expect(Object.keys(zip.files).sort()).toEqual(['img-001', 'img-002', 'img-003']);
 		expect(items[0].json).toMatchObject({ storeId: DEMO_STORE.id, prefix: 'img-' });
@@ -111,9 +106,9 @@ describe('Record → Download All as one item per record', () => {
 	});
 
 	it('refuses to unpack more than Max Total Size, outputting none', async () => {
-		const big = api.addStore({ name: 'big-store' });
-		api.putRecord(big.id, 'first', Buffer.alloc(700 * 1024, 1), { contentType: 'application/octet-stream' });
-		api.putRecord(big.id, 'second', Buffer.alloc(700 * 1024, 2), { contentType: 'application/octet-stream' });
+		const big = local.api.addStore({ name: 'big-store' });
+		local.api.putRecord(big.id, 'first', Buffer.alloc(700 * 1024, 1), { contentType: 'application/octet-stream' });
+		local.api.putRecord(big.id, 'second', Buffer.alloc(700 * 1024, 2), { contentType: 'application/octet-stream' });
 		const { items, error } = await runNode({
 			parameters: downloadParameters({
 				storeId: byId(big.id),

@@ -1,33 +1,19 @@
-import type { IDataObject } from 'n8n-workflow';
-
 import { readBinary, runNode } from '../harness/engine';
 import { DEMO_STORE, fixtureRecord } from '../local-api/fixtures';
-import type { LocalApi } from '../local-api/server';
-import { byId, expectNoSecrets, startEngineFixture } from './setup';
+import { byId, expectNoSecrets, recordGetParameters, useLocalApi } from './setup';
 
-let api: LocalApi;
-beforeAll(async () => {
-	api = await startEngineFixture();
-});
-afterAll(async () => await api.close());
+const local = useLocalApi();
 beforeEach(() => {
-	api.clearRequests();
-	api.faults.clear();
-	api.setRedirectMode('off');
+	local.api.clearRequests();
+	local.api.faults.clear();
+	local.api.setRedirectMode('off');
 });
 
 const record = (key: string) => fixtureRecord(DEMO_STORE.id, key);
-const getParameters = (key: string, extra: IDataObject = {}): IDataObject => ({
-	resource: 'record',
-	operation: 'get',
-	storeId: byId(DEMO_STORE.id),
-	key: byId(key),
-	...extra,
-});
 
 describe('Record → Get, Auto output', () => {
 	it('puts a JSON object record into the item fields', async () => {
-		const result = await runNode({ parameters: getParameters('OUTPUT') });
+		const result = await runNode({ parameters: recordGetParameters('OUTPUT') });
 		expect(result.error).toBeUndefined();
 		expect(result.items).toHaveLength(1);
 		expect(result.items[0].json).toEqual(JSON.parse(record('OUTPUT').body.toString()));
@@ -36,7 +22,7 @@ describe('Record → Get, Auto output', () => {
 	});
 
 	it('puts a JSON array into "value" beside the metadata', async () => {
-		const { items } = await runNode({ parameters: getParameters('list-json') });
+		const { items } = await runNode({ parameters: recordGetParameters('list-json') });
 		expect(items[0].json).toEqual({
 			key: 'list-json',
 			contentType: record('list-json').contentType,
@@ -47,16 +33,16 @@ describe('Record → Get, Auto output', () => {
 
 	it('decodes a brotli-stored JSON record', async () => {
 		expect(record('big-json').contentEncoding).toBe('br');
-		const { items, error } = await runNode({ parameters: getParameters('big-json') });
+		const { items, error } = await runNode({ parameters: recordGetParameters('big-json') });
 		expect(error).toBeUndefined();
 		expect(items[0].json.value).toEqual(JSON.parse(record('big-json').body.toString()));
 		expect(items[0].json.size).toBe(record('big-json').body.length);
 		// The node asked for the stored encoding, so it, not the API, decoded the body.
-		expect(api.requests[0].headers['accept-encoding']).toMatch(/\bbr\b/);
+		expect(local.api.requests[0].headers['accept-encoding']).toMatch(/\bbr\b/);
 	});
 
 	it('puts a text record, non-ASCII included, into the text field', async () => {
-		const { items } = await runNode({ parameters: getParameters('notes') });
+		const { items } = await runNode({ parameters: recordGetParameters('notes') });
 		expect(items[0].json).toEqual({
 			key: 'notes',
 			contentType: record('notes').contentType,
@@ -67,7 +53,7 @@ describe('Record → Get, Auto output', () => {
 
 	it('decodes a gzip-stored text record', async () => {
 		expect(record('log-gz').contentEncoding).toBe('gzip');
-		const { items } = await runNode({ parameters: getParameters('log-gz') });
+		const { items } = await runNode({ parameters: recordGetParameters('log-gz') });
 		expect(items[0].json.text).toBe(record('log-gz').body.toString('utf8'));
 	});
 
@@ -77,7 +63,7 @@ describe('Record → Get, Auto output', () => {
 		['archive', 'application/zip', 'archive.zip'],
 		['no-type', 'application/octet-stream', 'no-type.bin'],
 	])('outputs %s as a %s file named %s, byte for byte', async (key, mimeType, fileName) => {
-		const { items } = await runNode({ parameters: getParameters(key) });
+		const { items } = await runNode({ parameters: recordGetParameters(key) });
 		const binary = items[0].binary?.data;
 		expect(binary).toMatchObject({ mimeType, fileName });
 		expect(items[0].json).toEqual({ key, contentType: mimeType, size: record(key).body.length, fileName });
@@ -85,7 +71,7 @@ describe('Record → Get, Auto output', () => {
 	});
 
 	it('stores the file in n8n filesystem binary storage, not in the item', async () => {
-		const { items } = await runNode({ parameters: getParameters('screenshot') });
+		const { items } = await runNode({ parameters: recordGetParameters('screenshot') });
 		expect(items[0].binary?.data.id).toMatch(/^filesystem/);
 		expect(items[0].binary?.data.data).not.toContain('iVBOR');
 	});
@@ -93,22 +79,22 @@ describe('Record → Get, Auto output', () => {
 
 describe('Record → Get, chosen output', () => {
 	it('fetches HTML raw (attachment=true) when asked for a file', async () => {
-		const { items } = await runNode({ parameters: getParameters('page', { outputFormat: 'binary' }) });
+		const { items } = await runNode({ parameters: recordGetParameters('page', { outputFormat: 'binary' }) });
 		expect((await readBinary(items[0])).equals(record('page').body)).toBe(true);
 		expect(items[0].binary?.data.fileName).toBe('page.html');
-		expect(api.requests[0].query.attachment).toBe('true');
+		expect(local.api.requests[0].query.attachment).toBe('true');
 	});
 
 	it('returns a JSON record as text, and a deflate-stored record as a file', async () => {
-		const asText = await runNode({ parameters: getParameters('OUTPUT', { outputFormat: 'text' }) });
+		const asText = await runNode({ parameters: recordGetParameters('OUTPUT', { outputFormat: 'text' }) });
 		expect(asText.items[0].json.text).toBe(record('OUTPUT').body.toString());
-		const deflated = await runNode({ parameters: getParameters('data-deflate', { outputFormat: 'binary' }) });
+		const deflated = await runNode({ parameters: recordGetParameters('data-deflate', { outputFormat: 'binary' }) });
 		expect((await readBinary(deflated.items[0])).equals(record('data-deflate').body)).toBe(true);
 	});
 
 	it('puts the file into the binary field the user names', async () => {
 		const { items } = await runNode({
-			parameters: getParameters('img-001', { outputFormat: 'binary', binaryPropertyName: 'image' }),
+			parameters: recordGetParameters('img-001', { outputFormat: 'binary', binaryPropertyName: 'image' }),
 		});
 		expect(Object.keys(items[0].binary ?? {})).toEqual(['image']);
 		expect((await readBinary(items[0], 'image')).equals(record('img-001').body)).toBe(true);
@@ -116,23 +102,23 @@ describe('Record → Get, chosen output', () => {
 
 	it('uses the text field name from the options', async () => {
 		const { items } = await runNode({
-			parameters: getParameters('notes', { outputFormat: 'text', options: { textFieldName: 'body' } }),
+			parameters: recordGetParameters('notes', { outputFormat: 'text', options: { textFieldName: 'body' } }),
 		});
 		expect(items[0].json.body).toBe(record('notes').body.toString('utf8'));
 	});
 
 	it('says a text record is not JSON when JSON is asked for', async () => {
-		const { error } = await runNode({ parameters: getParameters('notes', { outputFormat: 'json' }) });
+		const { error } = await runNode({ parameters: recordGetParameters('notes', { outputFormat: 'json' }) });
 		expect(error?.message).toMatch(/Record "notes" is not valid JSON/);
 		expect(error?.description).toMatch(/Set Output to Text or File/);
 	});
 
 	it('URL-encodes keys with special characters', async () => {
 		const key = "weird!key_(1).v'2";
-		const { items, error } = await runNode({ parameters: getParameters(key) });
+		const { items, error } = await runNode({ parameters: recordGetParameters(key) });
 		expect(error).toBeUndefined();
 		expect(items[0].json.text).toBe(record(key).body.toString('utf8'));
-		expect(api.requests[0].path).toBe(`/v2/key-value-stores/${DEMO_STORE.id}/records/${encodeURIComponent(key)}`);
+		expect(local.api.requests[0].path).toBe(`/v2/key-value-stores/${DEMO_STORE.id}/records/${encodeURIComponent(key)}`);
 	});
 });
 
@@ -140,7 +126,7 @@ describe('Record → Get, many items', () => {
 	it('evaluates expressions per item and pairs each output with its input', async () => {
 		const input = ['OUTPUT', 'notes', 'screenshot'].map((key) => ({ json: { recordKey: key } }));
 		const { items, error } = await runNode({
-			parameters: getParameters('', { key: { __rl: true, mode: 'id', value: '={{ $json.recordKey }}' } }),
+			parameters: recordGetParameters('', { key: { __rl: true, mode: 'id', value: '={{ $json.recordKey }}' } }),
 			input,
 		});
 		expect(error).toBeUndefined();
@@ -153,7 +139,7 @@ describe('Record → Get, many items', () => {
 	it('with Continue On Fail returns the failing item as an error and keeps the others', async () => {
 		const input = ['OUTPUT', 'missing-record', 'notes'].map((key) => ({ json: { recordKey: key } }));
 		const { items, error } = await runNode({
-			parameters: getParameters('', { key: { __rl: true, mode: 'id', value: '={{ $json.recordKey }}' } }),
+			parameters: recordGetParameters('', { key: { __rl: true, mode: 'id', value: '={{ $json.recordKey }}' } }),
 			input,
 			continueOnFail: true,
 		});
@@ -170,7 +156,7 @@ describe('Record → Get, many items', () => {
 	it('without Continue On Fail stops at the failing item and names it', async () => {
 		const input = ['OUTPUT', 'a/b', 'notes'].map((key) => ({ json: { recordKey: key } }));
 		const { items, error } = await runNode({
-			parameters: getParameters('', { key: { __rl: true, mode: 'id', value: '={{ $json.recordKey }}' } }),
+			parameters: recordGetParameters('', { key: { __rl: true, mode: 'id', value: '={{ $json.recordKey }}' } }),
 			input,
 		});
 		expect(items).toEqual([]);
@@ -181,20 +167,20 @@ describe('Record → Get, many items', () => {
 
 describe('Record → Get, bad input and API errors', () => {
 	it('leaves an empty Key or Store to n8n, which refuses to run the node', async () => {
-		await expect(runNode({ parameters: getParameters('') })).rejects.toThrow(/Parameter "Key" is required/);
-		await expect(runNode({ parameters: getParameters('OUTPUT', { storeId: byId('') }) })).rejects.toThrow(
+		await expect(runNode({ parameters: recordGetParameters('') })).rejects.toThrow(/Parameter "Key" is required/);
+		await expect(runNode({ parameters: recordGetParameters('OUTPUT', { storeId: byId('') }) })).rejects.toThrow(
 			/Parameter "Store" is required/,
 		);
-		expect(api.requests).toHaveLength(0);
+		expect(local.api.requests).toHaveLength(0);
 	});
 
 	it.each([
 		['..', /Key parameter "\.\." is not a valid record key/],
 		['a b', /not a valid record key/],
 	])('refuses key %j before any request', async (key, message) => {
-		const { error } = await runNode({ parameters: getParameters(key) });
+		const { error } = await runNode({ parameters: recordGetParameters(key) });
 		expect(error?.message).toMatch(message);
-		expect(api.requests).toHaveLength(0);
+		expect(local.api.requests).toHaveLength(0);
 	});
 
 	it.each([
@@ -202,41 +188,41 @@ describe('Record → Get, bad input and API errors', () => {
 		['={{ 42 }}', 'a number'],
 		['={{ { "a": 1 } }}', 'an object'],
 	])('refuses a key expression %s before any request', async (value, type) => {
-		const { error } = await runNode({ parameters: getParameters('', { key: { __rl: true, mode: 'id', value } }) });
+		const { error } = await runNode({ parameters: recordGetParameters('', { key: { __rl: true, mode: 'id', value } }) });
 		expect(error?.message).toBe(`The Key parameter must be text, not ${type}`);
-		expect(api.requests).toHaveLength(0);
+		expect(local.api.requests).toHaveLength(0);
 	});
 
 	it.each([
 		['={{ "" }}', /Store parameter is empty/],
 		['not a store', /Store parameter "not a store" is not a valid store ID or name/],
 	])('refuses store %j before any request', async (store, message) => {
-		const { error } = await runNode({ parameters: getParameters('OUTPUT', { storeId: byId(store) }) });
+		const { error } = await runNode({ parameters: recordGetParameters('OUTPUT', { storeId: byId(store) }) });
 		expect(error?.message).toMatch(message);
 		expect(error?.description).toMatch(/username~store-name/);
-		expect(api.requests).toHaveLength(0);
+		expect(local.api.requests).toHaveLength(0);
 	});
 
 	it('tells a missing record from a missing store', async () => {
-		const noRecord = await runNode({ parameters: getParameters('missing-record') });
+		const noRecord = await runNode({ parameters: recordGetParameters('missing-record') });
 		expect(noRecord.error?.message).toBe('Apify API error 404 record-not-found: Record was not found.');
 		expect(noRecord.error?.description).toMatch(/has no record with key "missing-record"/);
 		expect(noRecord.error?.httpCode).toBe('404');
 
-		const noStore = await runNode({ parameters: getParameters('OUTPUT', { storeId: byId('local-user~no-such-store') }) });
+		const noStore = await runNode({ parameters: recordGetParameters('OUTPUT', { storeId: byId('local-user~no-such-store') }) });
 		expect(noStore.error?.message).toMatch(/404 record-not-found: Key-value store was not found/);
 		expect(noStore.error?.description).toMatch(/Store "local-user~no-such-store" does not exist/);
 	});
 
 	it('explains a bad token without showing it', async () => {
-		const result = await runNode({ parameters: getParameters('OUTPUT'), credentialId: 'badToken' });
+		const result = await runNode({ parameters: recordGetParameters('OUTPUT'), credentialId: 'badToken' });
 		expect(result.error?.message).toMatch(/401 token-not-valid/);
 		expect(result.error?.description).toMatch(/Check the API token/);
 		expectNoSecrets(result);
 	});
 
 	it("explains a token without permission for another user's store", async () => {
-		const result = await runNode({ parameters: getParameters('OUTPUT'), credentialId: 'otherUser' });
+		const result = await runNode({ parameters: recordGetParameters('OUTPUT'), credentialId: 'otherUser' });
 		expect(result.error?.message).toMatch(/^Apify API error 403 /);
 		expect(result.error?.description).toMatch(/no permission for store/);
 		expectNoSecrets(result);
@@ -244,7 +230,7 @@ describe('Record → Get, bad input and API errors', () => {
 
 	it('reads store names as username~store-name, username/store-name and ~store-name', async () => {
 		for (const store of ['local-user~demo-store', 'local-user/demo-store', '~demo-store']) {
-			const { items, error } = await runNode({ parameters: getParameters('OUTPUT', { storeId: byId(store) }) });
+			const { items, error } = await runNode({ parameters: recordGetParameters('OUTPUT', { storeId: byId(store) }) });
 			expect(error).toBeUndefined();
 			expect(items[0].json).toEqual(JSON.parse(record('OUTPUT').body.toString()));
 		}
@@ -256,7 +242,7 @@ describe('Record → Get, bad input and API errors', () => {
 			mode: 'url',
 			value: `https://console.apify.com/storage/key-value-stores/${DEMO_STORE.id}`,
 		};
-		const { items, error } = await runNode({ parameters: getParameters('notes', { storeId }) });
+		const { items, error } = await runNode({ parameters: recordGetParameters('notes', { storeId }) });
 		expect(error).toBeUndefined();
 		expect(items[0].json.key).toBe('notes');
 	});
@@ -264,25 +250,25 @@ describe('Record → Get, bad input and API errors', () => {
 
 describe('Record → Get, redirects', () => {
 	it('follows a 302 to another host without sending the token there', async () => {
-		api.setRedirectMode('storage');
-		const result = await runNode({ parameters: getParameters('screenshot') });
+		local.api.setRedirectMode('storage');
+		const result = await runNode({ parameters: recordGetParameters('screenshot') });
 		expect(result.error).toBeUndefined();
 		expect((await readBinary(result.items[0])).equals(record('screenshot').body)).toBe(true);
-		const storageRequests = api.requests.filter((request) => request.server === 'storage');
+		const storageRequests = local.api.requests.filter((request) => request.server === 'storage');
 		expect(storageRequests).toHaveLength(1);
 		expect(storageRequests[0].headers.authorization).toBeUndefined();
-		expect(api.requests.find((request) => request.server === 'api')?.headers.authorization).toMatch(/^Bearer /);
+		expect(local.api.requests.find((request) => request.server === 'api')?.headers.authorization).toMatch(/^Bearer /);
 	});
 
 	it('stops a redirect loop with an error', async () => {
-		api.setRedirectMode('loop');
-		const { error } = await runNode({ parameters: getParameters('screenshot') });
+		local.api.setRedirectMode('loop');
+		const { error } = await runNode({ parameters: recordGetParameters('screenshot') });
 		expect(error?.message).toMatch(/redirected more than 5 times/);
 	});
 
 	it('refuses a redirect to a non-http scheme', async () => {
-		api.setRedirectMode('ftp');
-		const { error } = await runNode({ parameters: getParameters('screenshot') });
+		local.api.setRedirectMode('ftp');
+		const { error } = await runNode({ parameters: recordGetParameters('screenshot') });
 		expect(error?.message).toMatch(/redirected to an unsupported ftp: address/);
 	});
 });

@@ -2,17 +2,12 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { readBinary, runNode } from '../harness/engine';
 import { DEMO_STORE, fixtureKeys, fixtureRecord, PAGING_STORE } from '../local-api/fixtures';
-import type { LocalApi } from '../local-api/server';
-import { byId, startEngineFixture } from './setup';
+import { byId, useLocalApi } from './setup';
 
-let api: LocalApi;
-beforeAll(async () => {
-	api = await startEngineFixture();
-});
-afterAll(async () => await api.close());
+const local = useLocalApi();
 beforeEach(() => {
-	api.clearRequests();
-	api.faults.clear();
+	local.api.clearRequests();
+	local.api.faults.clear();
 });
 
 const recordPath = (key: string) => `/v2/key-value-stores/${DEMO_STORE.id}/records/${key}`;
@@ -23,11 +18,11 @@ const getParameters = (key: string, options: IDataObject = {}): IDataObject => (
 	key: byId(key),
 	options,
 });
-const attemptsAt = (path: string) => api.requests.filter((request) => request.path === path).length;
+const attemptsAt = (path: string) => local.api.requests.filter((request) => request.path === path).length;
 
 describe('retries', () => {
 	it('retries 429 three times with backoff, then succeeds with the whole record', async () => {
-		const fault = api.faults.add({ path: recordPath('screenshot'), kind: 'status', status: 429, times: 3 });
+		const fault = local.api.faults.add({ path: recordPath('screenshot'), kind: 'status', status: 429, times: 3 });
 		const started = Date.now();
 		const { items, error } = await runNode({ parameters: getParameters('screenshot') });
 		expect(error).toBeUndefined();
@@ -39,7 +34,7 @@ describe('retries', () => {
 	});
 
 	it('waits as long as Retry-After says', async () => {
-		api.faults.add({ path: recordPath('OUTPUT'), kind: 'status', status: 429, retryAfter: 1, times: 1 });
+		local.api.faults.add({ path: recordPath('OUTPUT'), kind: 'status', status: 429, retryAfter: 1, times: 1 });
 		const started = Date.now();
 		const { items, error } = await runNode({ parameters: getParameters('OUTPUT') });
 		expect(error).toBeUndefined();
@@ -48,7 +43,7 @@ describe('retries', () => {
 	});
 
 	it.each([500, 502, 503])('retries a %i', async (status) => {
-		api.faults.add({ path: recordPath('notes'), kind: 'status', status, times: 1 });
+		local.api.faults.add({ path: recordPath('notes'), kind: 'status', status, times: 1 });
 		const { items, error } = await runNode({ parameters: getParameters('notes') });
 		expect(error).toBeUndefined();
 		expect(items).toHaveLength(1);
@@ -56,7 +51,7 @@ describe('retries', () => {
 	});
 
 	it('starts again after a connection reset mid-body, with the same bytes and one item', async () => {
-		api.faults.add({ path: recordPath('report'), kind: 'reset-mid-body', times: 1 });
+		local.api.faults.add({ path: recordPath('report'), kind: 'reset-mid-body', times: 1 });
 		const { items, error } = await runNode({ parameters: getParameters('report') });
 		expect(error).toBeUndefined();
 		expect(items).toHaveLength(1);
@@ -65,8 +60,8 @@ describe('retries', () => {
 	});
 
 	it('retries a reset before the response and a ZIP cut off mid-body', async () => {
-		api.faults.add({ path: `/v2/key-value-stores/${DEMO_STORE.id}/records`, kind: 'reset', times: 1 });
-		api.faults.add({ path: `/v2/key-value-stores/${DEMO_STORE.id}/records`, kind: 'reset-mid-body', times: 1 });
+		local.api.faults.add({ path: `/v2/key-value-stores/${DEMO_STORE.id}/records`, kind: 'reset', times: 1 });
+		local.api.faults.add({ path: `/v2/key-value-stores/${DEMO_STORE.id}/records`, kind: 'reset-mid-body', times: 1 });
 		const { items, error } = await runNode({
 			parameters: { resource: 'record', operation: 'download', storeId: byId(DEMO_STORE.id), outputMode: 'records' },
 		});
@@ -75,7 +70,7 @@ describe('retries', () => {
 	});
 
 	it('retries a response slower than the timeout', async () => {
-		api.faults.add({ path: recordPath('OUTPUT'), kind: 'slow', delayMs: 2500, times: 1 });
+		local.api.faults.add({ path: recordPath('OUTPUT'), kind: 'slow', delayMs: 2500, times: 1 });
 		const { items, error } = await runNode({ parameters: getParameters('OUTPUT', { timeoutSeconds: 1 }) });
 		expect(error).toBeUndefined();
 		expect(attemptsAt(recordPath('OUTPUT'))).toBe(2);
@@ -84,8 +79,8 @@ describe('retries', () => {
 
 	it('lists every key once, in order, through failing pages', async () => {
 		const keysPath = `/v2/key-value-stores/${PAGING_STORE.id}/keys`;
-		api.faults.add({ path: keysPath, kind: 'status', status: 503, times: 1 });
-		api.faults.add({ path: keysPath, kind: 'reset-mid-body', times: 1 });
+		local.api.faults.add({ path: keysPath, kind: 'status', status: 503, times: 1 });
+		local.api.faults.add({ path: keysPath, kind: 'reset-mid-body', times: 1 });
 		const { items, error } = await runNode({
 			parameters: { resource: 'key', operation: 'list', storeId: byId(PAGING_STORE.id), returnAll: true },
 		});
@@ -94,7 +89,7 @@ describe('retries', () => {
 	});
 
 	it('gives up after Max Retries, saying how many attempts and what the last answer was', async () => {
-		api.faults.add({ path: recordPath('OUTPUT'), kind: 'status', status: 503, times: 3 });
+		local.api.faults.add({ path: recordPath('OUTPUT'), kind: 'status', status: 503, times: 3 });
 		const { error } = await runNode({ parameters: getParameters('OUTPUT', { maxRetries: 1 }) });
 		expect(error?.message).toMatch(/^Apify API error 503 .* \(after 2 attempts\)$/);
 		expect(error?.description).toMatch(/temporary problem/);

@@ -42,6 +42,33 @@ export async function startEngineFixture(): Promise<LocalApi> {
 	return api;
 }
 
+/**
+ * Starts the local API for a test file and resets its request log, faults and redirect mode
+ * before each test; `local.api` is set once the file's tests run.
+ */
+export function useLocalApi(): { readonly api: LocalApi } {
+	const local = {} as { api: LocalApi };
+	beforeAll(async () => {
+		local.api = await startEngineFixture();
+	});
+	afterAll(async () => await local.api.close());
+	beforeEach(() => {
+		local.api.clearRequests();
+		local.api.faults.clear();
+		local.api.setRedirectMode('off');
+	});
+	return local;
+}
+
+/** Parameters of Record → Get for a key of the demo store. */
+export const recordGetParameters = (key: string, extra: IDataObject = {}): IDataObject => ({
+	resource: 'record',
+	operation: 'get',
+	storeId: byId(DEMO_STORE.id),
+	key: byId(key),
+	...extra,
+});
+
 export const byId = (value: string) => ({ __rl: true, mode: 'id', value });
 
 /** Fails when any secret appears anywhere in the run's serialised data. */
