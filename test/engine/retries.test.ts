@@ -96,6 +96,14 @@ describe('retries', () => {
 		expect(attemptsAt(recordPath('OUTPUT'))).toBe(2);
 	});
 
+	it('gives up on repeated resets, saying how many attempts were made', async () => {
+		local.api.faults.add({ path: recordPath('notes'), kind: 'reset', times: 3 });
+		const { error } = await runNode({ parameters: getParameters('notes', { maxRetries: 2 }) });
+		expect(error?.message).toBe('Could not reach the Apify API after 3 attempts: the connection was closed unexpectedly');
+		expect(error?.description).toMatch(/^ECONNRESET: /);
+		expect(attemptsAt(recordPath('notes'))).toBe(3);
+	});
+
 	it('never retries another 4xx', async () => {
 		const { error } = await runNode({ parameters: getParameters('missing-record') });
 		expect(error?.message).toMatch(/404/);

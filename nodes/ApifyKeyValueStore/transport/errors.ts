@@ -69,13 +69,26 @@ export function apifyApiError(
 	});
 }
 
+const NETWORK_FAILURES: Record<string, string> = {
+	ECONNRESET: 'the connection was closed unexpectedly',
+	ERR_BAD_RESPONSE: 'the connection was closed mid-body',
+	ERR_STREAM_PREMATURE_CLOSE: 'the connection was closed mid-body',
+	EPIPE: 'the connection was closed unexpectedly',
+	ETIMEDOUT: 'no answer within the request timeout',
+	ECONNABORTED: 'no answer within the request timeout',
+	ECONNREFUSED: 'the connection was refused',
+	ENOTFOUND: 'the host name was not found',
+	EAI_AGAIN: 'the host name could not be looked up',
+};
+
 /** A failure without an HTTP answer (reset, timeout, refused), stripped of the request config that holds secrets. */
 export function networkError(node: INode, cause: NetworkFailure, itemIndex: number, attempts: number): NodeApiError {
 	const tried = attempts > 1 ? ` after ${attempts} attempts` : '';
-	return new NodeApiError(node, { message: cause.message, code: cause.code ?? null } as JsonObject, {
-		message: `Could not reach the Apify API${tried}: ${cause.message}`,
-		description:
-			'Check the API Base URL in the credential and the network of this n8n instance, or raise Request Timeout / Max Retries in the options.',
+	const what = NETWORK_FAILURES[cause.code ?? ''] ?? 'a network error';
+	// The message names no error code: n8n would swap a message naming one for a generic text without the attempts.
+	return new NodeApiError(node, { message: cause.message, networkCode: cause.code ?? null } as JsonObject, {
+		message: `Could not reach the Apify API${tried}: ${what}`,
+		description: `${cause.code ?? 'Error'}: ${cause.message}. Check the API Base URL in the credential and the network of this n8n instance, or raise Request Timeout / Max Retries in the options.`,
 		itemIndex,
 	});
 }

@@ -22,7 +22,8 @@ export const CREDENTIAL_TYPE = 'apifyKeyValueStoreApi';
 type ApifyContext = IExecuteFunctions | ILoadOptionsFunctions;
 
 export interface ApifyConnection {
-	origin: string;
+	/** The API base URL without a trailing slash; credentials are only ever sent to its origin. */
+	baseUrl: string;
 	authType: 'apiToken' | 'urlSignature';
 }
 
@@ -98,7 +99,7 @@ export async function getConnection(ctx: ApifyContext, itemIndex = 0): Promise<A
 		);
 	}
 	return {
-		origin: url.origin + url.pathname.replace(/\/+$/, ''),
+		baseUrl: url.origin + url.pathname.replace(/\/+$/, ''),
 		authType: credentials.authType === 'urlSignature' ? 'urlSignature' : 'apiToken',
 	};
 }
@@ -217,7 +218,7 @@ async function send(
 	encoding: 'text' | 'stream',
 	timeoutMs: number,
 ): Promise<StreamResponse> {
-	let url = connection.origin + request.path;
+	let url = connection.baseUrl + request.path;
 	let qs: IHttpRequestOptions['qs'] = request.qs;
 	for (let hop = 0; ; hop++) {
 		const options: IHttpRequestOptions = {
@@ -232,7 +233,7 @@ async function send(
 			// Redirects are followed below, so that credentials never go to another origin on any n8n version.
 			disableFollowRedirect: true,
 		};
-		const sameOrigin = new URL(url).origin === new URL(connection.origin).origin;
+		const sameOrigin = new URL(url).origin === new URL(connection.baseUrl).origin;
 		const response = (
 			sameOrigin
 				? await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, options)
