@@ -23,7 +23,9 @@ export type FaultBehaviour =
 	/** Send the real headers and the first `afterBytes` of the body (default: half), then close the socket. */
 	| { kind: 'reset-mid-body'; afterBytes?: number }
 	/** Wait `delayMs` before the first byte and/or `chunkDelayMs` between body chunks of `chunkSize` bytes. */
-	| { kind: 'slow'; delayMs?: number; chunkDelayMs?: number; chunkSize?: number };
+	| { kind: 'slow'; delayMs?: number; chunkDelayMs?: number; chunkSize?: number }
+	/** Answer 200 with these bytes instead of the real body, e.g. a damaged or crafted archive. */
+	| { kind: 'body'; body: Buffer; contentType: string };
 
 export type FaultSpec = FaultMatch & FaultBehaviour & { /** Requests to affect; default 1, may be Infinity. */ times?: number };
 

@@ -131,6 +131,10 @@ async function writeReply(res: ServerResponse, reply: Reply, fault: FaultSpec | 
 	}
 }
 
+function replacedBodyReply(body: Buffer, contentType: string): Reply {
+	return { status: 200, headers: { 'content-type': contentType, 'content-length': body.length }, body };
+}
+
 function listen(server: Server, port: number | undefined): Promise<string> {
 	return new Promise((resolve, reject) => {
 		server.once('error', reject);
@@ -191,7 +195,12 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
 			return;
 		}
 		try {
-			const reply = fault?.kind === 'status' ? errorReply(statusFaultError(fault)) : await respond[server](req, requestUrl);
+			const reply =
+				fault?.kind === 'status'
+					? errorReply(statusFaultError(fault))
+					: fault?.kind === 'body'
+						? replacedBodyReply(fault.body, fault.contentType)
+						: await respond[server](req, requestUrl);
 			await writeReply(res, reply, fault, shutdown.signal);
 		} catch {
 			// The client went away, the server is closing, or a body stream failed: drop the connection.
