@@ -117,6 +117,6 @@ describe('Record → Download All as one item per record', () => {
 			}),
 		});
 		expect(items).toEqual([]);
-		expect(error?.message).toMatch(/The unpacked records are larger than the limit of 1048576 bytes/);
+		expect(error?.message).toMatch(/The records would unpack to 1433600 bytes, which is larger than the limit of 1048576 bytes/);
 	});
 });

@@ -87,6 +87,25 @@ describe('matching', () => {
 	});
 });
 
+describe('every n-th and replaced bodies', () => {
+	it('everyNth affects only every n-th matching request', async () => {
+		const fault = api.faults.add({ path: recordPath('notes'), kind: 'status', status: 503, everyNth: 3, times: Infinity });
+		const statuses: number[] = [];
+		for (let i = 0; i < 7; i++) statuses.push((await getRecord('notes')).status);
+		expect(statuses).toEqual([200, 200, 503, 200, 200, 503, 200]);
+		expect(fault.hits).toBe(2);
+	});
+
+	it('body answers 200 with the given bytes and content type', async () => {
+		const body = Buffer.from('PK not really a zip');
+		api.faults.add({ path: recordPath('notes'), kind: 'body', body, contentType: 'application/zip' });
+		const response = await getRecord('notes');
+		expect(response.status).toBe(200);
+		expect(response.headers['content-type']).toBe('application/zip');
+		expectSameBytes(response.body, body);
+	});
+});
+
 describe('connection faults', () => {
 	it('reset: destroys the connection before any response', async () => {
 		const fault = api.faults.add({ path: recordPath('OUTPUT'), kind: 'reset' });

@@ -13,6 +13,8 @@ export interface FaultMatch {
 	method?: string;
 	/** Compared with the raw (still percent-encoded) request path, without the query. */
 	path?: string | RegExp;
+	/** Affect only every n-th matching request (the n-th, 2n-th, …); every one when omitted. */
+	everyNth?: number;
 }
 
 export type FaultBehaviour =
@@ -38,6 +40,9 @@ export interface Fault {
 
 class ActiveFault implements Fault {
 	hits = 0;
+
+	/** Matching requests seen, for `everyNth`. */
+	seen = 0;
 
 	constructor(readonly spec: FaultSpec) {}
 
@@ -74,7 +79,11 @@ export class FaultQueue {
 
 	/** Consumes one use of the first pending fault matching the request. */
 	take(server: ServerKind, method: string, path: string): FaultSpec | undefined {
-		const fault = this.pendingFaults.find((candidate) => candidate.matches(server, method, path));
+		const fault = this.pendingFaults.find((candidate) => {
+			if (!candidate.matches(server, method, path)) return false;
+			candidate.seen += 1;
+			return candidate.seen % (candidate.spec.everyNth ?? 1) === 0;
+		});
 		if (!fault) return undefined;
 		fault.hits += 1;
 		if (fault.remaining <= 0) this.pendingFaults = this.pendingFaults.filter((other) => other !== fault);

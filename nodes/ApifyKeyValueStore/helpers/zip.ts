@@ -1,9 +1,9 @@
-import { PassThrough } from 'node:stream';
+import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
 
 import JSZip from 'jszip';
 import { NodeOperationError, type INode } from 'n8n-workflow';
 
-import { readBody } from './streams';
 
 export interface UnzipLimits {
 	maxEntries: number;
@@ -15,9 +15,30 @@ export interface ZipEntry {
 	bytes: Buffer;
 }
 
+/** What the archive's directory says about an entry, and its compressed bytes (jszip keeps both, unread). */
+interface DeclaredEntry {
+	uncompressedSize: number;
+	crc32: number;
+	compression: { magic: string };
+	compressedContent: Uint8Array;
+}
+
+const STORED = '\x00\x00';
+const DEFLATED = '\x08\x00';
+const inflateRaw = promisify(zlib.inflateRaw) as (data: Uint8Array, options: zlib.ZlibOptions) => Promise<Buffer>;
+
+/** zlib.crc32 exists from Node 20.15; without it the size checks still hold. */
+const crc32 = (zlib as { crc32?: (data: Buffer) => number }).crc32;
+
+const END_OF_DIRECTORY = 0x06054b50;
+const ZIP64_END_OF_DIRECTORY_LOCATOR = 0x07064b50;
+const ZIP64_END_OF_DIRECTORY = 0x06064b50;
+
 /**
- * Reads the archive's directory, refuses it when it has more entries than allowed, then
- * inflates one entry at a time, counting real (not declared) bytes against the total limit.
+ * Checks the archive before and while it is unpacked: the entry count from its end record before
+ * jszip reads a directory that could hold millions of entries, the declared sizes against the total
+ * limit, then each entry inflated on its own by zlib, never past its declared size, and its CRC.
+ * A damaged or crafted archive stops with an error before its first entry is returned.
  */
 export async function* unzipEntries(
 	archive: Buffer,
@@ -25,33 +46,85 @@ export async function* unzipEntries(
 	node: INode,
 	itemIndex: number,
 ): AsyncGenerator<ZipEntry> {
+	const damaged = (reason: string) =>
+		new NodeOperationError(node, `The downloaded ZIP archive is damaged: ${reason}`, {
+			description: 'No records were output for it. Run the node again; if it persists, download the store as one ZIP file.',
+			itemIndex,
+		});
+	const tooMany = (count: number) =>
+		new NodeOperationError(node, `The store has ${count} records, more than the limit of ${limits.maxEntries}`, {
+			description:
+				'Raise Max Records in the options, narrow the records with a prefix or collection, or download the store as one ZIP file.',
+			itemIndex,
+		});
+
+	const count = declaredEntryCount(archive);
+	if (count !== undefined && count > limits.maxEntries) throw tooMany(count);
 	let zip: JSZip;
 	try {
 		zip = await JSZip.loadAsync(archive);
 	} catch (error) {
-		throw new NodeOperationError(node, `The downloaded ZIP archive is damaged: ${(error as Error).message}`, {
-			description: 'No records were output for it. Run the node again; if it persists, download the store as one ZIP file.',
-			itemIndex,
-		});
+		throw damaged((error as Error).message);
 	}
 	const files = Object.values(zip.files).filter((entry) => !entry.dir);
-	if (files.length > limits.maxEntries) {
-		throw new NodeOperationError(node, `The store has ${files.length} records, more than the limit of ${limits.maxEntries}`, {
-			description: 'Raise Max Records in the options, narrow the records with a prefix or collection, or download the store as one ZIP file.',
-			itemIndex,
-		});
+	if (files.length > limits.maxEntries) throw tooMany(files.length);
+	const declared = files.map((file) => declaredEntry(file));
+	const declaredTotal = declared.reduce((sum, entry) => sum + entry.uncompressedSize, 0);
+	if (declaredTotal > limits.maxTotalBytes) {
+		throw totalSizeExceeded(node, `The records would unpack to ${declaredTotal} bytes, which is`, limits.maxTotalBytes, itemIndex);
 	}
-	let remaining = limits.maxTotalBytes;
-	for (const file of files) {
-		// jszip's stream is of an old stream library; a core PassThrough makes it async-iterable.
-		const entryStream = file.nodeStream('nodebuffer').pipe(new PassThrough());
-		const bytes = await readBody(entryStream, {
-			bytes: remaining,
-			exceeded: () => totalSizeExceeded(node, 'The unpacked records are', limits.maxTotalBytes, itemIndex),
-		});
-		remaining -= bytes.length;
-		yield { name: file.name, bytes };
+
+	for (const [index, file] of files.entries()) {
+		const expected = declared[index];
+		// jszip resolves `..` in names; the key is what the archive holds, made safe only as a file name later.
+		const key = file.unsafeOriginalName ?? file.name;
+		const name = JSON.stringify(key);
+		let bytes: Buffer;
+		try {
+			bytes = await inflateEntry(expected);
+		} catch (error) {
+			const reason = (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE'
+				? `inflates to more than its declared ${expected.uncompressedSize} bytes`
+				: (error as Error).message;
+			throw damaged(`entry ${name} ${reason}`);
+		}
+		if (bytes.length !== expected.uncompressedSize) {
+			throw damaged(`entry ${name} has ${bytes.length} bytes, its directory says ${expected.uncompressedSize}`);
+		}
+		if (crc32 && crc32(bytes) >>> 0 !== expected.crc32 >>> 0) throw damaged(`entry ${name} fails its CRC check`);
+		yield { name: key, bytes };
 	}
+}
+
+function declaredEntry(file: JSZip.JSZipObject): DeclaredEntry {
+	const data = (file as unknown as { _data?: Partial<DeclaredEntry> })._data;
+	if (typeof data?.uncompressedSize !== 'number' || typeof data.crc32 !== 'number' || !data.compression || !data.compressedContent) {
+		throw new Error(`jszip did not expose the directory entry of ${file.name}`);
+	}
+	return data as DeclaredEntry;
+}
+
+/** zlib with an output cap, as n8n's Compression node does: a bomb stops at the size it declared. */
+async function inflateEntry(entry: DeclaredEntry): Promise<Buffer> {
+	const content = entry.compressedContent;
+	if (entry.compression.magic === STORED) return Buffer.from(content);
+	if (entry.compression.magic !== DEFLATED) throw new Error('uses a compression method other than deflate');
+	return await inflateRaw(content, { maxOutputLength: Math.max(entry.uncompressedSize, 1) });
+}
+
+/** The entry count of the archive's end-of-directory record (ZIP64 too), or undefined when there is none. */
+function declaredEntryCount(archive: Buffer): number | undefined {
+	const lowest = Math.max(0, archive.length - 22 - 0xffff);
+	for (let offset = archive.length - 22; offset >= lowest; offset--) {
+		if (archive.readUInt32LE(offset) !== END_OF_DIRECTORY) continue;
+		const count = archive.readUInt16LE(offset + 10);
+		const locator = offset - 20;
+		if (count !== 0xffff || locator < 0 || archive.readUInt32LE(locator) !== ZIP64_END_OF_DIRECTORY_LOCATOR) return count;
+		const record = Number(archive.readBigUInt64LE(locator + 8));
+		if (record + 40 > archive.length || archive.readUInt32LE(record) !== ZIP64_END_OF_DIRECTORY) return count;
+		return Number(archive.readBigUInt64LE(record + 32));
+	}
+	return undefined;
 }
 
 /** Passing Max Total Size, for the downloaded archive as for what it unpacks to. */

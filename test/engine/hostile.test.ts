@@ -1,0 +1,179 @@
+import { constants, createDeflateRaw, crc32 } from 'node:zlib';
+
+import type { IDataObject } from 'n8n-workflow';
+
+import { readBinary, runNode, type RunResult } from '../harness/engine';
+import { DEMO_STORE } from '../local-api/fixtures';
+import { byId, recordGetParameters, SECRETS, useLocalApi } from './setup';
+import { craftZip, type CraftedEntry } from './zip-craft';
+
+const local = useLocalApi();
+const zipPath = `/v2/key-value-stores/${DEMO_STORE.id}/records`;
+
+/** Runs Download All, one item per record, over an archive the API answers with instead of the real one. */
+async function unpack(archive: Buffer, options: IDataObject = {}): Promise<RunResult> {
+	local.api.faults.add({ path: zipPath, kind: 'body', body: archive, contentType: 'application/zip' });
+	return await runNode({
+		parameters: {
+			resource: 'record',
+			operation: 'download',
+			storeId: byId(DEMO_STORE.id),
+			outputMode: 'records',
+			options: { maxRetries: 0, ...options },
+		},
+	});
+}
+
+const stored = (name: string, text: string): CraftedEntry => ({ name, data: Buffer.from(text) });
+
+/** Raw deflate of `size` zero bytes, made chunk by chunk so the test never holds them. */
+async function deflatedZeros(size: number): Promise<{ data: Buffer; crc: number }> {
+	const deflate = createDeflateRaw({ level: constants.Z_BEST_COMPRESSION });
+	const chunks: Buffer[] = [];
+	deflate.on('data', (chunk: Buffer) => chunks.push(chunk));
+	const done = new Promise((resolve) => deflate.on('end', resolve));
+	const zeros = Buffer.alloc(1024 * 1024);
+	let crc = 0;
+	for (let written = 0; written < size; written += zeros.length) {
+		crc = crc32(zeros, crc);
+		if (!deflate.write(zeros)) await new Promise((resolve) => deflate.once('drain', resolve));
+	}
+	deflate.end();
+	await done;
+	return { data: Buffer.concat(chunks), crc };
+}
+
+describe('entry names that try to leave a folder', () => {
+	it.each([['../../etc/passwd'], ['/abs'], ['a\\..\\b'], ['dir/../../x'], ['na\u0000me'], ['bell\u0007\u001b[31m']])(
+		'%j gets a safe file name and keeps the original key',
+		async (name) => {
+			const { items, error } = await unpack(craftZip([stored(name, 'content')]));
+			expect(error).toBeUndefined();
+			expect(items).toHaveLength(1);
+			expect(items[0].json.key).toBe(name);
+			const fileName = items[0].binary?.data.fileName as string;
+			expect(fileName).not.toMatch(/[/\\\u0000-\u001f]/);
+			expect(fileName.replace(/\.txt$/, '')).not.toMatch(/^\.*$/);
+			expect((await readBinary(items[0])).toString()).toBe('content');
+		},
+	);
+});
+
+describe('damaged archives output nothing', () => {
+	const good = [stored('first', 'one'), stored('second', 'two'), stored('third', 'three')];
+
+	it('a truncated archive', async () => {
+		const archive = craftZip(good);
+		const { items, error } = await unpack(archive.subarray(0, Math.floor(archive.length / 2)));
+		expect(items).toEqual([]);
+		expect(error?.message).toMatch(/^The downloaded ZIP archive is damaged: /);
+		expect(error?.description).toMatch(/No records were output/);
+	});
+
+	it('an entry with a bad CRC after good ones', async () => {
+		const bad = { ...stored('third', 'three'), crc: crc32(Buffer.from('other')) };
+		const { items, error } = await unpack(craftZip([good[0], good[1], bad]));
+		expect(items).toEqual([]);
+		expect(error?.message).toBe('The downloaded ZIP archive is damaged: entry "third" fails its CRC check');
+	});
+
+	it('an entry larger than its directory says', async () => {
+		const lying = { ...stored('liar', 'x'.repeat(1000)), uncompressedSize: 10 };
+		const { items, error } = await unpack(craftZip([good[0], lying]));
+		expect(items).toEqual([]);
+		expect(error?.message).toMatch(/damaged: entry "liar" /);
+	});
+});
+
+describe('ZIP bombs are refused at the limits', () => {
+	let gigabyte: { data: Buffer; crc: number };
+	beforeAll(async () => {
+		gigabyte = await deflatedZeros(1024 ** 3);
+	}, 60_000);
+
+	it('an archive of a few MB that unpacks to 3 GiB, before inflating anything', async () => {
+		const entry = (name: string): CraftedEntry => ({
+			name,
+			data: gigabyte.data,
+			deflated: true,
+			uncompressedSize: 1024 ** 3,
+			crc: gigabyte.crc,
+		});
+		const archive = craftZip([entry('a'), entry('b'), entry('c')]);
+		expect(archive.length).toBeLessThan(10 * 1024 * 1024);
+		const rssBefore = process.memoryUsage().rss;
+		const started = Date.now();
+		const { items, error } = await unpack(archive);
+		expect(items).toEqual([]);
+		expect(error?.message).toBe(
+			`The records would unpack to ${3 * 1024 ** 3} bytes, which is larger than the limit of ${256 * 1024 ** 2} bytes`,
+		);
+		expect(Date.now() - started).toBeLessThan(5_000);
+		expect(process.memoryUsage().rss - rssBefore).toBeLessThan(100 * 1024 * 1024);
+	});
+
+	it('an entry that claims 100 bytes and inflates to 1 GiB, stopped at the claim', async () => {
+		const archive = craftZip([{ name: 'bomb', data: gigabyte.data, deflated: true, uncompressedSize: 100, crc: 0 }]);
+		const rssBefore = process.memoryUsage().rss;
+		const { items, error } = await unpack(archive);
+		expect(items).toEqual([]);
+		expect(error?.message).toBe('The downloaded ZIP archive is damaged: entry "bomb" inflates to more than its declared 100 bytes');
+		expect(process.memoryUsage().rss - rssBefore).toBeLessThan(100 * 1024 * 1024);
+	});
+
+	it('more entries than Max Records, from the count in the end record', async () => {
+		const entries = Array.from({ length: 70_000 }, (_, index) => stored(`e${index}`, ''));
+		const { items, error } = await unpack(craftZip(entries));
+		expect(items).toEqual([]);
+		expect(error?.message).toBe('The store has 70000 records, more than the limit of 10000');
+	});
+});
+
+describe('input edge cases', () => {
+	it('outputs nothing for no input items', async () => {
+		const { items, error } = await runNode({ parameters: recordGetParameters('OUTPUT'), input: [] });
+		expect(error).toBeUndefined();
+		expect(items).toEqual([]);
+		expect(local.api.requests).toHaveLength(0);
+	});
+
+	it('explains a store signature the API does not accept for single records', async () => {
+		local.api.setStoreSignatureGrantsRecords(false);
+		try {
+			const { error } = await runNode({ parameters: recordGetParameters('OUTPUT'), credentialId: 'signature' });
+			expect(error?.message).toMatch(/^Apify API error 40[13] /);
+			expect(error?.description).toMatch(/signature/i);
+		} finally {
+			local.api.setStoreSignatureGrantsRecords(true);
+		}
+	});
+});
+
+describe('secrets in logs', () => {
+	it('no token or signature reaches stdout, stderr or the console during failing runs', async () => {
+		const written: string[] = [];
+		const capture = (original: typeof process.stdout.write) =>
+			((chunk: unknown, ...rest: unknown[]) => {
+				written.push(String(chunk));
+				return (original as (...args: unknown[]) => boolean)(chunk, ...rest);
+			}) as typeof process.stdout.write;
+		const stdout = process.stdout.write;
+		const stderr = process.stderr.write;
+		const consoleSpies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((method) =>
+			jest.spyOn(console, method).mockImplementation((...args: unknown[]) => void written.push(args.map(String).join(' '))),
+		);
+		process.stdout.write = capture(stdout);
+		process.stderr.write = capture(stderr);
+		try {
+			await runNode({ parameters: recordGetParameters('OUTPUT'), credentialId: 'badToken' });
+			await runNode({ parameters: recordGetParameters('missing'), credentialId: 'signature' });
+			await runNode({ parameters: recordGetParameters('OUTPUT', { storeId: byId('kvsOtherStore0001') }) });
+		} finally {
+			process.stdout.write = stdout;
+			process.stderr.write = stderr;
+			for (const spy of consoleSpies) spy.mockRestore();
+		}
+		const log = written.join('\n');
+		for (const secret of SECRETS) expect(log).not.toContain(secret);
+	});
+});

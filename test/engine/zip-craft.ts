@@ -1,0 +1,77 @@
+/**
+ * Writes ZIP archives byte by byte for hostile-input tests: names a ZIP library would not write,
+ * directory entries that lie about sizes, and more entries than a 16-bit count holds (ZIP64 end record).
+ */
+import { crc32 } from 'node:zlib';
+
+export interface CraftedEntry {
+	name: string;
+	/** The bytes as stored in the archive: raw deflate data when `deflated`, else the content itself. */
+	data: Buffer;
+	deflated?: boolean;
+	/** What the directory claims; by default the truth for stored entries. */
+	uncompressedSize?: number;
+	crc?: number;
+}
+
+export function craftZip(entries: Iterable<CraftedEntry>): Buffer {
+	const locals: Buffer[] = [];
+	const centrals: Buffer[] = [];
+	let offset = 0;
+	let count = 0;
+	for (const entry of entries) {
+		const name = Buffer.from(entry.name, 'utf8');
+		const size = entry.uncompressedSize ?? entry.data.length;
+		const crc = entry.crc ?? crc32(entry.data);
+		const method = entry.deflated ? 8 : 0;
+		const local = Buffer.alloc(30);
+		local.writeUInt32LE(0x04034b50, 0);
+		local.writeUInt16LE(20, 4);
+		local.writeUInt16LE(0x0800, 6);
+		local.writeUInt16LE(method, 8);
+		local.writeUInt32LE(crc >>> 0, 14);
+		local.writeUInt32LE(entry.data.length, 18);
+		local.writeUInt32LE(size, 22);
+		local.writeUInt16LE(name.length, 26);
+		const central = Buffer.alloc(46);
+		central.writeUInt32LE(0x02014b50, 0);
+		central.writeUInt16LE(20, 4);
+		central.writeUInt16LE(20, 6);
+		central.writeUInt16LE(0x0800, 8);
+		central.writeUInt16LE(method, 10);
+		central.writeUInt32LE(crc >>> 0, 16);
+		central.writeUInt32LE(entry.data.length, 20);
+		central.writeUInt32LE(size, 24);
+		central.writeUInt16LE(name.length, 28);
+		central.writeUInt32LE(offset, 42);
+		locals.push(local, name, entry.data);
+		centrals.push(central, name);
+		offset += local.length + name.length + entry.data.length;
+		count++;
+	}
+	const directory = Buffer.concat(centrals);
+	const tail: Buffer[] = [];
+	if (count > 0xfffe) {
+		const zip64 = Buffer.alloc(56);
+		zip64.writeUInt32LE(0x06064b50, 0);
+		zip64.writeBigUInt64LE(44n, 4);
+		zip64.writeUInt16LE(45, 12);
+		zip64.writeUInt16LE(45, 14);
+		zip64.writeBigUInt64LE(BigInt(count), 24);
+		zip64.writeBigUInt64LE(BigInt(count), 32);
+		zip64.writeBigUInt64LE(BigInt(directory.length), 40);
+		zip64.writeBigUInt64LE(BigInt(offset), 48);
+		const locator = Buffer.alloc(20);
+		locator.writeUInt32LE(0x07064b50, 0);
+		locator.writeBigUInt64LE(BigInt(offset + directory.length), 8);
+		locator.writeUInt32LE(1, 16);
+		tail.push(zip64, locator);
+	}
+	const end = Buffer.alloc(22);
+	end.writeUInt32LE(0x06054b50, 0);
+	end.writeUInt16LE(Math.min(count, 0xffff), 8);
+	end.writeUInt16LE(Math.min(count, 0xffff), 10);
+	end.writeUInt32LE(directory.length, 12);
+	end.writeUInt32LE(offset, 16);
+	return Buffer.concat([...locals, directory, ...tail, end]);
+}
