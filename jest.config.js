@@ -2,6 +2,8 @@
 module.exports = {
 	testEnvironment: 'node',
 	testMatch: ['<rootDir>/test/**/*.test.ts'],
+	// The long fault runs have their own command, `npm run test:faults`.
+	testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/'],
 	transform: {
 		'^.+\\.ts$': ['@swc/jest'],
 		// apify-client loads proxy-agent with a dynamic import(), which Jest's CommonJS sandbox
