@@ -82,6 +82,13 @@ describe('URL signature credential', () => {
 		expect(JSON.stringify(result.run)).not.toContain(EXPIRED_SIGNATURE);
 	});
 
+	it('explains a wrong signature differently from an expired one', async () => {
+		const result = await runNode({ parameters: recordGetParameters('OUTPUT'), credentialId: 'wrongSignature' });
+		expect(result.error?.message).toMatch(/^Apify API error 403 invalid-signature: /);
+		expect(result.error?.message).not.toMatch(/expired/);
+		expect(JSON.stringify(result.run)).not.toContain(WRONG_SIGNATURE);
+	});
+
 	it('explains a signature of another store', async () => {
 		const result = await runNode({
 			parameters: recordGetParameters('OUTPUT', { storeId: byId(PAGING_STORE.id) }),

@@ -33,13 +33,25 @@ describe('retries', () => {
 		expect((await readBinary(items[0])).equals(fixtureRecord(DEMO_STORE.id, 'screenshot').body)).toBe(true);
 	});
 
-	it('waits as long as Retry-After says', async () => {
-		local.api.faults.add({ path: recordPath('OUTPUT'), kind: 'status', status: 429, retryAfter: 1, times: 1 });
+	it('waits as long as Retry-After says, three times', async () => {
+		const fault = local.api.faults.add({ path: recordPath('OUTPUT'), kind: 'status', status: 429, retryAfter: 0, times: 3 });
 		const started = Date.now();
 		const { items, error } = await runNode({ parameters: getParameters('OUTPUT') });
 		expect(error).toBeUndefined();
-		expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+		expect(fault.hits).toBe(3);
+		expect(attemptsAt(recordPath('OUTPUT'))).toBe(4);
+		// Retry-After: 0 means at once; the backoff alone would have waited 3.5 s at least.
+		expect(Date.now() - started).toBeLessThan(2000);
 		expect(items[0].json).toEqual(JSON.parse(fixtureRecord(DEMO_STORE.id, 'OUTPUT').body.toString()));
+	});
+
+	it('waits a Retry-After of seconds', async () => {
+		local.api.faults.add({ path: recordPath('notes'), kind: 'status', status: 429, retryAfter: 2, times: 1 });
+		const started = Date.now();
+		const { error } = await runNode({ parameters: getParameters('notes') });
+		expect(error).toBeUndefined();
+		// The backoff alone would have waited 0.5 s to 1 s.
+		expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
 	});
 
 	it.each([500, 502, 503])('retries a %i', async (status) => {
