@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+
+import JSZip from 'jszip';
 import type { IDataObject } from 'n8n-workflow';
 
 import { readBinary, runNode } from '../harness/engine';
@@ -87,6 +90,30 @@ describe('retries', () => {
 		expect(error).toBeUndefined();
 		expect(attemptsAt(recordPath('OUTPUT'))).toBe(2);
 		expect(items[0].json).toEqual(JSON.parse(fixtureRecord(DEMO_STORE.id, 'OUTPUT').body.toString()));
+	});
+
+	it('starts a ZIP download again after it broke off, outputting one whole archive', async () => {
+		const zipPath = `/v2/key-value-stores/${DEMO_STORE.id}/records`;
+		local.api.faults.add({ path: zipPath, kind: 'reset-mid-body', afterBytes: 3000, times: 1 });
+		const { items, error } = await runNode({
+			parameters: { resource: 'record', operation: 'download', storeId: byId(DEMO_STORE.id) },
+		});
+		expect(error).toBeUndefined();
+		expect(items).toHaveLength(1);
+		expect(attemptsAt(zipPath)).toBe(2);
+		const zip = await JSZip.loadAsync(await readBinary(items[0]));
+		expect(Object.keys(zip.files).sort()).toEqual([...fixtureKeys(DEMO_STORE.id)].sort());
+	});
+
+	it('starts a file again when it pauses longer than the timeout, with the same bytes', async () => {
+		local.api.faults.add({ path: recordPath('screenshot'), kind: 'slow', chunkDelayMs: 1500, chunkSize: 1024, times: 1 });
+		const { items, error } = await runNode({ parameters: getParameters('screenshot', { timeoutSeconds: 1 }) });
+		expect(error).toBeUndefined();
+		expect(items).toHaveLength(1);
+		expect(attemptsAt(recordPath('screenshot'))).toBe(2);
+		const expected = fixtureRecord(DEMO_STORE.id, 'screenshot').body;
+		const actual = await readBinary(items[0]);
+		expect(createHash('sha256').update(actual).digest('hex')).toBe(createHash('sha256').update(expected).digest('hex'));
 	});
 
 	it('lists every key once, in order, through failing pages', async () => {

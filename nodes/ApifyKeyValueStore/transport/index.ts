@@ -1,4 +1,5 @@
-import type { Readable } from 'node:stream';
+import { pipeline, Transform, type Readable } from 'node:stream';
+import { clearTimeout, setTimeout } from 'node:timers';
 import {
 	NodeApiError,
 	NodeOperationError,
@@ -267,8 +268,31 @@ async function send(
 				parseRetryAfter(response.headers['retry-after']),
 			);
 		}
+		if (encoding === 'stream') response.body = failWhenIdle(response.body, timeoutMs);
 		return response;
 	}
+}
+
+/**
+ * The HTTP client's timeout ends with the response headers; this one also covers the body, so a
+ * download that makes no progress for `timeoutMs` fails (and is retried) instead of hanging.
+ */
+function failWhenIdle(body: Readable, timeoutMs: number): Readable {
+	let timer = setTimeout(stall, timeoutMs);
+	const guarded = new Transform({
+		transform(chunk, _encoding, callback) {
+			clearTimeout(timer);
+			timer = setTimeout(stall, timeoutMs);
+			callback(null, chunk);
+		},
+	});
+	function stall() {
+		guarded.destroy(Object.assign(new Error(`The download paused for more than ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
+	}
+	// pipeline destroys the response too when the guard gives up, which frees the connection.
+	pipeline(body, guarded, () => clearTimeout(timer));
+	guarded.on('close', () => clearTimeout(timer));
+	return guarded;
 }
 
 function discard(body: unknown): void {
