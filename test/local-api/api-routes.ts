@@ -19,16 +19,19 @@ import {
 } from './replies';
 import { checkStoreSignature, createRecordSignature, createStoreSignature } from './signature';
 import type { StorageOrigin } from './storage';
+import { zipStream, type ZipSource } from './zip-writer';
 import {
 	RECORD_KEY_REGEX,
 	STORE_ID_REGEX,
 	STORE_NAME_REGEX,
 	collectionContains,
-	compareKeysByBytes,
 	decodeBody,
 	decodedRecordBody,
 	isContentEncoding,
+	isGeneratedRecord,
+	storedSize,
 	type LocalStore,
+	type StoredRecord,
 	type StoreCollection,
 	type StoreRegistry,
 	type StoreSchema,
@@ -200,8 +203,8 @@ function pageLimit(query: URLSearchParams): number {
 	return Math.min(integerParam(query, 'limit') || MAX_PAGE_LIMIT, MAX_PAGE_LIMIT);
 }
 
-/** Keys in byte order, filtered by `prefix` and `collection`. */
-function selectKeys(store: LocalStore, query: URLSearchParams): string[] {
+/** Which keys `prefix` and `collection` select; refuses an unknown collection. */
+function keyFilter(store: LocalStore, query: URLSearchParams): (key: string) => boolean {
 	const prefix = query.get('prefix') ?? '';
 	const collectionName = query.get('collection') || undefined;
 	let collection: StoreCollection | undefined;
@@ -214,7 +217,12 @@ function selectKeys(store: LocalStore, query: URLSearchParams): string[] {
 		}
 		collection = store.schema.collections[collectionName];
 	}
-	return store.keys().filter((key) => key.startsWith(prefix) && (!collection || collectionContains(collection, key)));
+	return (key) => key.startsWith(prefix) && (!collection || collectionContains(collection, key));
+}
+
+/** Keys in byte order, filtered by `prefix` and `collection`. */
+function selectKeys(store: LocalStore, query: URLSearchParams): string[] {
+	return store.keys().filter(keyFilter(store, query));
 }
 
 // ----- representations -----
@@ -319,6 +327,22 @@ function deleteStore(call: RouteCall): Reply {
 	return emptyReply(204);
 }
 
+/** Record signatures of listed keys, kept per store: listing 100,000 keys would otherwise spend most of its time on HMACs. */
+const recordSignatures = new WeakMap<LocalStore, Map<string, string>>();
+
+function recordSignatureOf(store: LocalStore, key: string): string {
+	let signatures = recordSignatures.get(store);
+	if (!signatures) recordSignatures.set(store, (signatures = new Map()));
+	let signature = signatures.get(key);
+	if (signature === undefined) signatures.set(key, (signature = createRecordSignature(store.urlSigningSecretKey, key)));
+	return signature;
+}
+
+function sizeOfRecord(store: LocalStore, key: string): number {
+	const record = store.getRecord(key);
+	return record ? storedSize(record) : 0;
+}
+
 function listKeys(call: RouteCall): Reply {
 	const { ctx, req } = call;
 	const store = resolveStore(call);
@@ -326,18 +350,25 @@ function listKeys(call: RouteCall): Reply {
 	const query = req.url.searchParams;
 	const limit = pageLimit(query);
 	const exclusiveStartKey = query.get('exclusiveStartKey') || null;
-	const keys = selectKeys(store, query);
+	const matches = keyFilter(store, query);
+	const keys = store.keys();
 	// The start key need not exist: skip every key <= it in byte order.
-	const firstIndex = exclusiveStartKey === null ? 0 : keys.findIndex((key) => compareKeysByBytes(key, exclusiveStartKey) > 0);
-	const start = firstIndex < 0 ? keys.length : firstIndex;
-	const page = keys.slice(start, start + limit);
-	const isTruncated = start + page.length < keys.length;
+	const page: string[] = [];
+	let isTruncated = false;
+	for (let index = exclusiveStartKey === null ? 0 : store.firstKeyAfter(exclusiveStartKey); index < keys.length; index++) {
+		if (!matches(keys[index])) continue;
+		if (page.length === limit) {
+			isTruncated = true;
+			break;
+		}
+		page.push(keys[index]);
+	}
 	store.accessedAt = new Date();
 	return dataReply({
 		items: page.map((key) => ({
 			key,
-			size: store.getRecord(key)?.stored.length ?? 0,
-			recordPublicUrl: `${storeUrl(ctx, store)}/records/${encodeURIComponent(key)}?signature=${createRecordSignature(store.urlSigningSecretKey, key)}`,
+			size: sizeOfRecord(store, key),
+			recordPublicUrl: `${storeUrl(ctx, store)}/records/${encodeURIComponent(key)}?signature=${recordSignatureOf(store, key)}`,
 		})),
 		count: page.length,
 		limit,
@@ -347,14 +378,42 @@ function listKeys(call: RouteCall): Reply {
 	});
 }
 
+/** Generated archives deflate at level 1: the local API must not be the slow end of a benchmark. */
+const GENERATED_ARCHIVE_LEVEL = 1;
+
+/**
+ * A store with generated records is archived by the streaming writer, one record at a time;
+ * any other store by jszip, as before.
+ */
+function archiveOf(store: LocalStore, keys: string[]): Readable {
+	const records = keys.map((key) => store.getRecord(key)).filter((record) => record !== undefined);
+	if (!records.some(isGeneratedRecord)) {
+		const zip = new JSZip();
+		for (const record of records as StoredRecord[]) {
+			zip.file(record.key, decodedRecordBody(record), { binary: true, createFolders: false });
+		}
+		// JSZip's stream is an old-style stream (no async iteration); wrap it in a current Readable.
+		return new Readable().wrap(zip.generateNodeStream({ type: 'nodebuffer', streamFiles: true, compression: 'DEFLATE' }));
+	}
+	const sources = (function* (): Generator<ZipSource> {
+		for (const record of records) {
+			yield isGeneratedRecord(record)
+				? { name: record.key, compression: record.zipCompression ?? 'DEFLATE', size: record.size, open: record.generate }
+				: {
+						name: record.key,
+						compression: 'DEFLATE',
+						size: decodedRecordBody(record).length,
+						open: () => Readable.from([decodedRecordBody(record)], { objectMode: false }),
+					};
+		}
+	})();
+	return zipStream(sources, { level: GENERATED_ARCHIVE_LEVEL });
+}
+
 function downloadRecords(call: RouteCall): Reply {
 	const store = resolveStore(call);
 	authorizeRead(call, store, { kind: 'store' });
-	const zip = new JSZip();
-	for (const key of selectKeys(store, call.req.url.searchParams)) {
-		const record = store.getRecord(key);
-		if (record) zip.file(key, decodedRecordBody(record), { binary: true, createFolders: false });
-	}
+	const body = archiveOf(store, selectKeys(store, call.req.url.searchParams));
 	store.accessedAt = new Date();
 	return {
 		status: 200,
@@ -362,8 +421,7 @@ function downloadRecords(call: RouteCall): Reply {
 			'Content-Type': 'application/zip',
 			'Content-Disposition': `attachment; filename="${store.name ?? store.id}.zip"`,
 		},
-		// JSZip's stream is an old-style stream (no async iteration); wrap it in a current Readable.
-		body: new Readable().wrap(zip.generateNodeStream({ type: 'nodebuffer', streamFiles: true, compression: 'DEFLATE' })),
+		body,
 	};
 }
 
@@ -388,7 +446,12 @@ function getRecord(call: RouteCall): Reply {
 				break;
 		}
 	}
-	return recordReply(record, { acceptEncoding: req.headers['accept-encoding'], attachment, injectIntoHtml: true });
+	return recordReply(record, {
+		acceptEncoding: req.headers['accept-encoding'],
+		attachment,
+		injectIntoHtml: true,
+		method: req.method,
+	});
 }
 
 async function putRecord(call: RouteCall): Promise<Reply> {

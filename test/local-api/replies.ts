@@ -5,7 +5,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 
-import { decodedRecordBody, type StoredRecord } from './store-data';
+import { decodedRecordBody, isGeneratedRecord, type GeneratedRecord, type KeyValueRecord } from './store-data';
 
 export interface Reply {
 	status: number;
@@ -78,9 +78,12 @@ export interface RecordReplyOptions {
 	attachment: boolean;
 	/** Only the API injects into HTML; the storage origin serves objects untouched. */
 	injectIntoHtml: boolean;
+	/** `HEAD` answers without generating a generated record's body. */
+	method?: string;
 }
 
-export function recordReply(record: StoredRecord, options: RecordReplyOptions): Reply {
+export function recordReply(record: KeyValueRecord, options: RecordReplyOptions): Reply {
+	if (isGeneratedRecord(record)) return generatedRecordReply(record, options);
 	const headers: OutgoingHttpHeaders = { 'Content-Type': record.contentType };
 	if (options.attachment) headers['Content-Disposition'] = 'attachment';
 	if (record.contentEncoding) headers.Vary = 'Accept-Encoding';
@@ -96,6 +99,16 @@ export function recordReply(record: StoredRecord, options: RecordReplyOptions): 
 	}
 	headers['Content-Length'] = body.length;
 	return { status: 200, headers, body };
+}
+
+/**
+ * A generated record, streamed as it is generated: never content-encoded nor changed (no HTML
+ * snippet), with its length known up front. A HEAD request does not generate the body at all.
+ */
+function generatedRecordReply(record: GeneratedRecord, options: RecordReplyOptions): Reply {
+	const headers: OutgoingHttpHeaders = { 'Content-Type': record.contentType, 'Content-Length': record.size };
+	if (options.attachment) headers['Content-Disposition'] = 'attachment';
+	return { status: 200, headers, body: options.method === 'HEAD' ? undefined : record.generate() };
 }
 
 /** `decodeURIComponent` that answers undefined for malformed percent-encoding. */

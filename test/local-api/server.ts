@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -15,6 +16,7 @@ import {
 	encodeBody,
 	StoreRegistry,
 	type ContentEncoding,
+	type GeneratedRecord,
 	type LocalStore,
 	type NewStore,
 	type StoredRecord,
@@ -23,7 +25,17 @@ import {
 export type { LocalApiSettings, RedirectMode } from './api-routes';
 export type { Fault, FaultBehaviour, FaultMatch, FaultQueue, FaultSpec, ServerKind } from './faults';
 export { INJECTED_HTML_SNIPPET } from './replies';
-export type { ContentEncoding, GeneralAccess, LocalStore, NewStore, StoreSchema, StoredRecord } from './store-data';
+export type {
+	ContentEncoding,
+	GeneralAccess,
+	GeneratedRecord,
+	KeyValueRecord,
+	LocalStore,
+	NewStore,
+	StoreSchema,
+	StoredRecord,
+	ZipCompression,
+} from './store-data';
 
 export interface LocalApiOptions {
 	/** API port; ephemeral when omitted. */
@@ -51,6 +63,16 @@ export interface PutRecordOptions {
 	contentEncoding?: ContentEncoding;
 }
 
+export interface GeneratedRecordOptions {
+	/** Exactly how many bytes `generate` yields. */
+	size: number;
+	contentType: string;
+	/** A new stream of the same bytes on every call; called once per GET and per ZIP download. */
+	generate: () => Readable;
+	/** How the record's entry is compressed in a ZIP download; default `DEFLATE`. */
+	zipCompression?: GeneratedRecord['zipCompression'];
+}
+
 export interface LocalApi {
 	/** API origin, e.g. `http://127.0.0.1:PORT`; clients append `/v2/...`. */
 	readonly url: string;
@@ -70,6 +92,14 @@ export interface LocalApi {
 	deleteStore(ref: string): void;
 	/** `body` is the plain content; it is compressed when `contentEncoding` is given. */
 	putRecord(storeRef: string, key: string, body: Buffer | string, options: PutRecordOptions): StoredRecord;
+	/**
+	 * A record whose body is generated as a stream whenever it is read (GET, the storage origin,
+	 * ZIP downloads), so that neither the API nor the test holds it in memory. HEAD does not
+	 * generate it. A store with generated records is zipped by a streaming writer.
+	 */
+	putGeneratedRecord(storeRef: string, key: string, options: GeneratedRecordOptions): GeneratedRecord;
+	/** Many generated records at once, e.g. 100,000 keys; returns how many were put. */
+	putGeneratedRecords(storeRef: string, records: Iterable<GeneratedRecordOptions & { key: string }>): number;
 	deleteRecord(storeRef: string, key: string): boolean;
 	/** Closes both servers and every open connection. */
 	close(): Promise<void>;
@@ -133,6 +163,17 @@ async function writeReply(res: ServerResponse, reply: Reply, fault: FaultSpec | 
 
 function replacedBodyReply(body: Buffer, contentType: string): Reply {
 	return { status: 200, headers: { 'content-type': contentType, 'content-length': body.length }, body };
+}
+
+function generatedRecord(key: string, options: GeneratedRecordOptions): GeneratedRecord {
+	if (!Number.isSafeInteger(options.size) || options.size < 0) throw new Error(`Invalid size of generated record ${key}`);
+	return {
+		key,
+		contentType: options.contentType,
+		size: options.size,
+		generate: options.generate,
+		...(options.zipCompression ? { zipCompression: options.zipCompression } : {}),
+	};
 }
 
 function listen(server: Server, port: number | undefined): Promise<string> {
@@ -237,6 +278,20 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
 			const record = { key, contentType, contentEncoding, stored: contentEncoding ? encodeBody(plain, contentEncoding) : plain };
 			stores.find(storeRef).putRecord(record);
 			return record;
+		},
+		putGeneratedRecord: (storeRef, key, options) => {
+			const record = generatedRecord(key, options);
+			stores.find(storeRef).putRecord(record);
+			return record;
+		},
+		putGeneratedRecords: (storeRef, records) => {
+			const store = stores.find(storeRef);
+			let count = 0;
+			for (const { key, ...options } of records) {
+				store.putRecord(generatedRecord(key, options));
+				count++;
+			}
+			return count;
 		},
 		deleteRecord: (storeRef, key) => stores.find(storeRef).deleteRecord(key),
 		close: async () => {

@@ -71,6 +71,7 @@ export class StorageOrigin {
 			acceptEncoding: headers['accept-encoding'],
 			attachment: disposition === 'attachment',
 			injectIntoHtml: false,
+			method,
 		});
 	}
 

@@ -3,6 +3,7 @@
  * compressed) and the lookups the API needs.
  */
 import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import {
 	brotliCompressSync,
 	brotliDecompressSync,
@@ -58,6 +59,36 @@ export function decodedRecordBody(record: StoredRecord): Buffer {
 	return record.contentEncoding ? decodeBody(record.stored, record.contentEncoding) : record.stored;
 }
 
+/**
+ * A record whose body is produced on demand, as a stream, each time it is read: large records
+ * (a 1 GiB file) and large stores (100,000 keys) without holding their bytes in memory.
+ * `generate` must yield exactly `size` bytes, the same ones every time.
+ */
+export interface GeneratedRecord {
+	readonly key: string;
+	readonly contentType: string;
+	/** Generated bodies are served as they are generated, never content-encoded. */
+	readonly contentEncoding?: undefined;
+	readonly size: number;
+	readonly generate: () => Readable;
+	/** How the record's entry is compressed in a ZIP download: `DEFLATE` (default) or `STORE`. */
+	readonly zipCompression?: ZipCompression;
+}
+
+export type ZipCompression = 'STORE' | 'DEFLATE';
+
+/** Any record of a store: its bytes held (`StoredRecord`) or generated on demand. */
+export type KeyValueRecord = StoredRecord | GeneratedRecord;
+
+export function isGeneratedRecord(record: KeyValueRecord): record is GeneratedRecord {
+	return 'generate' in record;
+}
+
+/** The size the API reports for a record: its stored (possibly compressed) bytes. */
+export function storedSize(record: KeyValueRecord): number {
+	return isGeneratedRecord(record) ? record.size : record.stored.length;
+}
+
 /** A collection groups keys by exactly one of `keyPrefix` or `key`. */
 export type StoreCollection = { title?: string } & ({ keyPrefix: string; key?: never } | { key: string; keyPrefix?: never });
 
@@ -98,8 +129,9 @@ export class LocalStore {
 	readonly createdAt: Date;
 	modifiedAt: Date;
 	accessedAt: Date;
-	private readonly records = new Map<string, StoredRecord>();
+	private readonly records = new Map<string, KeyValueRecord>();
 	private keysInByteOrder: string[] | undefined;
+	private keyBytesInByteOrder: Buffer[] | undefined;
 
 	constructor(input: Required<Omit<NewStore, 'name' | 'schema'>> & Pick<NewStore, 'name' | 'schema'>) {
 		const owner = findUserById(input.userId);
@@ -116,24 +148,26 @@ export class LocalStore {
 		this.accessedAt = input.createdAt;
 	}
 
-	getRecord(key: string): StoredRecord | undefined {
+	getRecord(key: string): KeyValueRecord | undefined {
 		return this.records.get(key);
 	}
 
-	putRecord(record: StoredRecord): void {
+	putRecord(record: KeyValueRecord): void {
 		if (!RECORD_KEY_REGEX.test(record.key)) throw new Error(`Invalid record key: ${record.key}`);
 		this.records.set(record.key, record);
-		this.keysInByteOrder = undefined;
-		this.modifiedAt = new Date();
+		this.keysChanged();
 	}
 
 	deleteRecord(key: string): boolean {
 		const deleted = this.records.delete(key);
-		if (deleted) {
-			this.keysInByteOrder = undefined;
-			this.modifiedAt = new Date();
-		}
+		if (deleted) this.keysChanged();
 		return deleted;
+	}
+
+	private keysChanged(): void {
+		this.keysInByteOrder = undefined;
+		this.keyBytesInByteOrder = undefined;
+		this.modifiedAt = new Date();
 	}
 
 	/** All keys in UTF-8 byte order (cached until the next write). */
@@ -142,9 +176,28 @@ export class LocalStore {
 		return this.keysInByteOrder;
 	}
 
+	/**
+	 * Index in `keys()` of the first key after `exclusiveStartKey` in byte order (`keys().length`
+	 * when there is none); a binary search, so paging through a large store stays linear.
+	 */
+	firstKeyAfter(exclusiveStartKey: string): number {
+		const keys = this.keys();
+		this.keyBytesInByteOrder ??= keys.map((key) => Buffer.from(key, 'utf8'));
+		const bytes = this.keyBytesInByteOrder;
+		const start = Buffer.from(exclusiveStartKey, 'utf8');
+		let low = 0;
+		let high = bytes.length;
+		while (low < high) {
+			const middle = (low + high) >>> 1;
+			if (Buffer.compare(bytes[middle], start) > 0) high = middle;
+			else low = middle + 1;
+		}
+		return low;
+	}
+
 	get storageBytes(): number {
 		let total = 0;
-		for (const record of this.records.values()) total += record.stored.length;
+		for (const record of this.records.values()) total += storedSize(record);
 		return total;
 	}
 }

@@ -1,0 +1,536 @@
+/**
+ * `npm run bench`: this package's node against n8n's own nodes (and curl, and apify-client), on
+ * data that the local Apify API generates as it is read. Each measured run is a child process of
+ * its own (bench/case.ts); sides alternate within each repetition. Prints a table and writes
+ * bench/results.md.
+ *
+ * Environment: BENCH_REPS (default 3) repetitions of the main cases; BENCH_QUICK=1 for about 1/16
+ * of the data (trying the benchmark out); BENCH_ONLY=<case name prefix,...> to run some cases only;
+ * BENCH_TMPDIR=<folder> for where binary data and curl's output go (default: /dev/shm when it has room);
+ * BENCH_CPU_PROFILE=<folder> for a V8 CPU profile of every child process.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+import { digestOfGenerated, binaryStream } from '../test/local-api/generated';
+import { peakRssBytes, toMiB } from '../test/local-api/process-memory';
+import { startLocalApi, type LocalApi } from '../test/local-api/server';
+import { BASELINE_DIR, BASELINE_VERSION, ensureBaseline, PROJECT_ROOT } from './baseline';
+import {
+	archiveUrl,
+	BIG_RECORD_KEY,
+	chain,
+	compressionNode,
+	COMPRESSION_VERSION,
+	FULL_SCALE,
+	httpRequestNode,
+	HTTP_REQUEST_VERSION,
+	MIB,
+	ourNode,
+	ourParameters,
+	QUICK_SCALE,
+	RECORD_BYTES,
+	recordSamples,
+	recordUrl,
+	seedStores,
+	STORES,
+	TOKEN,
+	type Job,
+	type JobResult,
+	type Scale,
+} from './cases';
+
+const started = performance.now();
+const reps = Math.max(1, Number(process.env.BENCH_REPS ?? 3));
+const quick = process.env.BENCH_QUICK === '1';
+const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
+const scale: Scale = quick ? QUICK_SCALE : FULL_SCALE;
+/**
+ * Where n8n's binary data and curl's output go: a RAM disk (/dev/shm) when there is one with room,
+ * so that the figures measure the nodes rather than this machine's disk, whose speed for writing
+ * a 1 GiB file here varies threefold from run to run. BENCH_TMPDIR=<folder> picks another place,
+ * e.g. a folder on disk, as n8n's own binary data folder would be.
+ */
+const scratch = process.env.BENCH_TMPDIR ?? defaultScratch();
+
+function defaultScratch(): string {
+	try {
+		const stats = statfsSync('/dev/shm');
+		if (stats.bavail * stats.bsize >= 8 * 1024 ** 3) return '/dev/shm';
+	} catch {
+		// No RAM disk here.
+	}
+	return tmpdir();
+}
+
+/** BENCH_CPU_PROFILE=<dir>: every child process writes a V8 CPU profile there (for finding where time goes). */
+const profileDir = process.env.BENCH_CPU_PROFILE;
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+// ----- measuring -----
+
+interface Side {
+	label: string;
+	/** A job for a child process, or a command measured from outside (curl). */
+	job?: Job;
+	command?: () => Promise<{ ms: number; summary: string }>;
+	env?: Record<string, string>;
+}
+
+interface Case {
+	name: string;
+	title: string;
+	ours: Side;
+	baseline: Side;
+	/** A third column measured beside the two, such as curl. */
+	reference?: Side;
+	reps: number;
+	group: 'main' | 'scaling' | 'probe';
+}
+
+interface Measured {
+	runs: JobResult[];
+	failure?: string;
+}
+
+function runChild(api: LocalApi, side: Side): Promise<JobResult> {
+	const userFolder = mkdtempSync(join(scratch, 'n8n-bench-'));
+	return new Promise<JobResult>((resolve, reject) => {
+		const child = spawn(
+			process.execPath,
+			[
+				'--expose-gc',
+				...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+				// Only tsx's require hook: its ESM loader would also route every dynamic import() of
+				// the measured code (n8n-core imports file-type per file) through a worker thread.
+				'--require',
+				'tsx/cjs',
+				join(__dirname, 'case.ts'),
+				JSON.stringify(side.job),
+			],
+			{
+				cwd: PROJECT_ROOT,
+				env: { ...process.env, ...side.env, N8N_USER_FOLDER: userFolder, BENCH_API_URL: api.url },
+				stdio: ['ignore', 'pipe', 'pipe'],
+			},
+		);
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+		child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+		child.on('error', reject);
+		child.on('close', (code, signal) => {
+			rmSync(userFolder, { recursive: true, force: true });
+			const line = stdout.split('\n').find((entry) => entry.startsWith('RESULT '));
+			if (code === 0 && line) resolve(JSON.parse(line.slice('RESULT '.length)) as JobResult);
+			else {
+				const reason = stderr.split('\n').filter((entry) => entry.trim() && !entry.includes('npm warn')).slice(0, 3).join(' | ');
+				reject(new Error(`exit ${code ?? signal}: ${reason || stdout.slice(-300)}`));
+			}
+		});
+	});
+}
+
+async function runSide(api: LocalApi, side: Side): Promise<JobResult> {
+	// Every run starts with no unwritten file data from the one before.
+	spawnSync('sync');
+	if (side.job) return await runChild(api, side);
+	const { ms, summary } = await (side.command as NonNullable<Side['command']>)();
+	return { ms, rssBeforeMiB: 0, peakMiB: 0, growthMiB: 0, peakResetWorked: false, summary };
+}
+
+/** `curl -o file` of a URL, timed from outside: process start to exit. */
+function curlSide(url: string, expectedSize: number): Side {
+	return {
+		label: 'curl -o file',
+		command: async () => {
+			const folder = mkdtempSync(join(scratch, 'bench-curl-'));
+			const file = join(folder, 'out');
+			try {
+				// Asynchronously: the local API answering curl runs in this process.
+				const begin = performance.now();
+				const result = await new Promise<{ status: number | null; stderr: string }>((resolve, reject) => {
+					const child = spawn('curl', ['-sS', '-f', '-o', file, '-H', `Authorization: Bearer ${TOKEN}`, url], {
+						stdio: ['ignore', 'ignore', 'pipe'],
+					});
+					let stderr = '';
+					child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+					child.on('error', reject);
+					child.on('close', (status) => resolve({ status, stderr }));
+				});
+				const ms = Math.round(performance.now() - begin);
+				if (result.status !== 0) throw new Error(`curl failed: ${result.stderr}`);
+				const size = statSync(file).size;
+				if (expectedSize >= 0 && size !== expectedSize) throw new Error(`curl got ${size} bytes, expected ${expectedSize}`);
+				return { ms, summary: `${size} bytes` };
+			} finally {
+				rmSync(folder, { recursive: true, force: true });
+			}
+		},
+	};
+}
+
+function curlAvailable(): boolean {
+	return spawnSync('curl', ['--version']).status === 0;
+}
+
+// ----- the cases -----
+
+async function buildCases(api: LocalApi): Promise<Case[]> {
+	const cases: Case[] = [];
+	const hasCurl = curlAvailable();
+	const base = api.url;
+	const warmFile = { nodes: [ourNode(ourParameters.get(STORES.small, BIG_RECORD_KEY))] };
+	const warmHttp = { nodes: [httpRequestNode(recordUrl(base, STORES.small, BIG_RECORD_KEY))] };
+	const sizeText = (bytes: number) => (bytes >= 1024 * MIB ? `${bytes / 1024 / MIB} GiB` : `${bytes / MIB} MiB`);
+
+	const wanted = (name: string) => only.length === 0 || only.some((prefix) => name.startsWith(prefix));
+	const bigDigest = wanted('get-record')
+		? await digestOfGenerated(() => binaryStream(scale.bigRecordBytes, 1))
+		: { size: scale.bigRecordBytes, sha256: '' };
+	const bigUrl = recordUrl(base, STORES.bigRecord, BIG_RECORD_KEY);
+	const fileCheck = (node: string) => ({ kind: 'file' as const, node, size: bigDigest.size, sha256: bigDigest.sha256 });
+	cases.push({
+		name: 'get-record',
+		title: `Record → Get, ${sizeText(scale.bigRecordBytes)} binary`,
+		group: 'main',
+		reps,
+		ours: {
+			label: 'this node',
+			job: { kind: 'workflow', nodes: [ourNode(ourParameters.get(STORES.bigRecord, BIG_RECORD_KEY))], warmUp: warmFile, check: fileCheck('Apify Key-Value Store') },
+		},
+		baseline: {
+			label: `HTTP Request ${HTTP_REQUEST_VERSION}`,
+			job: { kind: 'workflow', nodes: [httpRequestNode(bigUrl)], warmUp: warmHttp, check: fileCheck('HTTP Request') },
+		},
+		reference: hasCurl ? curlSide(bigUrl, scale.bigRecordBytes) : undefined,
+	});
+
+	const lastKey = `key-${String(scale.keyCount - 1).padStart(6, '0')}`;
+	const keysCheck = { count: scale.keyCount, first: 'key-000000', last: lastKey };
+	cases.push({
+		name: 'list-keys',
+		title: `Key → List, ${scale.keyCount.toLocaleString('en')} keys, Return All`,
+		group: 'main',
+		reps,
+		ours: {
+			label: 'this node',
+			job: {
+				kind: 'workflow',
+				nodes: [ourNode(ourParameters.list(STORES.keys))],
+				warmUp: { nodes: [ourNode(ourParameters.list(STORES.small))] },
+				check: { kind: 'keys', node: 'Apify Key-Value Store', ...keysCheck },
+			},
+		},
+		baseline: {
+			label: 'apify-client listKeys()',
+			job: { kind: 'apify-client', baseUrl: base, storeId: STORES.keys, warmUpStoreId: STORES.small, check: keysCheck },
+		},
+	});
+
+	const zipUrl = archiveUrl(base, STORES.zip);
+	const partBytes = Math.floor(scale.zipBytes / scale.zipParts);
+	const zipSize = wanted('download-zip') ? await archiveSize(zipUrl) : 0;
+	const zipCheck = (node: string) => ({ kind: 'file' as const, node, size: zipSize });
+	cases.push({
+		name: 'download-zip',
+		title: `Record → Download All, one ZIP file, ${sizeText(partBytes * scale.zipParts)}`,
+		group: 'main',
+		reps,
+		ours: {
+			label: 'this node',
+			job: {
+				kind: 'workflow',
+				nodes: [ourNode(ourParameters.zip(STORES.zip))],
+				warmUp: { nodes: [ourNode(ourParameters.zip(STORES.small))] },
+				check: zipCheck('Apify Key-Value Store'),
+			},
+		},
+		baseline: {
+			label: `HTTP Request ${HTTP_REQUEST_VERSION}`,
+			job: {
+				kind: 'workflow',
+				nodes: [httpRequestNode(zipUrl)],
+				warmUp: { nodes: [httpRequestNode(archiveUrl(base, STORES.small))] },
+				check: zipCheck('HTTP Request'),
+			},
+		},
+		reference: hasCurl ? curlSide(zipUrl, zipSize) : undefined,
+	});
+
+	const compressionEnv = (entries: number) => ({ N8N_COMPRESSION_NODE_MAX_ZIP_ENTRIES: String(Math.max(5000, entries)) });
+	const recordsCase = (count: number, storeId: string, name: string, title: string, group: Case['group'], caseReps: number, recordBytes: number, samples: boolean): Case => {
+		const checkOf = (node: string, layout: 'items' | 'properties') => ({
+			kind: 'records' as const,
+			node,
+			layout,
+			count,
+			totalBytes: count * recordBytes,
+			samples: samples ? recordSamples(count) : [],
+		});
+		return {
+			name,
+			title,
+			group,
+			reps: caseReps,
+			ours: {
+				label: 'this node',
+				job: {
+					kind: 'workflow',
+					nodes: [ourNode(ourParameters.records(storeId))],
+					warmUp: { nodes: [ourNode(ourParameters.records(STORES.small))] },
+					check: checkOf('Apify Key-Value Store', 'items'),
+				},
+			},
+			baseline: {
+				label: `HTTP Request ${HTTP_REQUEST_VERSION} → Compression ${COMPRESSION_VERSION}`,
+				env: compressionEnv(count),
+				job: {
+					kind: 'workflow',
+					nodes: [httpRequestNode(archiveUrl(base, storeId)), compressionNode()],
+					connections: chain('HTTP Request', 'Compression'),
+					warmUp: {
+						nodes: [httpRequestNode(archiveUrl(base, STORES.small)), compressionNode()],
+						connections: chain('HTTP Request', 'Compression'),
+					},
+					check: checkOf('Compression', 'properties'),
+				},
+			},
+		};
+	};
+	for (const count of scale.recordCounts) {
+		const mb = (count * RECORD_BYTES) / 1e6;
+		cases.push(
+			recordsCase(
+				count,
+				STORES.records(count),
+				`records-${count}`,
+				`Record → Download All, one item per record, ${count.toLocaleString('en')} records / ${mb} MB`,
+				count === 10_000 || count === scale.recordCounts[1] ? 'main' : 'scaling',
+				count > 10_000 ? 1 : reps,
+				RECORD_BYTES,
+				true,
+			),
+		);
+	}
+	for (const mib of scale.probeArchiveMiB) {
+		cases.push(
+			recordsCase(
+				mib,
+				STORES.probe(mib),
+				`probe-${mib}`,
+				`One item per record, archive of ${mib} MiB (${mib} incompressible records of 1 MiB)`,
+				'probe',
+				1,
+				MIB,
+				false,
+			),
+		);
+	}
+	return cases.filter((entry) => wanted(entry.name));
+}
+
+/**
+ * Lists every key of the key store once, so that the local API has sorted the keys and signed
+ * their public URLs (it keeps both) before the first measured run: otherwise whichever side
+ * runs first would pay for it.
+ */
+async function warmUpApi(api: LocalApi): Promise<void> {
+	let exclusiveStartKey: string | null = null;
+	do {
+		const query: string = exclusiveStartKey ? `?exclusiveStartKey=${encodeURIComponent(exclusiveStartKey)}` : '';
+		const response = await fetch(`${api.url}/v2/key-value-stores/${STORES.keys}/keys${query}`, {
+			headers: { Authorization: `Bearer ${TOKEN}` },
+		});
+		exclusiveStartKey = ((await response.json()) as { data: { nextExclusiveStartKey: string | null } }).data.nextExclusiveStartKey;
+	} while (exclusiveStartKey);
+}
+
+/** The size of an archive as the API sends it, read through once (it is generated, so nothing is kept). */
+async function archiveSize(url: string): Promise<number> {
+	const response = await fetch(url, { headers: { Authorization: `Bearer ${TOKEN}` } });
+	if (!response.ok || !response.body) throw new Error(`GET ${url}: ${response.status}`);
+	let size = 0;
+	for await (const chunk of response.body) size += (chunk as Uint8Array).length;
+	return size;
+}
+
+// ----- reporting -----
+
+const median = (values: number[]) => {
+	const sorted = [...values].sort((a, b) => a - b);
+	const middle = Math.floor(sorted.length / 2);
+	return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+const seconds = (ms: number) => (ms / 1000).toFixed(2);
+const mib = (value: number) => value.toFixed(0);
+
+interface Row {
+	entry: Case;
+	ours: Measured;
+	baseline: Measured;
+	reference?: Measured;
+}
+
+const timeOf = (measured: Measured | undefined) => (measured && measured.runs.length ? median(measured.runs.map((run) => run.ms)) : NaN);
+const maxOf = (measured: Measured, pick: (run: JobResult) => number) => Math.max(...measured.runs.map(pick));
+const cell = (measured: Measured | undefined) =>
+	!measured ? '–' : measured.failure && !measured.runs.length ? `failed: ${measured.failure}` : `${seconds(timeOf(measured))} s`;
+const memoryCell = (measured: Measured) =>
+	measured.runs.length ? `${mib(maxOf(measured, (run) => run.peakMiB))} (+${mib(maxOf(measured, (run) => run.growthMiB))})` : '–';
+
+function ratio(row: Row, against: Measured | undefined): string {
+	const value = timeOf(row.ours) / timeOf(against);
+	return Number.isFinite(value) ? `${value.toFixed(2)}×` : '–';
+}
+
+function table(rows: Row[]): string[] {
+	const lines = [
+		'| Case | Baseline | Ours | Baseline time | Ratio | Ours peak RSS, MiB (growth) | Baseline peak RSS, MiB (growth) | curl -o | Ours / curl |',
+		'|---|---|---|---|---|---|---|---|---|',
+	];
+	for (const row of rows) {
+		lines.push(
+			`| ${row.entry.title} | ${row.entry.baseline.label} | ${cell(row.ours)} | ${cell(row.baseline)} | ${ratio(row, row.baseline)} | ${memoryCell(row.ours)} | ${memoryCell(row.baseline)} | ${cell(row.reference)} | ${row.reference ? ratio(row, row.reference) : '–'} |`,
+		);
+	}
+	return lines;
+}
+
+function goals(rows: Row[]): string[] {
+	const find = (name: string) => rows.find((row) => row.entry.name === name);
+	const lines: string[] = [];
+	const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+	const get = find('get-record');
+	if (get && get.ours.runs.length) {
+		const growth = maxOf(get.ours, (run) => run.growthMiB);
+		lines.push(`- Get record: peak RSS growth ${mib(growth)} MiB (goal ≤ 100): ${verdict(growth <= 100)}.`);
+		if (get.reference?.runs.length) {
+			const value = timeOf(get.ours) / timeOf(get.reference);
+			lines.push(`- Get record: ${value.toFixed(2)}× curl (goal ≤ 1.3×): ${verdict(value <= 1.3)}.`);
+		}
+		const value = timeOf(get.ours) / timeOf(get.baseline);
+		lines.push(`- Get record: ${value.toFixed(2)}× the HTTP Request node (goal ≤ 1×): ${verdict(value <= 1)}.`);
+	}
+	const list = find('list-keys');
+	if (list && list.ours.runs.length) {
+		const value = timeOf(list.ours) / timeOf(list.baseline);
+		lines.push(`- List keys: ${value.toFixed(2)}× apify-client (goal ≤ 1.1×): ${verdict(value <= 1.1)}.`);
+		const perKey = (maxOf(list.ours, (run) => run.growthMiB) * MIB) / scale.keyCount;
+		lines.push(`- List keys: peak RSS growth ${mib(maxOf(list.ours, (run) => run.growthMiB))} MiB, about ${perKey.toFixed(0)} bytes per output item.`);
+	}
+	const zip = find('download-zip');
+	if (zip && zip.ours.runs.length) {
+		const growth = maxOf(zip.ours, (run) => run.growthMiB);
+		lines.push(`- Download ZIP: peak RSS growth ${mib(growth)} MiB (goal ≤ 100, streamed): ${verdict(growth <= 100)}.`);
+	}
+	const records = find(`records-${scale.recordCounts[1]}`);
+	if (records && records.ours.runs.length && records.baseline.runs.length) {
+		const value = timeOf(records.ours) / timeOf(records.baseline);
+		lines.push(`- One item per record (${records.entry.title.split(', ').pop()}): ${value.toFixed(2)}× HTTP Request → Compression (goal < 1×): ${verdict(value < 1)}.`);
+		const ours = maxOf(records.ours, (run) => run.peakMiB);
+		const theirs = maxOf(records.baseline, (run) => run.peakMiB);
+		lines.push(`- One item per record: peak RSS ${mib(ours)} MiB against ${mib(theirs)} MiB (goal ≤ theirs): ${verdict(ours <= theirs)}.`);
+	}
+	return lines;
+}
+
+function machine(): string[] {
+	const cpu = cpus();
+	const n8nCore = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules/n8n-core/package.json'), 'utf8')) as { version: string }).version;
+	return [
+		`- CPU: ${cpu[0]?.model ?? 'unknown'}, ${cpu.length} cores; memory ${(totalmem() / 1024 ** 3).toFixed(1)} GiB (${(freemem() / 1024 ** 3).toFixed(1)} GiB free at the start); Linux ${release()}`,
+		`- Binary data and curl's output in ${scratch}${scratch === '/dev/shm' ? ' (a RAM disk)' : ''}`,
+		`- Node.js ${process.version}; n8n-core ${n8nCore}; n8n-nodes-base ${BASELINE_VERSION} (HTTP Request ${HTTP_REQUEST_VERSION}, Compression ${COMPRESSION_VERSION})`,
+	];
+}
+
+// ----- main -----
+
+async function main(): Promise<void> {
+	log(`Benchmark${quick ? ' (quick scale)' : ''}: ${reps} repetition(s) of the main cases.`);
+	const install = ensureBaseline(log);
+	if (install.installSeconds === 0) log(`Baseline nodes: ${BASELINE_DIR} (reused).`);
+
+	const api = await startLocalApi();
+	const rows: Row[] = [];
+	let apiPeakMiB = 0;
+	try {
+		const seeding = performance.now();
+		seedStores(api, scale);
+		await warmUpApi(api);
+		log(`Local API at ${api.url}; stores generated in ${seconds(performance.now() - seeding)} s (bodies are made when read).`);
+		const cases = await buildCases(api);
+		for (const entry of cases) {
+			log(`\n${entry.title} (${entry.reps} run${entry.reps > 1 ? 's' : ''} per side)`);
+			const row: Row = { entry, ours: { runs: [] }, baseline: { runs: [] }, reference: entry.reference ? { runs: [] } : undefined };
+			const sides: Array<[Side, Measured]> = [
+				[entry.ours, row.ours],
+				[entry.baseline, row.baseline],
+				...(entry.reference && row.reference ? [[entry.reference, row.reference] as [Side, Measured]] : []),
+			];
+			for (let rep = 0; rep < entry.reps; rep++) {
+				// Alternate which side goes first, so that neither always runs on a warmer machine.
+				const order = rep % 2 === 0 ? sides : [...sides].reverse();
+				for (const [side, measured] of order) {
+					if (measured.failure) continue;
+					try {
+						const result = await runSide(api, side);
+						measured.runs.push(result);
+						const memory = side.job ? `, peak RSS ${mib(result.peakMiB)} MiB (+${mib(result.growthMiB)})` : '';
+						log(`  ${side.label.padEnd(36)} ${seconds(result.ms).padStart(7)} s${memory}; ${result.summary}`);
+					} catch (error) {
+						measured.failure = (error as Error).message.slice(0, 300);
+						log(`  ${side.label.padEnd(36)} FAILED: ${measured.failure}`);
+					}
+				}
+			}
+			rows.push(row);
+		}
+	} finally {
+		apiPeakMiB = toMiB(peakRssBytes());
+		await api.close();
+	}
+
+	const totalSeconds = (performance.now() - started) / 1000;
+	const main = rows.filter((row) => row.entry.group === 'main');
+	const scaling = rows.filter((row) => row.entry.name.startsWith('records-'));
+	const probes = rows.filter((row) => row.entry.group === 'probe');
+	const report = [
+		'# Benchmark results',
+		'',
+		`Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}${quick ? ' at the quick scale (BENCH_QUICK=1), not the full one' : ''}; ${reps} repetition(s) of the main cases, medians of time; peak RSS is the highest of the runs.`,
+		'',
+		...machine(),
+		'',
+		'## Main cases',
+		'',
+		...table(main),
+		'',
+		...goals(rows),
+		'',
+		'## One item per record: how time and memory grow',
+		'',
+		...table(scaling),
+		'',
+		'## How far records mode goes (archive held in memory)',
+		'',
+		...table(probes),
+		'',
+		`The local API (in the benchmark's own process) peaked at ${mib(apiPeakMiB)} MiB RSS while it generated every body and archive above.`,
+		`Total time of this run: ${(totalSeconds / 60).toFixed(1)} min${install.installSeconds ? `, of which ${install.installSeconds} s installing the baseline nodes` : ' (baseline nodes already installed)'}.`,
+		'',
+	];
+	const output = join(__dirname, only.length ? 'results.partial.md' : quick ? 'results.quick.md' : 'results.md');
+	writeFileSync(output, report.join('\n'));
+	log(`\n${report.slice(4).join('\n')}`);
+	log(`Written to ${output}`);
+}
+
+main().catch((error: Error) => {
+	process.stderr.write(`${error.stack ?? error.message}\n`);
+	process.exit(1);
+});
