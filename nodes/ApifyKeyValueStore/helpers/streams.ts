@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import type { NodeOperationError } from 'n8n-workflow';
 
 export interface BodyLimit {
@@ -23,4 +23,18 @@ export async function readBody(body: Readable, limit?: BodyLimit): Promise<Buffe
 		chunks.push(chunk as Buffer);
 	}
 	return Buffer.concat(chunks, length);
+}
+
+/** Passes a body through and counts it: older n8n versions do not report a stored file's size. */
+export function countingStream(body: Readable): { stream: Readable; counted: () => number } {
+	let bytes = 0;
+	const stream = new Transform({
+		transform(chunk: Buffer, _encoding, callback) {
+			bytes += chunk.length;
+			callback(null, chunk);
+		},
+	});
+	// A failing body fails the counted stream too, so the consumer sees the error.
+	pipeline(body, stream, () => {});
+	return { stream, counted: () => bytes };
 }

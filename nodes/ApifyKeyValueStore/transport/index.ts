@@ -1,5 +1,6 @@
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { clearTimeout, setTimeout } from 'node:timers';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import {
 	NodeApiError,
 	NodeOperationError,
@@ -268,9 +269,31 @@ async function send(
 				parseRetryAfter(response.headers['retry-after']),
 			);
 		}
-		if (encoding === 'stream') response.body = failWhenIdle(response.body, timeoutMs);
+		if (encoding === 'stream') response.body = failWhenIdle(decodeContent(response), timeoutMs);
 		return response;
 	}
+}
+
+const DECODERS: Record<string, () => Transform> = {
+	br: createBrotliDecompress,
+	gzip: createGunzip,
+	'x-gzip': createGunzip,
+	deflate: createInflate,
+};
+
+/**
+ * n8n 2.x's HTTP client decodes a compressed body and drops Content-Encoding; older ones hand it
+ * over still encoded. What is still marked encoded is decoded here, as a stream.
+ */
+export function decodeContent(response: StreamResponse): Readable {
+	const encoding = response.headers['content-encoding']?.trim().toLowerCase();
+	const decoder = encoding ? DECODERS[encoding] : undefined;
+	if (!decoder) return response.body;
+	delete response.headers['content-encoding'];
+	delete response.headers['content-length'];
+	const decoded = decoder();
+	pipeline(response.body, decoded, () => {});
+	return decoded;
 }
 
 /**

@@ -8,7 +8,7 @@ import {
 
 import { fileNameFor, kindOfContentType, safeFileName } from '../../helpers/contentType';
 import { detectContentType } from '../../helpers/sniff';
-import { readBody } from '../../helpers/streams';
+import { countingStream, readBody } from '../../helpers/streams';
 import { validateWholeNumber } from '../../helpers/validation';
 import { totalSizeExceeded, unzipEntries } from '../../helpers/zip';
 import { requestStream, type ApifyConnection, type ApifyRequest } from '../../transport';
@@ -104,12 +104,13 @@ export async function execute(
 
 	if (outputMode === 'zip') {
 		const fileName = `${safeFileName(storeId.replace('~', '-') || 'store')}.zip`;
-		const binary = await requestStream(this, connection, request, async ({ body }) =>
-			await this.helpers.prepareBinaryData(body, fileName, 'application/zip'),
-		);
+		const { binary, size } = await requestStream(this, connection, request, async ({ body }) => {
+			const { stream, counted } = countingStream(body);
+			return { binary: await this.helpers.prepareBinaryData(stream, fileName, 'application/zip'), size: counted() };
+		});
 		return [
 			{
-				json: { storeId, ...filter, fileName: binary.fileName, size: binary.bytes },
+				json: { storeId, ...filter, fileName: binary.fileName, size },
 				binary: { [binaryPropertyName]: binary },
 				pairedItem: { item: itemIndex },
 			},

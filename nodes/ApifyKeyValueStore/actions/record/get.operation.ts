@@ -8,7 +8,7 @@ import {
 } from 'n8n-workflow';
 
 import { charsetOf, fileNameFor, kindOfContentType, type ValueKind } from '../../helpers/contentType';
-import { readBody } from '../../helpers/streams';
+import { countingStream, readBody } from '../../helpers/streams';
 import { requestStream, type ApifyConnection } from '../../transport';
 import {
 	binaryPropertyField,
@@ -95,8 +95,9 @@ export async function execute(
 			const contentType = headers['content-type'] ?? 'application/octet-stream';
 			const kind = outputFormat === 'auto' ? kindOfContentType(contentType) : outputFormat;
 			if (kind === 'binary') {
-				const binary = await this.helpers.prepareBinaryData(body, fileNameFor(key, contentType), contentType);
-				const size = binary.bytes ?? Number(headers['content-length']);
+				const { stream, counted } = countingStream(body);
+				const binary = await this.helpers.prepareBinaryData(stream, fileNameFor(key, contentType), contentType);
+				const size = counted();
 				return {
 					json: { key, contentType, size, fileName: binary.fileName },
 					binary: { [binaryPropertyName]: binary },

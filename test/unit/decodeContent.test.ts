@@ -1,0 +1,31 @@
+import { Readable } from 'node:stream';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+
+import { decodeContent } from '../../nodes/ApifyKeyValueStore/transport';
+
+const text = Buffer.from('a record body that n8n 1.x hands over still encoded '.repeat(50));
+
+async function collect(stream: Readable): Promise<Buffer> {
+	const chunks: Buffer[] = [];
+	for await (const chunk of stream) chunks.push(chunk as Buffer);
+	return Buffer.concat(chunks);
+}
+
+describe('decodeContent', () => {
+	it.each([
+		['br', brotliCompressSync(text)],
+		['gzip', gzipSync(text)],
+		['deflate', deflateSync(text)],
+	])('decodes a body still marked %s and drops the header', async (encoding, encoded) => {
+		const headers: Record<string, string | undefined> = { 'content-encoding': encoding, 'content-length': String(encoded.length) };
+		const decoded = decodeContent({ body: Readable.from([encoded]), headers, statusCode: 200 });
+		expect((await collect(decoded)).equals(text)).toBe(true);
+		expect(headers['content-encoding']).toBeUndefined();
+		expect(headers['content-length']).toBeUndefined();
+	});
+
+	it('passes a body the HTTP client already decoded through untouched', async () => {
+		const body = Readable.from([text]);
+		expect(decodeContent({ body, headers: {}, statusCode: 200 })).toBe(body);
+	});
+});
