@@ -9,9 +9,9 @@
  * BENCH_TMPDIR=<folder> for where binary data and curl's output go (default: /dev/shm when it has room);
  * BENCH_CPU_PROFILE=<folder> for a V8 CPU profile of every child process.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, freemem, release, tmpdir, totalmem } from 'node:os';
+import { cpus, freemem, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -44,6 +44,7 @@ import {
 } from './cases';
 
 const started = performance.now();
+const loadAtStart = loadavg()[0];
 const reps = Math.max(1, Number(process.env.BENCH_REPS ?? 3));
 const quick = process.env.BENCH_QUICK === '1';
 const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
@@ -96,6 +97,19 @@ interface Measured {
 	failure?: string;
 }
 
+/** Child processes and folders of the runs under way, ended and removed if the benchmark is interrupted. */
+const running = new Map<ChildProcess, string>();
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+	process.once(signal, () => {
+		for (const [child, folder] of running) {
+			child.kill('SIGKILL');
+			rmSync(folder, { recursive: true, force: true });
+		}
+		process.exit(130);
+	});
+}
+
 function runChild(api: LocalApi, side: Side): Promise<JobResult> {
 	const userFolder = mkdtempSync(join(scratch, 'n8n-bench-'));
 	return new Promise<JobResult>((resolve, reject) => {
@@ -117,12 +131,14 @@ function runChild(api: LocalApi, side: Side): Promise<JobResult> {
 				stdio: ['ignore', 'pipe', 'pipe'],
 			},
 		);
+		running.set(child, userFolder);
 		let stdout = '';
 		let stderr = '';
 		child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
 		child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
 		child.on('error', reject);
 		child.on('close', (code, signal) => {
+			running.delete(child);
 			rmSync(userFolder, { recursive: true, force: true });
 			const line = stdout.split('\n').find((entry) => entry.startsWith('RESULT '));
 			if (code === 0 && line) resolve(JSON.parse(line.slice('RESULT '.length)) as JobResult);
@@ -156,6 +172,8 @@ function curlSide(url: string, expectedSize: number): Side {
 					const child = spawn('curl', ['-sS', '-f', '-o', file, '-H', `Authorization: Bearer ${TOKEN}`, url], {
 						stdio: ['ignore', 'ignore', 'pipe'],
 					});
+					running.set(child, folder);
+					child.on('close', () => running.delete(child));
 					let stderr = '';
 					child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
 					child.on('error', reject);
@@ -377,8 +395,13 @@ interface Row {
 
 const timeOf = (measured: Measured | undefined) => (measured && measured.runs.length ? median(measured.runs.map((run) => run.ms)) : NaN);
 const maxOf = (measured: Measured, pick: (run: JobResult) => number) => Math.max(...measured.runs.map(pick));
-const cell = (measured: Measured | undefined) =>
-	!measured ? '–' : measured.failure && !measured.runs.length ? `failed: ${measured.failure}` : `${seconds(timeOf(measured))} s`;
+function cell(measured: Measured | undefined): string {
+	if (!measured) return '–';
+	if (measured.failure && !measured.runs.length) return `failed: ${measured.failure}`;
+	const times = measured.runs.map((run) => run.ms);
+	const range = times.length > 1 ? ` (${seconds(Math.min(...times))}–${seconds(Math.max(...times))})` : '';
+	return `${seconds(timeOf(measured))} s${range}`;
+}
 const memoryCell = (measured: Measured) =>
 	measured.runs.length ? `${mib(maxOf(measured, (run) => run.peakMiB))} (+${mib(maxOf(measured, (run) => run.growthMiB))})` : '–';
 
@@ -389,7 +412,7 @@ function ratio(row: Row, against: Measured | undefined): string {
 
 function table(rows: Row[]): string[] {
 	const lines = [
-		'| Case | Baseline | Ours | Baseline time | Ratio | Ours peak RSS, MiB (growth) | Baseline peak RSS, MiB (growth) | curl -o | Ours / curl |',
+		'| Case | Baseline | Ours | Baseline time | Ours / baseline | Ours peak RSS, MiB (growth) | Baseline peak RSS, MiB (growth) | curl -o | Ours / curl |',
 		'|---|---|---|---|---|---|---|---|---|',
 	];
 	for (const row of rows) {
@@ -419,8 +442,12 @@ function goals(rows: Row[]): string[] {
 	if (list && list.ours.runs.length) {
 		const value = timeOf(list.ours) / timeOf(list.baseline);
 		lines.push(`- List keys: ${value.toFixed(2)}× apify-client (goal ≤ 1.1×): ${verdict(value <= 1.1)}.`);
-		const perKey = (maxOf(list.ours, (run) => run.growthMiB) * MIB) / scale.keyCount;
-		lines.push(`- List keys: peak RSS growth ${mib(maxOf(list.ours, (run) => run.growthMiB))} MiB, about ${perKey.toFixed(0)} bytes per output item.`);
+		const ours = maxOf(list.ours, (run) => run.growthMiB);
+		const client = list.baseline.runs.length ? maxOf(list.baseline, (run) => run.growthMiB) : 0;
+		const perKey = ((ours - client) * MIB) / scale.keyCount;
+		lines.push(
+			`- List keys: peak RSS growth ${mib(ours)} MiB against apify-client's ${mib(client)} MiB, which keeps no keys: about ${Math.max(0, perKey).toFixed(0)} bytes more per output item.`,
+		);
 	}
 	const zip = find('download-zip');
 	if (zip && zip.ours.runs.length) {
@@ -443,6 +470,7 @@ function machine(): string[] {
 	const n8nCore = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules/n8n-core/package.json'), 'utf8')) as { version: string }).version;
 	return [
 		`- CPU: ${cpu[0]?.model ?? 'unknown'}, ${cpu.length} cores; memory ${(totalmem() / 1024 ** 3).toFixed(1)} GiB (${(freemem() / 1024 ** 3).toFixed(1)} GiB free at the start); Linux ${release()}`,
+		`- Load average (1 min) ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end (the benchmark itself keeps about 2 busy)`,
 		`- Binary data and curl's output in ${scratch}${scratch === '/dev/shm' ? ' (a RAM disk)' : ''}`,
 		`- Node.js ${process.version}; n8n-core ${n8nCore}; n8n-nodes-base ${BASELINE_VERSION} (HTTP Request ${HTTP_REQUEST_VERSION}, Compression ${COMPRESSION_VERSION})`,
 	];
@@ -502,7 +530,7 @@ async function main(): Promise<void> {
 	const report = [
 		'# Benchmark results',
 		'',
-		`Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}${quick ? ' at the quick scale (BENCH_QUICK=1), not the full one' : ''}; ${reps} repetition(s) of the main cases, medians of time; peak RSS is the highest of the runs.`,
+		`Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}${quick ? ' at the quick scale (BENCH_QUICK=1), not the full one' : ''}; ${reps} repetition(s) of the main cases: times are medians (fastest–slowest in brackets), peak RSS the highest of the runs, growth its rise during the run.`,
 		'',
 		...machine(),
 		'',
@@ -524,7 +552,11 @@ async function main(): Promise<void> {
 		`Total time of this run: ${(totalSeconds / 60).toFixed(1)} min${install.installSeconds ? `, of which ${install.installSeconds} s installing the baseline nodes` : ' (baseline nodes already installed)'}.`,
 		'',
 	];
-	const output = join(__dirname, only.length ? 'results.partial.md' : quick ? 'results.quick.md' : 'results.md');
+	// Only a full run replaces bench/results.md; partial and quick runs go to the git-ignored cache.
+	const output =
+		only.length || quick
+			? join(PROJECT_ROOT, '.cache', `bench-results.${quick ? 'quick' : 'partial'}.md`)
+			: join(__dirname, 'results.md');
 	writeFileSync(output, report.join('\n'));
 	log(`\n${report.slice(4).join('\n')}`);
 	log(`Written to ${output}`);

@@ -1,0 +1,54 @@
+// Named checks: one PASS/FAIL line each, and the final "N passed, M failed".
+import { isDeepStrictEqual, inspect } from 'node:util';
+
+export class CheckFailure extends Error {}
+
+export class Checks {
+	passed = 0;
+	failed = [];
+
+	section(title) {
+		console.log(`\n== ${title}  [${new Date().toISOString().slice(11, 19)}]`);
+	}
+
+	/** Runs `fn`; a thrown error fails the check with its message. Returns fn's value, or undefined on failure. */
+	async check(name, fn) {
+		const started = Date.now();
+		try {
+			const value = await fn();
+			this.passed++;
+			console.log(`PASS  ${name}  (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+			return value ?? true;
+		} catch (error) {
+			this.fail(name, error instanceof CheckFailure ? error.message : (error?.stack ?? String(error)));
+			return undefined;
+		}
+	}
+
+	fail(name, reason) {
+		this.failed.push(name);
+		// Playwright's call logs come with terminal colours.
+		reason = String(reason).replace(/\x1b\[[0-9;]*m/g, '');
+		console.log(`FAIL  ${name}\n      ${String(reason).split('\n').join('\n      ')}`);
+	}
+
+	summary() {
+		if (this.failed.length) console.log(`\nFailed checks:\n${this.failed.map((name) => `  - ${name}`).join('\n')}`);
+		console.log(`\n${this.passed} passed, ${this.failed.length} failed`);
+		return this.failed.length === 0;
+	}
+}
+
+export function expect(condition, message) {
+	if (!condition) throw new CheckFailure(message);
+}
+
+export function expectEqual(actual, expected, what) {
+	if (!isDeepStrictEqual(actual, expected)) {
+		throw new CheckFailure(`${what}: expected ${show(expected)}, got ${show(actual)}`);
+	}
+}
+
+export function show(value) {
+	return inspect(value, { depth: 4, breakLength: 120, maxArrayLength: 20, maxStringLength: 300 });
+}

@@ -1,0 +1,355 @@
+// The editor part of the suite: `n8n start` on loopback, headless Chromium driven by
+// playwright-core, the node's panels as users see them, and screenshots for the README.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { chromium as playwright } from 'playwright-core';
+
+import { CheckFailure, expect, expectEqual, show } from './checks.mjs';
+import { OWNER } from './n8n.mjs';
+import { freePort } from './proc.mjs';
+
+const CHROMIUM_ARGS = [
+	'--headless',
+	'--no-sandbox',
+	'--disable-gpu',
+	'--disable-dev-shm-usage',
+	'--disable-background-networking',
+	'--disable-component-update',
+	'--disable-sync',
+	'--no-first-run',
+	'--disable-default-apps',
+	'--metrics-recording-only',
+];
+const VIEWPORT = { width: 1440, height: 900 };
+const TIMEOUT_MS = 30_000;
+
+/** Runs the editor checks against `n8n` (already set up by the CLI part); stops it afterwards. */
+export async function runEditorChecks(checks, n8n, { chromium, workflows, secrets, docsDir, tmpDir }) {
+	mkdirSync(docsDir, { recursive: true });
+	const url = await checks.check(`editor: n8n start ${n8n.version} is ready on loopback`, async () => await n8n.start({ port: await freePort() }));
+	if (!url) return;
+
+	// Chromium's profile, caches and temporary files stay in the run's folder.
+	const browserHome = join(tmpDir, 'chromium');
+	mkdirSync(browserHome, { recursive: true });
+	const browserEnv = { ...process.env, HOME: browserHome, TMPDIR: browserHome, XDG_CONFIG_HOME: browserHome, XDG_CACHE_HOME: browserHome };
+	const browser = await checks.check(`editor: headless Chromium starts (${chromium})`, async () =>
+		await playwright.launch({ executablePath: chromium, args: CHROMIUM_ARGS, headless: true, timeout: 60_000, env: browserEnv }),
+	);
+	if (!browser) {
+		await n8n.stop();
+		return;
+	}
+	const blocked = new Set();
+	try {
+		const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1, locale: 'en-US', timezoneId: 'UTC' });
+		// Nothing leaves the machine: requests to anything but the n8n under test are refused.
+		await context.route('**/*', (route) => {
+			const target = new URL(route.request().url());
+			if (target.origin === new URL(url).origin || target.protocol === 'data:' || target.protocol === 'blob:') return route.continue();
+			blocked.add(target.origin);
+			return route.abort();
+		});
+		const page = await context.newPage();
+		page.setDefaultTimeout(TIMEOUT_MS);
+		const ui = new EditorPage(page, url, docsDir);
+
+		const signedIn = await checks.check('editor: sign in with the owner set by environment variables', async () => {
+			await ui.signIn();
+			return page.url();
+		});
+		if (!signedIn) return;
+
+		await checks.check('editor: the example workflows are listed', async () => {
+			await ui.navigate('/home/workflows');
+			for (const name of ['Apify KVS: get records (JSON, text, file)', 'Apify KVS: fingerprint new images every day']) {
+				await page.getByText(name, { exact: true }).first().waitFor();
+			}
+		});
+
+		await checks.check('editor: the realistic workflow on the canvas, the nodes loaded from the community package', async () => {
+			await ui.openWorkflow(workflows['daily-image-fingerprints.workflow.json']);
+			const subtitles = {
+				'List image keys': 'list: key',
+				'Get each image': 'get: record',
+			};
+			for (const [name, subtitle] of Object.entries(subtitles)) {
+				const text = await ui.canvasNode(name).innerText();
+				expect(text.includes(subtitle), `canvas node "${name}" shows ${show(text)}; expected its subtitle "${subtitle}" (a missing node type shows none)`);
+			}
+			await page.locator('[data-test-id=zoom-to-fit]').click();
+			await page.waitForTimeout(800);
+			await ui.screenshot('workflow.png');
+		});
+
+		// Record → Get: the store picker and the key picker.
+		await checks.check('editor: Record → Get panel shows Credential, Resource, Operation, Store, Key, Output, Put Output File in Field, Options', async () => {
+			await ui.openWorkflow(workflows['record-get.workflow.json']);
+			await ui.openNode('Get screenshot (file)');
+			await ui.expectFields(['resource', 'operation', 'storeId', 'key', 'outputFormat', 'binaryPropertyName'], ['Credential', 'Store', 'Key', 'Output', 'Put Output File in Field', 'Options']);
+			await ui.expectSelected('resource', 'Record');
+			await ui.expectSelected('operation', 'Get');
+			await ui.expectSelected('outputFormat', 'Auto');
+		});
+		await checks.check("editor: Store → From List lists the local API's stores of the token's user (demo-store, paging-store, the unnamed one)", async () => {
+			const stores = await ui.openPicker('storeId', (names) => names.length >= 3);
+			for (const name of ['demo-store', 'paging-store', 'kvsUnnamedStore01 (unnamed)']) expect(stores.includes(name), `store list ${show(stores)} lacks ${name}`);
+			expect(!stores.includes('other-store'), `store list ${show(stores)} shows another user's store`);
+			await ui.screenshot('store-picker.png');
+			await ui.closePicker();
+			return stores.join(', ');
+		});
+		await checks.check('editor: Key → From List lists the keys of the chosen store', async () => {
+			const keys = await ui.openPicker('key', (names) => names.length >= 10);
+			for (const key of ['INPUT', 'OUTPUT', 'screenshot', 'img-001']) expect(keys.includes(key), `key list ${show(keys)} lacks ${key}`);
+			await ui.screenshot('record-get.png');
+			return `${keys.length} keys`;
+		});
+		await checks.check('editor: typing in the key picker filters the keys by prefix', async () => {
+			// The chosen key stays at the top of the list.
+			const onlyImages = (names) => {
+				const rest = names.filter((name) => name !== 'screenshot');
+				return rest.length > 0 && rest.every((name) => name.startsWith('img-'));
+			};
+			const keys = (await ui.searchPicker('img-', onlyImages)).filter((key) => key !== 'screenshot');
+			expectEqual(keys, ['img-001', 'img-002', 'img-003'], 'keys for "img-"');
+			await ui.closePicker();
+		});
+		await checks.check('editor: the mode names users see: Store "From list", "By ID", "By URL"; Key "From list", "By ID"', async () => {
+			// n8n shows its own names for modes called list, id and url, whatever their displayName.
+			expectEqual(await ui.modeNames('storeId'), ['From list', 'By ID', 'By URL'], 'Store modes');
+			expectEqual(await ui.modeNames('key'), ['From list', 'By ID'], 'Key modes');
+		});
+		await ui.closeNode();
+
+		// Record → Download All, executed in the editor.
+		await checks.check('editor: Record → Download All panel shows Store, Records, Output, Put Output File in Field, Parse JSON Records', async () => {
+			await ui.openWorkflow(workflows['record-download-all.workflow.json']);
+			await ui.openNode('Download records, one item each');
+			await ui.expectFields(['storeId', 'recordFilter', 'outputMode', 'binaryPropertyName'], ['Store', 'Records', 'Output', 'Put Output File in Field', 'Options', 'Parse JSON Records']);
+			await ui.expectSelected('operation', 'Download All');
+			await ui.expectSelected('outputMode', 'One Item per Record');
+		});
+		await checks.check('editor: Execute step on Download All outputs 16 items with files', async () => {
+			const count = await ui.executeStep('binary');
+			expectEqual(count, 16, 'items in the output panel');
+			const output = await page.locator('[data-test-id=output-panel]').innerText();
+			expect(output.includes('INPUT.json') && output.includes('application/json'), `the output panel does not show the files: ${show(output.slice(0, 300))}`);
+			await ui.screenshot('download-all.png');
+		});
+		await ui.closeNode();
+
+		// Key → List, executed in the editor.
+		await checks.check('editor: Key → List panel shows Store, Records, Return All, Options', async () => {
+			await ui.openWorkflow(workflows['key-list.workflow.json']);
+			await ui.openNode('List keys');
+			await ui.expectFields(['storeId', 'recordFilter', 'returnAll'], ['Store', 'Records', 'Return All', 'Options']);
+			await ui.expectSelected('resource', 'Key');
+			await ui.expectSelected('operation', 'List');
+		});
+		await checks.check('editor: Execute step on Key → List outputs the 16 keys', async () => {
+			const count = await ui.executeStep('table');
+			expectEqual(count, 16, 'items in the output panel');
+			const output = await page.locator('[data-test-id=output-panel]').innerText();
+			expect(output.includes('INPUT') && output.includes('recordPublicUrl'), `the output table does not show the keys: ${show(output.slice(0, 300))}`);
+			await ui.screenshot('list-keys.png');
+		});
+
+		// The credential, as opened from the node.
+		await checks.check('editor: the credential dialog shows its fields and its test passes against the local API', async () => {
+			await page.locator('[data-test-id=credential-edit-button]').click();
+			const modal = page.locator('[data-test-id=editCredential-modal]');
+			await modal.waitFor();
+			await modal.locator('[data-test-id=credentials-config-container-test-success]').waitFor();
+			for (const name of ['authType', 'apiToken', 'baseUrl']) await modal.locator(`[data-test-id=parameter-input-${name}]`).waitFor();
+			const text = await modal.innerText();
+			for (const label of ['Authentication', 'API Token', 'API Base URL', 'Connection tested successfully']) {
+				expect(text.includes(label), `credential dialog lacks "${label}"`);
+			}
+			await ui.screenshot('credential.png');
+			await page.keyboard.press('Escape');
+			await modal.waitFor({ state: 'hidden' });
+		});
+		await ui.closeNode();
+		await checks.check('editor: a credential with a wrong token fails its test, with the API error', async () => {
+			const text = await ui.credentialTest('e2eBadToken00001', false);
+			expect(/401|token/i.test(text), `the failed test does not say why: ${show(text.slice(0, 400))}`);
+			for (const [label, secret] of Object.entries(secrets)) expect(!text.includes(secret), `the ${label} appears in the dialog`);
+		});
+		await checks.check('editor: a URL signature credential shows Signature and Store ID, and its test passes', async () => {
+			const text = await ui.credentialTest('e2eSignature0001', true);
+			for (const label of ['Signature', 'Store ID', 'API Base URL']) expect(text.includes(label), `credential dialog lacks "${label}"`);
+		});
+		await checks.check('editor: a signature for another store fails the credential test', async () => {
+			const text = await ui.credentialTest('e2eBadSignature1', false);
+			expect(/403|signature/i.test(text), `the failed test does not say why: ${show(text.slice(0, 400))}`);
+			for (const [label, secret] of Object.entries(secrets)) expect(!text.includes(secret), `the ${label} appears in the dialog`);
+		});
+
+		// Last: it changes a workflow without saving it.
+		await checks.check('editor: with a URL signature, Store → From List says that listing stores needs an API token', async () => {
+			await ui.openWorkflow('e2eSignatureList');
+			await ui.openNode('List keys');
+			const locator = page.locator('[data-test-id=resource-locator-storeId]');
+			await locator.locator('[data-test-id=rlc-mode-selector]').click();
+			await page.locator('.el-select-dropdown__item:visible', { hasText: 'From list' }).first().click();
+			await locator.locator('[data-test-id=rlc-input]').click();
+			await page.getByText('Listing stores needs an API token').first().waitFor({ timeout: 15_000 });
+		});
+	} finally {
+		await browser.close().catch(() => {});
+		await n8n.stop();
+		if (blocked.size) console.log(`note: the browser's requests to ${[...blocked].join(', ')} were blocked`);
+	}
+	await checks.check("editor: no token or signature in n8n's server log", () => {
+		for (const [label, secret] of Object.entries(secrets)) expect(!n8n.serverOutput.includes(secret), `the ${label} appears in n8n's log`);
+	});
+}
+
+class EditorPage {
+	constructor(page, url, docsDir) {
+		Object.assign(this, { page, url, docsDir });
+	}
+
+	async signIn() {
+		const { page } = this;
+		await page.goto(`${this.url}/signin`);
+		await page.locator('input[name=emailOrLdapLoginId]').fill(OWNER.email);
+		await page.locator('input[name=password]').fill(OWNER.password);
+		await page.locator('[data-test-id=form-submit-button]').click();
+		await page.waitForURL((target) => !target.pathname.startsWith('/signin'), { timeout: TIMEOUT_MS }).catch(async () => {
+			throw new CheckFailure(`still on the sign-in page after signing in as ${OWNER.email}: ${show((await page.locator('body').innerText()).slice(0, 300))}`);
+		});
+	}
+
+	/** Client-side navigation, as the editor's own links do: reloading the editor takes 10 s or more here. */
+	async navigate(path) {
+		await this.page.evaluate((target) => {
+			window.history.pushState({}, '', target);
+			window.dispatchEvent(new PopStateEvent('popstate', { state: {} }));
+		}, path);
+		await this.page.waitForURL((target) => target.pathname === path);
+	}
+
+	async openWorkflow(id) {
+		await this.navigate(`/workflow/${id}`);
+		await this.page.locator('[data-test-id=canvas-node]').first().waitFor();
+	}
+
+	canvasNode(name) {
+		return this.page.locator(`[data-test-id=canvas-node][data-node-name="${name}"]`);
+	}
+
+	async openNode(name) {
+		await this.canvasNode(name).dblclick();
+		await this.page.locator('[data-test-id=ndv] [data-test-id=node-parameters]').waitFor();
+	}
+
+	async closeNode() {
+		const close = this.page.locator('[data-test-id=ndv-close-button]');
+		if (await close.isVisible()) await close.click();
+		await this.page.locator('[data-test-id=ndv]').waitFor({ state: 'hidden' });
+	}
+
+	/** Every parameter input by name, and every label by its display name, in the open panel. */
+	async expectFields(names, labels) {
+		const panel = this.page.locator('[data-test-id=ndv] [data-test-id=node-parameters]');
+		for (const name of names) {
+			await panel.locator(`[data-test-id=parameter-input-${name}]`).first().waitFor({ timeout: 5000 }).catch(() => {
+				throw new CheckFailure(`the panel has no "${name}" parameter`);
+			});
+		}
+		const text = await this.page.locator('[data-test-id=ndv]').innerText();
+		for (const label of labels) expect(text.includes(label), `the panel has no "${label}"`);
+	}
+
+	async expectSelected(name, value) {
+		const input = this.page.locator(`[data-test-id=ndv] [data-test-id=parameter-input-${name}] input`).first();
+		expectEqual(await input.inputValue(), value, `${name}`);
+	}
+
+	/**
+	 * Opens a resource locator's list ("From List") and returns the names it shows once `loaded`
+	 * says the list is complete (the chosen value shows at once, the rest when the API answered),
+	 * or after 10 s.
+	 */
+	async openPicker(name, loaded) {
+		const locator = this.page.locator(`[data-test-id=resource-locator-${name}]`);
+		const mode = await locator.locator('[data-test-id=rlc-mode-selector] input').inputValue();
+		expectEqual(mode, 'From list', `${name} mode`);
+		await locator.locator('[data-test-id=rlc-input]').click();
+		return await this.pickerItems(loaded);
+	}
+
+	async pickerItems(loaded) {
+		const items = this.page.locator('[data-test-id=rlc-item]');
+		await items.first().waitFor();
+		const deadline = Date.now() + 10_000;
+		for (;;) {
+			const names = (await items.allInnerTexts()).map((text) => text.trim());
+			if (loaded(names) || Date.now() > deadline) return names;
+			await this.page.waitForTimeout(250);
+		}
+	}
+
+	/** Types into the open list's search box; the list reloads from the API. */
+	async searchPicker(text, loaded) {
+		await this.page.locator('[data-test-id=rlc-search] input, input[data-test-id=rlc-search]').first().fill(text);
+		return await this.pickerItems(loaded);
+	}
+
+	async closePicker() {
+		await this.page.keyboard.press('Escape');
+		await this.page.locator('[data-test-id=rlc-item]').first().waitFor({ state: 'hidden' });
+	}
+
+	/** The names in a resource locator's mode menu. */
+	async modeNames(name) {
+		const selector = this.page.locator(`[data-test-id=resource-locator-${name}] [data-test-id=rlc-mode-selector]`);
+		await selector.click();
+		const options = this.page.locator('.el-select-dropdown__item:visible');
+		await options.first().waitFor();
+		const names = (await options.allInnerTexts()).map((text) => text.trim());
+		await selector.click();
+		await options.first().waitFor({ state: 'hidden' });
+		return names;
+	}
+
+	/** Opens a credential's dialog; waits for its test to pass (or fail) and returns the dialog's text. */
+	async credentialTest(id, passes) {
+		await this.navigate(`/home/credentials/${id}`);
+		const modal = this.page.locator('[data-test-id=editCredential-modal]');
+		const outcome = passes
+			? modal.locator('[data-test-id=credentials-config-container-test-success]')
+			: modal.getByText(/Couldn.t connect with these settings/);
+		await outcome.waitFor();
+		const text = await modal.innerText();
+		await this.page.keyboard.press('Escape');
+		await modal.waitFor({ state: 'hidden' });
+		return text;
+	}
+
+	/** Clicks Execute step in the open panel, shows the output as `view`; returns the item count shown. */
+	async executeStep(view) {
+		const { page } = this;
+		await page.locator('[data-test-id=node-execute-button]').click();
+		const output = page.locator('[data-test-id=output-panel]');
+		const count = output.getByText(/^\d+ items?$/).first();
+		await count.waitFor({ timeout: 60_000 }).catch(async () => {
+			throw new CheckFailure(`no items in the output panel: ${show((await output.innerText()).slice(0, 400))}`);
+		});
+		await output.locator(`[data-test-id=radio-button-${view}]`).click();
+		await this.page.waitForTimeout(500);
+		return Number((await count.innerText()).split(' ')[0]);
+	}
+
+	async screenshot(file) {
+		const { page } = this;
+		// Toasts ("Node executed successfully") and the mouse's hover effects stay out of the picture.
+		await page.addStyleTag({ content: '.el-notification { display: none !important; }' });
+		await page.mouse.move(VIEWPORT.width / 2, 4);
+		await page.waitForTimeout(400);
+		await page.screenshot({ path: join(this.docsDir, file), animations: 'disabled', caret: 'hide' });
+	}
+}

@@ -1,0 +1,166 @@
+// One n8n instance: a user folder, this package installed in it as a community package, n8n's CLI
+// (import, execute) and `n8n start` with an owner set by environment variables.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+import { cleanEnv, runCommand, startProcess, stopProcess, tail, waitFor } from './proc.mjs';
+
+export const OWNER = { email: 'owner@example.com', password: 'Apify-KVS-e2e-1', firstName: 'Ada', lastName: 'Owner' };
+
+export class N8n {
+	/**
+	 * @param {object} options
+	 * @param {string} options.nodeDir   Node 24 (bin/node)
+	 * @param {{dir: string, bin: string, version: string}} options.n8n
+	 * @param {string} options.home      folder of this instance; N8N_USER_FOLDER is `home`, n8n's data `home/.n8n`
+	 * @param {string} options.logDir
+	 * @param {number} options.brokerPort
+	 */
+	constructor({ nodeDir, n8n, home, logDir, brokerPort }) {
+		Object.assign(this, { nodeDir, n8n, home, logDir, brokerPort });
+		this.n8nFolder = join(home, '.n8n');
+		this.version = n8n.version;
+		mkdirSync(this.n8nFolder, { recursive: true });
+	}
+
+	env(extra = {}) {
+		return cleanEnv({
+			PATH: `${join(this.nodeDir, 'bin')}:${process.env.PATH}`,
+			N8N_USER_FOLDER: this.home,
+			N8N_LOG_LEVEL: 'info',
+			// No calls home, no templates, no version checks, no verified-packages list.
+			N8N_DIAGNOSTICS_ENABLED: 'false',
+			N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+			N8N_TEMPLATES_ENABLED: 'false',
+			N8N_PERSONALIZATION_ENABLED: 'false',
+			N8N_VERIFIED_PACKAGES_ENABLED: 'false',
+			N8N_HIRING_BANNER_ENABLED: 'false',
+			...(this.version.startsWith('1.') ? {} : { N8N_DISABLED_MODULES: 'mcp-registry' }),
+			N8N_RUNNERS_BROKER_PORT: String(this.brokerPort),
+			N8N_RUNNERS_BROKER_LISTEN_ADDRESS: '127.0.0.1',
+			N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem',
+			N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'true',
+			...extra,
+		});
+	}
+
+	/** Where binary data lives: n8n 2.x `.n8n/storage`, n8n 1.x `.n8n/binaryData`. */
+	binaryDataPath(id) {
+		const match = /^filesystem(?:-v2)?:(.+)$/.exec(id ?? '');
+		if (!match) return undefined;
+		const folder = this.version.startsWith('1.') ? 'binaryData' : 'storage';
+		return join(this.n8nFolder, folder, match[1]);
+	}
+
+	/**
+	 * Installs the packed tarball as n8n's own installer does (Settings → Community Nodes): unpacked
+	 * to `.n8n/nodes/node_modules/<name>` without its dev and peer dependencies, and recorded in
+	 * `.n8n/nodes/package.json`.
+	 */
+	async installPackage(tarball, packageName, version) {
+		const nodesDir = join(this.n8nFolder, 'nodes');
+		const packageDir = join(nodesDir, 'node_modules', packageName);
+		mkdirSync(packageDir, { recursive: true });
+		const result = await runCommand('tar', ['-xzf', tarball, '-C', packageDir, '--strip-components=1'], {
+			timeoutMs: 60_000,
+			label: 'tar',
+		});
+		if (result.code !== 0) throw new Error(`Unpacking ${tarball} failed:\n${tail(result.output)}`);
+		const manifestPath = join(packageDir, 'package.json');
+		const { devDependencies, peerDependencies, optionalDependencies, ...manifest } = JSON.parse(readFileSync(manifestPath, 'utf8'));
+		if (Object.keys(manifest.dependencies ?? {}).length) {
+			throw new Error(`The package has runtime dependencies, which n8n would have to install: ${Object.keys(manifest.dependencies).join(', ')}`);
+		}
+		writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+		writeFileSync(join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { [packageName]: version } }, null, 2));
+		return packageDir;
+	}
+
+	/** Runs `n8n <args>`; resolves with exit code and output, rejects only on timeout. */
+	async cli(args, { timeoutMs = 120_000, label, extraEnv } = {}) {
+		const logName = `${label ?? args[0]}`.replace(/[^a-z0-9.-]+/gi, '_');
+		return await runCommand(join(this.nodeDir, 'bin', 'node'), [this.n8n.bin, ...args], {
+			env: this.env(extraEnv),
+			cwd: this.home,
+			timeoutMs,
+			label: `n8n ${args.join(' ')}`,
+			logFile: join(this.logDir, `${this.version}-${logName}.log`),
+		});
+	}
+
+	async importFile(kind, file) {
+		const result = await this.cli([`import:${kind}`, `--input=${file}`], { label: `import-${kind}` });
+		if (result.code !== 0) throw new Error(`n8n import:${kind} --input=${file} failed (exit ${result.code}):\n${tail(result.output)}`);
+		return result;
+	}
+
+	/**
+	 * `n8n execute --id=ID --rawOutput`. n8n prints the run (or, on failure, "Execution error:" and the
+	 * run) as pretty JSON after its log lines; `run` is that JSON, parsed.
+	 */
+	async execute(workflowId, { timeoutMs = 180_000 } = {}) {
+		const result = await this.cli(['execute', `--id=${workflowId}`, '--rawOutput'], { timeoutMs, label: `execute-${workflowId}` });
+		return { ...result, run: parseRunOutput(result.output) };
+	}
+
+	/** `n8n start` on loopback with the owner from env; resolves once the editor answers. */
+	async start({ port }) {
+		const bcrypt = createRequire(join(this.n8n.dir, 'node_modules', 'n8n', 'package.json'))('bcryptjs');
+		const env = this.env({
+			N8N_PORT: String(port),
+			N8N_LISTEN_ADDRESS: '127.0.0.1',
+			N8N_HOST: '127.0.0.1',
+			N8N_PROTOCOL: 'http',
+			N8N_EDITOR_BASE_URL: `http://127.0.0.1:${port}`,
+			N8N_SECURE_COOKIE: 'false',
+			N8N_INSTANCE_OWNER_MANAGED_BY_ENV: 'true',
+			N8N_INSTANCE_OWNER_EMAIL: OWNER.email,
+			N8N_INSTANCE_OWNER_FIRST_NAME: OWNER.firstName,
+			N8N_INSTANCE_OWNER_LAST_NAME: OWNER.lastName,
+			N8N_INSTANCE_OWNER_PASSWORD_HASH: bcrypt.hashSync(OWNER.password, 10),
+		});
+		this.logFile = join(this.logDir, `${this.version}-start.log`);
+		this.server = startProcess(join(this.nodeDir, 'bin', 'node'), [this.n8n.bin, 'start'], { env, cwd: this.home, logFile: this.logFile });
+		this.url = `http://127.0.0.1:${port}`;
+		let exited;
+		void this.server.exited.then((result) => {
+			exited = result;
+		});
+		await waitFor(
+			async () => {
+				if (exited) return true;
+				const response = await fetch(`${this.url}/healthz/readiness`, { signal: AbortSignal.timeout(2000) });
+				return response.ok && this.server.output.text.includes('Editor is now accessible');
+			},
+			{ timeoutMs: 180_000, message: `n8n start did not become ready within 180 s on ${this.url}:\n${tail(this.server.output.text)}` },
+		);
+		if (exited) throw new Error(`n8n start exited (${exited.code ?? exited.signal}) before it was ready:\n${tail(this.server.output.text)}`);
+		return this.url;
+	}
+
+	get serverOutput() {
+		return this.server?.output.text ?? '';
+	}
+
+	async stop() {
+		if (this.server) await stopProcess(this.server);
+	}
+}
+
+/** The JSON document n8n prints after its log lines: from the first line that is just "{" to the last "}". */
+export function parseRunOutput(output) {
+	const start = output.search(/^\{$/m);
+	const end = output.lastIndexOf('\n}');
+	if (start < 0 || end < start) return undefined;
+	try {
+		return JSON.parse(output.slice(start, end + 2));
+	} catch {
+		return undefined;
+	}
+}
+
+export function sha256(buffer) {
+	return createHash('sha256').update(buffer).digest('hex');
+}

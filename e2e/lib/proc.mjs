@@ -1,0 +1,151 @@
+// Child processes of the suite: every one is started in its own process group, tracked, and
+// stopped (group and all) by stopAll(), which the scripts call on exit and on Ctrl-C.
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+
+/** child → its handle, while it runs. */
+const running = new Map();
+
+/** npm settings from the environment worth keeping: where the registry is and how to reach it. */
+const KEPT_NPM_CONFIG = /^npm_config_(registry|cache|cafile|ca|proxy|https_proxy|noproxy|strict_ssl|userconfig|globalconfig)$/i;
+
+/**
+ * The environment without what `npm run` adds: it exports the project's settings too, such as
+ * npm_config_ignore_scripts=true from .npmrc and npm_config_local_prefix, which would misdirect the
+ * npm commands run in the cache.
+ */
+export function cleanEnv(extra = {}) {
+	const env = {};
+	for (const [name, value] of Object.entries(process.env)) {
+		if ((/^npm_/i.test(name) && !KEPT_NPM_CONFIG.test(name)) || name === 'NODE_OPTIONS' || name === 'INIT_CWD') continue;
+		env[name] = value;
+	}
+	return { ...env, ...extra };
+}
+
+/** Starts a long-running process; its output goes to `logFile` (and to `onLine` line by line). */
+export function startProcess(command, args, { env, cwd, logFile, onLine } = {}) {
+	const child = spawn(command, args, { env, cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+	const log = logFile ? createWriteStream(logFile, { flags: 'a' }) : undefined;
+	const output = { text: '' };
+	for (const stream of [child.stdout, child.stderr]) {
+		let partial = '';
+		stream.on('data', (chunk) => {
+			const text = chunk.toString('utf8');
+			output.text += text;
+			log?.write(chunk);
+			if (!onLine) return;
+			partial += text;
+			const lines = partial.split('\n');
+			partial = lines.pop() ?? '';
+			for (const line of lines) onLine(line);
+		});
+	}
+	const exited = new Promise((resolve) => {
+		child.once('exit', (code, signal) => {
+			running.delete(child);
+			log?.end();
+			resolve({ code, signal });
+		});
+		child.once('error', (error) => {
+			running.delete(child);
+			log?.end();
+			output.text += `\n${error.message}\n`;
+			resolve({ code: -1, signal: null, error });
+		});
+	});
+	const proc = { child, exited, output };
+	running.set(child, proc);
+	return proc;
+}
+
+/** Runs a command to its end; rejects after `timeoutMs` (killing it) with the command's last output. */
+export async function runCommand(command, args, { env, cwd, timeoutMs, label, logFile } = {}) {
+	const started = Date.now();
+	const proc = startProcess(command, args, { env, cwd, logFile });
+	let timer;
+	const timedOut = new Promise((resolve) => {
+		timer = setTimeout(() => resolve('timeout'), timeoutMs);
+	});
+	const result = await Promise.race([proc.exited, timedOut]);
+	clearTimeout(timer);
+	if (result === 'timeout') {
+		await stopProcess(proc);
+		throw new Error(`${label ?? command} did not finish within ${Math.round(timeoutMs / 1000)} s. Last output:\n${tail(proc.output.text)}`);
+	}
+	return { code: result.code, signal: result.signal, output: proc.output.text, durationMs: Date.now() - started };
+}
+
+/** SIGTERM to the process group, SIGKILL after `graceMs`. */
+export async function stopProcess(proc, graceMs = 15_000) {
+	const { child, exited } = proc;
+	if (child.exitCode !== null || child.signalCode !== null || !running.has(child)) return;
+	signalGroup(child, 'SIGTERM');
+	let timer;
+	const late = await Promise.race([
+		exited.then(() => false),
+		new Promise((resolve) => {
+			timer = setTimeout(() => resolve(true), graceMs);
+		}),
+	]);
+	clearTimeout(timer);
+	if (late) {
+		signalGroup(child, 'SIGKILL');
+		await exited;
+	}
+	// Helpers of the group (n8n's task runner) may outlive their leader by a moment.
+	signalGroup(child, 'SIGKILL');
+}
+
+function signalGroup(child, signal) {
+	try {
+		process.kill(-child.pid, signal);
+	} catch {
+		// The group is gone already.
+	}
+}
+
+export async function stopAll() {
+	await Promise.all([...running.values()].map((proc) => stopProcess(proc)));
+}
+
+/** A port that was free a moment ago, on loopback. */
+export async function freePort() {
+	return await new Promise((resolve, reject) => {
+		const server = createServer();
+		server.unref();
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address();
+			server.close(() => resolve(port));
+		});
+	});
+}
+
+/** `preferred` if nothing listens on it, otherwise a free port. */
+export async function portOr(preferred) {
+	return await new Promise((resolve) => {
+		const server = createServer();
+		server.unref();
+		server.once('error', () => void freePort().then(resolve));
+		server.listen(preferred, '127.0.0.1', () => server.close(() => resolve(preferred)));
+	});
+}
+
+export function tail(text, lines = 25) {
+	return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` until it returns a truthy value; throws `message` after `timeoutMs`. */
+export async function waitFor(probe, { timeoutMs, intervalMs = 500, message }) {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = await probe().catch(() => undefined);
+		if (value) return value;
+		if (Date.now() > deadline) throw new Error(message);
+		await sleep(intervalMs);
+	}
+}

@@ -1,0 +1,421 @@
+// The CLI part of the suite: imports the example credential and workflows (plus a few test-only
+// ones) into a real n8n, runs each with `n8n execute --id`, and checks the items, the binary files in
+// n8n's storage, and the logs.
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import JSZip from 'jszip';
+
+import { CheckFailure, expect, expectEqual, show } from './checks.mjs';
+import { sha256 } from './n8n.mjs';
+
+export const EXAMPLE_CREDENTIAL_ID = 'apifyLocalApi001';
+const NODE_TYPE_SUFFIX = '.apifyKeyValueStore';
+const CREDENTIAL_TYPE = 'apifyKeyValueStoreApi';
+const MANUAL = 'When clicking ‘Execute workflow’';
+/** Records the local API stores compressed (br, gzip, deflate), as apify-client stores large ones. */
+const COMPRESSED_KEYS = ['big-json', 'log-gz', 'data-deflate'];
+
+/** The example credential with its API Base URL pointed at the running local API. */
+export function exampleCredentials(examplesDir, apiUrl) {
+	const credentials = JSON.parse(readFileSync(join(examplesDir, 'local-api.credentials.json'), 'utf8'));
+	return credentials.map((credential) => ({ ...credential, data: { ...credential.data, baseUrl: apiUrl } }));
+}
+
+/** Imports credentials and workflows with n8n's CLI, each kind in one call (each call starts n8n). */
+export async function importAll(n8n, dir, { credentials, workflows }) {
+	const credentialsFile = join(dir, `${n8n.version}-credentials.json`);
+	const workflowsFile = join(dir, `${n8n.version}-workflows.json`);
+	writeFileSync(credentialsFile, JSON.stringify(credentials, null, 2));
+	writeFileSync(workflowsFile, JSON.stringify(workflows, null, 2));
+	await n8n.importFile('credentials', credentialsFile);
+	await n8n.importFile('workflow', workflowsFile);
+}
+
+export function exampleWorkflows(examplesDir) {
+	return readdirSync(examplesDir)
+		.filter((file) => file.endsWith('.workflow.json'))
+		.sort()
+		.map((file) => ({ file, workflow: JSON.parse(readFileSync(join(examplesDir, file), 'utf8')) }));
+}
+
+/** Credentials and workflows only the suite uses: a URL signature, and the failures it must survive. */
+export function testOnlyFixtures({ apiUrl, nodeType, signature, wrongSignature, demoStoreId }) {
+	const credential = (id, name, data) => ({ id, name, type: CREDENTIAL_TYPE, data: { baseUrl: apiUrl, ...data } });
+	const badToken = 'apify_api_E2EbadToken_that_is_not_valid_00000000009';
+	const credentials = [
+		credential('e2eSignature0001', 'Apify (URL signature)', { authType: 'urlSignature', signature, signatureStoreId: demoStoreId }),
+		credential('e2eBadSignature1', 'Apify (wrong signature)', { authType: 'urlSignature', signature: wrongSignature, signatureStoreId: demoStoreId }),
+		credential('e2eBadToken00001', 'Apify (bad token)', { authType: 'apiToken', apiToken: badToken }),
+	];
+	const storeById = { __rl: true, value: demoStoreId, mode: 'id' };
+	/** A Manual Trigger and, after it, one node of this package per entry of `nodes`: [name, credential, parameters]. */
+	const workflow = (id, name, nodes) => ({
+		id,
+		name,
+		active: false,
+		settings: { executionOrder: 'v1' },
+		nodes: [
+			{ id: `${id}-trigger`, name: MANUAL, type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			...nodes.map(([nodeName, [credentialId, credentialName], parameters], index) => ({
+				id: `${id}-node-${index}`,
+				name: nodeName,
+				type: nodeType,
+				typeVersion: 1,
+				position: [260, index * 200],
+				parameters,
+				credentials: { [CREDENTIAL_TYPE]: { id: credentialId, name: credentialName } },
+			})),
+		],
+		connections: { [MANUAL]: { main: [nodes.map(([nodeName]) => ({ node: nodeName, type: 'main', index: 0 }))] } },
+	});
+	const single = (id, name, nodeName, credentialId, credentialName, parameters) =>
+		workflow(id, name, [[nodeName, [credentialId, credentialName], parameters]]);
+	const asFile = (key) => [
+		`Get ${key}`,
+		[EXAMPLE_CREDENTIAL_ID, 'Apify (local API)'],
+		{ resource: 'record', operation: 'get', storeId: storeById, key: { __rl: true, value: key, mode: 'id' }, outputFormat: 'binary' },
+	];
+	const workflows = {
+		compressed: workflow('e2eCompressedFile', 'E2E: compressed records as files', COMPRESSED_KEYS.map(asFile)),
+		signature: single('e2eSignatureList', 'E2E: list keys with a URL signature', 'List keys', 'e2eSignature0001', 'Apify (URL signature)', {
+			resource: 'key',
+			operation: 'list',
+			storeId: storeById,
+			returnAll: true,
+		}),
+		missingRecord: single('e2eMissingRecord', 'E2E: a record that does not exist', 'Get record', EXAMPLE_CREDENTIAL_ID, 'Apify (local API)', {
+			resource: 'record',
+			operation: 'get',
+			storeId: storeById,
+			key: { __rl: true, value: 'no-such-record', mode: 'id' },
+		}),
+		badToken: single('e2eBadTokenList', 'E2E: a wrong API token', 'List keys', 'e2eBadToken00001', 'Apify (bad token)', {
+			resource: 'key',
+			operation: 'list',
+			storeId: storeById,
+			returnAll: true,
+		}),
+		badSignature: single('e2eBadSignature', 'E2E: a signature for another store', 'Download store', 'e2eBadSignature1', 'Apify (wrong signature)', {
+			resource: 'record',
+			operation: 'download',
+			storeId: storeById,
+			outputMode: 'zip',
+		}),
+		continueOnFail: continueOnFailWorkflow({ nodeType, storeById }),
+	};
+	return { credentials, workflows, badToken };
+}
+
+/** Key → List of the images, then Record → Get of each with the second key broken, On Error: Continue. */
+function continueOnFailWorkflow({ nodeType, storeById }) {
+	const node = (name, position, parameters, extra = {}) => ({
+		id: `e2eContinue-${position[0]}`,
+		name,
+		type: nodeType,
+		typeVersion: 1,
+		position,
+		parameters,
+		credentials: { [CREDENTIAL_TYPE]: { id: EXAMPLE_CREDENTIAL_ID, name: 'Apify (local API)' } },
+		...extra,
+	});
+	const to = (name) => ({ main: [[{ node: name, type: 'main', index: 0 }]] });
+	return {
+		id: 'e2eContinueOnFail',
+		name: 'E2E: one failing item, On Error: Continue',
+		active: false,
+		settings: { executionOrder: 'v1' },
+		nodes: [
+			{ id: 'e2eContinue-trigger', name: MANUAL, type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			node('List image keys', [260, 0], { resource: 'key', operation: 'list', storeId: storeById, recordFilter: 'prefix', prefix: 'img-', returnAll: true }),
+			node(
+				'Get each image',
+				[520, 0],
+				{
+					resource: 'record',
+					operation: 'get',
+					storeId: storeById,
+					key: { __rl: true, value: "={{ $json.key === 'img-002' ? 'img-002-missing' : $json.key }}", mode: 'id' },
+					outputFormat: 'binary',
+				},
+				{ onError: 'continueRegularOutput' },
+			),
+		],
+		connections: { [MANUAL]: to('List image keys'), 'List image keys': to('Get each image') },
+	};
+}
+
+function nodeItems(run, nodeName) {
+	const runs = run?.data?.resultData?.runData?.[nodeName];
+	if (!runs?.length) throw new CheckFailure(`node "${nodeName}" did not run`);
+	if (runs[0].error) throw new CheckFailure(`node "${nodeName}" failed: ${runs[0].error.message}`);
+	return runs[0].data?.main?.[0] ?? [];
+}
+
+function expectSuccess(result, what) {
+	const error = result.run?.data?.resultData?.error;
+	const printedSuccess = result.run && !error && result.run.status === 'success' && result.run.finished === true;
+	if (printedSuccess && result.code === null && result.signal) {
+		// n8n itself sometimes crashes (SIGSEGV) on exit here, also with only a Manual Trigger and a No Operation node.
+		console.log(`note: ${what}: n8n printed a successful run, then exited by ${result.signal}`);
+		return;
+	}
+	if (result.code !== 0 || !printedSuccess) {
+		throw new CheckFailure(`${what} did not succeed (exit ${result.code ?? result.signal})${error ? `: ${error.message}` : ''}\n${lastLines(result.output)}`);
+	}
+}
+
+function lastLines(text, count = 15) {
+	return text.trimEnd().split('\n').slice(-count).join('\n');
+}
+
+/** A binary property as n8n stored it: its fields, and its bytes read back from n8n's filesystem storage. */
+function expectStoredBinary(n8n, binary, { bytes, mimeType, fileName }, what) {
+	expect(binary, `${what}: no binary property`);
+	expectEqual(binary.mimeType, mimeType, `${what} mimeType`);
+	expectEqual(binary.fileName, fileName, `${what} fileName`);
+	expect(typeof binary.fileSize === 'string' && binary.fileSize.length > 0, `${what}: fileSize missing (${show(binary.fileSize)})`);
+	if (binary.bytes !== undefined) expectEqual(binary.bytes, bytes.length, `${what} bytes`);
+	const path = n8n.binaryDataPath(binary.id);
+	expect(path, `${what}: not in n8n's filesystem binary storage (id ${show(binary.id)}, data ${show(binary.data?.slice?.(0, 40))})`);
+	expect(existsSync(path), `${what}: ${path} (from id ${binary.id}) does not exist`);
+	const stored = readFileSync(path);
+	expect(
+		stored.equals(bytes),
+		`${what}: the stored file ${path} has ${stored.length} bytes (sha256 ${sha256(stored).slice(0, 12)}…), the fixture ${bytes.length} (sha256 ${sha256(bytes).slice(0, 12)}…)`,
+	);
+	const metadataPath = `${path}.metadata`;
+	if (existsSync(metadataPath)) {
+		const metadata = JSON.parse(readFileSync(metadataPath, 'utf8'));
+		expectEqual({ fileName: metadata.fileName, mimeType: metadata.mimeType }, { fileName, mimeType }, `${what} storage metadata`);
+	}
+	return stored;
+}
+
+/** The secrets must not appear in what n8n printed. */
+function expectNoSecrets(text, secrets, what) {
+	for (const [label, secret] of Object.entries(secrets)) {
+		expect(!text.includes(secret), `${what}: the ${label} appears in n8n's output`);
+	}
+}
+
+function expectFailure(result, { message }, what) {
+	expect(result.code !== 0, `${what}: n8n execute exited with 0; expected a failure`);
+	const error = result.run?.data?.resultData?.error;
+	expect(error, `${what}: no error in the run; output:\n${lastLines(result.output)}`);
+	expect(message.test(error.message), `${what}: error message ${show(error.message)} does not match ${message}`);
+	expect(result.output.includes(error.message), `${what}: the node's error message is not in n8n's log`);
+	return error;
+}
+
+/**
+ * Imports and runs everything against `n8n`; `local` is the running local API (fixtures, signatures).
+ * Returns the IDs of the imported example workflows by file name.
+ */
+export async function runCliChecks(checks, n8n, { local, examplesDir, runDir, nodeType, label }) {
+	const { fixtures } = local;
+	const demo = fixtures.DEMO_STORE;
+	const fixture = (key) => fixtures.fixtureRecord(demo.id, key);
+	const signature = local.storeSignature(demo);
+	const wrongSignature = local.storeSignature(fixtures.PAGING_STORE);
+	const token = fixtures.FULL_ACCESS_TOKEN;
+	const tests = testOnlyFixtures({ apiUrl: local.url, nodeType, signature, wrongSignature, demoStoreId: demo.id });
+	const examples = exampleWorkflows(examplesDir);
+	const allSecrets = { 'API token': token, 'bad API token': tests.badToken, 'URL signature': signature, 'wrong URL signature': wrongSignature };
+
+	await checks.check(`${label}: import the example credential and workflows with n8n's CLI`, async () => {
+		for (const { file, workflow } of examples) {
+			const types = workflow.nodes.map((node) => node.type).filter((type) => type.endsWith(NODE_TYPE_SUFFIX));
+			expect(types.length > 0 && types.every((type) => type === nodeType), `${file}: node types ${show(types)}, expected ${nodeType}`);
+		}
+		await importAll(n8n, runDir, {
+			credentials: [...exampleCredentials(examplesDir, local.url), ...tests.credentials],
+			workflows: [...examples.map(({ workflow }) => workflow), ...Object.values(tests.workflows)],
+		});
+		return `${examples.length} examples`;
+	});
+
+	const byFile = Object.fromEntries(examples.map(({ file, workflow }) => [file, workflow]));
+	const logs = [];
+	const execute = async (workflow) => {
+		const result = await n8n.execute(workflow.id);
+		logs.push(result.output);
+		return result;
+	};
+
+	// Record → Get
+	const get = await execute(byFile['record-get.workflow.json']);
+	await checks.check(`${label}: record-get runs successfully`, () => expectSuccess(get, 'record-get'));
+	await checks.check(`${label}: Record → Get of a JSON record gives its fields`, () => {
+		const items = nodeItems(get.run, 'Get OUTPUT (JSON)');
+		expectEqual(items.length, 1, 'item count');
+		expectEqual(items[0].json, JSON.parse(fixture('OUTPUT').body.toString('utf8')), 'OUTPUT item');
+	});
+	await checks.check(`${label}: Record → Get of a text record gives its text`, () => {
+		const [item] = nodeItems(get.run, 'Get notes (text)');
+		const record = fixture('notes');
+		expectEqual(item.json, { key: 'notes', contentType: record.contentType, size: record.body.length, notes: record.body.toString('utf8') }, 'notes item');
+	});
+	await checks.check(`${label}: Record → Get of a PNG gives screenshot.png in n8n's binary storage, byte for byte`, () => {
+		const [item] = nodeItems(get.run, 'Get screenshot (file)');
+		const record = fixture('screenshot');
+		expectEqual(item.json, { key: 'screenshot', contentType: 'image/png', size: record.body.length, fileName: 'screenshot.png' }, 'screenshot item');
+		expectStoredBinary(n8n, item.binary?.data, { bytes: record.body, mimeType: 'image/png', fileName: 'screenshot.png' }, 'screenshot');
+		return `${item.binary.data.fileSize}, ${item.binary.data.id}`;
+	});
+
+	// Record → Download All
+	const download = await execute(byFile['record-download-all.workflow.json']);
+	await checks.check(`${label}: record-download-all runs successfully`, () => expectSuccess(download, 'record-download-all'));
+	const zipOrder = await checks.check(`${label}: Download All as one ZIP file holds every record, byte for byte`, async () => {
+		const items = nodeItems(download.run, 'Download store as ZIP');
+		expectEqual(items.length, 1, 'item count');
+		const [{ json, binary }] = items;
+		const fileName = `${demo.id}.zip`;
+		expectEqual({ storeId: json.storeId, fileName: json.fileName }, { storeId: demo.id, fileName }, 'ZIP item');
+		const stored = expectStoredBinary(n8n, binary?.data, { bytes: readStored(n8n, binary?.data), mimeType: 'application/zip', fileName }, 'ZIP');
+		expectEqual(json.size, stored.length, 'ZIP item size');
+		const zip = await JSZip.loadAsync(stored);
+		const names = Object.values(zip.files).filter((entry) => !entry.dir).map((entry) => entry.name);
+		expectEqual([...names].sort(), [...fixtures.fixtureKeys(demo.id)].sort(), 'ZIP entries');
+		for (const name of names) {
+			const bytes = await zip.file(name).async('nodebuffer');
+			expect(bytes.equals(fixture(name).body), `ZIP entry ${name} differs from the fixture`);
+		}
+		return names;
+	});
+	await checks.check(`${label}: Download All as one item per record: each record's file in n8n's storage, byte for byte`, () => {
+		const items = nodeItems(download.run, 'Download records, one item each');
+		const keys = items.map((item) => item.json.key);
+		expectEqual([...keys].sort(), [...fixtures.fixtureKeys(demo.id)].sort(), 'record keys');
+		if (Array.isArray(zipOrder)) expectEqual(keys, zipOrder, "items in the archive's order");
+		const expected = {
+			OUTPUT: { mimeType: 'application/json', fileName: 'OUTPUT.json' },
+			screenshot: { mimeType: 'image/png', fileName: 'screenshot.png' },
+			'img-001': { mimeType: 'image/png', fileName: 'img-001.png' },
+			report: { mimeType: 'application/pdf', fileName: 'report.pdf' },
+			notes: { mimeType: 'text/plain', fileName: 'notes.txt' },
+		};
+		for (const item of items) {
+			const { key } = item.json;
+			const record = fixture(key);
+			const binary = item.binary?.data;
+			expectEqual(item.json.size, record.body.length, `${key} size`);
+			expectEqual(item.json.fileName, binary?.fileName, `${key} fileName in JSON and binary`);
+			expectEqual(item.json.contentType, binary?.mimeType, `${key} contentType in JSON and binary`);
+			const want = expected[key];
+			if (want) {
+				expect(binary?.mimeType?.startsWith(want.mimeType), `${key}: mimeType ${show(binary?.mimeType)}, expected ${want.mimeType}`);
+			}
+			expectStoredBinary(n8n, binary, { bytes: record.body, mimeType: binary?.mimeType, fileName: want?.fileName ?? binary?.fileName }, key);
+		}
+		const output = items.find((item) => item.json.key === 'OUTPUT');
+		expectEqual(output.json.value, JSON.parse(fixture('OUTPUT').body.toString('utf8')), 'OUTPUT value (Parse JSON Records)');
+		return `${items.length} items`;
+	});
+
+	// Key → List
+	const list = await execute(byFile['key-list.workflow.json']);
+	await checks.check(`${label}: key-list runs successfully`, () => expectSuccess(list, 'key-list'));
+	await checks.check(`${label}: Key → List gives every key of the store in byte order, with sizes`, () => {
+		const items = nodeItems(list.run, 'List keys');
+		const records = fixtures.fixtureRecords(demo.id);
+		expectEqual(items.map((item) => item.json.key), records.map((record) => record.key), 'keys');
+		// The API reports the stored size: compressed records are smaller than their content.
+		for (const [index, record] of records.entries()) {
+			const { size } = items[index].json;
+			if (record.contentEncoding) expect(size > 0 && size < record.body.length, `${record.key}: size ${size} of a compressed record`);
+			else expectEqual(size, record.body.length, `${record.key} size`);
+		}
+		return `${items.length} keys`;
+	});
+	await checks.check(`${label}: Key → List with Limit 1500 pages past 1000 keys, in order`, () => {
+		const items = nodeItems(list.run, 'List the first 1500 keys');
+		expectEqual(items.length, 1500, 'item count');
+		expectEqual(
+			items.map((item) => item.json.key),
+			fixtures.fixtureKeys(fixtures.PAGING_STORE.id).slice(0, 1500),
+			'keys',
+		);
+	});
+
+	// The realistic one
+	const daily = await execute(byFile['daily-image-fingerprints.workflow.json']);
+	await checks.check(`${label}: daily-image-fingerprints runs successfully`, () => expectSuccess(daily, 'daily-image-fingerprints'));
+	await checks.check(`${label}: daily-image-fingerprints: prefix img- lists 3 keys, each image is fetched as a file`, () => {
+		const keys = nodeItems(daily.run, 'List image keys').map((item) => item.json.key);
+		expectEqual(keys, ['img-001', 'img-002', 'img-003'], 'listed keys');
+		const images = nodeItems(daily.run, 'Get each image');
+		expectEqual(images.length, 3, 'image count');
+		for (const [index, item] of images.entries()) {
+			const key = keys[index];
+			expectEqual(item.pairedItem?.item ?? item.pairedItem, index, `${key} paired item`);
+			expectStoredBinary(n8n, item.binary?.data, { bytes: fixture(key).body, mimeType: 'image/png', fileName: `${key}.png` }, key);
+		}
+	});
+	await checks.check(`${label}: daily-image-fingerprints: the downstream Crypto node read each file (SHA-256 of the fixture)`, () => {
+		const hashed = nodeItems(daily.run, 'SHA-256 of each image');
+		expectEqual(
+			hashed.map((item) => [item.json.key, item.json.sha256]),
+			['img-001', 'img-002', 'img-003'].map((key) => [key, sha256(fixture(key).body)]),
+			'SHA-256 per image',
+		);
+	});
+
+	// Test-only: compressed records, URL signature, and failures.
+	const compressed = await execute(tests.workflows.compressed);
+	await checks.check(`${label}: Record → Get as a file of records stored compressed: decoded bytes and their size`, () => {
+		expectSuccess(compressed, 'compressed records');
+		for (const key of COMPRESSED_KEYS) {
+			const [item] = nodeItems(compressed.run, `Get ${key}`);
+			const record = fixture(key);
+			expectEqual(item.json.size, record.body.length, `${key} size`);
+			expectStoredBinary(n8n, item.binary?.data, { bytes: record.body, mimeType: record.contentType, fileName: item.json.fileName }, key);
+		}
+	});
+
+	const signed = await execute(tests.workflows.signature);
+	await checks.check(`${label}: Key → List with a URL signature credential`, () => {
+		expectSuccess(signed, 'signature list');
+		expectEqual(nodeItems(signed.run, 'List keys').map((item) => item.json.key), fixtures.fixtureKeys(demo.id), 'keys');
+		expectNoSecrets(signed.output, { 'URL signature': signature }, 'signature run');
+	});
+	const missing = await execute(tests.workflows.missingRecord);
+	await checks.check(`${label}: a record that does not exist fails with the node's message; no token in the log`, () => {
+		const error = expectFailure(missing, { message: /^Apify API error 404 record-not-found: Record was not found\.$/ }, 'missing record');
+		expect(/no-such-record/.test(error.description ?? ''), `description ${show(error.description)} does not name the key`);
+		expectNoSecrets(missing.output, { 'API token': token }, 'missing-record run');
+	});
+	const badToken = await execute(tests.workflows.badToken);
+	await checks.check(`${label}: a wrong API token fails with 401; the token is not in the log`, () => {
+		expectFailure(badToken, { message: /^Apify API error 401 / }, 'bad token');
+		expectNoSecrets(badToken.output, { 'bad API token': tests.badToken }, 'bad-token run');
+	});
+	const badSignature = await execute(tests.workflows.badSignature);
+	await checks.check(`${label}: a signature for another store fails with 403; the signature is not in the log`, () => {
+		expectFailure(badSignature, { message: /^Apify API error 403 / }, 'wrong signature');
+		expectNoSecrets(badSignature.output, { 'wrong URL signature': wrongSignature }, 'wrong-signature run');
+	});
+	const continued = await execute(tests.workflows.continueOnFail);
+	await checks.check(`${label}: On Error: Continue gives the failing item an error and the others their files, each paired`, () => {
+		expectSuccess(continued, 'continue on fail');
+		const items = nodeItems(continued.run, 'Get each image');
+		expectEqual(items.length, 3, 'item count');
+		expectEqual(items.map((item) => item.pairedItem?.item ?? item.pairedItem), [0, 1, 2], 'paired items');
+		expectEqual(items[1].json, { error: 'Apify API error 404 record-not-found: Record was not found.' }, 'the failing item');
+		for (const index of [0, 2]) {
+			const key = `img-00${index + 1}`;
+			expectStoredBinary(n8n, items[index].binary?.data, { bytes: fixture(key).body, mimeType: 'image/png', fileName: `${key}.png` }, key);
+		}
+	});
+	await checks.check(`${label}: no token or signature in any n8n output of this part`, () => {
+		for (const text of logs) expectNoSecrets(text, allSecrets, 'n8n output');
+	});
+	return { examples: Object.fromEntries(examples.map(({ file, workflow }) => [file, workflow.id])), secrets: allSecrets };
+}
+
+function readStored(n8n, binary) {
+	const path = n8n.binaryDataPath(binary?.id);
+	if (!path || !existsSync(path)) throw new CheckFailure(`binary ${show(binary?.id)} is not in n8n's filesystem storage`);
+	return readFileSync(path);
+}

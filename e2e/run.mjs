@@ -1,0 +1,89 @@
+// End-to-end suite: this package inside a real n8n.
+//
+//   npm run test:e2e
+//
+// 1. Installs Node 24 and n8n 2.41.1 from the npm registry into .cache/e2e (reused when present),
+//    and Debian's chromium with apt when it is missing.
+// 2. Packs this package with `npm pack` and installs the tarball into a fresh n8n user folder as a
+//    community package, as n8n's own installer does.
+// 3. Starts the local Apify API, imports examples/ with n8n's CLI, runs each workflow with
+//    `n8n execute --id` and checks the items, the binary files in n8n's storage and the logs.
+// 4. Starts `n8n start` on loopback and checks the editor in headless Chromium; saves the
+//    screenshots in docs/.
+// 5. Repeats step 3 on the newest n8n 1.x that installs here (N8N_1X in lib/install.mjs), installed
+//    alongside n8n 2.x in step 1.
+//
+// Environment: E2E_N8N1=0 skips step 5; E2E_SKIP_EDITOR=1 skips step 4; E2E_KEEP_TEMP=1 keeps the
+// run's temporary folder; CHROMIUM_PATH overrides /usr/bin/chromium.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { Checks } from './lib/checks.mjs';
+import { runEditorChecks } from './lib/editor.mjs';
+import { ensureChromium, ensureN8n, ensureNode, N8N_1X, N8N_VERSION } from './lib/install.mjs';
+import { startLocalApi } from './lib/local-api.mjs';
+import { N8n } from './lib/n8n.mjs';
+import { freePort, portOr } from './lib/proc.mjs';
+import { CACHE_DIR, DOCS_DIR, EXAMPLES_DIR, log, NODE_TYPE, PACKAGE, packPackage, temporaryRun } from './lib/setup.mjs';
+import { runCliChecks } from './lib/workflows.mjs';
+
+const started = Date.now();
+const checks = new Checks();
+const run = temporaryRun('n8n-apify-kvs-e2e-');
+
+try {
+	mkdirSync(CACHE_DIR, { recursive: true });
+	const withEditor = !process.env.E2E_SKIP_EDITOR;
+	const with1x = process.env.E2E_N8N1 !== '0';
+
+	checks.section('Set-up');
+	// Without Chromium only the editor part, without n8n 1.x only the compatibility part fails.
+	const [chromium, nodeDir] = await Promise.all([
+		withEditor ? checks.check('set-up: Chromium is there or installs', async () => await ensureChromium(log)) : undefined,
+		ensureNode(CACHE_DIR, log),
+	]);
+	const [n8n2, n8n1] = await Promise.all([
+		ensureN8n(CACHE_DIR, nodeDir, { version: N8N_VERSION }, log),
+		with1x ? checks.check(`set-up: n8n ${N8N_1X.version} installs`, async () => await ensureN8n(CACHE_DIR, nodeDir, N8N_1X, log)) : undefined,
+	]);
+	log(`set-up done after ${Math.round((Date.now() - started) / 1000)} s`);
+
+	const tarball = packPackage(run.dir);
+	log(`packed ${tarball}`);
+	// The port of the example credential when it is free: the screenshots then show the same URLs every run.
+	const local = await startLocalApi({ port: await portOr(8765) });
+	run.addCleanup(() => local.api.close());
+	log(`local Apify API on ${local.url}`);
+
+	const instance = async (n8n) => {
+		const home = join(run.dir, `n8n-${n8n.version}`);
+		const logDir = join(run.dir, 'logs');
+		mkdirSync(logDir, { recursive: true });
+		const n8nInstance = new N8n({ nodeDir, n8n, home, logDir, brokerPort: await freePort() });
+		run.addCleanup(() => n8nInstance.stop());
+		await n8nInstance.installPackage(tarball, PACKAGE.name, PACKAGE.version);
+		return n8nInstance;
+	};
+
+	checks.section(`n8n ${N8N_VERSION}: example workflows through n8n's CLI`);
+	const main = await instance(n8n2);
+	const cli = await runCliChecks(checks, main, { local, examplesDir: EXAMPLES_DIR, runDir: run.dir, nodeType: NODE_TYPE, label: `n8n ${N8N_VERSION}` });
+
+	if (chromium) {
+		checks.section(`n8n ${N8N_VERSION}: the editor in headless Chromium`);
+		await runEditorChecks(checks, main, { chromium, workflows: cli.examples, secrets: cli.secrets, docsDir: DOCS_DIR, tmpDir: run.dir });
+	}
+
+	if (n8n1) {
+		checks.section(`n8n ${n8n1.version}: example workflows through n8n's CLI (compatibility)`);
+		const compat = await instance(n8n1);
+		await runCliChecks(checks, compat, { local, examplesDir: EXAMPLES_DIR, runDir: run.dir, nodeType: NODE_TYPE, label: `n8n ${n8n1.version}` });
+	}
+} catch (error) {
+	checks.fail('the suite could not go on', error?.stack ?? String(error));
+} finally {
+	await run.cleanup();
+}
+log(`finished in ${Math.round((Date.now() - started) / 1000)} s`);
+// The last line: "N passed, M failed".
+process.exit(checks.summary() ? 0 : 1);
