@@ -2,10 +2,19 @@ import JSZip from 'jszip';
 import type { IDataObject } from 'n8n-workflow';
 
 import { readBinary, runNode } from '../harness/engine';
+import { FULL_ACCESS_TOKEN } from '../local-api/accounts';
 import { DEMO_STORE, fixtureKeys, fixtureRecord } from '../local-api/fixtures';
 import { byId, expectNoSecrets, useLocalApi } from './setup';
 
 const local = useLocalApi();
+
+/** The store's archive as the API sends it, to compare the node's output with. */
+async function zipOf(storeId: string): Promise<Buffer> {
+	const response = await fetch(`${local.api.url}/v2/key-value-stores/${storeId}/records`, {
+		headers: { Authorization: `Bearer ${FULL_ACCESS_TOKEN}` },
+	});
+	return Buffer.from(await response.arrayBuffer());
+}
 beforeEach(() => {
 	local.api.clearRequests();
 	local.api.faults.clear();
@@ -76,6 +85,74 @@ describe('Record → Download All as one item per record', () => {
 		const output = items.find((item) => item.json.key === 'OUTPUT');
 		expect(output?.json.value).toEqual(JSON.parse(fixtureRecord(DEMO_STORE.id, 'OUTPUT').body.toString()));
 		expect(items.find((item) => item.json.key === 'notes')?.json.value).toBeUndefined();
+	});
+
+	it('tells JSON by shape, and with Parse JSON Records turns a JSON-shaped text into text, keeping archive order', async () => {
+		const store = local.api.addStore({ name: 'shapes' });
+		const records: Array<[string, string]> = [
+			['a-array', '  [1, 2, {"three": 3}]\n'],
+			['b-log', '[INFO] started ... [done]'],
+			['c-object', '{"ok": true}'],
+			['d-plain', 'just words'],
+		];
+		for (const [key, body] of records) local.api.putRecord(store.id, key, Buffer.from(body), { contentType: 'text/plain' });
+		const run = (parseJson: boolean) =>
+			runNode({ parameters: downloadParameters({ storeId: byId(store.id), outputMode: 'records', options: { parseJson } }) });
+
+		const asFiles = await run(false);
+		expect(asFiles.error).toBeUndefined();
+		expect(asFiles.items.map((item) => [item.json.key, String(item.json.contentType).split(';')[0]])).toEqual([
+			['a-array', 'application/json'],
+			['b-log', 'application/json'],
+			['c-object', 'application/json'],
+			['d-plain', 'text/plain'],
+		]);
+
+		const parsed = await run(true);
+		expect(parsed.error).toBeUndefined();
+		const byKey = Object.fromEntries(parsed.items.map((item) => [item.json.key, item]));
+		expect(byKey['a-array'].json.value).toEqual([1, 2, { three: 3 }]);
+		expect(byKey['c-object'].json.value).toEqual({ ok: true });
+		expect(byKey['b-log'].json.value).toBeUndefined();
+		expect(byKey['b-log'].json.contentType).toMatch(/^text\/plain/);
+		expect(byKey['b-log'].binary?.data).toMatchObject({ mimeType: 'text/plain; charset=utf-8', fileName: 'b-log.txt' });
+		expect((await readBinary(byKey['b-log'])).toString()).toBe('[INFO] started ... [done]');
+	});
+
+	it('stops with the record\'s name when a record named .json is not JSON and Parse JSON Records is on', async () => {
+		const store = local.api.addStore({ name: 'broken-json' });
+		local.api.putRecord(store.id, 'good.json', Buffer.from('{"a":1}'), { contentType: 'application/json' });
+		local.api.putRecord(store.id, 'bad.json', Buffer.from('{"a":'), { contentType: 'application/json' });
+		const { items, error } = await runNode({
+			parameters: downloadParameters({ storeId: byId(store.id), outputMode: 'records', options: { parseJson: true } }),
+		});
+		expect(items).toEqual([]);
+		expect(error?.message).toMatch(/^Record "bad\.json" is not valid JSON \(/);
+		expect(error?.description).toMatch(/Turn off Parse JSON Records/);
+	});
+
+	it('outputs many records in the order of the archive, each once', async () => {
+		const store = local.api.addStore({ name: 'many-records' });
+		const keys = Array.from({ length: 300 }, (_, index) => `r-${String(index).padStart(4, '0')}`);
+		// Sizes vary so that records finish storing out of order when several are stored at once.
+		keys.forEach((key, index) =>
+			local.api.putRecord(store.id, key, Buffer.alloc(((index * 7919) % 50_000) + 1, index % 251), { contentType: 'application/octet-stream' }),
+		);
+		const { items, error } = await runNode({
+			parameters: downloadParameters({ storeId: byId(store.id), outputMode: 'records' }),
+		});
+		expect(error).toBeUndefined();
+		const zipOrder = Object.keys((await JSZip.loadAsync(await zipOf(store.id))).files);
+		expect(items.map((item) => item.json.key)).toEqual(zipOrder);
+		expect(new Set(zipOrder)).toEqual(new Set(keys));
+		for (const [index, item] of items.entries()) {
+			const bytes = await readBinary(item);
+			const expected = keys.indexOf(String(item.json.key));
+			expect(bytes.length).toBe(((expected * 7919) % 50_000) + 1);
+			expect(bytes[0]).toBe(expected % 251);
+			expect(item.pairedItem).toEqual({ item: 0 });
+			expect(index).toBe(zipOrder.indexOf(String(item.json.key)));
+		}
 	});
 
 	it.each([

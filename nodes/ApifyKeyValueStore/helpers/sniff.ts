@@ -1,33 +1,40 @@
+import { isUtf8 } from 'node:buffer';
+
 import { fileTypeFromBuffer } from 'file-type/core';
 
 import { contentTypeFromName } from './contentType';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+export const TEXT_CONTENT_TYPE = 'text/plain; charset=utf-8';
+
+/** Enough of a text to tell HTML by its start. */
+const HTML_PEEK_BYTES = 1024;
 
 /**
  * ZIP entries carry no content type, so it is told from the name's extension, then from the bytes:
- * file signatures, then JSON, HTML or plain text for valid UTF-8.
+ * file signatures, then, for valid UTF-8 without NUL bytes, JSON by its first and last characters,
+ * HTML by its start, or plain text. JSON is told by shape, not parsed: parsing every record of a
+ * large store would cost more than unpacking it (Parse JSON Records parses, and says when it fails).
  */
 export async function detectContentType(name: string, bytes: Buffer): Promise<string> {
 	const byName = contentTypeFromName(name);
 	if (byName) return byName;
 	const bySignature = await fileTypeFromBuffer(bytes);
 	if (bySignature) return bySignature.mime;
-	let text: string;
-	try {
-		text = utf8.decode(bytes);
-	} catch {
-		return 'application/octet-stream';
-	}
-	if (text.includes('\u0000')) return 'application/octet-stream';
-	if (/^\s*[[{"]/.test(text)) {
-		try {
-			JSON.parse(text);
-			return 'application/json; charset=utf-8';
-		} catch {
-			// Looks like JSON but is not: plain text.
-		}
-	}
-	if (/^\s*<(!doctype html|html)[\s>]/i.test(text)) return 'text/html; charset=utf-8';
-	return 'text/plain; charset=utf-8';
+	if (!isUtf8(bytes) || bytes.includes(0)) return 'application/octet-stream';
+	if (looksLikeJson(bytes)) return 'application/json; charset=utf-8';
+	const start = bytes.subarray(0, HTML_PEEK_BYTES).toString('utf8');
+	if (/^\s*<(!doctype html|html)[\s>]/i.test(start)) return 'text/html; charset=utf-8';
+	return TEXT_CONTENT_TYPE;
+}
+
+const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+const CLOSING: Record<number, number> = { 0x7b: 0x7d, 0x5b: 0x5d, 0x22: 0x22 };
+
+/** An object, array or string: `{…}`, `[…]` or `"…"` around optional whitespace. */
+function looksLikeJson(bytes: Buffer): boolean {
+	let first = 0;
+	let last = bytes.length - 1;
+	while (first <= last && WHITESPACE.has(bytes[first])) first++;
+	while (last > first && WHITESPACE.has(bytes[last])) last--;
+	return last > first && CLOSING[bytes[first]] === bytes[last];
 }

@@ -11,8 +11,10 @@ export interface UnzipLimits {
 }
 
 export interface ZipEntry {
+	/** The name as the archive holds it, `..` and all: a record's key, made safe only as a file name. */
 	name: string;
-	bytes: Buffer;
+	/** Inflates the entry, never past its declared size, and checks its size and CRC. */
+	read: () => Promise<Buffer>;
 }
 
 /** What the archive's directory says about an entry, and its compressed bytes (jszip keeps both, unread). */
@@ -35,17 +37,11 @@ const ZIP64_END_OF_DIRECTORY_LOCATOR = 0x07064b50;
 const ZIP64_END_OF_DIRECTORY = 0x06064b50;
 
 /**
- * Checks the archive before and while it is unpacked: the entry count from its end record before
- * jszip reads a directory that could hold millions of entries, the declared sizes against the total
- * limit, then each entry inflated on its own by zlib, never past its declared size, and its CRC.
- * A damaged or crafted archive stops with an error before its first entry is returned.
+ * Reads the archive's directory and checks it before anything is unpacked: the entry count from its
+ * end record before jszip reads a directory that could hold millions of entries, then the declared
+ * sizes against the total limit. Each entry is inflated on its own, when read, by zlib.
  */
-export async function* unzipEntries(
-	archive: Buffer,
-	limits: UnzipLimits,
-	node: INode,
-	itemIndex: number,
-): AsyncGenerator<ZipEntry> {
+export async function readZipEntries(archive: Buffer, limits: UnzipLimits, node: INode, itemIndex: number): Promise<ZipEntry[]> {
 	const damaged = (reason: string) =>
 		new NodeOperationError(node, `The downloaded ZIP archive is damaged: ${reason}`, {
 			description: 'No records were output for it. Run the node again; if it persists, download the store as one ZIP file.',
@@ -74,26 +70,30 @@ export async function* unzipEntries(
 		throw totalSizeExceeded(node, `The records would unpack to ${declaredTotal} bytes, which is`, limits.maxTotalBytes, itemIndex);
 	}
 
-	for (const [index, file] of files.entries()) {
+	return files.map((file, index) => {
 		const expected = declared[index];
-		// jszip resolves `..` in names; the key is what the archive holds, made safe only as a file name later.
-		const key = file.unsafeOriginalName ?? file.name;
-		const name = JSON.stringify(key);
-		let bytes: Buffer;
-		try {
-			bytes = await inflateEntry(expected);
-		} catch (error) {
-			const reason = (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE'
-				? `inflates to more than its declared ${expected.uncompressedSize} bytes`
-				: (error as Error).message;
-			throw damaged(`entry ${name} ${reason}`);
-		}
-		if (bytes.length !== expected.uncompressedSize) {
-			throw damaged(`entry ${name} has ${bytes.length} bytes, its directory says ${expected.uncompressedSize}`);
-		}
-		if (crc32 && crc32(bytes) >>> 0 !== expected.crc32 >>> 0) throw damaged(`entry ${name} fails its CRC check`);
-		yield { name: key, bytes };
-	}
+		// jszip resolves `..` in names; the key is what the archive holds.
+		const name = file.unsafeOriginalName ?? file.name;
+		const quoted = JSON.stringify(name);
+		const read = async (): Promise<Buffer> => {
+			let bytes: Buffer;
+			try {
+				bytes = await inflateEntry(expected);
+			} catch (error) {
+				const reason =
+					(error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE'
+						? `inflates to more than its declared ${expected.uncompressedSize} bytes`
+						: (error as Error).message;
+				throw damaged(`entry ${quoted} ${reason}`);
+			}
+			if (bytes.length !== expected.uncompressedSize) {
+				throw damaged(`entry ${quoted} has ${bytes.length} bytes, its directory says ${expected.uncompressedSize}`);
+			}
+			if (crc32 && crc32(bytes) >>> 0 !== expected.crc32 >>> 0) throw damaged(`entry ${quoted} fails its CRC check`);
+			return bytes;
+		};
+		return { name, read };
+	});
 }
 
 function declaredEntry(file: JSZip.JSZipObject): DeclaredEntry {

@@ -1,5 +1,4 @@
-import { pipeline, Transform, type Readable } from 'node:stream';
-import { clearTimeout, setTimeout } from 'node:timers';
+import { pipeline, type Readable, type Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import {
 	NodeApiError,
@@ -10,6 +9,7 @@ import {
 	type ILoadOptionsFunctions,
 } from 'n8n-workflow';
 
+import { guardBody } from '../helpers/streams';
 import {
 	apifyApiError,
 	networkError,
@@ -45,10 +45,15 @@ export interface ApifyRequest {
 	retry: RetryPolicy;
 }
 
-export interface StreamResponse {
+interface HttpResponse {
 	body: Readable;
 	headers: Record<string, string | undefined>;
 	statusCode: number;
+}
+
+export interface StreamResponse extends HttpResponse {
+	/** Bytes of the (decoded) body read so far. */
+	bytesRead: () => number;
 }
 
 const MAX_REDIRECTS = 5;
@@ -132,9 +137,14 @@ export async function requestStream<T>(
 ): Promise<T> {
 	return await withRetries(ctx, connection, request, async (timeoutMs) => {
 		const response = await send(ctx, connection, request, 'stream', timeoutMs);
+		// The HTTP client's timeout ends with the response headers; the guard's also covers the body.
+		const { stream, bytesRead } = guardBody(decodeContent(response), timeoutMs, () =>
+			Object.assign(new Error(`The download paused for more than ${timeoutMs} ms`), { code: 'ETIMEDOUT' }),
+		);
 		try {
-			return await consume(response);
+			return await consume({ ...response, body: stream, bytesRead });
 		} finally {
+			stream.destroy();
 			response.body.destroy();
 		}
 	});
@@ -219,7 +229,7 @@ async function send(
 	request: ApifyRequest,
 	encoding: 'text' | 'stream',
 	timeoutMs: number,
-): Promise<StreamResponse> {
+): Promise<HttpResponse> {
 	let url = connection.baseUrl + request.path;
 	let qs: IHttpRequestOptions['qs'] = request.qs;
 	for (let hop = 0; ; hop++) {
@@ -240,7 +250,7 @@ async function send(
 			sameOrigin
 				? await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, options)
 				: await ctx.helpers.httpRequest(options)
-		) as StreamResponse;
+		) as HttpResponse;
 		const location = response.headers.location;
 		if (response.statusCode >= 300 && response.statusCode < 400 && location) {
 			discard(response.body);
@@ -269,7 +279,6 @@ async function send(
 				parseRetryAfter(response.headers['retry-after']),
 			);
 		}
-		if (encoding === 'stream') response.body = failWhenIdle(decodeContent(response), timeoutMs);
 		return response;
 	}
 }
@@ -285,7 +294,7 @@ const DECODERS: Record<string, () => Transform> = {
  * n8n 2.x's HTTP client decodes a compressed body and drops Content-Encoding; older ones hand it
  * over still encoded. What is still marked encoded is decoded here, as a stream.
  */
-export function decodeContent(response: StreamResponse): Readable {
+export function decodeContent(response: HttpResponse): Readable {
 	const encoding = response.headers['content-encoding']?.trim().toLowerCase();
 	const decoder = encoding ? DECODERS[encoding] : undefined;
 	if (!decoder) return response.body;
@@ -294,28 +303,6 @@ export function decodeContent(response: StreamResponse): Readable {
 	const decoded = decoder();
 	pipeline(response.body, decoded, () => {});
 	return decoded;
-}
-
-/**
- * The HTTP client's timeout ends with the response headers; this one also covers the body, so a
- * download that makes no progress for `timeoutMs` fails (and is retried) instead of hanging.
- */
-function failWhenIdle(body: Readable, timeoutMs: number): Readable {
-	let timer = setTimeout(stall, timeoutMs);
-	const guarded = new Transform({
-		transform(chunk, _encoding, callback) {
-			clearTimeout(timer);
-			timer = setTimeout(stall, timeoutMs);
-			callback(null, chunk);
-		},
-	});
-	function stall() {
-		guarded.destroy(Object.assign(new Error(`The download paused for more than ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
-	}
-	// pipeline destroys the response too when the guard gives up, which frees the connection.
-	pipeline(body, guarded, () => clearTimeout(timer));
-	guarded.on('close', () => clearTimeout(timer));
-	return guarded;
 }
 
 function discard(body: unknown): void {

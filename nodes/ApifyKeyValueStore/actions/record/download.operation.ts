@@ -1,4 +1,6 @@
+import pMap from 'p-map';
 import {
+	NodeOperationError,
 	updateDisplayOptions,
 	type IDataObject,
 	type IExecuteFunctions,
@@ -6,11 +8,11 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import { fileNameFor, kindOfContentType, safeFileName } from '../../helpers/contentType';
-import { detectContentType } from '../../helpers/sniff';
-import { countingStream, readBody } from '../../helpers/streams';
+import { contentTypeFromName, fileNameFor, kindOfContentType, safeFileName } from '../../helpers/contentType';
+import { detectContentType, TEXT_CONTENT_TYPE } from '../../helpers/sniff';
+import { readBody } from '../../helpers/streams';
 import { validateWholeNumber } from '../../helpers/validation';
-import { totalSizeExceeded, unzipEntries } from '../../helpers/zip';
+import { readZipEntries, totalSizeExceeded } from '../../helpers/zip';
 import { requestStream, type ApifyConnection, type ApifyRequest } from '../../transport';
 import {
 	binaryPropertyField,
@@ -28,6 +30,8 @@ const DEFAULT_TIMEOUT_SECONDS = 360;
 const DEFAULT_MAX_RECORDS = 10_000;
 const DEFAULT_MAX_TOTAL_MB = 256;
 const MB = 1024 * 1024;
+/** Records unpacked and stored at once; n8n's file-system calls run on four threads by default. */
+const CONCURRENT_RECORDS = 8;
 
 const properties: INodeProperties[] = [
 	storeLocator,
@@ -104,10 +108,10 @@ export async function execute(
 
 	if (outputMode === 'zip') {
 		const fileName = `${safeFileName(storeId.replace('~', '-') || 'store')}.zip`;
-		const { binary, size } = await requestStream(this, connection, request, async ({ body }) => {
-			const { stream, counted } = countingStream(body);
-			return { binary: await this.helpers.prepareBinaryData(stream, fileName, 'application/zip'), size: counted() };
-		});
+		const { binary, size } = await requestStream(this, connection, request, async ({ body, bytesRead }) => ({
+			binary: await this.helpers.prepareBinaryData(body, fileName, 'application/zip'),
+			size: bytesRead(),
+		}));
 		return [
 			{
 				json: { storeId, ...filter, fileName: binary.fileName, size },
@@ -129,16 +133,40 @@ export async function execute(
 		}),
 	);
 
-	// Items are collected and returned only once the whole archive unpacked: a damaged one outputs nothing.
-	const items: INodeExecutionData[] = [];
-	for await (const entry of unzipEntries(archive, { maxEntries: maxRecords, maxTotalBytes }, node, itemIndex)) {
-		const contentType = await detectContentType(entry.name, entry.bytes);
-		const binary = await this.helpers.prepareBinaryData(entry.bytes, fileNameFor(entry.name, contentType), contentType);
-		const json: IDataObject = { key: entry.name, size: entry.bytes.length, contentType, fileName: binary.fileName };
-		if (options.parseJson === true && kindOfContentType(contentType) === 'json') {
-			json.value = JSON.parse(entry.bytes.toString('utf8')) as IDataObject;
-		}
-		items.push({ json, binary: { [binaryPropertyName]: binary }, pairedItem: { item: itemIndex } });
+	const entries = await readZipEntries(archive, { maxEntries: maxRecords, maxTotalBytes }, node, itemIndex);
+	// Several records at once: storing a file is a few file-system calls, each a wait the others can fill.
+	// Items are returned, in archive order, only once every record unpacked: a damaged archive outputs nothing.
+	return await pMap(
+		entries,
+		async (entry): Promise<INodeExecutionData> => {
+			const bytes = await entry.read();
+			let contentType = await detectContentType(entry.name, bytes);
+			let value: unknown;
+			if (options.parseJson === true && kindOfContentType(contentType) === 'json') {
+				const parsed = parseJson(bytes);
+				if ('value' in parsed) value = parsed.value;
+				// Only its shape said JSON, and parsing says otherwise: it is text.
+				else if (!contentTypeFromName(entry.name)) contentType = TEXT_CONTENT_TYPE;
+				else {
+					throw new NodeOperationError(node, `Record "${entry.name}" is not valid JSON (${parsed.error})`, {
+						description: 'Turn off Parse JSON Records to get it as a file only, or fix the record in the store.',
+						itemIndex,
+					});
+				}
+			}
+			const binary = await this.helpers.prepareBinaryData(bytes, fileNameFor(entry.name, contentType), contentType);
+			const json: IDataObject = { key: entry.name, size: bytes.length, contentType, fileName: binary.fileName };
+			if (value !== undefined) json.value = value as IDataObject;
+			return { json, binary: { [binaryPropertyName]: binary }, pairedItem: { item: itemIndex } };
+		},
+		{ concurrency: CONCURRENT_RECORDS },
+	);
+}
+
+function parseJson(bytes: Buffer): { value: unknown } | { error: string } {
+	try {
+		return { value: JSON.parse(bytes.toString('utf8')) as unknown };
+	} catch (error) {
+		return { error: (error as Error).message };
 	}
-	return items;
 }

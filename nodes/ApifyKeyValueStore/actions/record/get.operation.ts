@@ -8,7 +8,7 @@ import {
 } from 'n8n-workflow';
 
 import { charsetOf, fileNameFor, kindOfContentType, type ValueKind } from '../../helpers/contentType';
-import { countingStream, readBody } from '../../helpers/streams';
+import { readBody } from '../../helpers/streams';
 import { requestStream, type ApifyConnection } from '../../transport';
 import {
 	binaryPropertyField,
@@ -91,13 +91,12 @@ export async function execute(
 			itemIndex,
 			retry: getRetryPolicy(this, options, DEFAULT_TIMEOUT_SECONDS, itemIndex),
 		},
-		async ({ body, headers }): Promise<INodeExecutionData> => {
+		async ({ body, headers, bytesRead }): Promise<INodeExecutionData> => {
 			const contentType = headers['content-type'] ?? 'application/octet-stream';
 			const kind = outputFormat === 'auto' ? kindOfContentType(contentType) : outputFormat;
 			if (kind === 'binary') {
-				const { stream, counted } = countingStream(body);
-				const binary = await this.helpers.prepareBinaryData(stream, fileNameFor(key, contentType), contentType);
-				const size = counted();
+				const binary = await this.helpers.prepareBinaryData(body, fileNameFor(key, contentType), contentType);
+				const size = bytesRead();
 				return {
 					json: { key, contentType, size, fileName: binary.fileName },
 					binary: { [binaryPropertyName]: binary },

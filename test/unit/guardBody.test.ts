@@ -1,0 +1,64 @@
+import { PassThrough, Readable } from 'node:stream';
+
+import { BODY_CHUNK_BYTES, guardBody } from '../../nodes/ApifyKeyValueStore/helpers/streams';
+
+const stalled = () => Object.assign(new Error('stalled'), { code: 'ETIMEDOUT' });
+
+/** The chunks as the stream pushes them ('data' events, which never merge chunks as read() does). */
+function collect(stream: Readable): Promise<Buffer[]> {
+	return new Promise((resolve, reject) => {
+		const chunks: Buffer[] = [];
+		stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+		stream.on('end', () => resolve(chunks));
+		stream.on('error', reject);
+	});
+}
+
+describe('guardBody', () => {
+	it('hands the body on in chunks of at least BODY_CHUNK_BYTES, every byte once, and counts them', async () => {
+		// 64 KiB socket-sized chunks, each filled with its index, and an odd tail.
+		const parts = Array.from({ length: 40 }, (_, index) => Buffer.alloc(64 * 1024, index));
+		parts.push(Buffer.from('tail'));
+		const { stream, bytesRead } = guardBody(Readable.from(parts), 10_000, stalled);
+		const chunks = await collect(stream);
+		expect(chunks.slice(0, -1).every((chunk) => chunk.length >= BODY_CHUNK_BYTES)).toBe(true);
+		expect(chunks.length).toBe(3);
+		expect(Buffer.concat(chunks).equals(Buffer.concat(parts))).toBe(true);
+		expect(bytesRead()).toBe(40 * 64 * 1024 + 4);
+	});
+
+	it('passes an empty body as no chunk at all', async () => {
+		const { stream, bytesRead } = guardBody(Readable.from([]), 10_000, stalled);
+		expect(await collect(stream)).toEqual([]);
+		expect(bytesRead()).toBe(0);
+	});
+
+	it('fails with the stall error once no data came for the idle time, and ends the body', async () => {
+		const body = new PassThrough();
+		const { stream } = guardBody(body, 100, stalled);
+		body.write(Buffer.alloc(10));
+		await expect(collect(stream)).rejects.toThrow('stalled');
+		expect(body.destroyed).toBe(true);
+	});
+
+	it('keeps waiting while data keeps coming, however long the whole body takes', async () => {
+		const body = new PassThrough();
+		const { stream, bytesRead } = guardBody(body, 150, stalled);
+		const collected = collect(stream);
+		for (let index = 0; index < 8; index++) {
+			body.write(Buffer.alloc(1000, index));
+			await new Promise((resolve) => setTimeout(resolve, 60));
+		}
+		body.end();
+		expect(Buffer.concat(await collected).length).toBe(8000);
+		expect(bytesRead()).toBe(8000);
+	});
+
+	it('fails with the body\'s own error when the body fails', async () => {
+		const body = new PassThrough();
+		const { stream } = guardBody(body, 10_000, stalled);
+		body.write(Buffer.alloc(10));
+		setImmediate(() => body.destroy(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })));
+		await expect(collect(stream)).rejects.toThrow('socket hang up');
+	});
+});
