@@ -36,10 +36,19 @@ export interface RetryPolicy {
 	timeoutMs: number;
 }
 
+export type ApifyMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
+
 export interface ApifyRequest {
+	/** GET unless given. */
+	method?: ApifyMethod;
 	/** Path under the API origin with every segment already URL-encoded, e.g. `/v2/key-value-stores/x/keys`. */
 	path: string;
-	qs?: Record<string, string | number | undefined>;
+	qs?: Record<string, string | number | boolean | undefined>;
+	headers?: Record<string, string>;
+	/** The body, made anew for every attempt and redirect: a stream, once sent, cannot be sent again. */
+	body?: () => Buffer | Readable;
+	/** Error statuses answered as responses instead of failing, e.g. 404 when asking whether a record exists. */
+	acceptStatuses?: number[];
 	subject: Omit<RequestSubject, 'authType'>;
 	itemIndex: number;
 	retry: RetryPolicy;
@@ -111,11 +120,12 @@ export async function getConnection(ctx: ApifyContext, itemIndex = 0): Promise<A
 	};
 }
 
-/** GET of a JSON endpoint; returns the unwrapped `data`. */
+/** A JSON endpoint; returns the unwrapped `data`, or undefined for an empty answer (such as a 204). */
 export async function requestJson<T>(ctx: ApifyContext, connection: ApifyConnection, request: ApifyRequest): Promise<T> {
 	return await withRetries(ctx, connection, request, async (timeoutMs) => {
 		const response = await send(ctx, connection, request, 'text', timeoutMs);
-		const text = response.body as unknown as string;
+		const text = (response.body as unknown as string | undefined) ?? '';
+		if (text.trim() === '') return undefined as T;
 		try {
 			return (JSON.parse(text) as { data: T }).data;
 		} catch {
@@ -125,8 +135,16 @@ export async function requestJson<T>(ctx: ApifyContext, connection: ApifyConnect
 	});
 }
 
+/** A request whose answer is its status alone (HEAD, DELETE); the status is returned. */
+export async function requestStatus(ctx: ApifyContext, connection: ApifyConnection, request: ApifyRequest): Promise<number> {
+	return await withRetries(ctx, connection, request, async (timeoutMs) => {
+		const response = await send(ctx, connection, request, 'text', timeoutMs);
+		return response.statusCode;
+	});
+}
+
 /**
- * GET of a body that is handed to `consume` as a stream. The whole exchange, consumption
+ * A body that is handed to `consume` as a stream. The whole exchange, consumption
  * included, is one attempt: a connection that drops mid-body is retried from the start.
  */
 export async function requestStream<T>(
@@ -234,9 +252,11 @@ async function send(
 	let qs: IHttpRequestOptions['qs'] = request.qs;
 	for (let hop = 0; ; hop++) {
 		const options: IHttpRequestOptions = {
-			method: 'GET',
+			method: request.method ?? 'GET',
 			url,
 			qs,
+			headers: request.headers,
+			body: request.body?.(),
 			encoding,
 			json: false,
 			timeout: timeoutMs,
@@ -271,7 +291,7 @@ async function send(
 			qs = undefined;
 			continue;
 		}
-		if (response.statusCode >= 400) {
+		if (response.statusCode >= 400 && !request.acceptStatuses?.includes(response.statusCode)) {
 			const text = await readText(response.body);
 			throw new ApifyHttpError(
 				response.statusCode,
