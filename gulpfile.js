@@ -1,5 +1,5 @@
 // The build: clean dist, type-check, bundle each node and credential with its libraries
-// (jszip, mime-types, file-type) so the package needs no runtime dependencies, copy icons and codex files.
+// (yauzl, p-map, mime-types, file-type) so the package needs no runtime dependencies, copy icons and codex files.
 const { rm } = require('node:fs/promises');
 const { execFileSync } = require('node:child_process');
 const { src, dest, series, parallel } = require('gulp');

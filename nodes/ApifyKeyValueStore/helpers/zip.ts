@@ -1,7 +1,7 @@
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 
-import JSZip from 'jszip';
+import yauzl from 'yauzl';
 import { NodeOperationError, type INode } from 'n8n-workflow';
 
 
@@ -17,16 +17,20 @@ export interface ZipEntry {
 	read: () => Promise<Buffer>;
 }
 
-/** What the archive's directory says about an entry, and its compressed bytes (jszip keeps both, unread). */
+/** What the archive's directory says about an entry, and where its compressed bytes lie. */
 interface DeclaredEntry {
+	name: string;
 	uncompressedSize: number;
 	crc32: number;
-	compression: { magic: string };
-	compressedContent: Uint8Array;
+	compressionMethod: number;
+	compressed: Buffer;
 }
 
-const STORED = '\x00\x00';
-const DEFLATED = '\x08\x00';
+const STORED = 0;
+const DEFLATED = 8;
+const ENCRYPTED_FLAG = 0x1;
+const LOCAL_FILE_HEADER = 0x04034b50;
+const LOCAL_FILE_HEADER_BYTES = 30;
 const inflateRaw = promisify(zlib.inflateRaw) as (data: Uint8Array, options: zlib.ZlibOptions) => Promise<Buffer>;
 
 /** zlib.crc32 exists from Node 20.15; without it the size checks still hold. */
@@ -38,8 +42,9 @@ const ZIP64_END_OF_DIRECTORY = 0x06064b50;
 
 /**
  * Reads the archive's directory and checks it before anything is unpacked: the entry count from its
- * end record before jszip reads a directory that could hold millions of entries, then the declared
- * sizes against the total limit. Each entry is inflated on its own, when read, by zlib.
+ * end record before a directory that could hold millions of entries is read, then the declared
+ * sizes against the total limit. yauzl reads the directory (ZIP64 too) without a pass over the
+ * archive's bytes; each entry is inflated on its own, when read, by zlib.
  */
 export async function readZipEntries(archive: Buffer, limits: UnzipLimits, node: INode, itemIndex: number): Promise<ZipEntry[]> {
 	const damaged = (reason: string) =>
@@ -56,25 +61,20 @@ export async function readZipEntries(archive: Buffer, limits: UnzipLimits, node:
 
 	const count = declaredEntryCount(archive);
 	if (count !== undefined && count > limits.maxEntries) throw tooMany(count);
-	let zip: JSZip;
+	let declared: DeclaredEntry[];
 	try {
-		zip = await JSZip.loadAsync(archive);
+		declared = await readDirectory(archive);
 	} catch (error) {
 		throw damaged((error as Error).message);
 	}
-	const files = Object.values(zip.files).filter((entry) => !entry.dir);
-	if (files.length > limits.maxEntries) throw tooMany(files.length);
-	const declared = files.map((file) => declaredEntry(file));
+	if (declared.length > limits.maxEntries) throw tooMany(declared.length);
 	const declaredTotal = declared.reduce((sum, entry) => sum + entry.uncompressedSize, 0);
 	if (declaredTotal > limits.maxTotalBytes) {
 		throw totalSizeExceeded(node, `The records would unpack to ${declaredTotal} bytes, which is`, limits.maxTotalBytes, itemIndex);
 	}
 
-	return files.map((file, index) => {
-		const expected = declared[index];
-		// jszip resolves `..` in names; the key is what the archive holds.
-		const name = file.unsafeOriginalName ?? file.name;
-		const quoted = JSON.stringify(name);
+	return declared.map((expected) => {
+		const quoted = JSON.stringify(expected.name);
 		const read = async (): Promise<Buffer> => {
 			let bytes: Buffer;
 			try {
@@ -92,24 +92,47 @@ export async function readZipEntries(archive: Buffer, limits: UnzipLimits, node:
 			if (crc32 && crc32(bytes) >>> 0 !== expected.crc32 >>> 0) throw damaged(`entry ${quoted} fails its CRC check`);
 			return bytes;
 		};
-		return { name, read };
+		return { name: expected.name, read };
 	});
 }
 
-function declaredEntry(file: JSZip.JSZipObject): DeclaredEntry {
-	const data = (file as unknown as { _data?: Partial<DeclaredEntry> })._data;
-	if (typeof data?.uncompressedSize !== 'number' || typeof data.crc32 !== 'number' || !data.compression || !data.compressedContent) {
-		throw new Error(`jszip did not expose the directory entry of ${file.name}`);
+/** The archive's file entries in directory order, each with its compressed bytes (a view of the archive). */
+async function readDirectory(archive: Buffer): Promise<DeclaredEntry[]> {
+	// Names are decoded without yauzl's checks, which refuse `..` and absolute paths, and with
+	// backslashes kept (its strict mode): the key is what the archive holds, made safe only as a file name.
+	const zip = await yauzl.fromBufferPromise(archive, { lazyEntries: true, decodeStrings: false, validateEntrySizes: false });
+	const entries: DeclaredEntry[] = [];
+	for await (const entry of zip.eachEntry()) {
+		const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true);
+		if (name.endsWith('/')) continue;
+		if (entry.generalPurposeBitFlag & ENCRYPTED_FLAG) throw new Error(`entry ${JSON.stringify(name)} is encrypted`);
+		entries.push({
+			name,
+			uncompressedSize: entry.uncompressedSize,
+			crc32: entry.crc32,
+			compressionMethod: entry.compressionMethod,
+			compressed: compressedBytes(archive, entry.relativeOffsetOfLocalHeader, entry.compressedSize, name),
+		});
 	}
-	return data as DeclaredEntry;
+	return entries;
+}
+
+/** Where an entry's data starts: after its local header, whose name and extra field may differ in length from the directory's. */
+function compressedBytes(archive: Buffer, headerOffset: number, compressedSize: number, name: string): Buffer {
+	const start = headerOffset + LOCAL_FILE_HEADER_BYTES;
+	if (start > archive.length || archive.readUInt32LE(headerOffset) !== LOCAL_FILE_HEADER) {
+		throw new Error(`the local header of entry ${JSON.stringify(name)} is missing`);
+	}
+	const dataStart = start + archive.readUInt16LE(headerOffset + 26) + archive.readUInt16LE(headerOffset + 28);
+	if (dataStart + compressedSize > archive.length) throw new Error(`entry ${JSON.stringify(name)} is cut off`);
+	return archive.subarray(dataStart, dataStart + compressedSize);
 }
 
 /** zlib with an output cap, as n8n's Compression node does: a bomb stops at the size it declared. */
 async function inflateEntry(entry: DeclaredEntry): Promise<Buffer> {
-	const content = entry.compressedContent;
-	if (entry.compression.magic === STORED) return Buffer.from(content);
-	if (entry.compression.magic !== DEFLATED) throw new Error('uses a compression method other than deflate');
-	return await inflateRaw(content, { maxOutputLength: Math.max(entry.uncompressedSize, 1) });
+	if (entry.compressionMethod === STORED) return entry.compressed;
+	if (entry.compressionMethod !== DEFLATED) throw new Error('uses a compression method other than deflate');
+	return await inflateRaw(entry.compressed, { maxOutputLength: Math.max(entry.uncompressedSize, 1) });
 }
 
 /** The entry count of the archive's end-of-directory record (ZIP64 too), or undefined when there is none. */
