@@ -15,7 +15,8 @@ export class ApifyKeyValueStore implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Apify Key-Value Store',
 		name: 'apifyKeyValueStore',
-		icon: 'file:apify.svg',
+		// The dark theme gets a lighter blue, so the tile stands out from n8n's dark canvas.
+		icon: { light: 'file:apify.svg', dark: 'file:apify.dark.svg' },
 		group: ['input'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
