@@ -22,6 +22,7 @@ import {
 	ExecutionLifecycleHooks,
 	InstanceSettings,
 	LoadOptionsContext,
+	PollContext,
 	WorkflowExecute,
 	type KeyInfo,
 } from 'n8n-core';
@@ -76,6 +77,7 @@ function loadPackage(): { nodeTypes: Map<string, INodeType>; credentialTypes: Ma
 
 const loaded = loadPackage();
 export const NODE_TYPE = `${pkg.name}.apifyKeyValueStore`;
+export const TRIGGER_TYPE = `${pkg.name}.apifyKeyValueStoreTrigger`;
 export const CREDENTIAL_TYPE = 'apifyKeyValueStoreApi';
 
 const nodeTypes: INodeTypes = {
@@ -292,6 +294,57 @@ export async function runNode(options: RunOptions): Promise<RunResult> {
 		items: taskData?.data?.main?.[0] ?? [],
 		error: (taskData?.error ?? run.data.resultData.error) as RunResult['error'],
 	};
+}
+
+export interface PollRun {
+	/** What the poll emitted; [] when it returned null. */
+	items: INodeExecutionData[];
+	/** The workflow's static data after the poll, as n8n would save it. */
+	staticData: IDataObject;
+}
+
+/**
+ * One poll of the trigger through n8n-core's PollContext, starting from `staticData` as n8n would
+ * have saved it: a JSON copy, so that every poll is as after a restart of n8n.
+ */
+export async function runPoll(
+	parameters: IDataObject,
+	staticData: IDataObject = {},
+	mode: 'trigger' | 'manual' = 'trigger',
+	credentialId = 'default',
+): Promise<PollRun> {
+	await initBinaryData();
+	const node: INode = {
+		id: 'trigger-1',
+		name: 'Apify Key-Value Store Trigger',
+		type: TRIGGER_TYPE,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: parameters as INode['parameters'],
+		credentials: { [CREDENTIAL_TYPE]: { id: credentialId, name: credentialId } },
+	};
+	const workflowData = workflowDataOf([node]);
+	const workflow = new Workflow({
+		id: workflowData.id,
+		name: workflowData.name,
+		nodes: [node],
+		connections: {},
+		active: mode === 'trigger',
+		nodeTypes,
+		settings: {},
+		staticData: JSON.parse(JSON.stringify(staticData)) as IDataObject,
+	});
+	const hooks = new ExecutionLifecycleHooks(mode, `poll-${runCounter}`, workflowData);
+	const context = new PollContext(
+		workflow,
+		node,
+		createAdditionalData(hooks, `poll-${runCounter}`, workflowData.id),
+		mode,
+		mode === 'manual' ? 'manual' : 'activate',
+	);
+	const trigger = required(loaded.nodeTypes.get(TRIGGER_TYPE)?.poll, 'poll');
+	const output = await trigger.call(context);
+	return { items: output?.[0] ?? [], staticData: JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject };
 }
 
 /** Calls a list search method as the editor does, through n8n-core's LoadOptionsContext. */

@@ -7,6 +7,7 @@ import {
 	type IExecuteFunctions,
 	type IHttpRequestOptions,
 	type ILoadOptionsFunctions,
+	type IPollFunctions,
 } from 'n8n-workflow';
 
 import { guardBody } from '../helpers/streams';
@@ -21,7 +22,8 @@ import {
 
 export const CREDENTIAL_TYPE = 'apifyKeyValueStoreApi';
 
-type ApifyContext = IExecuteFunctions | ILoadOptionsFunctions;
+/** Every context the node's code runs in: an operation, a list search, a poll of the trigger. */
+export type ApifyContext = IExecuteFunctions | ILoadOptionsFunctions | IPollFunctions;
 
 export interface ApifyConnection {
 	/** The API base URL without a trailing slash; credentials are only ever sent to its origin. */
@@ -135,12 +137,21 @@ export async function requestJson<T>(ctx: ApifyContext, connection: ApifyConnect
 	});
 }
 
-/** A request whose answer is its status alone (HEAD, DELETE); the status is returned. */
-export async function requestStatus(ctx: ApifyContext, connection: ApifyConnection, request: ApifyRequest): Promise<number> {
+/** A request whose answer is its status and headers (HEAD, DELETE, a conditional request). */
+export async function requestHeaders(
+	ctx: ApifyContext,
+	connection: ApifyConnection,
+	request: ApifyRequest,
+): Promise<Pick<HttpResponse, 'statusCode' | 'headers'>> {
 	return await withRetries(ctx, connection, request, async (timeoutMs) => {
-		const response = await send(ctx, connection, request, 'text', timeoutMs);
-		return response.statusCode;
+		const { statusCode, headers } = await send(ctx, connection, request, 'text', timeoutMs);
+		return { statusCode, headers };
 	});
+}
+
+/** A request whose answer is its status alone; the status is returned. */
+export async function requestStatus(ctx: ApifyContext, connection: ApifyConnection, request: ApifyRequest): Promise<number> {
+	return (await requestHeaders(ctx, connection, request)).statusCode;
 }
 
 /**

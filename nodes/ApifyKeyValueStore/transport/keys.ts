@@ -1,6 +1,4 @@
-import type { IExecuteFunctions, ILoadOptionsFunctions } from 'n8n-workflow';
-
-import { requestJson, type ApifyConnection, type ApifyRequest } from '.';
+import { requestJson, type ApifyConnection, type ApifyContext, type ApifyRequest } from '.';
 
 /** Apify's page size limit for list keys. */
 export const MAX_KEYS_PER_PAGE = 1000;
@@ -30,7 +28,7 @@ export interface ListKeysQuery {
  * a page is empty or the limit is reached. Yields one page at a time.
  */
 export async function* listKeyPages(
-	ctx: IExecuteFunctions | ILoadOptionsFunctions,
+	ctx: ApifyContext,
 	connection: ApifyConnection,
 	request: Omit<ApifyRequest, 'qs'>,
 	query: ListKeysQuery,

@@ -1,15 +1,17 @@
 import {
 	NodeOperationError,
 	updateDisplayOptions,
+	type IBinaryData,
 	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
 	type INodeProperties,
+	type IPollFunctions,
 } from 'n8n-workflow';
 
 import { charsetOf, fileNameFor, kindOfContentType, type ValueKind } from '../../helpers/contentType';
 import { readBody } from '../../helpers/streams';
-import { requestStream, type ApifyConnection } from '../../transport';
+import { requestStream, type ApifyConnection, type RetryPolicy } from '../../transport';
 import {
 	binaryPropertyField,
 	getOptions,
@@ -80,8 +82,49 @@ export async function execute(
 	const options = getOptions(this, itemIndex);
 	const textFieldName = (options.textFieldName as string) || 'text';
 
-	const item = await requestStream(
-		this,
+	const record = await fetchRecord(this, connection, {
+		storeId,
+		key,
+		outputFormat,
+		itemIndex,
+		retry: getRetryPolicy(this, options, DEFAULT_TIMEOUT_SECONDS, itemIndex),
+	});
+	const { contentType, size } = record;
+	let json: IDataObject;
+	if (record.kind === 'binary') json = { key, contentType, size, fileName: record.binary.fileName };
+	else if (record.kind === 'text') json = { key, contentType, size, [textFieldName]: record.text };
+	else json = jsonItem(this, key, contentType, size, record.text, itemIndex);
+	return [
+		{
+			json,
+			...(record.kind === 'binary' ? { binary: { [binaryPropertyName]: record.binary } } : {}),
+			pairedItem: { item: itemIndex },
+		},
+	];
+}
+
+export interface RecordRequest {
+	storeId: string;
+	key: string;
+	outputFormat: ValueKind | 'auto';
+	itemIndex: number;
+	retry: RetryPolicy;
+}
+
+/** A record's value: a file in n8n's binary data for binary records, its text otherwise (JSON unparsed). */
+export type FetchedRecord = { contentType: string; size: number } & (
+	| { kind: 'binary'; binary: IBinaryData }
+	| { kind: 'text' | 'json'; text: string }
+);
+
+/** Gets one record, streaming a file into n8n's binary data; shared with the trigger. */
+export async function fetchRecord(
+	ctx: IExecuteFunctions | IPollFunctions,
+	connection: ApifyConnection,
+	{ storeId, key, outputFormat, itemIndex, retry }: RecordRequest,
+): Promise<FetchedRecord> {
+	return await requestStream(
+		ctx,
 		connection,
 		{
 			path: storePath(storeId, 'records', encodeURIComponent(key)),
@@ -89,28 +132,19 @@ export async function execute(
 			qs: { attachment: 'true' },
 			subject: { storeId, key },
 			itemIndex,
-			retry: getRetryPolicy(this, options, DEFAULT_TIMEOUT_SECONDS, itemIndex),
+			retry,
 		},
-		async ({ body, headers, bytesRead }): Promise<INodeExecutionData> => {
+		async ({ body, headers, bytesRead }): Promise<FetchedRecord> => {
 			const contentType = headers['content-type'] ?? 'application/octet-stream';
 			const kind = outputFormat === 'auto' ? kindOfContentType(contentType) : outputFormat;
 			if (kind === 'binary') {
-				const binary = await this.helpers.prepareBinaryData(body, fileNameFor(key, contentType), contentType);
-				const size = bytesRead();
-				return {
-					json: { key, contentType, size, fileName: binary.fileName },
-					binary: { [binaryPropertyName]: binary },
-				};
+				const binary = await ctx.helpers.prepareBinaryData(body, fileNameFor(key, contentType), contentType);
+				return { kind, contentType, size: bytesRead(), binary };
 			}
 			const bytes = await readBody(body);
-			const text = new TextDecoder(charsetOf(contentType)).decode(bytes);
-			if (kind === 'text') {
-				return { json: { key, contentType, size: bytes.length, [textFieldName]: text } };
-			}
-			return { json: jsonItem(this, key, contentType, bytes.length, text, itemIndex) };
+			return { kind, contentType, size: bytes.length, text: new TextDecoder(charsetOf(contentType)).decode(bytes) };
 		},
 	);
-	return [{ ...item, pairedItem: { item: itemIndex } }];
 }
 
 /** A JSON object becomes the item's fields; any other JSON value goes into `value` beside the metadata. */

@@ -1,0 +1,90 @@
+import {
+	NodeConnectionTypes,
+	type IDataObject,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+	type IPollFunctions,
+} from 'n8n-workflow';
+
+import { storeLocator } from '../ApifyKeyValueStore/actions/common.descriptions';
+import { parseStoreIdentifier } from '../ApifyKeyValueStore/helpers/validation';
+import { listSearch } from '../ApifyKeyValueStore/methods';
+import { getConnection } from '../ApifyKeyValueStore/transport';
+import { pollStore, type ChangeKind } from './poll';
+
+const ALL_EVENTS: ChangeKind[] = ['added', 'changed', 'deleted'];
+
+export class ApifyKeyValueStoreTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Apify Key-Value Store Trigger',
+		name: 'apifyKeyValueStoreTrigger',
+		icon: { light: 'file:apify.svg', dark: 'file:apify.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{"Records " + $parameter["events"].join(", ")}}',
+		description: 'Starts the workflow when records of an Apify key-value store are added, changed or deleted',
+		defaults: { name: 'Apify Key-Value Store Trigger' },
+		polling: true,
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'apifyKeyValueStoreApi', required: true }],
+		properties: [
+			{ ...storeLocator, description: 'The key-value store to watch' },
+			{
+				displayName: 'Key Prefix',
+				name: 'prefix',
+				type: 'string',
+				default: '',
+				placeholder: 'img-',
+				description: 'Watch only the records whose keys start with this; empty watches every record',
+			},
+			{
+				displayName: 'Events',
+				name: 'events',
+				type: 'multiOptions',
+				options: [
+					{ name: 'Record Added', value: 'added' },
+					{ name: 'Record Changed', value: 'changed' },
+					{ name: 'Record Deleted', value: 'deleted' },
+				],
+				default: ['added', 'changed', 'deleted'],
+				required: true,
+			},
+			{
+				displayName: 'Include Record Value',
+				name: 'includeValue',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to get each added or changed record: JSON into "value", text into "text", anything else as a file in "data"',
+			},
+			{
+				displayName: 'Detect Same-Size Edits',
+				name: 'checkEtags',
+				type: 'boolean',
+				default: false,
+				description:
+					"Whether to also ask the API for each record's ETag, so that an edit that keeps a record's size is noticed too. Costs one light request per record and poll; without it, changes are told by size.",
+			},
+		],
+	};
+
+	methods = { listSearch };
+
+	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
+		const node = this.getNode();
+		const storeId = parseStoreIdentifier(node, this.getNodeParameter('storeId', undefined, { extractValue: true }), 0);
+		const events = this.getNodeParameter('events', ALL_EVENTS) as ChangeKind[];
+		const items = await pollStore(this, await getConnection(this), {
+			storeId,
+			prefix: (this.getNodeParameter('prefix', '') as string) || undefined,
+			events: new Set(events),
+			includeValue: this.getNodeParameter('includeValue', false) as boolean,
+			checkEtags: this.getNodeParameter('checkEtags', false) as boolean,
+			state: this.getWorkflowStaticData('node') as IDataObject,
+			manual: this.getMode() === 'manual',
+		});
+		return items.length ? [items] : null;
+	}
+}

@@ -1,0 +1,128 @@
+import pMap from 'p-map';
+import type { IDataObject, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
+
+import { storePath } from '../ApifyKeyValueStore/actions/common.descriptions';
+import { fetchRecord } from '../ApifyKeyValueStore/actions/record/get.operation';
+import { requestHeaders, type ApifyConnection, type RetryPolicy } from '../ApifyKeyValueStore/transport';
+import { listKeyPages } from '../ApifyKeyValueStore/transport/keys';
+import { diffSnapshots, type RecordChange, type StoreSnapshot } from './changes';
+
+export type { ChangeKind } from './changes';
+
+/** The operations' defaults (list keys, get record) and apify-client's retries. */
+const LIST_RETRY: RetryPolicy = { maxRetries: 8, timeoutMs: 30_000 };
+const RECORD_RETRY: RetryPolicy = { maxRetries: 8, timeoutMs: 360_000 };
+/** ETag checks and record downloads at once: well under the API's 200 requests per second for records. */
+const CONCURRENT_REQUESTS = 8;
+/** A test run before any baseline shows this many of the store's records, as if added. */
+const SAMPLE_EVENTS = 5;
+
+export interface PollOptions {
+	storeId: string;
+	prefix?: string;
+	events: Set<RecordChange['change']>;
+	includeValue: boolean;
+	checkEtags: boolean;
+	/** The node's static data: n8n keeps it between polls and across restarts. */
+	state: IDataObject;
+	manual: boolean;
+}
+
+interface SavedState {
+	/** The settings the snapshot was taken with; another store or prefix starts a new baseline. */
+	scope?: string;
+	snapshot?: StoreSnapshot;
+}
+
+/**
+ * Lists the store (sizes, and ETags when asked), compares it with the last poll's snapshot and
+ * returns one item per change. The first poll only takes the snapshot, so that activating a
+ * workflow does not fire for every record already there.
+ */
+export async function pollStore(ctx: IPollFunctions, connection: ApifyConnection, options: PollOptions): Promise<INodeExecutionData[]> {
+	const state = options.state as SavedState;
+	const scope = JSON.stringify([options.storeId, options.prefix ?? '', options.checkEtags]);
+	const previous = state.scope === scope ? state.snapshot : undefined;
+	const current = await takeSnapshot(ctx, connection, options, previous);
+
+	let changes: RecordChange[];
+	if (previous) changes = diffSnapshots(previous, current).filter((change) => options.events.has(change.change));
+	else if (options.manual) {
+		changes = Object.entries(current.sizes)
+			.slice(0, SAMPLE_EVENTS)
+			.map(([key, size]) => ({ key, change: 'added', size }));
+	} else changes = [];
+
+	const items = await pMap(changes, async (change) => await changeItem(ctx, connection, options, change), {
+		concurrency: CONCURRENT_REQUESTS,
+	});
+	// Saved only once every item is ready: a poll that fails is repeated whole, so no change is lost.
+	state.scope = scope;
+	state.snapshot = current;
+	return items;
+}
+
+async function takeSnapshot(
+	ctx: IPollFunctions,
+	connection: ApifyConnection,
+	{ storeId, prefix, checkEtags }: PollOptions,
+	previous: StoreSnapshot | undefined,
+): Promise<StoreSnapshot> {
+	const snapshot: StoreSnapshot = { sizes: {}, etags: {} };
+	const listing = { path: storePath(storeId, 'keys'), subject: { storeId }, itemIndex: 0, retry: LIST_RETRY };
+	for await (const page of listKeyPages(ctx, connection, listing, { prefix })) {
+		for (const item of page) snapshot.sizes[item.key] = item.size;
+	}
+	if (!checkEtags) return snapshot;
+	await pMap(
+		Object.keys(snapshot.sizes),
+		async (key) => {
+			// A record whose size changed is changed anyway; for the others, the API says whether the ETag still matches.
+			const known = previous?.sizes[key] === snapshot.sizes[key] ? previous?.etags[key] : undefined;
+			const { statusCode, headers } = await requestHeaders(ctx, connection, {
+				method: 'HEAD',
+				path: storePath(storeId, 'records', encodeURIComponent(key)),
+				headers: known ? { 'If-None-Match': known } : undefined,
+				// Deleted since it was listed: the next poll reports it.
+				acceptStatuses: [404],
+				subject: { storeId, key },
+				itemIndex: 0,
+				retry: LIST_RETRY,
+			});
+			const etag = statusCode === 304 ? known : headers.etag;
+			if (etag) snapshot.etags[key] = etag;
+		},
+		{ concurrency: CONCURRENT_REQUESTS },
+	);
+	return snapshot;
+}
+
+async function changeItem(
+	ctx: IPollFunctions,
+	connection: ApifyConnection,
+	{ storeId, includeValue }: PollOptions,
+	change: RecordChange,
+): Promise<INodeExecutionData> {
+	const json: IDataObject = { storeId, ...change };
+	if (!includeValue || change.change === 'deleted') return { json };
+	const record = await fetchRecord(ctx, connection, {
+		storeId,
+		key: change.key,
+		outputFormat: 'auto',
+		itemIndex: 0,
+		retry: RECORD_RETRY,
+	});
+	json.contentType = record.contentType;
+	json.size = record.size;
+	if (record.kind === 'binary') return { json: { ...json, fileName: record.binary.fileName }, binary: { data: record.binary } };
+	if (record.kind === 'json') {
+		try {
+			json.value = JSON.parse(record.text) as IDataObject;
+			return { json };
+		} catch {
+			// Stored as JSON but is not: it is still the record's value, as text.
+		}
+	}
+	json.text = record.text;
+	return { json };
+}
