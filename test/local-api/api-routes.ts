@@ -6,6 +6,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import JSZip from 'jszip';
 
+import { evaluatePreconditions, recordEtag } from './conditional';
 import { findTokenGrant, findUserByName, type TokenGrant } from './accounts';
 import {
 	ApiError,
@@ -14,6 +15,7 @@ import {
 	emptyReply,
 	errorReply,
 	isTrueFlag,
+	notModifiedReply,
 	recordReply,
 	type Reply,
 } from './replies';
@@ -93,6 +95,31 @@ const permissionDenied = () =>
 	new ApiError(403, 'permission-denied', 'You do not have permission to perform this action.');
 const insufficientPermissions = (message: string) => new ApiError(403, 'insufficient-permissions', message);
 const storeNotFound = () => new ApiError(404, 'record-not-found', 'Key-value store was not found.');
+const recordNotFound = () => new ApiError(404, 'record-not-found', 'Record was not found.');
+
+const PRECONDITION_MESSAGES = {
+	'if-match-failed': {
+		exists: 'The record has changed: its current ETag does not match If-Match. Read it again and retry.',
+		missing: 'The record does not exist, so it cannot match If-Match.',
+	},
+	'if-none-match-failed': {
+		exists: 'The record exists and its ETag matches If-None-Match.',
+		missing: 'The record does not exist.',
+	},
+} as const;
+
+/**
+ * Applies If-Match / If-None-Match to a record request that would otherwise succeed: a 304 reply
+ * for a GET or HEAD not modified, a thrown 412 `precondition-failed` (with the current ETag, if
+ * any) when a precondition fails, undefined to go on.
+ */
+function conditionalReply(req: ApiRequest, currentEtag: string | undefined): Reply | undefined {
+	const outcome = evaluatePreconditions(req.method, currentEtag, req.headers);
+	if (outcome === 'proceed') return undefined;
+	if (outcome === 'not-modified') return notModifiedReply(currentEtag as string);
+	const message = PRECONDITION_MESSAGES[outcome][currentEtag === undefined ? 'missing' : 'exists'];
+	throw new ApiError(412, 'precondition-failed', message, currentEtag === undefined ? {} : { ETag: currentEtag });
+}
 
 // ----- authentication and access -----
 
@@ -175,6 +202,11 @@ function resolveStore(call: RouteCall): LocalStore {
 	}
 	if (!store) throw storeNotFound();
 	return store;
+}
+
+function currentEtag(store: LocalStore, key: string): string | undefined {
+	const record = store.getRecord(key);
+	return record && recordEtag(record);
 }
 
 function recordKeyParam(call: RouteCall): string {
@@ -431,8 +463,11 @@ function getRecord(call: RouteCall): Reply {
 	const store = resolveStore(call);
 	authorizeRead(call, store, { kind: 'record', key });
 	const record = store.getRecord(key);
-	if (!record) throw new ApiError(404, 'record-not-found', 'Record was not found.');
+	if (!record) throw recordNotFound();
 	store.accessedAt = new Date();
+	// Checked before any redirect: the storage origin never sees a request the API answers 304 or 412.
+	const notModified = conditionalReply(req, recordEtag(record));
+	if (notModified) return notModified;
 	const attachment = isTrueFlag(req.url.searchParams.get('attachment'));
 	if (req.method === 'GET') {
 		switch (ctx.settings.redirectMode) {
@@ -464,6 +499,8 @@ async function putRecord(call: RouteCall): Promise<Reply> {
 	if (contentEncoding !== undefined && !isContentEncoding(contentEncoding)) {
 		throw new ApiError(415, 'unsupported-content-encoding', `Content-Encoding "${contentEncoding}" is not supported; use br, gzip or deflate.`);
 	}
+	// Before the body is read, as RFC 9110 asks; a write is never answered 304.
+	conditionalReply(req, currentEtag(store, key));
 	const stored = await req.readBody();
 	if (contentEncoding) {
 		try {
@@ -473,14 +510,16 @@ async function putRecord(call: RouteCall): Promise<Reply> {
 		}
 	}
 	const contentType = req.headers['content-type'] || 'application/octet-stream';
-	store.putRecord({ key, contentType, contentEncoding, stored });
-	return emptyReply(201);
+	const record = { key, contentType, contentEncoding, stored };
+	store.putRecord(record);
+	return emptyReply(201, { ETag: recordEtag(record) });
 }
 
 function deleteRecord(call: RouteCall): Reply {
 	const key = recordKeyParam(call);
 	const store = resolveStore(call);
 	authorizeWrite(call.caller, store);
+	conditionalReply(call.req, currentEtag(store, key));
 	store.deleteRecord(key);
 	return emptyReply(204);
 }
