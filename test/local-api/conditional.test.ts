@@ -1,5 +1,6 @@
 /** ETags of records and conditional requests: If-None-Match (304) for reads, If-Match (412) for reads and writes. */
 import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 
 import { expectSameBytes } from './expect-bytes';
 import { DEMO_STORE, FULL_ACCESS_TOKEN, READ_ONLY_TOKEN, fixtureRecord, startSeededLocalApi } from './fixtures';
@@ -55,11 +56,16 @@ describe('ETag', () => {
 		api.putRecord(copy.id, 'same', output.body, { contentType: output.contentType });
 		api.putRecord(copy.id, 'other-type', output.body, { contentType: 'text/plain' });
 		api.putRecord(copy.id, 'gzipped', output.body, { contentType: output.contentType, contentEncoding: 'gzip' });
+		// The same stored bytes, but as an identity record: only the encoding tells the two apart.
+		const gzipBytes = gzipSync(output.body);
+		api.putRecord(copy.id, 'gzip-bytes', gzipBytes, { contentType: output.contentType });
+		expectSameBytes((api.findStore(copy.id).getRecord('gzipped') as { stored: Buffer }).stored, gzipBytes);
 		const etagInCopy = async (key: string) => etagOf(await read(`/v2/key-value-stores/${copy.id}/records/${key}`));
 		const original = etagOf(await read(demoRecordPath('OUTPUT')));
 		expect(await etagInCopy('same')).toBe(original);
 		expect(await etagInCopy('other-type')).not.toBe(original);
 		expect(await etagInCopy('gzipped')).not.toBe(original);
+		expect(await etagInCopy('gzipped')).not.toBe(await etagInCopy('gzip-bytes'));
 	});
 
 	it('changes when the record is written, and PUT answers with the new one', async () => {
