@@ -6,12 +6,15 @@ import { ApifyApiError, ApifyClient } from 'apify-client';
 
 import {
 	DEMO_STORE,
+	FAILED_RUN,
 	FULL_ACCESS_TOKEN,
 	LOCAL_USER,
 	OTHER_STORE,
 	OTHER_USER_TOKEN,
 	PAGING_STORE,
 	READ_ONLY_TOKEN,
+	RUNNING_RUN,
+	SUCCEEDED_RUN,
 	UNNAMED_STORE,
 	fixtureKeys,
 	fixtureRecord,
@@ -146,7 +149,9 @@ describe('stores', () => {
 		expect(named.items.map((store) => store.id)).toEqual([DEMO_STORE.id, PAGING_STORE.id]);
 		expect(named.total).toBe(2);
 		const all = await stores.list({ unnamed: true, desc: true });
-		expect(all.items.map((store) => store.id)).toEqual([UNNAMED_STORE.id, PAGING_STORE.id, DEMO_STORE.id]);
+		// The default stores of local-user's runs are unnamed and newer than the other stores.
+		const runStores = [RUNNING_RUN, FAILED_RUN, SUCCEEDED_RUN].map(({ store }) => store.id);
+		expect(all.items.map((store) => store.id)).toEqual([...runStores, UNNAMED_STORE.id, PAGING_STORE.id, DEMO_STORE.id]);
 		expect(all.desc).toBe(true);
 	});
 
