@@ -610,17 +610,18 @@ function storeRoutes(prefix: string[], storeHandlers: Route['handlers']): Route[
 }
 
 const RUN_PATH = ['v2', 'actor-runs', ':run'];
-const LAST_RUN_PATH = ['v2', 'acts', ':actor', 'runs', 'last'];
+/** Apify's API reference says `acts`; apify-client 2.25 calls `actors`: the API answers both. */
+const LAST_RUN_PATHS = ['acts', 'actors'].map((collection) => ['v2', collection, ':actor', 'runs', 'last']);
 
 const ROUTES: Route[] = [
 	{ segments: ['v2', 'users', 'me'], handlers: { GET: getMe }, rateLimit: 60 },
 	{ segments: ['v2', 'key-value-stores'], handlers: { GET: listStores, POST: getOrCreateStore }, rateLimit: 60 },
 	...storeRoutes(['v2', 'key-value-stores', ':store'], { GET: getStore, DELETE: deleteStore }),
 	// A run's default store is read through the run, never deleted through it.
-	{ segments: RUN_PATH, handlers: { GET: getRun }, rateLimit: 60 },
-	...storeRoutes([...RUN_PATH, 'key-value-store'], { GET: getStore }),
-	{ segments: LAST_RUN_PATH, handlers: { GET: getRun }, rateLimit: 60 },
-	...storeRoutes([...LAST_RUN_PATH, 'key-value-store'], { GET: getStore }),
+	...[RUN_PATH, ...LAST_RUN_PATHS].flatMap((runPath) => [
+		{ segments: runPath, handlers: { GET: getRun }, rateLimit: 60 },
+		...storeRoutes([...runPath, 'key-value-store'], { GET: getStore }),
+	]),
 ];
 
 function matchRoute(pathname: string): { route: Route; params: Record<string, string> } | undefined {
