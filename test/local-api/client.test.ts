@@ -212,7 +212,12 @@ describe('Actor runs', () => {
 	it('gets runs by ID and as the last run, by Actor ID or username/name', async () => {
 		const client = clientFor(READ_ONLY_TOKEN);
 		const run = await client.run(SUCCEEDED_RUN.run.id).get();
-		expect(run).toMatchObject({ id: SUCCEEDED_RUN.run.id, actId: DEMO_ACTOR.id, status: 'SUCCEEDED', defaultKeyValueStoreId: SUCCEEDED_RUN.store.id });
+		expect(run).toMatchObject({
+			id: SUCCEEDED_RUN.run.id,
+			actId: DEMO_ACTOR.id,
+			status: 'SUCCEEDED',
+			defaultKeyValueStoreId: SUCCEEDED_RUN.store.id,
+		});
 		expect(run?.startedAt).toEqual(SUCCEEDED_RUN.run.startedAt);
 		expect(await client.run('runMissingRun0001').get()).toBeUndefined();
 		expect((await client.actor(`${LOCAL_USER.username}/${DEMO_ACTOR.name}`).lastRun().get())?.id).toBe(RUNNING_RUN.run.id);

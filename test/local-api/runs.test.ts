@@ -139,13 +139,14 @@ describe.each(ALIASES)('the default store through %s', (_name, aliasPath) => {
 	});
 
 	it('puts and deletes a record in the run store, honouring If-Match', async () => {
+		const path = aliasPath('/records/alias-write');
 		const put = (headers: Record<string, string> = {}) =>
-			request(aliasPath('/records/alias-write'), FULL_ACCESS_TOKEN, { method: 'PUT', headers: { 'Content-Type': 'text/plain', ...headers }, body: 'via alias' });
+			request(path, FULL_ACCESS_TOKEN, { method: 'PUT', headers: { 'Content-Type': 'text/plain', ...headers }, body: 'via alias' });
 		const created = await put();
 		expect(created.status).toBe(201);
 		expect(api.findStore(storeId).getRecord('alias-write')).toMatchObject({ stored: Buffer.from('via alias') });
 		expect((await put({ 'If-Match': '"stale"' })).status).toBe(412);
-		const remove = (etag: string) => request(aliasPath('/records/alias-write'), FULL_ACCESS_TOKEN, { method: 'DELETE', headers: { 'If-Match': etag } });
+		const remove = (etag: string) => request(path, FULL_ACCESS_TOKEN, { method: 'DELETE', headers: { 'If-Match': etag } });
 		expect((await remove('"stale"')).status).toBe(412);
 		expect((await remove(created.headers.etag as string)).status).toBe(204);
 		expect(api.findStore(storeId).getRecord('alias-write')).toBeUndefined();
@@ -204,7 +205,13 @@ describe('which run an alias reaches', () => {
 
 		const actor = api.addActor({ id: 'actShortLived0001', name: 'short-lived', userId: LOCAL_USER.id });
 		const store = api.addStore({});
-		const run = api.addRun({ id: 'runShortLived0001', actId: actor.id, status: 'SUCCEEDED', startedAt: new Date(), defaultKeyValueStoreId: store.id });
+		const run = api.addRun({
+			id: 'runShortLived0001',
+			actId: actor.id,
+			status: 'SUCCEEDED',
+			startedAt: new Date(),
+			defaultKeyValueStoreId: store.id,
+		});
 		expect((await read(runStorePath(run.id))).status).toBe(200);
 		api.deleteStore(store.id);
 		expect(errorOf(await read(runStorePath(run.id)))).toEqual([404, 'record-not-found', 'Key-value store was not found.']);
