@@ -6,9 +6,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import JSZip from 'jszip';
 
-import { evaluatePreconditions, recordEtag } from './conditional';
-import { isRunStatus, RUN_STATUSES, type LocalActor, type LocalRun, type RunRegistry } from './actor-runs';
 import { findTokenGrant, findUserByName, type TokenGrant } from './accounts';
+import { isRunStatus, RUN_STATUSES, type LocalActor, type LocalRun, type RunRegistry, type RunStatus } from './actor-runs';
+import { evaluatePreconditions, recordEtag } from './conditional';
 import {
 	ApiError,
 	dataReply,
@@ -101,17 +101,6 @@ const recordNotFound = () => new ApiError(404, 'record-not-found', 'Record was n
 const runNotFound = () => new ApiError(404, 'record-not-found', 'Actor run was not found.');
 const actorNotFound = () => new ApiError(404, 'record-not-found', 'Actor was not found.');
 
-const PRECONDITION_MESSAGES = {
-	'if-match-failed': {
-		exists: 'The record has changed: its current ETag does not match If-Match. Read it again and retry.',
-		missing: 'The record does not exist, so it cannot match If-Match.',
-	},
-	'if-none-match-failed': {
-		exists: 'The record exists and its ETag matches If-None-Match.',
-		missing: 'The record does not exist.',
-	},
-} as const;
-
 /**
  * Applies If-Match / If-None-Match to a record request that would otherwise succeed: a 304 reply
  * for a GET or HEAD not modified, a thrown 412 `precondition-failed` (with the current ETag, if
@@ -121,7 +110,13 @@ function conditionalReply(req: ApiRequest, currentEtag: string | undefined): Rep
 	const outcome = evaluatePreconditions(req.method, currentEtag, req.headers);
 	if (outcome === 'proceed') return undefined;
 	if (outcome === 'not-modified') return notModifiedReply(currentEtag as string);
-	const message = PRECONDITION_MESSAGES[outcome][currentEtag === undefined ? 'missing' : 'exists'];
+	// If-None-Match fails only for an existing record; If-Match for a changed or a missing one.
+	const message =
+		outcome === 'if-none-match-failed'
+			? 'The record exists and its ETag matches If-None-Match.'
+			: currentEtag === undefined
+				? 'The record does not exist, so it cannot match If-Match.'
+				: 'The record has changed: its current ETag does not match If-Match. Read it again and retry.';
 	throw new ApiError(412, 'precondition-failed', message, currentEtag === undefined ? {} : { ETag: currentEtag });
 }
 
@@ -214,7 +209,7 @@ function resolveActor(call: RouteCall): LocalActor {
 }
 
 /** `?status=` of the last-run routes; other statuses than Apify's are refused rather than never matching. */
-function runStatusParam(query: URLSearchParams): LocalRun['status'] | undefined {
+function runStatusParam(query: URLSearchParams): RunStatus | undefined {
 	const status = query.get('status') || undefined;
 	if (status !== undefined && !isRunStatus(status)) {
 		throw new ApiError(400, 'invalid-parameter', `Parameter "status" must be one of ${RUN_STATUSES.join(', ')}, got "${status}".`);

@@ -164,7 +164,9 @@ describe('If-Match on PUT and DELETE (lost-update protection)', () => {
 		expect(errorOf(toMissing)).toEqual([412, 'precondition-failed']);
 		expect(jsonBody(toMissing).error.message).toMatch(/does not exist/);
 		expect(api.findStore(id).getRecord('absent')).toBeUndefined();
-		expect(errorOf(await write(path, 'PUT', { 'If-None-Match': '*' }, 'x'))).toEqual([412, 'precondition-failed']);
+		const existing = await write(path, 'PUT', { 'If-None-Match': '*' }, 'x');
+		expect(errorOf(existing)).toEqual([412, 'precondition-failed']);
+		expect(jsonBody(existing).error.message).toMatch(/exists and its ETag matches If-None-Match/);
 		expect((await read(path)).body.toString()).toBe('first version');
 		expect((await write(missingPath, 'PUT', { 'If-None-Match': '*' }, 'created')).status).toBe(201);
 	});
