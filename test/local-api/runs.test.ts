@@ -234,6 +234,16 @@ describe('which run an alias reaches', () => {
 	});
 });
 
+describe('adding runs', () => {
+	it("refuses a run of an unknown Actor, or whose store is missing or not the Actor owner's", () => {
+		const run = { id: 'runRefused0000001', status: 'SUCCEEDED', startedAt: new Date() } as const;
+		expect(() => api.addRun({ ...run, actId: 'actMissingActor01', defaultKeyValueStoreId: SUCCEEDED_RUN.store.id })).toThrow(/Unknown Actor/);
+		expect(() => api.addRun({ ...run, actId: DEMO_ACTOR.id, defaultKeyValueStoreId: 'kvsMissingStore01' })).toThrow(/must exist/);
+		expect(() => api.addRun({ ...run, actId: DEMO_ACTOR.id, defaultKeyValueStoreId: OTHER_USER_RUN.store.id })).toThrow(/belong/);
+		expect(() => api.addActor({ ...DEMO_ACTOR, id: 'actDuplicateName1' })).toThrow(/taken/);
+	});
+});
+
 describe('faults and request log on alias routes', () => {
 	it('records alias requests and applies faults matched by their path', async () => {
 		const path = runStorePath(SUCCEEDED_RUN.run.id, '/records/OUTPUT');
