@@ -1,12 +1,14 @@
 /**
  * The Apify API v2 endpoints for key-value stores, with Apify's authentication, signatures,
- * paging and error bodies.
+ * paging and error bodies; also reachable as the default store of an Actor run.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import JSZip from 'jszip';
 
 import { findTokenGrant, findUserByName, type TokenGrant } from './accounts';
+import { isRunStatus, RUN_STATUSES, type LocalActor, type LocalRun, type RunRegistry, type RunStatus } from './actor-runs';
+import { evaluatePreconditions, recordEtag } from './conditional';
 import {
 	ApiError,
 	dataReply,
@@ -14,6 +16,7 @@ import {
 	emptyReply,
 	errorReply,
 	isTrueFlag,
+	notModifiedReply,
 	recordReply,
 	type Reply,
 } from './replies';
@@ -21,8 +24,8 @@ import { checkStoreSignature, createRecordSignature, createStoreSignature } from
 import type { StorageOrigin } from './storage';
 import { zipStream, type ZipSource } from './zip-writer';
 import {
+	APIFY_ID_REGEX,
 	RECORD_KEY_REGEX,
-	STORE_ID_REGEX,
 	STORE_NAME_REGEX,
 	collectionContains,
 	decodeBody,
@@ -49,6 +52,7 @@ export interface LocalApiSettings {
 export interface ApiContext {
 	readonly url: string;
 	readonly stores: StoreRegistry;
+	readonly runs: RunRegistry;
 	readonly storage: StorageOrigin;
 	readonly settings: LocalApiSettings;
 }
@@ -69,7 +73,7 @@ interface RouteCall {
 	ctx: ApiContext;
 	req: ApiRequest;
 	caller: Caller;
-	/** Raw (percent-encoded) `:store` and `:key` path segments. */
+	/** Raw (percent-encoded) path segments: `:store`, `:run` or `:actor`, and `:key`. */
 	params: Record<string, string>;
 }
 
@@ -93,6 +97,28 @@ const permissionDenied = () =>
 	new ApiError(403, 'permission-denied', 'You do not have permission to perform this action.');
 const insufficientPermissions = (message: string) => new ApiError(403, 'insufficient-permissions', message);
 const storeNotFound = () => new ApiError(404, 'record-not-found', 'Key-value store was not found.');
+const recordNotFound = () => new ApiError(404, 'record-not-found', 'Record was not found.');
+const runNotFound = () => new ApiError(404, 'record-not-found', 'Actor run was not found.');
+const actorNotFound = () => new ApiError(404, 'record-not-found', 'Actor was not found.');
+
+/**
+ * Applies If-Match / If-None-Match to a record request that would otherwise succeed: a 304 reply
+ * for a GET or HEAD not modified, a thrown 412 `precondition-failed` (with the current ETag, if
+ * any) when a precondition fails, undefined to go on.
+ */
+function conditionalReply(req: ApiRequest, currentEtag: string | undefined): Reply | undefined {
+	const outcome = evaluatePreconditions(req.method, currentEtag, req.headers);
+	if (outcome === 'proceed') return undefined;
+	if (outcome === 'not-modified') return notModifiedReply(currentEtag as string);
+	// If-None-Match fails only for an existing record; If-Match for a changed or a missing one.
+	const message =
+		outcome === 'if-none-match-failed'
+			? 'The record exists and its ETag matches If-None-Match.'
+			: currentEtag === undefined
+				? 'The record does not exist, so it cannot match If-Match.'
+				: 'The record has changed: its current ETag does not match If-Match. Read it again and retry.';
+	throw new ApiError(412, 'precondition-failed', message, currentEtag === undefined ? {} : { ETag: currentEtag });
+}
 
 // ----- authentication and access -----
 
@@ -160,21 +186,72 @@ function authorizeWrite(caller: Caller, store?: LocalStore): TokenGrant {
 
 // ----- parameters -----
 
-/** Store ID, `username~store-name` or `~store-name` (the token's own account). */
-function resolveStore(call: RouteCall): LocalStore {
-	const identifier = decodePathSegment(call.params.store);
-	if (identifier === undefined) throw storeNotFound();
+/** How a path names a store or an Actor: by ID, or by owner and name. */
+type ResourceRef = { id: string } | { ownerId: string; name: string };
+
+/** An ID, `username~name` or `~name` (the token's own account); undefined when it cannot name anything. */
+function resourceRef(segment: string, caller: Caller): ResourceRef | undefined {
+	const identifier = decodePathSegment(segment);
+	if (identifier === undefined) return undefined;
 	const tilde = identifier.indexOf('~');
-	let store: LocalStore | undefined;
-	if (tilde < 0) {
-		store = STORE_ID_REGEX.test(identifier) ? call.ctx.stores.byId(identifier) : undefined;
+	if (tilde < 0) return APIFY_ID_REGEX.test(identifier) ? { id: identifier } : undefined;
+	const username = identifier.slice(0, tilde);
+	const owner = username === '' ? requireToken(caller).user : findUserByName(username);
+	return owner && { ownerId: owner.id, name: identifier.slice(tilde + 1) };
+}
+
+function resolveActor(call: RouteCall): LocalActor {
+	const ref = resourceRef(call.params.actor, call.caller);
+	const { runs } = call.ctx;
+	const actor = ref && ('id' in ref ? runs.actorById(ref.id) : runs.actorByName(ref.ownerId, ref.name));
+	if (!actor) throw actorNotFound();
+	return actor;
+}
+
+/** `?status=` of the last-run routes; other statuses than Apify's are refused rather than never matching. */
+function runStatusParam(query: URLSearchParams): RunStatus | undefined {
+	const status = query.get('status') || undefined;
+	if (status !== undefined && !isRunStatus(status)) {
+		throw new ApiError(400, 'invalid-parameter', `Parameter "status" must be one of ${RUN_STATUSES.join(', ')}, got "${status}".`);
+	}
+	return status;
+}
+
+/** `/actor-runs/:run` by run ID, or `/acts/:actor/runs/last` with an optional `?status=`. */
+function resolveRun(call: RouteCall): LocalRun {
+	const { params, ctx } = call;
+	let run: LocalRun | undefined;
+	if (params.run !== undefined) {
+		const id = decodePathSegment(params.run);
+		run = id === undefined ? undefined : ctx.runs.runById(id);
 	} else {
-		const username = identifier.slice(0, tilde);
-		const owner = username === '' ? requireToken(call.caller).user : findUserByName(username);
-		store = owner && call.ctx.stores.byName(owner.id, identifier.slice(tilde + 1));
+		run = ctx.runs.lastRun(resolveActor(call).id, runStatusParam(call.req.url.searchParams));
+	}
+	if (!run) throw runNotFound();
+	return run;
+}
+
+/**
+ * The store a path names: `:store` (ID, `username~store-name` or `~store-name`), or the default
+ * store of the run a `:run` or `:actor` path names. Who may use it is up to each handler, so an
+ * alias is allowed exactly what the store's own route is, signatures included.
+ */
+function resolveStore(call: RouteCall): LocalStore {
+	const { stores } = call.ctx;
+	let store: LocalStore | undefined;
+	if (call.params.store !== undefined) {
+		const ref = resourceRef(call.params.store, call.caller);
+		store = ref && ('id' in ref ? stores.byId(ref.id) : stores.byName(ref.ownerId, ref.name));
+	} else {
+		store = stores.byId(resolveRun(call).defaultKeyValueStoreId);
 	}
 	if (!store) throw storeNotFound();
 	return store;
+}
+
+function currentEtag(store: LocalStore, key: string): string | undefined {
+	const record = store.getRecord(key);
+	return record && recordEtag(record);
 }
 
 function recordKeyParam(call: RouteCall): string {
@@ -234,6 +311,7 @@ function storeUrl(ctx: ApiContext, store: LocalStore): string {
 function storeView(ctx: ApiContext, store: LocalStore, grant: TokenGrant | undefined) {
 	// Like Apify, only a token that may write to the store sees its URL signing secret.
 	const revealSecret = grant?.user.id === store.userId && grant.access === 'full';
+	const run = ctx.runs.runOfDefaultStore(store.id);
 	const signatureQuery = revealSecret
 		? `?signature=${createStoreSignature({ storeId: store.id, secretKey: store.urlSigningSecretKey })}`
 		: '';
@@ -246,14 +324,27 @@ function storeView(ctx: ApiContext, store: LocalStore, grant: TokenGrant | undef
 		createdAt: store.createdAt,
 		modifiedAt: store.modifiedAt,
 		accessedAt: store.accessedAt,
-		actId: null,
-		actRunId: null,
+		actId: run?.actId ?? null,
+		actRunId: run?.id ?? null,
 		generalAccess: store.generalAccess,
 		stats: { storageBytes: store.storageBytes },
 		...(store.schema ? { schema: store.schema } : {}),
 		keysPublicUrl: `${storeUrl(ctx, store)}/keys${signatureQuery}`,
 		recordsPublicUrl: `${storeUrl(ctx, store)}/records${signatureQuery}`,
 		...(revealSecret ? { urlSigningSecretKey: store.urlSigningSecretKey } : {}),
+	};
+}
+
+function runView(run: LocalRun) {
+	return {
+		id: run.id,
+		actId: run.actId,
+		userId: run.userId,
+		actorTaskId: null,
+		status: run.status,
+		startedAt: run.startedAt,
+		finishedAt: run.finishedAt ?? null,
+		defaultKeyValueStoreId: run.defaultKeyValueStoreId,
 	};
 }
 
@@ -266,6 +357,13 @@ function redirectReply(location: string): Reply {
 function getMe({ caller }: RouteCall): Reply {
 	const { user } = requireToken(caller);
 	return dataReply({ id: user.id, username: user.username, profile: { name: user.username }, email: `${user.username}@example.com` });
+}
+
+/** Like a store, a run is visible to its owner's tokens only. */
+function getRun(call: RouteCall): Reply {
+	const run = resolveRun(call);
+	if (requireToken(call.caller).user.id !== run.userId) throw permissionDenied();
+	return dataReply(runView(run));
 }
 
 function listStores({ ctx, req, caller }: RouteCall): Reply {
@@ -431,8 +529,11 @@ function getRecord(call: RouteCall): Reply {
 	const store = resolveStore(call);
 	authorizeRead(call, store, { kind: 'record', key });
 	const record = store.getRecord(key);
-	if (!record) throw new ApiError(404, 'record-not-found', 'Record was not found.');
+	if (!record) throw recordNotFound();
 	store.accessedAt = new Date();
+	// Checked before any redirect: the storage origin never sees a request the API answers 304 or 412.
+	const notModified = conditionalReply(req, recordEtag(record));
+	if (notModified) return notModified;
 	const attachment = isTrueFlag(req.url.searchParams.get('attachment'));
 	if (req.method === 'GET') {
 		switch (ctx.settings.redirectMode) {
@@ -464,6 +565,8 @@ async function putRecord(call: RouteCall): Promise<Reply> {
 	if (contentEncoding !== undefined && !isContentEncoding(contentEncoding)) {
 		throw new ApiError(415, 'unsupported-content-encoding', `Content-Encoding "${contentEncoding}" is not supported; use br, gzip or deflate.`);
 	}
+	// Before the body is read, as RFC 9110 asks; a write is never answered 304.
+	conditionalReply(req, currentEtag(store, key));
 	const stored = await req.readBody();
 	if (contentEncoding) {
 		try {
@@ -473,29 +576,47 @@ async function putRecord(call: RouteCall): Promise<Reply> {
 		}
 	}
 	const contentType = req.headers['content-type'] || 'application/octet-stream';
-	store.putRecord({ key, contentType, contentEncoding, stored });
-	return emptyReply(201);
+	const record = { key, contentType, contentEncoding, stored };
+	store.putRecord(record);
+	return emptyReply(201, { ETag: recordEtag(record) });
 }
 
 function deleteRecord(call: RouteCall): Reply {
 	const key = recordKeyParam(call);
 	const store = resolveStore(call);
 	authorizeWrite(call.caller, store);
+	conditionalReply(call.req, currentEtag(store, key));
 	store.deleteRecord(key);
 	return emptyReply(204);
 }
 
+/** The routes of one store under `prefix`; `storeHandlers` are those of the store itself. */
+function storeRoutes(prefix: string[], storeHandlers: Route['handlers']): Route[] {
+	return [
+		{ segments: prefix, handlers: storeHandlers, rateLimit: 60 },
+		{ segments: [...prefix, 'keys'], handlers: { GET: listKeys }, rateLimit: 60 },
+		{ segments: [...prefix, 'records'], handlers: { GET: downloadRecords }, rateLimit: 60 },
+		{
+			segments: [...prefix, 'records', ':key'],
+			handlers: { GET: getRecord, HEAD: getRecord, PUT: putRecord, DELETE: deleteRecord },
+			rateLimit: 200,
+		},
+	];
+}
+
+const RUN_PATH = ['v2', 'actor-runs', ':run'];
+/** Apify's API reference says `acts`; apify-client 2.25 calls `actors`: the API answers both. */
+const LAST_RUN_PATHS = ['acts', 'actors'].map((collection) => ['v2', collection, ':actor', 'runs', 'last']);
+
 const ROUTES: Route[] = [
 	{ segments: ['v2', 'users', 'me'], handlers: { GET: getMe }, rateLimit: 60 },
 	{ segments: ['v2', 'key-value-stores'], handlers: { GET: listStores, POST: getOrCreateStore }, rateLimit: 60 },
-	{ segments: ['v2', 'key-value-stores', ':store'], handlers: { GET: getStore, DELETE: deleteStore }, rateLimit: 60 },
-	{ segments: ['v2', 'key-value-stores', ':store', 'keys'], handlers: { GET: listKeys }, rateLimit: 60 },
-	{ segments: ['v2', 'key-value-stores', ':store', 'records'], handlers: { GET: downloadRecords }, rateLimit: 60 },
-	{
-		segments: ['v2', 'key-value-stores', ':store', 'records', ':key'],
-		handlers: { GET: getRecord, HEAD: getRecord, PUT: putRecord, DELETE: deleteRecord },
-		rateLimit: 200,
-	},
+	...storeRoutes(['v2', 'key-value-stores', ':store'], { GET: getStore, DELETE: deleteStore }),
+	// A run's default store is read through the run, never deleted through it.
+	...[RUN_PATH, ...LAST_RUN_PATHS].flatMap((runPath) => [
+		{ segments: runPath, handlers: { GET: getRun }, rateLimit: 60 },
+		...storeRoutes([...runPath, 'key-value-store'], { GET: getStore }),
+	]),
 ];
 
 function matchRoute(pathname: string): { route: Route; params: Record<string, string> } | undefined {

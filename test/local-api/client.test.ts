@@ -5,13 +5,18 @@
 import { ApifyApiError, ApifyClient } from 'apify-client';
 
 import {
+	DEMO_ACTOR,
 	DEMO_STORE,
+	FAILED_RUN,
 	FULL_ACCESS_TOKEN,
 	LOCAL_USER,
 	OTHER_STORE,
+	OTHER_USER_RUN,
 	OTHER_USER_TOKEN,
 	PAGING_STORE,
 	READ_ONLY_TOKEN,
+	RUNNING_RUN,
+	SUCCEEDED_RUN,
 	UNNAMED_STORE,
 	fixtureKeys,
 	fixtureRecord,
@@ -146,7 +151,9 @@ describe('stores', () => {
 		expect(named.items.map((store) => store.id)).toEqual([DEMO_STORE.id, PAGING_STORE.id]);
 		expect(named.total).toBe(2);
 		const all = await stores.list({ unnamed: true, desc: true });
-		expect(all.items.map((store) => store.id)).toEqual([UNNAMED_STORE.id, PAGING_STORE.id, DEMO_STORE.id]);
+		// The default stores of local-user's runs are unnamed and newer than the other stores.
+		const runStores = [RUNNING_RUN, FAILED_RUN, SUCCEEDED_RUN].map(({ store }) => store.id);
+		expect(all.items.map((store) => store.id)).toEqual([...runStores, UNNAMED_STORE.id, PAGING_STORE.id, DEMO_STORE.id]);
 		expect(all.desc).toBe(true);
 	});
 
@@ -182,6 +189,54 @@ describe('stores', () => {
 		expect(await store.recordExists('log-large')).toBe(false);
 		await store.delete();
 		expect(await store.get()).toBeUndefined();
+	});
+});
+
+describe('Actor runs', () => {
+	const outputOf = (store: { id: string }) => JSON.parse(fixtureRecord(store.id, 'OUTPUT').body.toString('utf8'));
+
+	it("reads a record of a run's default store: client.run(id).keyValueStore()", async () => {
+		const record = await clientFor(READ_ONLY_TOKEN).run(SUCCEEDED_RUN.run.id).keyValueStore().getRecord('OUTPUT');
+		expect(record?.value).toEqual(outputOf(SUCCEEDED_RUN.store));
+		expect(await clientFor(READ_ONLY_TOKEN).run(FAILED_RUN.run.id).keyValueStore().getRecord('MISSING')).toBeUndefined();
+	});
+
+	it("lists the keys of the last successful run's store: client.actor(id).lastRun({ status })", async () => {
+		const actor = clientFor(READ_ONLY_TOKEN).actor(DEMO_ACTOR.id);
+		const page = await actor.lastRun({ status: 'SUCCEEDED' }).keyValueStore().listKeys();
+		expect(page.items.map((item) => item.key)).toEqual(fixtureKeys(SUCCEEDED_RUN.store.id));
+		const newest = await actor.lastRun().keyValueStore().listKeys();
+		expect(newest.items.map((item) => item.key)).toEqual(fixtureKeys(RUNNING_RUN.store.id));
+	});
+
+	it('gets runs by ID and as the last run, by Actor ID or username/name', async () => {
+		const client = clientFor(READ_ONLY_TOKEN);
+		const run = await client.run(SUCCEEDED_RUN.run.id).get();
+		expect(run).toMatchObject({
+			id: SUCCEEDED_RUN.run.id,
+			actId: DEMO_ACTOR.id,
+			status: 'SUCCEEDED',
+			defaultKeyValueStoreId: SUCCEEDED_RUN.store.id,
+		});
+		expect(run?.startedAt).toEqual(SUCCEEDED_RUN.run.startedAt);
+		expect(await client.run('runMissingRun0001').get()).toBeUndefined();
+		expect((await client.actor(`${LOCAL_USER.username}/${DEMO_ACTOR.name}`).lastRun().get())?.id).toBe(RUNNING_RUN.run.id);
+		expect((await client.actor(DEMO_ACTOR.id).lastRun({ status: 'FAILED' }).get())?.id).toBe(FAILED_RUN.run.id);
+		expect(await client.actor(DEMO_ACTOR.id).lastRun({ status: 'ABORTED' }).get()).toBeUndefined();
+	});
+
+	it("writes to and reads the metadata of a run's store", async () => {
+		const store = clientFor(FULL_ACCESS_TOKEN).run(RUNNING_RUN.run.id).keyValueStore();
+		expect(await store.get()).toMatchObject({ id: RUNNING_RUN.store.id, actRunId: RUNNING_RUN.run.id });
+		await store.setRecord({ key: 'progress', value: { done: 3 } });
+		expect((await store.getRecord('progress'))?.value).toEqual({ done: 3 });
+		await store.deleteRecord('progress');
+		expect(await store.recordExists('progress')).toBe(false);
+	});
+
+	it("denies another user's run with 403 permission-denied", async () => {
+		const error = await apiErrorOf(clientFor(READ_ONLY_TOKEN).run(OTHER_USER_RUN.run.id).keyValueStore().getRecord('OUTPUT'));
+		expect([error.statusCode, error.type]).toEqual([403, 'permission-denied']);
 	});
 });
 

@@ -2,7 +2,12 @@ import JSZip from 'jszip';
 
 import { compareKeysByBytes } from './store-data';
 import {
+	DEMO_ACTOR,
 	DEMO_STORE,
+	FAILED_RUN,
+	OTHER_USER_RUN,
+	RUNNING_RUN,
+	SUCCEEDED_RUN,
 	PAGING_PREFIX_GROUPS,
 	PAGING_RECORD_COUNT,
 	PAGING_STORE,
@@ -62,6 +67,24 @@ describe('fixture data', () => {
 		expect(notes.split('\n').length).toBeGreaterThan(3);
 		expect(notes).toMatch(/[^\x00-\x7f]/);
 		expect(Array.isArray(JSON.parse(fixtureRecord(DEMO_STORE.id, 'list-json').body.toString('utf8')))).toBe(true);
+	});
+
+	it('has an Actor whose SUCCEEDED run is older than its FAILED and RUNNING runs, each with an OUTPUT', () => {
+		const demoRuns = [SUCCEEDED_RUN, FAILED_RUN, RUNNING_RUN].map(({ run }) => run);
+		expect(demoRuns.map((run) => [run.actId, run.status])).toEqual([
+			[DEMO_ACTOR.id, 'SUCCEEDED'],
+			[DEMO_ACTOR.id, 'FAILED'],
+			[DEMO_ACTOR.id, 'RUNNING'],
+		]);
+		const startTimes = demoRuns.map((run) => run.startedAt.getTime());
+		expect([...startTimes].sort((a, b) => a - b)).toEqual(startTimes);
+		expect(RUNNING_RUN.run.finishedAt).toBeUndefined();
+		const runStores = [SUCCEEDED_RUN, FAILED_RUN, RUNNING_RUN, OTHER_USER_RUN].map(({ run, store }) => {
+			expect(run.defaultKeyValueStoreId).toBe(store.id);
+			return store.id;
+		});
+		expect(new Set(runStores).size).toBe(4);
+		for (const storeId of runStores) expect(fixtureKeys(storeId)).toContain('OUTPUT');
 	});
 
 	it('has paging keys whose byte order differs from localeCompare', () => {

@@ -1,12 +1,13 @@
 /**
- * Seed data of the local API: fixed stores, records and tokens for tests and the demo, and the
- * exact (decoded) bytes of every record for byte-for-byte assertions.
+ * Seed data of the local API: fixed stores, records, Actors, runs and tokens for tests and the
+ * demo, and the exact (decoded) bytes of every record for byte-for-byte assertions.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { LOCAL_USER, OTHER_USER } from './accounts';
+import type { NewActor, NewRun } from './actor-runs';
 import { startLocalApi, type LocalApi, type LocalApiOptions } from './server';
 import { compareKeysByBytes, type ContentEncoding, type NewStore, type StoreSchema } from './store-data';
 
@@ -52,6 +53,70 @@ export const OTHER_STORE = {
 	username: OTHER_USER.username,
 	urlSigningSecretKey: 'otherStoreUrlSigningSecret001',
 } as const satisfies FixtureStore;
+
+/** An Actor of local-user with three runs: SUCCEEDED, then FAILED, then (newest) RUNNING. */
+export const DEMO_ACTOR = { id: 'actDemoScraper001', name: 'demo-scraper', userId: LOCAL_USER.id } as const satisfies NewActor;
+/** An Actor of other-user with one SUCCEEDED run. */
+export const OTHER_ACTOR = { id: 'actOtherActor0001', name: 'other-actor', userId: OTHER_USER.id } as const satisfies NewActor;
+
+/** A run and its (unnamed) default store. */
+export interface FixtureRun {
+	run: NewRun;
+	store: FixtureStore;
+}
+
+function fixtureRun(run: Omit<NewRun, 'defaultKeyValueStoreId'>, store: FixtureStore): FixtureRun {
+	return { run: { ...run, defaultKeyValueStoreId: store.id }, store };
+}
+
+export const SUCCEEDED_RUN = fixtureRun(
+	{
+		id: 'runDemoSucceeded1',
+		actId: DEMO_ACTOR.id,
+		status: 'SUCCEEDED',
+		startedAt: new Date('2024-06-01T10:00:00.000Z'),
+		finishedAt: new Date('2024-06-01T10:05:00.000Z'),
+	},
+	{ id: 'kvsRunSucceeded01', username: LOCAL_USER.username, urlSigningSecretKey: 'succeededRunStoreSigningSecret' },
+);
+
+export const FAILED_RUN = fixtureRun(
+	{
+		id: 'runDemoFailed0001',
+		actId: DEMO_ACTOR.id,
+		status: 'FAILED',
+		startedAt: new Date('2024-06-02T10:00:00.000Z'),
+		finishedAt: new Date('2024-06-02T10:01:00.000Z'),
+	},
+	{ id: 'kvsRunFailed00001', username: LOCAL_USER.username, urlSigningSecretKey: 'failedRunStoreSigningSecret01' },
+);
+
+/** The newest run of DEMO_ACTOR, still running: no finishedAt. */
+export const RUNNING_RUN = fixtureRun(
+	{ id: 'runDemoRunning001', actId: DEMO_ACTOR.id, status: 'RUNNING', startedAt: new Date('2024-06-03T10:00:00.000Z') },
+	{ id: 'kvsRunRunning0001', username: LOCAL_USER.username, urlSigningSecretKey: 'runningRunStoreSigningSecret1' },
+);
+
+export const OTHER_USER_RUN = fixtureRun(
+	{
+		id: 'runOtherUser00001',
+		actId: OTHER_ACTOR.id,
+		status: 'SUCCEEDED',
+		startedAt: new Date('2024-06-04T10:00:00.000Z'),
+		finishedAt: new Date('2024-06-04T10:02:00.000Z'),
+	},
+	{ id: 'kvsRunOtherUser01', username: OTHER_USER.username, urlSigningSecretKey: 'otherUserRunStoreSigningSecret' },
+);
+
+const FIXTURE_ACTORS: readonly NewActor[] = [DEMO_ACTOR, OTHER_ACTOR];
+const FIXTURE_RUNS: readonly FixtureRun[] = [SUCCEEDED_RUN, FAILED_RUN, RUNNING_RUN, OTHER_USER_RUN];
+
+/** A run and its default store belong to the run's Actor's owner. */
+function actorOf(run: NewRun): NewActor {
+	const actor = FIXTURE_ACTORS.find((candidate) => candidate.id === run.actId);
+	if (!actor) throw new Error(`No fixture Actor ${run.actId}`);
+	return actor;
+}
 
 export const DEMO_STORE_SCHEMA: StoreSchema = {
 	actorKeyValueStoreSchemaVersion: 1,
@@ -125,6 +190,15 @@ function demoRecords(): FixtureRecord[] {
 	];
 }
 
+/** Each run's OUTPUT tells which run wrote it, so a test can see which store an alias reached. */
+function runRecords(run: NewRun): FixtureRecord[] {
+	return [
+		{ key: 'INPUT', contentType: 'application/json; charset=utf-8', body: json({ runId: run.id }) },
+		{ key: 'OUTPUT', contentType: 'application/json; charset=utf-8', body: json({ runId: run.id, status: run.status }) },
+		{ key: `log-${run.status.toLowerCase()}`, contentType: TEXT_UTF8, body: Buffer.from(`Run ${run.id} is ${run.status}.\n`) },
+	];
+}
+
 /** Every character a key may contain: upper case sorts before lower case in byte order, not in localeCompare. */
 const KEY_CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!-_.'()";
 
@@ -170,6 +244,10 @@ const FIXTURE_STORES: ReadonlyArray<{ store: NewStore & { id: string }; records:
 		store: { ...OTHER_STORE, userId: OTHER_USER.id, createdAt: new Date('2024-05-04T10:00:00.000Z') },
 		records: [{ key: 'SECRET', contentType: TEXT_UTF8, body: Buffer.from('Data of other-user.\n') }],
 	},
+	...FIXTURE_RUNS.map(({ run, store }) => ({
+		store: { ...store, userId: actorOf(run).userId, createdAt: run.startedAt },
+		records: runRecords(run),
+	})),
 ];
 
 function recordsOf(storeId: string): FixtureRecord[] {
@@ -200,6 +278,8 @@ export function seedLocalApi(api: LocalApi): void {
 			api.putRecord(store.id, key, body, { contentType, contentEncoding });
 		}
 	}
+	for (const actor of FIXTURE_ACTORS) api.addActor(actor);
+	for (const { run } of FIXTURE_RUNS) api.addRun(run);
 }
 
 export async function startSeededLocalApi(options?: LocalApiOptions): Promise<LocalApi> {

@@ -5,6 +5,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 
+import { recordEtag } from './conditional';
 import { decodedRecordBody, isGeneratedRecord, type GeneratedRecord, type KeyValueRecord } from './store-data';
 
 export interface Reply {
@@ -46,6 +47,11 @@ export function emptyReply(status: number, headers: OutgoingHttpHeaders = {}): R
 	return { status, headers: { 'Content-Length': 0, ...headers } };
 }
 
+/** A 304 carries the validator but no body, and no Content-Length (RFC 9110 allows only the 200's length there). */
+export function notModifiedReply(etag: string): Reply {
+	return { status: 304, headers: { ETag: etag } };
+}
+
 /** Marks HTML served inline, as Apify modifies HTML records fetched without `attachment`. */
 export const INJECTED_HTML_SNIPPET = '<script>/* served inline by the key-value store API */</script>';
 
@@ -84,7 +90,7 @@ export interface RecordReplyOptions {
 
 export function recordReply(record: KeyValueRecord, options: RecordReplyOptions): Reply {
 	if (isGeneratedRecord(record)) return generatedRecordReply(record, options);
-	const headers: OutgoingHttpHeaders = { 'Content-Type': record.contentType };
+	const headers: OutgoingHttpHeaders = { 'Content-Type': record.contentType, ETag: recordEtag(record) };
 	if (options.attachment) headers['Content-Disposition'] = 'attachment';
 	if (record.contentEncoding) headers.Vary = 'Accept-Encoding';
 
@@ -106,7 +112,11 @@ export function recordReply(record: KeyValueRecord, options: RecordReplyOptions)
  * snippet), with its length known up front. A HEAD request does not generate the body at all.
  */
 function generatedRecordReply(record: GeneratedRecord, options: RecordReplyOptions): Reply {
-	const headers: OutgoingHttpHeaders = { 'Content-Type': record.contentType, 'Content-Length': record.size };
+	const headers: OutgoingHttpHeaders = {
+		'Content-Type': record.contentType,
+		'Content-Length': record.size,
+		ETag: recordEtag(record),
+	};
 	if (options.attachment) headers['Content-Disposition'] = 'attachment';
 	return { status: 200, headers, body: options.method === 'HEAD' ? undefined : record.generate() };
 }

@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { RunRegistry, type LocalActor, type LocalRun, type NewActor, type NewRun } from './actor-runs';
 import { handleApiRequest, type LocalApiSettings, type RedirectMode } from './api-routes';
 import { FaultQueue, statusFaultError, type FaultSpec, type ServerKind } from './faults';
 import { errorReply, type Reply } from './replies';
@@ -22,6 +23,7 @@ import {
 	type StoredRecord,
 } from './store-data';
 
+export type { LocalActor, LocalRun, NewActor, NewRun, RunStatus } from './actor-runs';
 export type { LocalApiSettings, RedirectMode } from './api-routes';
 export type { Fault, FaultBehaviour, FaultMatch, FaultQueue, FaultSpec, ServerKind } from './faults';
 export { INJECTED_HTML_SNIPPET } from './replies';
@@ -101,6 +103,9 @@ export interface LocalApi {
 	/** Many generated records at once, e.g. 100,000 keys; returns how many were put. */
 	putGeneratedRecords(storeRef: string, records: Iterable<GeneratedRecordOptions & { key: string }>): number;
 	deleteRecord(storeRef: string, key: string): boolean;
+	addActor(input: NewActor): LocalActor;
+	/** The Actor and the run's default store must exist; the run belongs to the Actor's owner. */
+	addRun(input: NewRun): LocalRun;
 	/** Closes both servers and every open connection. */
 	close(): Promise<void>;
 }
@@ -199,6 +204,7 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
 		storeSignatureGrantsRecords: options.storeSignatureGrantsRecords ?? true,
 	};
 	const stores = new StoreRegistry();
+	const runs = new RunRegistry(stores);
 	const faults = new FaultQueue();
 	const requests: LoggedRequest[] = [];
 	const shutdown = new AbortController();
@@ -207,7 +213,7 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
 	const storageServer = createServer();
 	const [url, storageUrl] = await Promise.all([listen(apiServer, options.port), listen(storageServer, options.storagePort)]);
 	const storage = new StorageOrigin(storageUrl, stores);
-	const apiContext = { url, stores, storage, settings };
+	const apiContext = { url, stores, runs, storage, settings };
 
 	const respond: Record<ServerKind, (req: IncomingMessage, url: URL) => Promise<Reply>> = {
 		api: (req, requestUrl) =>
@@ -294,6 +300,8 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
 			return count;
 		},
 		deleteRecord: (storeRef, key) => stores.find(storeRef).deleteRecord(key),
+		addActor: (input) => runs.addActor(input),
+		addRun: (input) => runs.addRun(input),
 		close: async () => {
 			shutdown.abort();
 			await Promise.all([closeServer(apiServer), closeServer(storageServer)]);

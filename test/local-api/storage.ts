@@ -2,6 +2,9 @@
  * The "storage" origin that redirected record downloads land on, like Apify's historical S3
  * presigned URLs: the URL's own query authorizes the request, and a request that also carries
  * an `Authorization` header is rejected, as S3 does.
+ *
+ * It sends the record's ETag (the API's) but ignores If-Match and If-None-Match: the API has
+ * already evaluated them before redirecting, and answers 304 or 412 itself instead of a 302.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';

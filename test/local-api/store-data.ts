@@ -17,7 +17,8 @@ import { LOCAL_USER, findUserById } from './accounts';
 
 /** `KEY_VALUE_STORE_KEY_REGEX` of Apify. */
 export const RECORD_KEY_REGEX = /^[a-zA-Z0-9!\-_.'()]{1,256}$/;
-export const STORE_ID_REGEX = /^[a-zA-Z0-9]{17}$/;
+/** The shape of every Apify ID: stores, Actors and runs. */
+export const APIFY_ID_REGEX = /^[a-zA-Z0-9]{17}$/;
 export const STORE_NAME_REGEX = /^[a-zA-Z0-9-]{1,63}$/;
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
@@ -212,7 +213,7 @@ export class StoreRegistry {
 	add(input: NewStore): LocalStore {
 		const id = input.id ?? randomStoreId();
 		const userId = input.userId ?? LOCAL_USER.id;
-		if (!STORE_ID_REGEX.test(id)) throw new Error(`Store id must be 17 alphanumeric characters: ${id}`);
+		if (!APIFY_ID_REGEX.test(id)) throw new Error(`Store id must be 17 alphanumeric characters: ${id}`);
 		if (this.stores.has(id)) throw new Error(`Store ${id} already exists`);
 		if (input.name !== undefined) {
 			if (!STORE_NAME_REGEX.test(input.name)) throw new Error(`Invalid store name: ${input.name}`);

@@ -1,0 +1,103 @@
+/**
+ * Actors and their runs, as far as the key-value store API needs them: each run has a default
+ * store, reachable as `/v2/actor-runs/{runId}/key-value-store` and, for the latest run of an
+ * Actor, `/v2/acts/{actorId}/runs/last/key-value-store`.
+ */
+import { findUserById } from './accounts';
+import { APIFY_ID_REGEX, type StoreRegistry } from './store-data';
+
+/** `ACTOR_JOB_STATUSES` of Apify. */
+export const RUN_STATUSES = ['READY', 'RUNNING', 'SUCCEEDED', 'FAILED', 'TIMING-OUT', 'TIMED-OUT', 'ABORTING', 'ABORTED'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export function isRunStatus(value: string): value is RunStatus {
+	return (RUN_STATUSES as readonly string[]).includes(value);
+}
+
+/** Apify's rule for Actor names. */
+const ACTOR_NAME_REGEX = /^[a-z0-9-]{3,63}$/;
+
+export interface LocalActor {
+	readonly id: string;
+	readonly name: string;
+	readonly userId: string;
+}
+
+export interface NewActor {
+	id: string;
+	name: string;
+	/** Owner; must be a user of accounts.ts. */
+	userId: string;
+}
+
+export interface LocalRun {
+	readonly id: string;
+	readonly actId: string;
+	readonly userId: string;
+	readonly status: RunStatus;
+	readonly startedAt: Date;
+	/** Undefined while the run is not finished. */
+	readonly finishedAt?: Date;
+	readonly defaultKeyValueStoreId: string;
+}
+
+/** The run's owner is the Actor's; its default store must already exist and belong to that user. */
+export type NewRun = Omit<LocalRun, 'userId'>;
+
+export class RunRegistry {
+	private readonly actors = new Map<string, LocalActor>();
+	private readonly runs = new Map<string, LocalRun>();
+
+	constructor(private readonly stores: StoreRegistry) {}
+
+	addActor(input: NewActor): LocalActor {
+		if (!APIFY_ID_REGEX.test(input.id)) throw new Error(`Actor id must be 17 alphanumeric characters: ${input.id}`);
+		if (this.actors.has(input.id)) throw new Error(`Actor ${input.id} already exists`);
+		if (!ACTOR_NAME_REGEX.test(input.name)) throw new Error(`Invalid Actor name: ${input.name}`);
+		if (!findUserById(input.userId)) throw new Error(`Unknown user ${input.userId}`);
+		if (this.actorByName(input.userId, input.name)) throw new Error(`Actor name ${input.name} is taken`);
+		const actor = { ...input };
+		this.actors.set(actor.id, actor);
+		return actor;
+	}
+
+	addRun(input: NewRun): LocalRun {
+		if (!APIFY_ID_REGEX.test(input.id)) throw new Error(`Run id must be 17 alphanumeric characters: ${input.id}`);
+		if (this.runs.has(input.id)) throw new Error(`Run ${input.id} already exists`);
+		const actor = this.actors.get(input.actId);
+		if (!actor) throw new Error(`Unknown Actor ${input.actId}`);
+		if (this.stores.byId(input.defaultKeyValueStoreId)?.userId !== actor.userId) {
+			throw new Error(`The default store ${input.defaultKeyValueStoreId} must exist and belong to the Actor's owner`);
+		}
+		const run = { ...input, userId: actor.userId };
+		this.runs.set(run.id, run);
+		return run;
+	}
+
+	actorById(id: string): LocalActor | undefined {
+		return this.actors.get(id);
+	}
+
+	actorByName(userId: string, name: string): LocalActor | undefined {
+		return [...this.actors.values()].find((actor) => actor.userId === userId && actor.name === name);
+	}
+
+	runById(id: string): LocalRun | undefined {
+		return this.runs.get(id);
+	}
+
+	/** The Actor's most recently started run, of the given status if one is given. */
+	lastRun(actId: string, status?: RunStatus): LocalRun | undefined {
+		let last: LocalRun | undefined;
+		for (const run of this.runs.values()) {
+			if (run.actId !== actId || (status !== undefined && run.status !== status)) continue;
+			if (!last || run.startedAt > last.startedAt) last = run;
+		}
+		return last;
+	}
+
+	/** The run whose default store this is, for the store's `actId` and `actRunId`. */
+	runOfDefaultStore(storeId: string): LocalRun | undefined {
+		return [...this.runs.values()].find((run) => run.defaultKeyValueStoreId === storeId);
+	}
+}
