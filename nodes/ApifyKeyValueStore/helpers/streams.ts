@@ -1,4 +1,4 @@
-import { pipeline, Transform, type Readable } from 'node:stream';
+import { pipeline, Readable, Transform } from 'node:stream';
 import { clearTimeout, setTimeout } from 'node:timers';
 import type { NodeOperationError } from 'n8n-workflow';
 
@@ -76,4 +76,19 @@ export function guardBody(body: Readable, idleTimeoutMs: number, stalled: () => 
 	pipeline(body, stream, () => clearTimeout(timer));
 	stream.on('close', () => clearTimeout(timer));
 	return { stream, bytesRead: () => bytes };
+}
+
+/**
+ * An upload body over `source` that reports each chunk as it is sent. It is a plain Readable
+ * because n8n's HTTP helper sends only the stream classes it knows (Readable, ReadStream) and
+ * drops any other (a Transform, an IncomingMessage) as an empty body.
+ */
+export function countingUpload(source: Readable, onChunk: (bytes: number) => void): Readable {
+	async function* chunks(): AsyncGenerator<Buffer> {
+		for await (const chunk of source) {
+			onChunk((chunk as Buffer).length);
+			yield chunk as Buffer;
+		}
+	}
+	return Readable.from(chunks(), { objectMode: false });
 }
