@@ -78,11 +78,7 @@ export function guardBody(body: Readable, idleTimeoutMs: number, stalled: () => 
 	return { stream, bytesRead: () => bytes };
 }
 
-/**
- * An upload body over `source` that reports each chunk as it is sent. It is a plain Readable
- * because n8n's HTTP helper sends only the stream classes it knows (Readable, ReadStream) and
- * drops any other (a Transform, an IncomingMessage) as an empty body.
- */
+/** An upload body over `source` that reports each chunk as it is sent, so the size of a streamed file is known. */
 export function countingUpload(source: Readable, onChunk: (bytes: number) => void): Readable {
 	async function* chunks(): AsyncGenerator<Buffer> {
 		for await (const chunk of source) {
@@ -90,5 +86,8 @@ export function countingUpload(source: Readable, onChunk: (bytes: number) => voi
 			yield chunk as Buffer;
 		}
 	}
-	return Readable.from(chunks(), { objectMode: false });
+	const upload = Readable.from(chunks(), { objectMode: false });
+	// A generator that never started does not close its source: an upload given up early must.
+	upload.once('close', () => source.destroy());
+	return upload;
 }
