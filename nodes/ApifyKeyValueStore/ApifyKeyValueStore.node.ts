@@ -20,7 +20,8 @@ export class ApifyKeyValueStore implements INodeType {
 		group: ['input'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
-		description: 'Read records and keys of Apify key-value stores: JSON, text, files and whole stores as ZIP',
+		description:
+			'Read, write and share records and keys of Apify key-value stores: JSON, text, files, whole stores as ZIP, signed links',
 		defaults: { name: 'Apify Key-Value Store' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

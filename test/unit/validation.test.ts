@@ -3,6 +3,7 @@ import { NodeOperationError, type INode } from 'n8n-workflow';
 import {
 	optionalText,
 	parseStoreIdentifier,
+	validateContentType,
 	validateWholeNumber,
 	validateRecordKey,
 } from '../../nodes/ApifyKeyValueStore/helpers/validation';
@@ -82,5 +83,19 @@ describe('optionalText', () => {
 
 	it('refuses objects', () => {
 		expect(() => optionalText(node, 'Prefix', { a: 1 }, 0)).toThrow('The Prefix parameter must be text, not an object');
+	});
+});
+
+describe('validateContentType', () => {
+	it.each([
+		['application/json', 'application/json'],
+		[' text/plain; charset=utf-8 ', 'text/plain; charset=utf-8'],
+		['application/vnd.api+json', 'application/vnd.api+json'],
+	])('accepts %j', (value, expected) => {
+		expect(validateContentType(node, value, 0)).toBe(expected);
+	});
+
+	it.each(['json', 'text/plain\r\nX-Injected: 1', 'text/plain; a=\u0000', '/plain', 42])('refuses %j', (value) => {
+		expect(() => validateContentType(node, value, 0)).toThrow(/The Content Type parameter .* is not a content type/);
 	});
 });

@@ -1,6 +1,6 @@
-import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 
-import type { RetryPolicy } from '../transport';
+import type { ApifyConnection, RetryPolicy } from '../transport';
 import { optionalText, parseStoreIdentifier, validateWholeNumber, validateRecordKey } from '../helpers/validation';
 
 export const storeLocator: INodeProperties = {
@@ -185,3 +185,25 @@ export function getRetryPolicy(ctx: IExecuteFunctions, options: IDataObject, def
 export function storePath(storeId: string, ...rest: string[]): string {
 	return ['/v2/key-value-stores', encodeURIComponent(storeId), ...rest].join('/');
 }
+
+/**
+ * Writing, and signing links with the store's secret, need an API token; a URL signature is refused
+ * before any request, with `why` telling the user what the token is needed for.
+ */
+export function requireApiToken(
+	ctx: IExecuteFunctions,
+	connection: ApifyConnection,
+	operation: string,
+	why: string,
+	itemIndex: number,
+): void {
+	if (connection.authType === 'apiToken') return;
+	throw new NodeOperationError(ctx.getNode(), `${operation} needs an API token, not a URL signature`, {
+		description: `${why} Use an "Apify Key-Value Store API" credential with an API token that has write access to the store.`,
+		itemIndex,
+	});
+}
+
+export const WRITE_NEEDS_TOKEN = 'A URL signature grants read access only.';
+export const SIGNING_NEEDS_TOKEN =
+	"The link is signed with the store's URL signing key, which Apify shows only to an API token with write access.";

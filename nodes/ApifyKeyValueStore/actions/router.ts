@@ -16,8 +16,15 @@ type OperationExecute = (
 ) => Promise<INodeExecutionData[]>;
 
 const operations: Record<string, Record<string, OperationExecute>> = {
-	record: { get: record.get.execute, download: record.download.execute },
-	key: { list: key.list.execute },
+	record: {
+		get: record.get.execute,
+		download: record.download.execute,
+		put: record.put.execute,
+		delete: record.deleteRecord.execute,
+		exists: record.exists.execute,
+		getPublicUrl: record.getPublicUrl.execute,
+	},
+	key: { list: key.list.execute, getPublicListingUrl: key.getPublicListingUrl.execute },
 };
 
 /** Runs the chosen operation once per input item; with Continue On Fail a failing item yields its error and the rest go on. */

@@ -1,4 +1,4 @@
-import { pipeline, Transform, type Readable } from 'node:stream';
+import { pipeline, Readable, Transform } from 'node:stream';
 import { clearTimeout, setTimeout } from 'node:timers';
 import type { NodeOperationError } from 'n8n-workflow';
 
@@ -76,4 +76,18 @@ export function guardBody(body: Readable, idleTimeoutMs: number, stalled: () => 
 	pipeline(body, stream, () => clearTimeout(timer));
 	stream.on('close', () => clearTimeout(timer));
 	return { stream, bytesRead: () => bytes };
+}
+
+/** An upload body over `source` that reports each chunk as it is sent, so the size of a streamed file is known. */
+export function countingUpload(source: Readable, onChunk: (bytes: number) => void): Readable {
+	async function* chunks(): AsyncGenerator<Buffer> {
+		for await (const chunk of source) {
+			onChunk((chunk as Buffer).length);
+			yield chunk as Buffer;
+		}
+	}
+	const upload = Readable.from(chunks(), { objectMode: false });
+	// A generator that never started does not close its source: an upload given up early must.
+	upload.once('close', () => source.destroy());
+	return upload;
 }

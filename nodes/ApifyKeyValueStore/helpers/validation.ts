@@ -56,6 +56,20 @@ export function validateRecordKey(node: INode, value: unknown, itemIndex: number
 	return key;
 }
 
+const CONTENT_TYPE_PATTERN = /^[\w!#$&^.+-]+\/[\w!#$&^.+-]+(\s*;\P{Cc}*)?$/u;
+
+/** A content type to send as a header: `type/subtype` with optional parameters, no line breaks. */
+export function validateContentType(node: INode, value: unknown, itemIndex: number): string {
+	const contentType = typeof value === 'string' ? value.trim() : '';
+	if (!CONTENT_TYPE_PATTERN.test(contentType)) {
+		throw new NodeOperationError(node, `The Content Type parameter ${JSON.stringify(value)} is not a content type`, {
+			description: 'Use a MIME type such as application/json, text/plain; charset=utf-8 or image/png, or leave it empty.',
+			itemIndex,
+		});
+	}
+	return contentType;
+}
+
 /** A whole number of at least `min` (1 unless given), as typed or as an expression result. */
 export function validateWholeNumber(node: INode, name: string, value: unknown, itemIndex: number, min = 1): number {
 	const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;

@@ -33,9 +33,13 @@ function describe(statusCode: number, error: ApifyErrorBody, subject: RequestSub
 			: 'Check the API token in the "Apify Key-Value Store API" credential (Apify Console → Settings → Integrations → API tokens).';
 	}
 	if (statusCode === 403) {
-		return subject.authType === 'urlSignature'
-			? `The signature does not grant this: it may have expired, belong to another store than ${store}, or be a record signature used for another key. Ask the store owner for a new link, or use an API token.`
-			: `The API token has no permission for store ${store}. Use a token of the store's owner, or one with access to it.`;
+		if (subject.authType === 'urlSignature') {
+			return `The signature does not grant this: it may have expired, belong to another store than ${store}, or be a record signature used for another key. Ask the store owner for a new link, or use an API token.`;
+		}
+		if (error.type === 'insufficient-permissions') {
+			return `The API token may not write to store ${store}: it is read-only or limited to other resources. Use a token with write access to the store (Apify Console → Settings → Integrations → API tokens).`;
+		}
+		return `The API token has no permission for store ${store}. Use a token of the store's owner, or one with access to it.`;
 	}
 	if (statusCode === 404) {
 		if (/key-value store was not found/i.test(error.message) || !subject.key) {

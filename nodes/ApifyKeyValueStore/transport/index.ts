@@ -1,4 +1,4 @@
-import { pipeline, type Readable, type Transform } from 'node:stream';
+import { pipeline, Readable, type Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import {
 	NodeApiError,
@@ -48,7 +48,7 @@ export interface ApifyRequest {
 	qs?: Record<string, string | number | boolean | undefined>;
 	headers?: Record<string, string>;
 	/** The body, made anew for every attempt and redirect: a stream, once sent, cannot be sent again. */
-	body?: () => Buffer | Readable;
+	body?: () => Buffer | Readable | Promise<Buffer | Readable>;
 	/** Error statuses answered as responses instead of failing, e.g. 404 when asking whether a record exists. */
 	acceptStatuses?: number[];
 	subject: Omit<RequestSubject, 'authType'>;
@@ -262,12 +262,13 @@ async function send(
 	let url = connection.baseUrl + request.path;
 	let qs: IHttpRequestOptions['qs'] = request.qs;
 	for (let hop = 0; ; hop++) {
+		const body = await request.body?.();
 		const options: IHttpRequestOptions = {
 			method: request.method ?? 'GET',
 			url,
 			qs,
 			headers: request.headers,
-			body: request.body?.(),
+			body,
 			encoding,
 			json: false,
 			timeout: timeoutMs,
@@ -277,11 +278,17 @@ async function send(
 			disableFollowRedirect: true,
 		};
 		const sameOrigin = new URL(url).origin === new URL(connection.baseUrl).origin;
-		const response = (
-			sameOrigin
-				? await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, options)
-				: await ctx.helpers.httpRequest(options)
-		) as HttpResponse;
+		let response: HttpResponse;
+		try {
+			response = (
+				sameOrigin
+					? await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, options)
+					: await ctx.helpers.httpRequest(options)
+			) as HttpResponse;
+		} finally {
+			// An answer that came before the whole upload was sent (an error, a redirect) leaves the stream open.
+			if (body instanceof Readable) body.destroy();
+		}
 		const location = response.headers.location;
 		if (response.statusCode >= 300 && response.statusCode < 400 && location) {
 			discard(response.body);

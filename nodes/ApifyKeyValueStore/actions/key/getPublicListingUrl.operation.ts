@@ -1,0 +1,86 @@
+import {
+	updateDisplayOptions,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeProperties,
+} from 'n8n-workflow';
+
+import { storeSignature } from '../../helpers/signature';
+import { validateWholeNumber } from '../../helpers/validation';
+import type { ApifyConnection } from '../../transport';
+import { getSigningStore, signedUrl } from '../../transport/signing';
+import {
+	getOptions,
+	getRecordFilter,
+	getRetryPolicy,
+	getStoreId,
+	recordFilterFields,
+	requestOptionFields,
+	requireApiToken,
+	SIGNING_NEEDS_TOKEN,
+	storeLocator,
+	storePath,
+} from '../common.descriptions';
+
+const DEFAULT_TIMEOUT_SECONDS = 30;
+
+const properties: INodeProperties[] = [
+	storeLocator,
+	...recordFilterFields,
+	{
+		displayName: 'Expires In Seconds',
+		name: 'expiresInSeconds',
+		type: 'number',
+		typeOptions: { minValue: 0 },
+		default: 0,
+		description: 'How long the link works; 0 or empty: it never expires',
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		options: requestOptionFields(DEFAULT_TIMEOUT_SECONDS),
+	},
+];
+
+export const description = updateDisplayOptions(
+	{ show: { resource: ['key'], operation: ['getPublicListingUrl'] } },
+	properties,
+);
+
+/**
+ * A link that lists the store's keys without a token, as apify-client's createKeysPublicUrl makes it.
+ * The signature covers the store and the expiry only: the prefix or collection is a default the
+ * link's user can change.
+ */
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	connection: ApifyConnection,
+): Promise<INodeExecutionData[]> {
+	requireApiToken(this, connection, 'Key → Get Public Listing URL', SIGNING_NEEDS_TOKEN, itemIndex);
+	const storeId = getStoreId(this, itemIndex);
+	const filter = getRecordFilter(this, itemIndex);
+	const expiresIn = this.getNodeParameter('expiresInSeconds', itemIndex, 0);
+	const expiresInSeconds =
+		expiresIn === '' || expiresIn === null
+			? 0
+			: validateWholeNumber(this.getNode(), 'Expires In Seconds', expiresIn, itemIndex, 0);
+	const retry = getRetryPolicy(this, getOptions(this, itemIndex), DEFAULT_TIMEOUT_SECONDS, itemIndex);
+	const store = await getSigningStore(this, connection, storeId, itemIndex, retry);
+	const expiresAt = expiresInSeconds === 0 ? 0 : Date.now() + expiresInSeconds * 1000;
+	const url = signedUrl(
+		connection,
+		storePath(store.id, 'keys'),
+		storeSignature(store.urlSigningSecretKey, store.id, expiresAt),
+		{ prefix: filter.prefix, collection: filter.collection },
+	);
+	return [
+		{
+			json: { storeId: store.id, url, expiresAt: expiresAt === 0 ? null : new Date(expiresAt).toISOString() },
+			pairedItem: { item: itemIndex },
+		},
+	];
+}

@@ -1,0 +1,165 @@
+import type { Readable } from 'node:stream';
+import {
+	NodeOperationError,
+	updateDisplayOptions,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeProperties,
+} from 'n8n-workflow';
+
+import { kindOfContentType } from '../../helpers/contentType';
+import { countingUpload } from '../../helpers/streams';
+import { validateContentType } from '../../helpers/validation';
+import { requestStatus, type ApifyConnection } from '../../transport';
+import {
+	binaryPropertyField,
+	getOptions,
+	getRecordKey,
+	getRetryPolicy,
+	getStoreId,
+	recordKeyLocator,
+	requestOptionFields,
+	requireApiToken,
+	storeLocator,
+	storePath,
+	WRITE_NEEDS_TOKEN,
+} from '../common.descriptions';
+
+const DEFAULT_TIMEOUT_SECONDS = 360;
+const JSON_CONTENT_TYPE = 'application/json';
+const FILE_CONTENT_TYPE = 'application/octet-stream';
+
+type ValueSource = 'item' | 'field' | 'binary';
+
+const properties: INodeProperties[] = [
+	storeLocator,
+	// A new key is typed more often than picked.
+	{
+		...recordKeyLocator,
+		default: { mode: 'id', value: '' },
+		description: 'The key to store the value under; a record with this key is replaced',
+	},
+	{
+		displayName: 'Value',
+		name: 'valueSource',
+		type: 'options',
+		options: [
+			{ name: 'Whole Item (JSON)', value: 'item', description: "The input item's JSON" },
+			{ name: 'A Field of the Item', value: 'field', description: 'One top-level field of the input item' },
+			{ name: 'File (Binary)', value: 'binary', description: 'A binary field of the input item, streamed' },
+		],
+		default: 'item',
+	},
+	{
+		displayName: 'Field Name',
+		name: 'fieldName',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'result',
+		description: 'The top-level field of the input item whose value to store',
+		displayOptions: { show: { valueSource: ['field'] } },
+	},
+	{
+		...binaryPropertyField,
+		displayName: 'Input Binary Field',
+		hint: 'The name of the input binary field holding the file to store',
+		displayOptions: { show: { valueSource: ['binary'] } },
+	},
+	{
+		displayName: 'Content Type',
+		name: 'contentType',
+		type: 'string',
+		default: '',
+		placeholder: 'application/json',
+		description:
+			"The record's content type. A text field given a content type other than JSON is stored as it is, without quotes.",
+		hint: "Empty: application/json for a JSON value, the file's MIME type for a file",
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		options: requestOptionFields(DEFAULT_TIMEOUT_SECONDS),
+	},
+];
+
+export const description = updateDisplayOptions({ show: { resource: ['record'], operation: ['put'] } }, properties);
+
+interface Upload {
+	contentType: string;
+	body: () => Buffer | Readable | Promise<Buffer | Readable>;
+	/** Bytes sent by the last attempt. */
+	size: () => number;
+}
+
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	connection: ApifyConnection,
+): Promise<INodeExecutionData[]> {
+	requireApiToken(this, connection, 'Record → Put', WRITE_NEEDS_TOKEN, itemIndex);
+	const storeId = getStoreId(this, itemIndex);
+	const key = getRecordKey(this, itemIndex);
+	const valueSource = this.getNodeParameter('valueSource', itemIndex) as ValueSource;
+	const contentTypeParameter = this.getNodeParameter('contentType', itemIndex, '') as string;
+	const contentType =
+		contentTypeParameter.trim() === '' ? undefined : validateContentType(this.getNode(), contentTypeParameter, itemIndex);
+	const options = getOptions(this, itemIndex);
+
+	const upload =
+		valueSource === 'binary'
+			? await fileUpload(this, itemIndex, contentType)
+			: jsonUpload(this, itemIndex, valueSource, contentType ?? JSON_CONTENT_TYPE);
+	await requestStatus(this, connection, {
+		method: 'PUT',
+		path: storePath(storeId, 'records', encodeURIComponent(key)),
+		headers: { 'Content-Type': upload.contentType },
+		body: upload.body,
+		subject: { storeId, key },
+		itemIndex,
+		retry: getRetryPolicy(this, options, DEFAULT_TIMEOUT_SECONDS, itemIndex),
+	});
+	return [{ json: { key, storeId, contentType: upload.contentType, size: upload.size() }, pairedItem: { item: itemIndex } }];
+}
+
+function jsonUpload(ctx: IExecuteFunctions, itemIndex: number, source: 'item' | 'field', contentType: string): Upload {
+	const item = ctx.getInputData()[itemIndex].json;
+	let value: unknown = item;
+	if (source === 'field') {
+		const fieldName = String(ctx.getNodeParameter('fieldName', itemIndex)).trim();
+		if (!Object.hasOwn(item, fieldName) || item[fieldName] === undefined) {
+			throw new NodeOperationError(ctx.getNode(), `The input item has no field "${fieldName}"`, {
+				description: `Its fields are: ${Object.keys(item).join(', ') || 'none'}. Set Field Name to one of them.`,
+				itemIndex,
+			});
+		}
+		value = item[fieldName];
+	}
+	const text = typeof value === 'string' && kindOfContentType(contentType) !== 'json' ? value : JSON.stringify(value);
+	const bytes = Buffer.from(text, 'utf8');
+	return { contentType, body: () => bytes, size: () => bytes.length };
+}
+
+/** A file in n8n's binary storage is streamed from it, afresh for every attempt; one held in the item is sent as it is. */
+async function fileUpload(ctx: IExecuteFunctions, itemIndex: number, contentType: string | undefined): Promise<Upload> {
+	const propertyName = ctx.getNodeParameter('binaryPropertyName', itemIndex) as string;
+	const binary = ctx.helpers.assertBinaryData(itemIndex, propertyName);
+	const type = contentType ?? (binary.mimeType || FILE_CONTENT_TYPE);
+	const binaryId = binary.id;
+	if (!binaryId) {
+		const bytes = await ctx.helpers.getBinaryDataBuffer(itemIndex, propertyName);
+		return { contentType: type, body: () => bytes, size: () => bytes.length };
+	}
+	let sent = 0;
+	return {
+		contentType: type,
+		body: async () => {
+			sent = 0;
+			return countingUpload(await ctx.helpers.getBinaryStream(binaryId), (bytes) => (sent += bytes));
+		},
+		size: () => sent,
+	};
+}
