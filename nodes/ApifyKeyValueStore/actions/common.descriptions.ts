@@ -1,6 +1,11 @@
-import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import {
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeProperties,
+} from 'n8n-workflow';
 
-import type { RetryPolicy } from '../transport';
+import type { ApifyConnection, RetryPolicy } from '../transport';
 import { optionalText, parseStoreIdentifier, validateWholeNumber, validateRecordKey } from '../helpers/validation';
 
 export const storeLocator: INodeProperties = {
@@ -41,6 +46,17 @@ export const storeLocator: INodeProperties = {
 			],
 		},
 	],
+};
+
+/**
+ * For Store → Delete: the store must be typed, never picked from a list or left to a default.
+ * Its own name keeps n8n from carrying over a store chosen for another operation.
+ */
+export const storeToDeleteLocator: INodeProperties = {
+	...storeLocator,
+	name: 'storeToDelete',
+	default: { mode: 'id', value: '' },
+	modes: storeLocator.modes?.filter((mode) => mode.name === 'id'),
 };
 
 export const recordKeyLocator: INodeProperties = {
@@ -104,6 +120,26 @@ export const recordFilterFields: INodeProperties[] = [
 	},
 ];
 
+/** Return All or Limit, shared by the list operations; read with `getListLimit`. */
+export const returnAllOrLimitFields: INodeProperties[] = [
+	{
+		displayName: 'Return All',
+		name: 'returnAll',
+		type: 'boolean',
+		default: false,
+		description: 'Whether to return all results or only up to a given limit',
+	},
+	{
+		displayName: 'Limit',
+		name: 'limit',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: 50,
+		description: 'Max number of results to return',
+		displayOptions: { show: { returnAll: [false] } },
+	},
+];
+
 export const binaryPropertyField: INodeProperties = {
 	displayName: 'Put Output File in Field',
 	name: 'binaryPropertyName',
@@ -136,14 +172,30 @@ export function requestOptionFields(defaultTimeoutSeconds: number): INodePropert
 	];
 }
 
-export function getStoreId(ctx: IExecuteFunctions, itemIndex: number): string {
-	const value = ctx.getNodeParameter('storeId', itemIndex, undefined, { extractValue: true });
+export function getStoreId(ctx: IExecuteFunctions, itemIndex: number, parameterName = storeLocator.name): string {
+	const value = ctx.getNodeParameter(parameterName, itemIndex, undefined, { extractValue: true });
 	return parseStoreIdentifier(ctx.getNode(), value, itemIndex);
 }
 
 export function getRecordKey(ctx: IExecuteFunctions, itemIndex: number): string {
 	const value = ctx.getNodeParameter('key', itemIndex, undefined, { extractValue: true });
 	return validateRecordKey(ctx.getNode(), value, itemIndex);
+}
+
+/** How many results a list operation may return; undefined for Return All. */
+export function getListLimit(ctx: IExecuteFunctions, itemIndex: number): number | undefined {
+	if (ctx.getNodeParameter('returnAll', itemIndex) as boolean) return undefined;
+	return validateWholeNumber(ctx.getNode(), 'Limit', ctx.getNodeParameter('limit', itemIndex), itemIndex);
+}
+
+/** Refuses a URL signature before any request, for endpoints that take none (it only reads one store's keys and records). */
+export function requireApiToken(ctx: IExecuteFunctions, connection: ApifyConnection, what: string, itemIndex: number): void {
+	if (connection.authType === 'apiToken') return;
+	throw new NodeOperationError(ctx.getNode(), `${what} needs an API token, not a URL signature`, {
+		description:
+			'A URL signature only reads the keys and records of the one store it was made for. Use a credential with Authentication set to API Token.',
+		itemIndex,
+	});
 }
 
 export interface RecordFilter {

@@ -5,6 +5,8 @@ export interface RequestSubject {
 	storeId?: string;
 	key?: string;
 	authType: 'apiToken' | 'urlSignature';
+	/** Whether the request changes something, so that a 403 can say the token may only read. */
+	writes: boolean;
 }
 
 export interface ApifyErrorBody {
@@ -35,7 +37,9 @@ function describe(statusCode: number, error: ApifyErrorBody, subject: RequestSub
 	if (statusCode === 403) {
 		return subject.authType === 'urlSignature'
 			? `The signature does not grant this: it may have expired, belong to another store than ${store}, or be a record signature used for another key. Ask the store owner for a new link, or use an API token.`
-			: `The API token has no permission for store ${store}. Use a token of the store's owner, or one with access to it.`;
+			: subject.writes
+				? `The API token lacks write permission for store ${store}: it may be a read-only or scoped token, or belong to another user. Use a token of the store's owner that may write to it (Apify Console → Settings → Integrations → API tokens).`
+				: `The API token has no permission for store ${store}. Use a token of the store's owner, or one with access to it.`;
 	}
 	if (statusCode === 404) {
 		if (/key-value store was not found/i.test(error.message) || !subject.key) {
