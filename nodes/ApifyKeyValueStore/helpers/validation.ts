@@ -39,10 +39,15 @@ export function parseStoreIdentifier(node: INode, value: unknown, itemIndex: num
 
 /** A name for a new store, by Apify's rules; checked here so that a bad name costs no request. */
 export function validateStoreName(node: INode, value: unknown, itemIndex: number): string {
-	const name = typeof value === 'string' ? value.trim() : value;
-	if (typeof name !== 'string' || !STORE_NAME_PATTERN.test(name)) {
-		const shown = typeof name === 'string' ? `"${name.slice(0, 100)}"` : describeType(name);
-		throw new NodeOperationError(node, `The Name parameter ${shown} is not a valid store name`, {
+	if (typeof value !== 'string' && typeof value !== 'number') {
+		throw new NodeOperationError(node, `The Name parameter must be text, not ${describeType(value)}`, {
+			description: 'Map a text field to it, or type the name.',
+			itemIndex,
+		});
+	}
+	const name = String(value).trim();
+	if (!STORE_NAME_PATTERN.test(name)) {
+		throw new NodeOperationError(node, `The Name parameter "${name.slice(0, 100)}" is not a valid store name`, {
 			description: 'A store name has 1 to 63 characters: letters a-z and A-Z, digits 0-9 and hyphens (-), e.g. my-store.',
 			itemIndex,
 		});
