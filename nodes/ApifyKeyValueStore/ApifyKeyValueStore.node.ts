@@ -8,6 +8,7 @@ import {
 
 import * as key from './actions/key/Key.resource';
 import * as record from './actions/record/Record.resource';
+import * as store from './actions/store/Store.resource';
 import { router } from './actions/router';
 import { listSearch } from './methods';
 
@@ -21,7 +22,7 @@ export class ApifyKeyValueStore implements INodeType {
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
 		description:
-			'Read, write and share records and keys of Apify key-value stores: JSON, text, files, whole stores as ZIP, signed links',
+			'Read, write and share records and keys of Apify key-value stores (JSON, text, files, whole stores as ZIP, signed links) and manage the stores',
 		defaults: { name: 'Apify Key-Value Store' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
@@ -36,11 +37,13 @@ export class ApifyKeyValueStore implements INodeType {
 				options: [
 					{ name: 'Record', value: 'record' },
 					{ name: 'Key', value: 'key' },
+					{ name: 'Store', value: 'store' },
 				],
 				default: 'record',
 			},
 			...record.description,
 			...key.description,
+			...store.description,
 		],
 	};
 

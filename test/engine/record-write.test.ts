@@ -273,7 +273,7 @@ describe('credentials that may not write', () => {
 	])('a read-only token on %s gets a clear 403, and the store is unchanged', async (_operation, parameters) => {
 		const result = await runNode({ parameters, input: [{ json: { a: 1 } }], credentialId: 'readOnly' });
 		expect(result.error?.message).toMatch(/^Apify API error 403 insufficient-permissions: /);
-		expect(result.error?.description).toMatch(/may not write to store .*read-only/);
+		expect(result.error?.description).toMatch(/lacks write permission for store .*read-only/);
 		expect(storedRecord('ro-put')).toBeUndefined();
 		expect(storedRecord('OUTPUT')).toBeDefined();
 		expectNoSecrets(result);

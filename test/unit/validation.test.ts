@@ -6,6 +6,7 @@ import {
 	validateContentType,
 	validateWholeNumber,
 	validateRecordKey,
+	validateStoreName,
 } from '../../nodes/ApifyKeyValueStore/helpers/validation';
 
 const node = { name: 'Apify Key-Value Store' } as INode;
@@ -39,6 +40,29 @@ describe('parseStoreIdentifier', () => {
 			expect((thrown as NodeOperationError).context.itemIndex).toBe(3);
 		},
 	);
+});
+
+describe('validateStoreName', () => {
+	it.each([
+		['my-store', 'my-store'],
+		[' My-Store-2 ', 'My-Store-2'],
+		['a'.repeat(63), 'a'.repeat(63)],
+		[2024, '2024'],
+	])('accepts %j as %j', (input, expected) => {
+		expect(validateStoreName(node, input, 0)).toBe(expected);
+	});
+
+	it.each([[''], ['a'.repeat(64)], ['my_store'], ['my.store'], ['~my-store'], ['jane/my-store'], ['Köln'], [1.5]])(
+		'refuses %j with the rule',
+		(input) => {
+			expect(() => validateStoreName(node, input, 2)).toThrow(NodeOperationError);
+			expect(() => validateStoreName(node, input, 2)).toThrow(/The Name parameter ".*" is not a valid store name/);
+		},
+	);
+
+	it.each([[null], [{ name: 'x' }], [['x']]])('refuses %j, asking for text', (input) => {
+		expect(() => validateStoreName(node, input, 0)).toThrow(/The Name parameter must be text/);
+	});
 });
 
 describe('validateRecordKey', () => {

@@ -43,6 +43,17 @@ export const storeLocator: INodeProperties = {
 	],
 };
 
+/**
+ * For Store → Delete: the store must be typed, never picked from a list or left to a default.
+ * Its own name keeps n8n from carrying over a store chosen for another operation.
+ */
+export const storeToDeleteLocator: INodeProperties = {
+	...storeLocator,
+	name: 'storeToDelete',
+	default: { mode: 'id', value: '' },
+	modes: storeLocator.modes?.filter((mode) => mode.name === 'id'),
+};
+
 export const recordKeyLocator: INodeProperties = {
 	displayName: 'Key',
 	name: 'key',
@@ -104,6 +115,26 @@ export const recordFilterFields: INodeProperties[] = [
 	},
 ];
 
+/** Return All or Limit, shared by the list operations; read with `getListLimit`. */
+export const returnAllOrLimitFields: INodeProperties[] = [
+	{
+		displayName: 'Return All',
+		name: 'returnAll',
+		type: 'boolean',
+		default: false,
+		description: 'Whether to return all results or only up to a given limit',
+	},
+	{
+		displayName: 'Limit',
+		name: 'limit',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: 50,
+		description: 'Max number of results to return',
+		displayOptions: { show: { returnAll: [false] } },
+	},
+];
+
 export const binaryPropertyField: INodeProperties = {
 	displayName: 'Put Output File in Field',
 	name: 'binaryPropertyName',
@@ -136,14 +167,20 @@ export function requestOptionFields(defaultTimeoutSeconds: number): INodePropert
 	];
 }
 
-export function getStoreId(ctx: IExecuteFunctions, itemIndex: number): string {
-	const value = ctx.getNodeParameter('storeId', itemIndex, undefined, { extractValue: true });
+export function getStoreId(ctx: IExecuteFunctions, itemIndex: number, parameterName = storeLocator.name): string {
+	const value = ctx.getNodeParameter(parameterName, itemIndex, undefined, { extractValue: true });
 	return parseStoreIdentifier(ctx.getNode(), value, itemIndex);
 }
 
 export function getRecordKey(ctx: IExecuteFunctions, itemIndex: number): string {
 	const value = ctx.getNodeParameter('key', itemIndex, undefined, { extractValue: true });
 	return validateRecordKey(ctx.getNode(), value, itemIndex);
+}
+
+/** How many results a list operation may return; undefined for Return All. */
+export function getListLimit(ctx: IExecuteFunctions, itemIndex: number): number | undefined {
+	if (ctx.getNodeParameter('returnAll', itemIndex) as boolean) return undefined;
+	return validateWholeNumber(ctx.getNode(), 'Limit', ctx.getNodeParameter('limit', itemIndex), itemIndex);
 }
 
 export interface RecordFilter {
@@ -199,11 +236,12 @@ export function requireApiToken(
 ): void {
 	if (connection.authType === 'apiToken') return;
 	throw new NodeOperationError(ctx.getNode(), `${operation} needs an API token, not a URL signature`, {
-		description: `${why} Use an "Apify Key-Value Store API" credential with an API token that has write access to the store.`,
+		description: `${why} Use an "Apify Key-Value Store API" credential with Authentication set to API Token.`,
 		itemIndex,
 	});
 }
 
-export const WRITE_NEEDS_TOKEN = 'A URL signature grants read access only.';
+export const WRITE_NEEDS_TOKEN = 'A URL signature grants read access only: writing needs an API token with write access to the store.';
+export const STORE_NEEDS_TOKEN = 'A URL signature only reads the keys and records of the one store it was made for.';
 export const SIGNING_NEEDS_TOKEN =
 	"The link is signed with the store's URL signing key, which Apify shows only to an API token with write access.";

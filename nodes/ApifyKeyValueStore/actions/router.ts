@@ -8,6 +8,7 @@ import {
 import { getConnection, type ApifyConnection } from '../transport';
 import * as key from './key/Key.resource';
 import * as record from './record/Record.resource';
+import * as store from './store/Store.resource';
 
 type OperationExecute = (
 	this: IExecuteFunctions,
@@ -25,6 +26,12 @@ const operations: Record<string, Record<string, OperationExecute>> = {
 		getPublicUrl: record.getPublicUrl.execute,
 	},
 	key: { list: key.list.execute, getPublicListingUrl: key.getPublicListingUrl.execute },
+	store: {
+		get: store.get.execute,
+		list: store.list.execute,
+		getOrCreate: store.getOrCreate.execute,
+		delete: store.delete.execute,
+	},
 };
 
 /** Runs the chosen operation once per input item; with Continue On Fail a failing item yields its error and the rest go on. */

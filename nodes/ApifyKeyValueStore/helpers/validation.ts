@@ -37,6 +37,24 @@ export function parseStoreIdentifier(node: INode, value: unknown, itemIndex: num
 	});
 }
 
+/** A name for a new store, by Apify's rules; checked here so that a bad name costs no request. */
+export function validateStoreName(node: INode, value: unknown, itemIndex: number): string {
+	if (typeof value !== 'string' && typeof value !== 'number') {
+		throw new NodeOperationError(node, `The Name parameter must be text, not ${describeType(value)}`, {
+			description: 'Map a text field to it, or type the name.',
+			itemIndex,
+		});
+	}
+	const name = String(value).trim();
+	if (!STORE_NAME_PATTERN.test(name)) {
+		throw new NodeOperationError(node, `The Name parameter "${name.slice(0, 100)}" is not a valid store name`, {
+			description: 'A store name has 1 to 63 characters: letters a-z and A-Z, digits 0-9 and hyphens (-), e.g. my-store.',
+			itemIndex,
+		});
+	}
+	return name;
+}
+
 /** Refuses keys the API would reject, and `.`/`..`, which a URL path would resolve away (apify-client-js#1005). */
 export function validateRecordKey(node: INode, value: unknown, itemIndex: number): string {
 	if (typeof value !== 'string') {

@@ -5,6 +5,8 @@ export interface RequestSubject {
 	storeId?: string;
 	key?: string;
 	authType: 'apiToken' | 'urlSignature';
+	/** Whether the request changes something, so that a 403 can say the token may only read. */
+	writes: boolean;
 }
 
 export interface ApifyErrorBody {
@@ -36,8 +38,8 @@ function describe(statusCode: number, error: ApifyErrorBody, subject: RequestSub
 		if (subject.authType === 'urlSignature') {
 			return `The signature does not grant this: it may have expired, belong to another store than ${store}, or be a record signature used for another key. Ask the store owner for a new link, or use an API token.`;
 		}
-		if (error.type === 'insufficient-permissions') {
-			return `The API token may not write to store ${store}: it is read-only or limited to other resources. Use a token with write access to the store (Apify Console → Settings → Integrations → API tokens).`;
+		if (subject.writes || error.type === 'insufficient-permissions') {
+			return `The API token lacks write permission for store ${store}: it may be read-only or scoped to other resources, or belong to another user. Use a token of the store's owner that may write to it (Apify Console → Settings → Integrations → API tokens).`;
 		}
 		return `The API token has no permission for store ${store}. Use a token of the store's owner, or one with access to it.`;
 	}

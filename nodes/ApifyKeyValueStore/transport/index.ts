@@ -51,7 +51,7 @@ export interface ApifyRequest {
 	body?: () => Buffer | Readable | Promise<Buffer | Readable>;
 	/** Error statuses answered as responses instead of failing, e.g. 404 when asking whether a record exists. */
 	acceptStatuses?: number[];
-	subject: Omit<RequestSubject, 'authType'>;
+	subject: Omit<RequestSubject, 'authType' | 'writes'>;
 	itemIndex: number;
 	retry: RetryPolicy;
 }
@@ -185,7 +185,12 @@ async function withRetries<T>(
 	request: ApifyRequest,
 	attempt: (timeoutMs: number) => Promise<T>,
 ): Promise<T> {
-	const subject: RequestSubject = { ...request.subject, authType: connection.authType };
+	const method = request.method ?? 'GET';
+	const subject: RequestSubject = {
+		...request.subject,
+		authType: connection.authType,
+		writes: method !== 'GET' && method !== 'HEAD',
+	};
 	for (let attemptNo = 0; ; attemptNo++) {
 		try {
 			return await attempt(request.retry.timeoutMs);

@@ -5,16 +5,18 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import { optionalText, validateWholeNumber } from '../../helpers/validation';
+import { optionalText } from '../../helpers/validation';
 import type { ApifyConnection } from '../../transport';
 import { listKeyPages } from '../../transport/keys';
 import {
+	getListLimit,
 	getOptions,
 	getRecordFilter,
 	getRetryPolicy,
 	getStoreId,
 	recordFilterFields,
 	requestOptionFields,
+	returnAllOrLimitFields,
 	storeLocator,
 	storePath,
 } from '../common.descriptions';
@@ -24,22 +26,7 @@ const DEFAULT_TIMEOUT_SECONDS = 30;
 const properties: INodeProperties[] = [
 	storeLocator,
 	...recordFilterFields,
-	{
-		displayName: 'Return All',
-		name: 'returnAll',
-		type: 'boolean',
-		default: false,
-		description: 'Whether to return all results or only up to a given limit',
-	},
-	{
-		displayName: 'Limit',
-		name: 'limit',
-		type: 'number',
-		typeOptions: { minValue: 1 },
-		default: 50,
-		description: 'Max number of results to return',
-		displayOptions: { show: { returnAll: [false] } },
-	},
+	...returnAllOrLimitFields,
 	{
 		displayName: 'Options',
 		name: 'options',
@@ -70,10 +57,7 @@ export async function execute(
 	const node = this.getNode();
 	const storeId = getStoreId(this, itemIndex);
 	const filter = getRecordFilter(this, itemIndex);
-	const returnAll = this.getNodeParameter('returnAll', itemIndex) as boolean;
-	const limit = returnAll
-		? undefined
-		: validateWholeNumber(node, 'Limit', this.getNodeParameter('limit', itemIndex), itemIndex);
+	const limit = getListLimit(this, itemIndex);
 	const options = getOptions(this, itemIndex);
 	const exclusiveStartKey = optionalText(node, 'Start After Key', options.exclusiveStartKey, itemIndex);
 

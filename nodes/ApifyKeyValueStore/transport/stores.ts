@@ -1,0 +1,76 @@
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+
+import { requestJson, type ApifyConnection, type ApifyRequest } from '.';
+
+/** Apify's page size limit for list endpoints. */
+export const MAX_STORES_PER_PAGE = 1000;
+
+/**
+ * Fields that are or carry a credential: the URL signing secret, and the public URLs signed with
+ * it, each of which reads the whole store without a token.
+ */
+const SECRET_STORE_FIELDS = ['urlSigningSecretKey', 'keysPublicUrl', 'recordsPublicUrl'];
+
+export interface StoreInfo extends IDataObject {
+	id: string;
+}
+
+interface StoresPage {
+	items: StoreInfo[];
+	total?: number;
+}
+
+export interface ListStoresQuery {
+	unnamed: boolean;
+	desc: boolean;
+	/** Stop after this many stores; undefined lists them all. */
+	limit?: number;
+}
+
+/** What the API says about a store, minus anything that grants access to it. */
+export function withoutSecrets(store: StoreInfo): StoreInfo {
+	const visible = { ...store };
+	for (const field of SECRET_STORE_FIELDS) delete visible[field];
+	return visible;
+}
+
+/** One store object from a JSON endpoint (get, get or create), without its secrets. */
+export async function requestStore(
+	ctx: IExecuteFunctions,
+	connection: ApifyConnection,
+	request: ApifyRequest,
+): Promise<StoreInfo> {
+	return withoutSecrets(await requestJson<StoreInfo>(ctx, connection, request));
+}
+
+/**
+ * Pages through the account's stores with `offset` and `limit` until the API's `total` is reached,
+ * a page comes back short or empty, or the limit is reached. Yields one page at a time, without secrets.
+ */
+export async function* listStorePages(
+	ctx: IExecuteFunctions,
+	connection: ApifyConnection,
+	request: Omit<ApifyRequest, 'qs'>,
+	query: ListStoresQuery,
+): AsyncGenerator<StoreInfo[]> {
+	let remaining = query.limit ?? Infinity;
+	let offset = 0;
+	while (remaining > 0) {
+		const pageLimit = Math.min(remaining, MAX_STORES_PER_PAGE);
+		const page = await requestJson<StoresPage>(ctx, connection, {
+			...request,
+			qs: {
+				offset,
+				limit: pageLimit,
+				desc: query.desc ? 'true' : undefined,
+				unnamed: query.unnamed ? 'true' : undefined,
+			},
+		});
+		const items = page.items.slice(0, remaining);
+		if (items.length === 0) return;
+		yield items.map(withoutSecrets);
+		remaining -= items.length;
+		offset += page.items.length;
+		if (page.items.length < pageLimit || (page.total !== undefined && offset >= page.total)) return;
+	}
+}
