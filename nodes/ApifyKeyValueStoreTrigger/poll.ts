@@ -112,6 +112,8 @@ async function changeItem(
 		itemIndex: 0,
 		retry: RECORD_RETRY,
 	});
+	// Only a request with If-None-Match is answered 304; this one has none.
+	if (record.kind === 'notModified') return { json };
 	json.contentType = record.contentType;
 	json.size = record.size;
 	if (record.kind === 'binary') return { json: { ...json, fileName: record.binary.fileName }, binary: { data: record.binary } };

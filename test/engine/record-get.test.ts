@@ -272,3 +272,73 @@ describe('Record → Get, redirects', () => {
 		expect(error?.message).toMatch(/redirected to an unsupported ftp: address/);
 	});
 });
+
+describe('Record → Get, Only If Changed', () => {
+	const store = () => local.api.addStore({ name: `changes-${Math.random().toString(36).slice(2, 10)}` });
+	const onlyChanged = (storeId: string, key: string) => ({
+		...recordGetParameters(key),
+		storeId: byId(storeId),
+		options: { onlyChanged: true },
+	});
+
+	it('outputs a record once, then nothing until it changes, asking with its ETag', async () => {
+		const { id } = store();
+		local.api.putRecord(id, 'STATE', '{"step":1}', { contentType: 'application/json' });
+		const first = await runNode({ parameters: onlyChanged(id, 'STATE') });
+		expect(first.items.map((item) => item.json)).toEqual([{ step: 1 }]);
+
+		const second = await runNode({ parameters: onlyChanged(id, 'STATE'), staticData: first.staticData });
+		expect(second.error).toBeUndefined();
+		expect(second.items).toEqual([]);
+		const asked = local.api.requests.filter((request) => request.headers['if-none-match']);
+		expect(asked).toHaveLength(1);
+		expect(asked[0].headers['if-none-match']).toMatch(/^"/);
+
+		local.api.putRecord(id, 'STATE', '{"step":2}', { contentType: 'application/json' });
+		const third = await runNode({ parameters: onlyChanged(id, 'STATE'), staticData: second.staticData });
+		expect(third.items.map((item) => item.json)).toEqual([{ step: 2 }]);
+		const fourth = await runNode({ parameters: onlyChanged(id, 'STATE'), staticData: third.staticData });
+		expect(fourth.items).toEqual([]);
+	});
+
+	it('remembers each store and key on its own, and every item of a run', async () => {
+		const { id } = store();
+		local.api.putRecord(id, 'a', 'A', { contentType: 'text/plain' });
+		local.api.putRecord(id, 'b', 'B', { contentType: 'text/plain' });
+		const parameters = { ...onlyChanged(id, 'a'), key: byId('={{ $json.key }}') };
+		const input = [{ json: { key: 'a' } }, { json: { key: 'b' } }];
+		const first = await runNode({ parameters, input });
+		expect(first.items.map((item) => item.json.text)).toEqual(['A', 'B']);
+		local.api.putRecord(id, 'b', 'B2', { contentType: 'text/plain' });
+		const second = await runNode({ parameters, input, staticData: first.staticData });
+		expect(second.items.map((item) => [item.json.text, item.pairedItem])).toEqual([['B2', { item: 1 }]]);
+	});
+
+	it('tells a change by a hash of the content where the API sends no ETag', async () => {
+		const { id } = store();
+		local.api.putRecord(id, 'page', 'placeholder', { contentType: 'text/plain' });
+		// Answers without an ETag, as a proxy or another API might.
+		const answer = (text: string) =>
+			local.api.faults.add({ kind: 'body', body: Buffer.from(text), contentType: 'text/plain', path: /\/records\/page$/ });
+		answer('version one');
+		const first = await runNode({ parameters: onlyChanged(id, 'page') });
+		expect(first.items.map((item) => item.json.text)).toEqual(['version one']);
+		answer('version one');
+		const same = await runNode({ parameters: onlyChanged(id, 'page'), staticData: first.staticData });
+		expect(same.items).toEqual([]);
+		expect(local.api.requests.every((request) => !request.headers['if-none-match'])).toBe(true);
+		answer('version two');
+		const changed = await runNode({ parameters: onlyChanged(id, 'page'), staticData: same.staticData });
+		expect(changed.items.map((item) => item.json.text)).toEqual(['version two']);
+	});
+
+	it('outputs every time without the option', async () => {
+		const { id } = store();
+		local.api.putRecord(id, 'STATE', '{"step":1}', { contentType: 'application/json' });
+		const parameters = { ...recordGetParameters('STATE'), storeId: byId(id) };
+		const first = await runNode({ parameters });
+		const second = await runNode({ parameters, staticData: first.staticData });
+		expect(second.items).toHaveLength(1);
+		expect(local.api.requests.some((request) => request.headers['if-none-match'])).toBe(false);
+	});
+});

@@ -197,6 +197,8 @@ export interface RunOptions {
 	input?: INodeExecutionData[];
 	credentialId?: string;
 	continueOnFail?: boolean;
+	/** The workflow's static data as n8n saved it after an earlier run; a JSON copy is used. */
+	staticData?: IDataObject;
 }
 
 export interface RunResult {
@@ -205,6 +207,8 @@ export interface RunResult {
 	items: INodeExecutionData[];
 	/** The node's error, when the run failed. */
 	error?: Error & { description?: string; httpCode?: string; context?: IDataObject };
+	/** The workflow's static data after the run, as n8n would save it. */
+	staticData: IDataObject;
 }
 
 let runCounter = 0;
@@ -222,7 +226,7 @@ export function apifyNode(parameters: IDataObject, credentialId = 'default', con
 	};
 }
 
-function workflowOf(workflowData: IWorkflowBase): Workflow {
+function workflowOf(workflowData: IWorkflowBase, staticData?: IDataObject): Workflow {
 	return new Workflow({
 		id: workflowData.id,
 		name: workflowData.name,
@@ -231,6 +235,7 @@ function workflowOf(workflowData: IWorkflowBase): Workflow {
 		active: false,
 		nodeTypes,
 		settings: {},
+		staticData: staticData ? (JSON.parse(JSON.stringify(staticData)) as IDataObject) : undefined,
 	});
 }
 
@@ -256,16 +261,17 @@ export interface WorkflowRunOptions {
 	startNode?: string;
 	/** Items the start node receives; one empty item by default. */
 	input?: INodeExecutionData[];
+	staticData?: IDataObject;
 }
 
 /**
  * Runs a workflow through WorkflowExecute, starting at one node with the given items as if a
  * trigger had emitted them. Nodes may be of this package's types only.
  */
-export async function runWorkflow(options: WorkflowRunOptions): Promise<IRun> {
+export async function runWorkflow(options: WorkflowRunOptions): Promise<IRun & { staticData: IDataObject }> {
 	await initBinaryData();
 	const workflowData = workflowDataOf(options.nodes, options.connections);
-	const workflow = workflowOf(workflowData);
+	const workflow = workflowOf(workflowData, options.staticData);
 	const startNode = options.nodes.find((node) => node.name === (options.startNode ?? options.nodes[0].name));
 	if (!startNode) throw new Error(`No start node ${options.startNode}`);
 	const executionId = `exec-${runCounter}`;
@@ -281,16 +287,18 @@ export async function runWorkflow(options: WorkflowRunOptions): Promise<IRun> {
 	});
 	const mode: WorkflowExecuteMode = 'manual';
 	await new WorkflowExecute(additionalData, mode, runExecutionData).processRunExecutionData(workflow);
-	return await finished;
+	const run = await finished;
+	return Object.assign(run, { staticData: JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject });
 }
 
 /** Runs a one-node workflow whose node gets `input`. */
 export async function runNode(options: RunOptions): Promise<RunResult> {
 	const node = apifyNode(options.parameters, options.credentialId, options.continueOnFail);
-	const run = await runWorkflow({ nodes: [node], input: options.input });
+	const { staticData, ...run } = await runWorkflow({ nodes: [node], input: options.input, staticData: options.staticData });
 	const taskData = run.data.resultData.runData[node.name]?.[0];
 	return {
 		run,
+		staticData,
 		items: taskData?.data?.main?.[0] ?? [],
 		error: (taskData?.error ?? run.data.resultData.error) as RunResult['error'],
 	};

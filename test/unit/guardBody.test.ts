@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 
 import { BODY_CHUNK_BYTES, guardBody } from '../../nodes/ApifyKeyValueStore/helpers/streams';
@@ -60,5 +61,17 @@ describe('guardBody', () => {
 		body.write(Buffer.alloc(10));
 		setImmediate(() => body.destroy(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })));
 		await expect(collect(stream)).rejects.toThrow('socket hang up');
+	});
+});
+
+describe('guardBody digest', () => {
+	it('gives the SHA-256 of what went through when asked, and nothing otherwise', async () => {
+		const parts = [Buffer.from('hello '), Buffer.from('world')];
+		const hashed = guardBody(Readable.from(parts), 10_000, stalled, true);
+		await collect(hashed.stream);
+		expect(hashed.digest()).toBe(createHash('sha256').update('hello world').digest('hex'));
+		const plain = guardBody(Readable.from(parts), 10_000, stalled);
+		await collect(plain.stream);
+		expect(plain.digest()).toBeUndefined();
 	});
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { pipeline, Readable, Transform } from 'node:stream';
 import { clearTimeout, setTimeout } from 'node:timers';
 import type { NodeOperationError } from 'n8n-workflow';
@@ -36,6 +37,8 @@ export interface GuardedBody {
 	stream: Readable;
 	/** Bytes that went through so far: older n8n versions do not report a stored file's size. */
 	bytesRead: () => number;
+	/** The SHA-256 (hex) of what went through, when asked for. */
+	digest: () => string | undefined;
 }
 
 /**
@@ -43,8 +46,9 @@ export interface GuardedBody {
  * once no data arrived for `idleTimeoutMs`, so that a download that makes no progress ends
  * (and can be retried) instead of hanging. One stream does all three, to touch each chunk once.
  */
-export function guardBody(body: Readable, idleTimeoutMs: number, stalled: () => Error): GuardedBody {
+export function guardBody(body: Readable, idleTimeoutMs: number, stalled: () => Error, hashBody = false): GuardedBody {
 	let bytes = 0;
+	const hash = hashBody ? createHash('sha256') : undefined;
 	let pending: Buffer[] = [];
 	let pendingBytes = 0;
 	const takePending = (): Buffer => {
@@ -61,6 +65,7 @@ export function guardBody(body: Readable, idleTimeoutMs: number, stalled: () => 
 		transform(chunk: Buffer, _encoding, callback) {
 			timer.refresh();
 			bytes += chunk.length;
+			hash?.update(chunk);
 			pending.push(chunk);
 			pendingBytes += chunk.length;
 			if (pendingBytes >= BODY_CHUNK_BYTES) callback(null, takePending());
@@ -75,7 +80,8 @@ export function guardBody(body: Readable, idleTimeoutMs: number, stalled: () => 
 	// destroys the body as well, which frees the connection.
 	pipeline(body, stream, () => clearTimeout(timer));
 	stream.on('close', () => clearTimeout(timer));
-	return { stream, bytesRead: () => bytes };
+	let digest: string | undefined;
+	return { stream, bytesRead: () => bytes, digest: () => (digest ??= hash?.digest('hex')) };
 }
 
 /** An upload body over `source` that reports each chunk as it is sent, so the size of a streamed file is known. */

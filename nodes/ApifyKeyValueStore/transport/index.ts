@@ -51,6 +51,8 @@ export interface ApifyRequest {
 	body?: () => Buffer | Readable | Promise<Buffer | Readable>;
 	/** Error statuses answered as responses instead of failing, e.g. 404 when asking whether a record exists. */
 	acceptStatuses?: number[];
+	/** For a streamed body: also compute its SHA-256, for telling whether a record changed. */
+	hashBody?: boolean;
 	subject: Omit<RequestSubject, 'authType' | 'writes'>;
 	itemIndex: number;
 	retry: RetryPolicy;
@@ -65,6 +67,8 @@ interface HttpResponse {
 export interface StreamResponse extends HttpResponse {
 	/** Bytes of the (decoded) body read so far. */
 	bytesRead: () => number;
+	/** The SHA-256 (hex) of the decoded body once read, when the request asked for it. */
+	digest: () => string | undefined;
 }
 
 const MAX_REDIRECTS = 5;
@@ -167,11 +171,14 @@ export async function requestStream<T>(
 	return await withRetries(ctx, connection, request, async (timeoutMs) => {
 		const response = await send(ctx, connection, request, 'stream', timeoutMs);
 		// The HTTP client's timeout ends with the response headers; the guard's also covers the body.
-		const { stream, bytesRead } = guardBody(decodeContent(response), timeoutMs, () =>
-			Object.assign(new Error(`The download paused for more than ${timeoutMs} ms`), { code: 'ETIMEDOUT' }),
+		const { stream, bytesRead, digest } = guardBody(
+			decodeContent(response),
+			timeoutMs,
+			() => Object.assign(new Error(`The download paused for more than ${timeoutMs} ms`), { code: 'ETIMEDOUT' }),
+			request.hashBody,
 		);
 		try {
-			return await consume({ ...response, body: stream, bytesRead });
+			return await consume({ ...response, body: stream, bytesRead, digest });
 		} finally {
 			stream.destroy();
 			response.body.destroy();

@@ -54,6 +54,14 @@ const properties: INodeProperties[] = [
 		default: {},
 		options: [
 			{
+				displayName: 'Only If Changed',
+				name: 'onlyChanged',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to output the record only when it changed since this node last output it (per store and key, kept with the workflow); otherwise the item outputs nothing. Uses the ETag the API sends, and a hash of the content where it sends none.',
+			},
+			{
 				displayName: 'Text Field Name',
 				name: 'textFieldName',
 				type: 'string',
@@ -82,13 +90,26 @@ export async function execute(
 	const options = getOptions(this, itemIndex);
 	const textFieldName = (options.textFieldName as string) || 'text';
 
+	const onlyChanged = options.onlyChanged === true;
+	// Remembered per store and key in the workflow's static data, which n8n keeps for active workflows.
+	const memory = onlyChanged ? lastOutputs(this) : undefined;
+	const memoryKey = JSON.stringify([storeId, key]);
+	const last = memory?.[memoryKey];
 	const record = await fetchRecord(this, connection, {
 		storeId,
 		key,
 		outputFormat,
 		itemIndex,
 		retry: getRetryPolicy(this, options, DEFAULT_TIMEOUT_SECONDS, itemIndex),
+		ifNoneMatch: last?.etag,
+		hashBody: onlyChanged,
 	});
+	if (record.kind === 'notModified') return [];
+	if (memory) {
+		const seen: LastOutput = record.etag ? { etag: record.etag } : { sha256: record.sha256 };
+		if (last && (seen.etag ? seen.etag === last.etag : seen.sha256 === last.sha256)) return [];
+		memory[memoryKey] = seen;
+	}
 	const { contentType, size } = record;
 	let json: IDataObject;
 	if (record.kind === 'binary') json = { key, contentType, size, fileName: record.binary.fileName };
@@ -103,25 +124,42 @@ export async function execute(
 	];
 }
 
+interface LastOutput {
+	etag?: string;
+	sha256?: string;
+}
+
+function lastOutputs(ctx: IExecuteFunctions): Record<string, LastOutput> {
+	const staticData = ctx.getWorkflowStaticData('node');
+	staticData.lastOutputs ??= {};
+	return staticData.lastOutputs as Record<string, LastOutput>;
+}
+
 export interface RecordRequest {
 	storeId: string;
 	key: string;
 	outputFormat: ValueKind | 'auto';
 	itemIndex: number;
 	retry: RetryPolicy;
+	/** An ETag the caller has: the API answers 304 if the record still has it. */
+	ifNoneMatch?: string;
+	/** Also compute the SHA-256 of the record's content. */
+	hashBody?: boolean;
 }
 
 /** A record's value: a file in n8n's binary data for binary records, its text otherwise (JSON unparsed). */
-export type FetchedRecord = { contentType: string; size: number } & (
-	| { kind: 'binary'; binary: IBinaryData }
-	| { kind: 'text' | 'json'; text: string }
-);
+export type FetchedRecord =
+	| { kind: 'notModified' }
+	| ({ contentType: string; size: number; etag?: string; sha256?: string } & (
+			| { kind: 'binary'; binary: IBinaryData }
+			| { kind: 'text' | 'json'; text: string }
+	  ));
 
 /** Gets one record, streaming a file into n8n's binary data; shared with the trigger. */
 export async function fetchRecord(
 	ctx: IExecuteFunctions | IPollFunctions,
 	connection: ApifyConnection,
-	{ storeId, key, outputFormat, itemIndex, retry }: RecordRequest,
+	{ storeId, key, outputFormat, itemIndex, retry, ifNoneMatch, hashBody }: RecordRequest,
 ): Promise<FetchedRecord> {
 	return await requestStream(
 		ctx,
@@ -130,19 +168,24 @@ export async function fetchRecord(
 			path: storePath(storeId, 'records', encodeURIComponent(key)),
 			// Without it the API may rewrite HTML records.
 			qs: { attachment: 'true' },
+			headers: ifNoneMatch ? { 'If-None-Match': ifNoneMatch } : undefined,
+			hashBody,
 			subject: { storeId, key },
 			itemIndex,
 			retry,
 		},
-		async ({ body, headers, bytesRead }): Promise<FetchedRecord> => {
+		async ({ statusCode, body, headers, bytesRead, digest }): Promise<FetchedRecord> => {
+			if (statusCode === 304) return { kind: 'notModified' };
 			const contentType = headers['content-type'] ?? 'application/octet-stream';
 			const kind = outputFormat === 'auto' ? kindOfContentType(contentType) : outputFormat;
+			const etag = headers.etag;
 			if (kind === 'binary') {
 				const binary = await ctx.helpers.prepareBinaryData(body, fileNameFor(key, contentType), contentType);
-				return { kind, contentType, size: bytesRead(), binary };
+				return { kind, contentType, size: bytesRead(), etag, sha256: digest(), binary };
 			}
 			const bytes = await readBody(body);
-			return { kind, contentType, size: bytes.length, text: new TextDecoder(charsetOf(contentType)).decode(bytes) };
+			const text = new TextDecoder(charsetOf(contentType)).decode(bytes);
+			return { kind, contentType, size: bytes.length, etag, sha256: digest(), text };
 		},
 	);
 }
