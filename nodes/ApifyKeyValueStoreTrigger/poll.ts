@@ -1,7 +1,7 @@
 import pMap from 'p-map';
 import type { IDataObject, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
 
-import { storePath } from '../ApifyKeyValueStore/actions/common.descriptions';
+import { storeById, storePath } from '../ApifyKeyValueStore/actions/common.descriptions';
 import { fetchRecord } from '../ApifyKeyValueStore/actions/record/get.operation';
 import { requestHeaders, type ApifyConnection, type RetryPolicy } from '../ApifyKeyValueStore/transport';
 import { listKeyPages } from '../ApifyKeyValueStore/transport/keys';
@@ -106,7 +106,7 @@ async function changeItem(
 	const json: IDataObject = { storeId, ...change };
 	if (!includeValue || change.change === 'deleted') return { json };
 	const record = await fetchRecord(ctx, connection, {
-		storeId,
+		store: storeById(storeId),
 		key: change.key,
 		outputFormat: 'auto',
 		itemIndex: 0,

@@ -95,7 +95,7 @@ describe('URL signature credential', () => {
 			credentialId: 'signature',
 		});
 		expect(result.error?.message).toMatch(/^Apify API error 403 invalid-signature/);
-		expect(result.error?.description).toMatch(/belong to another store than "kvsPagingStore001"/);
+		expect(result.error?.description).toMatch(/made for another store than store "kvsPagingStore001"/);
 		expectNoSecrets(result);
 	});
 });

@@ -1,7 +1,14 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 
 import type { ApifyConnection, RetryPolicy } from '../transport';
-import { optionalText, parseStoreIdentifier, validateWholeNumber, validateRecordKey } from '../helpers/validation';
+import {
+	optionalText,
+	parseActorIdentifier,
+	parseRunId,
+	parseStoreIdentifier,
+	validateRecordKey,
+	validateWholeNumber,
+} from '../helpers/validation';
 
 export const storeLocator: INodeProperties = {
 	displayName: 'Store',
@@ -53,6 +60,119 @@ export const storeToDeleteLocator: INodeProperties = {
 	default: { mode: 'id', value: '' },
 	modes: storeLocator.modes?.filter((mode) => mode.name === 'id'),
 };
+
+/**
+ * The store of a read operation: a store, or the default store of an Actor run (by run ID, e.g. from
+ * an Apify webhook) or of an Actor's last run, through the API's run aliases.
+ */
+export const storeFields: INodeProperties[] = [
+	{
+		displayName: 'Store Of',
+		name: 'storeSource',
+		type: 'options',
+		options: [
+			{ name: 'A Store', value: 'store', description: 'A store by list, ID, name or URL' },
+			{ name: 'An Actor Run', value: 'run', description: 'The default store of an Actor run, e.g. one an Apify webhook names' },
+			{ name: "An Actor's Last Run", value: 'lastRun', description: 'The default store of the last run of an Actor' },
+		],
+		default: 'store',
+	},
+	{ ...storeLocator, displayOptions: { show: { storeSource: ['store'] } } },
+	{
+		displayName: 'Run ID',
+		name: 'runId',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'HG7ML7M8z78YcAPEB',
+		description: "The ID of the Actor run, such as the actorRunId in an Apify webhook's event data",
+		displayOptions: { show: { storeSource: ['run'] } },
+	},
+	{
+		displayName: 'Actor',
+		name: 'actorId',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'apify/web-scraper',
+		description: 'The Actor: its ID, or username/actor-name',
+		displayOptions: { show: { storeSource: ['lastRun'] } },
+	},
+	{
+		displayName: 'Run Status',
+		name: 'runStatus',
+		type: 'options',
+		options: [
+			{ name: 'Aborted', value: 'ABORTED' },
+			{ name: 'Any (the Newest Run)', value: '' },
+			{ name: 'Failed', value: 'FAILED' },
+			{ name: 'Running', value: 'RUNNING' },
+			{ name: 'Succeeded', value: 'SUCCEEDED' },
+			{ name: 'Timed Out', value: 'TIMED-OUT' },
+		],
+		default: 'SUCCEEDED',
+		description: 'Take the newest run with this status',
+		displayOptions: { show: { storeSource: ['lastRun'] } },
+	},
+];
+
+/** Where a store's endpoints are, and how items and messages name it. */
+export interface StoreRef {
+	/** `/v2/key-value-stores/{id}`, or the run alias `/v2/actor-runs/{runId}/key-value-store`. */
+	basePath: string;
+	/** Query parameters every request to the store carries: the status of an Actor's last run. */
+	qs: Record<string, string>;
+	/** The fields output items use to say which store it was: `storeId`, or `runId`, or `actorId` and `runStatus`. */
+	source: IDataObject;
+	/** For a request's error messages. */
+	subject: { storeId?: string; storeName?: string };
+	/** A base for file names, such as the ZIP of the store. */
+	fileBaseName: string;
+}
+
+export function storeById(storeId: string): StoreRef {
+	return {
+		basePath: `/v2/key-value-stores/${encodeURIComponent(storeId)}`,
+		qs: {},
+		source: { storeId },
+		subject: { storeId },
+		fileBaseName: storeId.replace('~', '-') || 'store',
+	};
+}
+
+/** Reads Store Of and its fields; checked before any request. */
+export function getStore(ctx: IExecuteFunctions, itemIndex: number): StoreRef {
+	const node = ctx.getNode();
+	const source = ctx.getNodeParameter('storeSource', itemIndex, 'store') as string;
+	if (source === 'run') {
+		const runId = parseRunId(node, ctx.getNodeParameter('runId', itemIndex, ''), itemIndex);
+		return {
+			basePath: `/v2/actor-runs/${encodeURIComponent(runId)}/key-value-store`,
+			qs: {},
+			source: { runId },
+			subject: { storeName: `the default store of run "${runId}"` },
+			fileBaseName: `run-${runId}`,
+		};
+	}
+	if (source === 'lastRun') {
+		const actorId = parseActorIdentifier(node, ctx.getNodeParameter('actorId', itemIndex, ''), itemIndex);
+		const runStatus = ctx.getNodeParameter('runStatus', itemIndex, 'SUCCEEDED') as string;
+		const which = runStatus ? `last ${runStatus.toLowerCase()} run` : 'last run';
+		return {
+			basePath: `/v2/acts/${encodeURIComponent(actorId)}/runs/last/key-value-store`,
+			qs: runStatus ? { status: runStatus } : {},
+			source: { actorId, runStatus: runStatus || 'any' },
+			subject: { storeName: `the default store of the ${which} of Actor "${actorId}"` },
+			fileBaseName: `${actorId.replace('~', '-')}-${which.replace(/ /g, '-')}`,
+		};
+	}
+	return storeById(getStoreId(ctx, itemIndex));
+}
+
+/** An endpoint of the store, e.g. `storeEndpoint(store, 'records', encodedKey)`. */
+export function storeEndpoint(store: StoreRef, ...rest: string[]): string {
+	return [store.basePath, ...rest].join('/');
+}
 
 export const recordKeyLocator: INodeProperties = {
 	displayName: 'Key',
@@ -220,7 +340,7 @@ export function getRetryPolicy(ctx: IExecuteFunctions, options: IDataObject, def
 
 /** `/v2/key-value-stores/{store}` with the identifier encoded as one path segment. */
 export function storePath(storeId: string, ...rest: string[]): string {
-	return ['/v2/key-value-stores', encodeURIComponent(storeId), ...rest].join('/');
+	return storeEndpoint(storeById(storeId), ...rest);
 }
 
 /**

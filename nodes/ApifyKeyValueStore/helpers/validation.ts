@@ -37,6 +37,36 @@ export function parseStoreIdentifier(node: INode, value: unknown, itemIndex: num
 	});
 }
 
+const RUN_ID_PATTERN = /^[a-zA-Z0-9]{1,64}$/;
+const ACTOR_NAME_PATTERN = /^[a-zA-Z0-9-]{1,63}$/;
+
+/** An Actor run's ID, as Apify's webhooks and run lists give it. */
+export function parseRunId(node: INode, value: unknown, itemIndex: number): string {
+	const id = typeof value === 'string' ? value.trim() : '';
+	if (RUN_ID_PATTERN.test(id)) return id;
+	throw new NodeOperationError(node, id ? `The Run ID "${id}" is not a valid Actor run ID` : 'The Run ID parameter is empty', {
+		description: 'Use the ID of an Actor run, e.g. HG7ML7M8z78YcAPEB, or {{ $json.eventData.actorRunId }} from an Apify webhook.',
+		itemIndex,
+	});
+}
+
+/** An Actor's ID or `username~actor-name`; `username/actor-name` is accepted as Apify's clients accept it. */
+export function parseActorIdentifier(node: INode, value: unknown, itemIndex: number): string {
+	const identifier = (typeof value === 'string' ? value.trim() : '').replace('/', '~');
+	const [owner, name, ...rest] = identifier.split('~');
+	const valid =
+		identifier !== '' &&
+		(name === undefined
+			? RUN_ID_PATTERN.test(owner)
+			: rest.length === 0 && ACTOR_NAME_PATTERN.test(name) && (owner === '' || USERNAME_PATTERN.test(owner)));
+	if (valid) return identifier;
+	throw new NodeOperationError(
+		node,
+		identifier ? `The Actor "${String(value)}" is not a valid Actor ID or name` : 'The Actor parameter is empty',
+		{ description: 'Use an Actor ID, or username/actor-name as in Apify Store (e.g. apify/web-scraper).', itemIndex },
+	);
+}
+
 /** A name for a new store, by Apify's rules; checked here so that a bad name costs no request. */
 export function validateStoreName(node: INode, value: unknown, itemIndex: number): string {
 	if (typeof value !== 'string' && typeof value !== 'number') {

@@ -3,6 +3,8 @@ import { NodeApiError, type INode, type JsonObject } from 'n8n-workflow';
 /** What the failing request was about, so a 404 or 403 can say what is missing and what to do. */
 export interface RequestSubject {
 	storeId?: string;
+	/** How messages name the store when it is not known by an ID, e.g. `the default store of run "abc"`. */
+	storeName?: string;
 	key?: string;
 	authType: 'apiToken' | 'urlSignature';
 	/** Whether the request changes something, so that a 403 can say the token may only read. */
@@ -28,7 +30,8 @@ export function parseApifyErrorBody(statusCode: number, text: string): ApifyErro
 }
 
 function describe(statusCode: number, error: ApifyErrorBody, subject: RequestSubject): string {
-	const store = subject.storeId ? `"${subject.storeId}"` : 'the store';
+	const store = subject.storeName ?? (subject.storeId ? `store "${subject.storeId}"` : 'the store');
+	const Store = store[0].toUpperCase() + store.slice(1);
 	if (statusCode === 401) {
 		return subject.authType === 'urlSignature'
 			? 'This request needs an API token: a URL signature only reads records, keys and ZIP downloads of its own store.'
@@ -36,18 +39,21 @@ function describe(statusCode: number, error: ApifyErrorBody, subject: RequestSub
 	}
 	if (statusCode === 403) {
 		if (subject.authType === 'urlSignature') {
-			return `The signature does not grant this: it may have expired, belong to another store than ${store}, or be a record signature used for another key. Ask the store owner for a new link, or use an API token.`;
+			return `The signature does not grant this: it may have expired, be made for another store than ${store}, or be a record signature used for another key. Ask the store owner for a new link, or use an API token.`;
 		}
 		if (subject.writes || error.type === 'insufficient-permissions') {
-			return `The API token lacks write permission for store ${store}: it may be read-only or scoped to other resources, or belong to another user. Use a token of the store's owner that may write to it (Apify Console → Settings → Integrations → API tokens).`;
+			return `The API token lacks write permission for ${store}: it may be read-only or scoped to other resources, or belong to another user. Use a token of the store's owner that may write to it (Apify Console → Settings → Integrations → API tokens).`;
 		}
-		return `The API token has no permission for store ${store}. Use a token of the store's owner, or one with access to it.`;
+		return `The API token has no permission for ${store}. Use a token of the store's owner, or one with access to it.`;
 	}
 	if (statusCode === 404) {
-		if (/key-value store was not found/i.test(error.message) || !subject.key) {
-			return `Store ${store} does not exist or is not visible to this credential. Check the Store parameter (an ID, username~store-name or ~store-name).`;
+		if (/actor run was not found|actor was not found/i.test(error.message)) {
+			return 'Check the Run ID or the Actor (an ID, username~actor-name or username/actor-name), and with a Run Status, that the Actor has a run with that status.';
 		}
-		return `Store ${store} has no record with key "${subject.key}". Check the Key parameter, or list the store's keys.`;
+		if (/key-value store was not found/i.test(error.message) || !subject.key) {
+			return `${Store} does not exist or is not visible to this credential. Check the Store parameter (an ID, username~store-name or ~store-name).`;
+		}
+		return `${Store} has no record with key "${subject.key}". Check the Key parameter, or list the store's keys.`;
 	}
 	if (statusCode === 429) {
 		return 'Apify rate-limited the request and retries were exhausted. Run fewer requests at once, or raise Max Retries in the options.';

@@ -30,7 +30,7 @@ export interface ListKeysQuery {
 export async function* listKeyPages(
 	ctx: ApifyContext,
 	connection: ApifyConnection,
-	request: Omit<ApifyRequest, 'qs'>,
+	request: ApifyRequest,
 	query: ListKeysQuery,
 ): AsyncGenerator<KeyItem[]> {
 	let remaining = query.limit ?? Infinity;
@@ -39,6 +39,7 @@ export async function* listKeyPages(
 		const page = await requestJson<KeysPage>(ctx, connection, {
 			...request,
 			qs: {
+				...request.qs,
 				prefix: query.prefix,
 				collection: query.collection,
 				exclusiveStartKey,

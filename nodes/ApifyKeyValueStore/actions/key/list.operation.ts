@@ -13,18 +13,18 @@ import {
 	getOptions,
 	getRecordFilter,
 	getRetryPolicy,
-	getStoreId,
+	getStore,
 	recordFilterFields,
 	requestOptionFields,
 	returnAllOrLimitFields,
-	storeLocator,
-	storePath,
+	storeEndpoint,
+	storeFields,
 } from '../common.descriptions';
 
 const DEFAULT_TIMEOUT_SECONDS = 30;
 
 const properties: INodeProperties[] = [
-	storeLocator,
+	...storeFields,
 	...recordFilterFields,
 	...returnAllOrLimitFields,
 	{
@@ -55,7 +55,7 @@ export async function execute(
 	connection: ApifyConnection,
 ): Promise<INodeExecutionData[]> {
 	const node = this.getNode();
-	const storeId = getStoreId(this, itemIndex);
+	const store = getStore(this, itemIndex);
 	const filter = getRecordFilter(this, itemIndex);
 	const limit = getListLimit(this, itemIndex);
 	const options = getOptions(this, itemIndex);
@@ -66,8 +66,9 @@ export async function execute(
 		this,
 		connection,
 		{
-			path: storePath(storeId, 'keys'),
-			subject: { storeId },
+			path: storeEndpoint(store, 'keys'),
+			qs: store.qs,
+			subject: store.subject,
 			itemIndex,
 			retry: getRetryPolicy(this, options, DEFAULT_TIMEOUT_SECONDS, itemIndex),
 		},

@@ -19,11 +19,11 @@ import {
 	getOptions,
 	getRecordFilter,
 	getRetryPolicy,
-	getStoreId,
+	getStore,
 	recordFilterFields,
 	requestOptionFields,
-	storeLocator,
-	storePath,
+	storeEndpoint,
+	storeFields,
 } from '../common.descriptions';
 
 const DEFAULT_TIMEOUT_SECONDS = 360;
@@ -34,7 +34,7 @@ const MB = 1024 * 1024;
 const CONCURRENT_RECORDS = 8;
 
 const properties: INodeProperties[] = [
-	storeLocator,
+	...storeFields,
 	...recordFilterFields,
 	{
 		displayName: 'Output',
@@ -93,28 +93,28 @@ export async function execute(
 	itemIndex: number,
 	connection: ApifyConnection,
 ): Promise<INodeExecutionData[]> {
-	const storeId = getStoreId(this, itemIndex);
+	const store = getStore(this, itemIndex);
 	const filter = getRecordFilter(this, itemIndex);
 	const outputMode = this.getNodeParameter('outputMode', itemIndex) as 'zip' | 'records';
 	const binaryPropertyName = this.getNodeParameter('binaryPropertyName', itemIndex) as string;
 	const options = getOptions(this, itemIndex);
 	const request: ApifyRequest = {
-		path: storePath(storeId, 'records'),
-		qs: { prefix: filter.prefix, collection: filter.collection },
-		subject: { storeId },
+		path: storeEndpoint(store, 'records'),
+		qs: { ...store.qs, prefix: filter.prefix, collection: filter.collection },
+		subject: store.subject,
 		itemIndex,
 		retry: getRetryPolicy(this, options, DEFAULT_TIMEOUT_SECONDS, itemIndex),
 	};
 
 	if (outputMode === 'zip') {
-		const fileName = `${safeFileName(storeId.replace('~', '-') || 'store')}.zip`;
+		const fileName = `${safeFileName(store.fileBaseName)}.zip`;
 		const { binary, size } = await requestStream(this, connection, request, async ({ body, bytesRead }) => ({
 			binary: await this.helpers.prepareBinaryData(body, fileName, 'application/zip'),
 			size: bytesRead(),
 		}));
 		return [
 			{
-				json: { storeId, ...filter, fileName: binary.fileName, size },
+				json: { ...store.source, ...filter, fileName: binary.fileName, size },
 				binary: { [binaryPropertyName]: binary },
 				pairedItem: { item: itemIndex },
 			},

@@ -10,18 +10,18 @@ import {
 	getOptions,
 	getRecordKey,
 	getRetryPolicy,
-	getStoreId,
+	getStore,
 	recordKeyLocator,
 	requestOptionFields,
-	storeLocator,
-	storePath,
+	storeEndpoint,
+	storeFields,
 } from '../common.descriptions';
 
 const DEFAULT_TIMEOUT_SECONDS = 30;
 const NOT_FOUND = 404;
 
 const properties: INodeProperties[] = [
-	storeLocator,
+	...storeFields,
 	{ ...recordKeyLocator, description: 'The key of the record to look for' },
 	{
 		displayName: 'Options',
@@ -44,15 +44,16 @@ export async function execute(
 	itemIndex: number,
 	connection: ApifyConnection,
 ): Promise<INodeExecutionData[]> {
-	const storeId = getStoreId(this, itemIndex);
+	const store = getStore(this, itemIndex);
 	const key = getRecordKey(this, itemIndex);
 	const status = await requestStatus(this, connection, {
 		method: 'HEAD',
-		path: storePath(storeId, 'records', encodeURIComponent(key)),
+		path: storeEndpoint(store, 'records', encodeURIComponent(key)),
+		qs: store.qs,
 		acceptStatuses: [NOT_FOUND],
-		subject: { storeId, key },
+		subject: { ...store.subject, key },
 		itemIndex,
 		retry: getRetryPolicy(this, getOptions(this, itemIndex), DEFAULT_TIMEOUT_SECONDS, itemIndex),
 	});
-	return [{ json: { key, storeId, exists: status !== NOT_FOUND }, pairedItem: { item: itemIndex } }];
+	return [{ json: { key, ...store.source, exists: status !== NOT_FOUND }, pairedItem: { item: itemIndex } }];
 }

@@ -17,17 +17,18 @@ import {
 	getOptions,
 	getRecordKey,
 	getRetryPolicy,
-	getStoreId,
+	getStore,
 	recordKeyLocator,
 	requestOptionFields,
-	storeLocator,
-	storePath,
+	storeEndpoint,
+	storeFields,
+	type StoreRef,
 } from '../common.descriptions';
 
 const DEFAULT_TIMEOUT_SECONDS = 360;
 
 const properties: INodeProperties[] = [
-	storeLocator,
+	...storeFields,
 	recordKeyLocator,
 	{
 		displayName: 'Output',
@@ -80,7 +81,7 @@ export async function execute(
 	itemIndex: number,
 	connection: ApifyConnection,
 ): Promise<INodeExecutionData[]> {
-	const storeId = getStoreId(this, itemIndex);
+	const store = getStore(this, itemIndex);
 	const key = getRecordKey(this, itemIndex);
 	const outputFormat = this.getNodeParameter('outputFormat', itemIndex) as ValueKind | 'auto';
 	const binaryPropertyName =
@@ -93,10 +94,10 @@ export async function execute(
 	const onlyChanged = options.onlyChanged === true;
 	// Remembered per store and key in the workflow's static data, which n8n keeps for active workflows.
 	const memory = onlyChanged ? lastOutputs(this) : undefined;
-	const memoryKey = JSON.stringify([storeId, key]);
+	const memoryKey = JSON.stringify([store.basePath, store.qs, key]);
 	const last = memory?.[memoryKey];
 	const record = await fetchRecord(this, connection, {
-		storeId,
+		store,
 		key,
 		outputFormat,
 		itemIndex,
@@ -136,7 +137,7 @@ function lastOutputs(ctx: IExecuteFunctions): Record<string, LastOutput> {
 }
 
 export interface RecordRequest {
-	storeId: string;
+	store: StoreRef;
 	key: string;
 	outputFormat: ValueKind | 'auto';
 	itemIndex: number;
@@ -159,18 +160,18 @@ export type FetchedRecord =
 export async function fetchRecord(
 	ctx: IExecuteFunctions | IPollFunctions,
 	connection: ApifyConnection,
-	{ storeId, key, outputFormat, itemIndex, retry, ifNoneMatch, hashBody }: RecordRequest,
+	{ store, key, outputFormat, itemIndex, retry, ifNoneMatch, hashBody }: RecordRequest,
 ): Promise<FetchedRecord> {
 	return await requestStream(
 		ctx,
 		connection,
 		{
-			path: storePath(storeId, 'records', encodeURIComponent(key)),
+			path: storeEndpoint(store, 'records', encodeURIComponent(key)),
 			// Without it the API may rewrite HTML records.
-			qs: { attachment: 'true' },
+			qs: { ...store.qs, attachment: 'true' },
 			headers: ifNoneMatch ? { 'If-None-Match': ifNoneMatch } : undefined,
 			hashBody,
-			subject: { storeId, key },
+			subject: { ...store.subject, key },
 			itemIndex,
 			retry,
 		},

@@ -1,0 +1,82 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import { runNode } from '../harness/engine';
+import { DEMO_ACTOR, FAILED_RUN, RUNNING_RUN, SUCCEEDED_RUN, fixtureKeys } from '../local-api/fixtures';
+import { byId, expectNoSecrets, useLocalApi } from './setup';
+
+const local = useLocalApi();
+beforeEach(() => {
+	local.api.clearRequests();
+	local.api.faults.clear();
+});
+
+const ofRun = (runId: string): IDataObject => ({ storeSource: 'run', runId });
+const ofLastRun = (actorId: string, runStatus: string): IDataObject => ({ storeSource: 'lastRun', actorId, runStatus });
+const getOutput = (store: IDataObject): IDataObject => ({ resource: 'record', operation: 'get', key: byId('OUTPUT'), ...store });
+
+describe('the default store of an Actor run', () => {
+	it('gets a record of a run by its ID, through /v2/actor-runs/{runId}/key-value-store', async () => {
+		const result = await runNode({ parameters: getOutput(ofRun(SUCCEEDED_RUN.run.id)) });
+		expect(result.error).toBeUndefined();
+		expect(result.items[0].json).toEqual({ runId: SUCCEEDED_RUN.run.id, status: 'SUCCEEDED' });
+		expect(local.api.requests[0].path).toBe(`/v2/actor-runs/${SUCCEEDED_RUN.run.id}/key-value-store/records/OUTPUT`);
+		expectNoSecrets(result);
+	});
+
+	it.each([
+		['SUCCEEDED', SUCCEEDED_RUN.run.id],
+		['FAILED', FAILED_RUN.run.id],
+		['', RUNNING_RUN.run.id],
+	])("gets the record of an Actor's last run with status %j", async (runStatus, runId) => {
+		const result = await runNode({ parameters: getOutput(ofLastRun('local-user/demo-scraper', runStatus)) });
+		expect(result.error).toBeUndefined();
+		expect(result.items[0].json.runId).toBe(runId);
+		const [request] = local.api.requests;
+		expect(request.path).toBe('/v2/acts/local-user~demo-scraper/runs/last/key-value-store/records/OUTPUT');
+		expect(request.query.status).toBe(runStatus || undefined);
+	});
+
+	it('lists the keys, downloads the ZIP and checks a record of a run store, saying which run in the items', async () => {
+		const keys = await runNode({
+			parameters: { resource: 'key', operation: 'list', returnAll: true, ...ofLastRun(DEMO_ACTOR.id, 'SUCCEEDED') },
+		});
+		expect(keys.items.map((item) => item.json.key)).toEqual(fixtureKeys(SUCCEEDED_RUN.store.id));
+		expect(local.api.requests[0].query.status).toBe('SUCCEEDED');
+
+		const zip = await runNode({ parameters: { resource: 'record', operation: 'download', ...ofRun(FAILED_RUN.run.id) } });
+		expect(zip.items[0].json).toMatchObject({ runId: FAILED_RUN.run.id, fileName: `run-${FAILED_RUN.run.id}.zip` });
+		expect(zip.items[0].binary?.data?.fileName).toBe(`run-${FAILED_RUN.run.id}.zip`);
+
+		const exists = await runNode({
+			parameters: { resource: 'record', operation: 'exists', key: byId('OUTPUT'), ...ofRun(RUNNING_RUN.run.id) },
+		});
+		expect(exists.items[0].json).toEqual({ key: 'OUTPUT', runId: RUNNING_RUN.run.id, exists: true });
+	});
+
+	it('says the run was not found, naming what to check', async () => {
+		const { error } = await runNode({ parameters: getOutput(ofRun('NoSuchRun00000001')) });
+		expect(error?.message).toMatch(/^Apify API error 404 record-not-found: Actor run was not found/);
+		expect(error?.description).toMatch(/Check the Run ID or the Actor/);
+	});
+
+	it('names the run store in a missing record error', async () => {
+		const { error } = await runNode({
+			parameters: { ...getOutput(ofRun(SUCCEEDED_RUN.run.id)), key: byId('NO-SUCH-KEY') },
+		});
+		expect(error?.description).toBe(
+			`The default store of run "${SUCCEEDED_RUN.run.id}" has no record with key "NO-SUCH-KEY". Check the Key parameter, or list the store's keys.`,
+		);
+	});
+
+	it.each([
+		// An empty field n8n itself refuses; an expression can still come out empty.
+		[ofRun('={{ " " }}'), 'The Run ID parameter is empty'],
+		[ofRun('not a run/id'), 'The Run ID "not a run/id" is not a valid Actor run ID'],
+		[ofLastRun('={{ "" }}', 'SUCCEEDED'), 'The Actor parameter is empty'],
+		[ofLastRun('a/b/c', 'SUCCEEDED'), 'The Actor "a/b/c" is not a valid Actor ID or name'],
+	])('refuses %j before any request', async (store, message) => {
+		const { error } = await runNode({ parameters: getOutput(store) });
+		expect(error?.message).toBe(message);
+		expect(local.api.requests).toHaveLength(0);
+	});
+});
