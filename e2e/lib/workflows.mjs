@@ -10,7 +10,6 @@ import { CheckFailure, expect, expectEqual, show } from './checks.mjs';
 import { sha256 } from './n8n.mjs';
 
 export const EXAMPLE_CREDENTIAL_ID = 'apifyLocalApi001';
-const NODE_TYPE_SUFFIX = '.apifyKeyValueStore';
 const CREDENTIAL_TYPE = 'apifyKeyValueStoreApi';
 const MANUAL = 'When clicking ‘Execute workflow’';
 /** Records the local API stores compressed (br, gzip, deflate), as apify-client stores large ones. */
@@ -225,8 +224,10 @@ export async function runCliChecks(checks, n8n, { local, examplesDir, runDir, no
 
 	await checks.check(`${label}: import the example credential and workflows with n8n's CLI`, async () => {
 		for (const { file, workflow } of examples) {
-			const types = workflow.nodes.map((node) => node.type).filter((type) => type.endsWith(NODE_TYPE_SUFFIX));
-			expect(types.length > 0 && types.every((type) => type === nodeType), `${file}: node types ${show(types)}, expected ${nodeType}`);
+			// The package's types, exactly as users' workflows name them: the node and its trigger.
+			const packageTypes = [nodeType, `${nodeType}Trigger`];
+			const types = workflow.nodes.map((node) => node.type).filter((type) => type.startsWith(nodeType.split('.')[0] + '.'));
+			expect(types.length > 0 && types.every((type) => packageTypes.includes(type)), `${file}: node types ${show(types)}, expected ${show(packageTypes)}`);
 		}
 		await importAll(n8n, runDir, {
 			credentials: [...exampleCredentials(examplesDir, local.url), ...tests.credentials],

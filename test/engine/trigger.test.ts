@@ -100,6 +100,25 @@ describe('Apify Key-Value Store Trigger', () => {
 		]);
 	});
 
+	it('notices an edit that keeps the size only with Detect Same-Size Edits, asking with ETags', async () => {
+		const storeId = watchedStore('trigger-etags');
+		const bySize = triggerParameters(storeId);
+		const byEtag = triggerParameters(storeId, { checkEtags: true });
+		const sizeBaseline = await runPoll(bySize);
+		const etagBaseline = await runPoll(byEtag);
+		local.api.putRecord(storeId, 'b-text', 'HELLO', { contentType: 'text/plain' });
+		local.api.clearRequests();
+
+		expect((await runPoll(bySize, sizeBaseline.staticData)).items).toEqual([]);
+		const noticed = await runPoll(byEtag, etagBaseline.staticData);
+		expect(changesOf(noticed.items)).toEqual([['b-text', 'changed']]);
+		const heads = local.api.requests.filter((request) => request.method === 'HEAD');
+		expect(heads).toHaveLength(3);
+		expect(heads.every((request) => String(request.headers['if-none-match']).startsWith('"'))).toBe(true);
+		expect(local.api.requests.some((request) => request.method === 'GET' && request.path.includes('/records/'))).toBe(false);
+		expect((await runPoll(byEtag, noticed.staticData)).items).toEqual([]);
+	});
+
 	it('shows a sample of the store as added records when tested before any baseline', async () => {
 		const storeId = watchedStore('trigger-manual');
 		const { items } = await runPoll(triggerParameters(storeId), {}, 'manual');
