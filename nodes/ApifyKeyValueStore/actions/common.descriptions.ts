@@ -287,6 +287,18 @@ export function requestOptionFields(defaultTimeoutSeconds: number): INodePropert
 	];
 }
 
+/** The Options collection of an operation: its own options, then Max Retries and Request Timeout. */
+export function optionsCollection(defaultTimeoutSeconds: number, own: INodeProperties[] = []): INodeProperties {
+	return {
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		options: [...own, ...requestOptionFields(defaultTimeoutSeconds)],
+	};
+}
+
 export function getStoreId(ctx: IExecuteFunctions, itemIndex: number, parameterName = storeLocator.name): string {
 	const value = ctx.getNodeParameter(parameterName, itemIndex, undefined, { extractValue: true });
 	return parseStoreIdentifier(ctx.getNode(), value, itemIndex);

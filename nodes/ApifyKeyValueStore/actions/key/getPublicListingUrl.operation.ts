@@ -15,7 +15,7 @@ import {
 	getRetryPolicy,
 	getStoreId,
 	recordFilterFields,
-	requestOptionFields,
+	optionsCollection,
 	requireApiToken,
 	SIGNING_NEEDS_TOKEN,
 	storeLocator,
@@ -35,14 +35,7 @@ const properties: INodeProperties[] = [
 		default: 0,
 		description: 'How long the link works; 0 or empty: it never expires',
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		options: requestOptionFields(DEFAULT_TIMEOUT_SECONDS),
-	},
+	optionsCollection(DEFAULT_TIMEOUT_SECONDS),
 ];
 
 export const description = updateDisplayOptions(

@@ -15,7 +15,7 @@ import {
 	getRetryPolicy,
 	getStore,
 	recordFilterFields,
-	requestOptionFields,
+	optionsCollection,
 	returnAllOrLimitFields,
 	storeEndpoint,
 	storeFields,
@@ -27,24 +27,16 @@ const properties: INodeProperties[] = [
 	...storeFields,
 	...recordFilterFields,
 	...returnAllOrLimitFields,
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		options: [
-			{
-				displayName: 'Start After Key',
-				name: 'exclusiveStartKey',
-				type: 'string',
-				default: '',
-				description:
-					'List only keys after this one (in UTF-8 byte order); use the last key of a previous run to continue from it',
-			},
-			...requestOptionFields(DEFAULT_TIMEOUT_SECONDS),
-		],
-	},
+	optionsCollection(DEFAULT_TIMEOUT_SECONDS, [
+		{
+			displayName: 'Start After Key',
+			name: 'exclusiveStartKey',
+			type: 'string',
+			default: '',
+			description:
+				'List only keys after this one (in UTF-8 byte order); use the last key of a previous run to continue from it',
+		},
+	]),
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['key'], operation: ['list'] } }, properties);

@@ -12,7 +12,7 @@ import {
 	getRetryPolicy,
 	getStoreId,
 	recordKeyLocator,
-	requestOptionFields,
+	optionsCollection,
 	requireApiToken,
 	storeLocator,
 	storePath,
@@ -24,14 +24,7 @@ const DEFAULT_TIMEOUT_SECONDS = 30;
 const properties: INodeProperties[] = [
 	storeLocator,
 	recordKeyLocator,
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		options: requestOptionFields(DEFAULT_TIMEOUT_SECONDS),
-	},
+	optionsCollection(DEFAULT_TIMEOUT_SECONDS),
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['record'], operation: ['delete'] } }, properties);

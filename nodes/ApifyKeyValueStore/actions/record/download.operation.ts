@@ -21,7 +21,7 @@ import {
 	getRetryPolicy,
 	getStore,
 	recordFilterFields,
-	requestOptionFields,
+	optionsCollection,
 	storeEndpoint,
 	storeFields,
 } from '../common.descriptions';
@@ -47,43 +47,35 @@ const properties: INodeProperties[] = [
 		default: 'zip',
 	},
 	binaryPropertyField,
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		options: [
-			{
-				displayName: 'Parse JSON Records',
-				name: 'parseJson',
-				type: 'boolean',
-				default: false,
-				description: 'Whether to put the value of each JSON record into the field "value" of its item, besides its file',
-				displayOptions: { show: { '/outputMode': ['records'] } },
-			},
-			{
-				displayName: 'Max Records',
-				name: 'maxRecords',
-				type: 'number',
-				typeOptions: { minValue: 1 },
-				default: DEFAULT_MAX_RECORDS,
-				description: 'Stop with an error rather than output more records than this',
-				displayOptions: { show: { '/outputMode': ['records'] } },
-			},
-			{
-				displayName: 'Max Total Size (MB)',
-				name: 'maxTotalMegabytes',
-				type: 'number',
-				typeOptions: { minValue: 1 },
-				default: DEFAULT_MAX_TOTAL_MB,
-				description:
-					'Stop with an error rather than unpack more than this many megabytes; protects a small n8n instance',
-				displayOptions: { show: { '/outputMode': ['records'] } },
-			},
-			...requestOptionFields(DEFAULT_TIMEOUT_SECONDS),
-		],
-	},
+	optionsCollection(DEFAULT_TIMEOUT_SECONDS, [
+		{
+			displayName: 'Parse JSON Records',
+			name: 'parseJson',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to put the value of each JSON record into the field "value" of its item, besides its file',
+			displayOptions: { show: { '/outputMode': ['records'] } },
+		},
+		{
+			displayName: 'Max Records',
+			name: 'maxRecords',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: DEFAULT_MAX_RECORDS,
+			description: 'Stop with an error rather than output more records than this',
+			displayOptions: { show: { '/outputMode': ['records'] } },
+		},
+		{
+			displayName: 'Max Total Size (MB)',
+			name: 'maxTotalMegabytes',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: DEFAULT_MAX_TOTAL_MB,
+			description:
+				'Stop with an error rather than unpack more than this many megabytes; protects a small n8n instance',
+			displayOptions: { show: { '/outputMode': ['records'] } },
+		},
+	]),
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['record'], operation: ['download'] } }, properties);

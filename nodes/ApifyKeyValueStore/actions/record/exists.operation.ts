@@ -12,7 +12,7 @@ import {
 	getRetryPolicy,
 	getStore,
 	recordKeyLocator,
-	requestOptionFields,
+	optionsCollection,
 	storeEndpoint,
 	storeFields,
 } from '../common.descriptions';
@@ -23,14 +23,7 @@ const NOT_FOUND = 404;
 const properties: INodeProperties[] = [
 	...storeFields,
 	{ ...recordKeyLocator, description: 'The key of the record to look for' },
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		options: requestOptionFields(DEFAULT_TIMEOUT_SECONDS),
-	},
+	optionsCollection(DEFAULT_TIMEOUT_SECONDS),
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['record'], operation: ['exists'] } }, properties);

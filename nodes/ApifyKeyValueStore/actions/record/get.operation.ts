@@ -19,7 +19,7 @@ import {
 	getRetryPolicy,
 	getStore,
 	recordKeyLocator,
-	requestOptionFields,
+	optionsCollection,
 	storeEndpoint,
 	storeFields,
 	type StoreRef,
@@ -47,31 +47,23 @@ const properties: INodeProperties[] = [
 		default: 'auto',
 	},
 	{ ...binaryPropertyField, displayOptions: { show: { outputFormat: ['auto', 'binary'] } } },
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		options: [
-			{
-				displayName: 'Only If Changed',
-				name: 'onlyChanged',
-				type: 'boolean',
-				default: false,
-				description:
-					'Whether to output the record only when it changed since this node last output it (per store and key, kept with the workflow); otherwise the item outputs nothing. Uses the ETag the API sends, and a hash of the content where it sends none.',
-			},
-			{
-				displayName: 'Text Field Name',
-				name: 'textFieldName',
-				type: 'string',
-				default: 'text',
-				description: 'The output field for a text record',
-			},
-			...requestOptionFields(DEFAULT_TIMEOUT_SECONDS),
-		],
-	},
+	optionsCollection(DEFAULT_TIMEOUT_SECONDS, [
+		{
+			displayName: 'Only If Changed',
+			name: 'onlyChanged',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to output the record only when it changed since this node last output it (per store and key, kept with the workflow); otherwise the item outputs nothing. Uses the ETag the API sends, and a hash of the content where it sends none.',
+		},
+		{
+			displayName: 'Text Field Name',
+			name: 'textFieldName',
+			type: 'string',
+			default: 'text',
+			description: 'The output field for a text record',
+		},
+	]),
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['record'], operation: ['get'] } }, properties);

@@ -14,7 +14,7 @@ import {
 	getRetryPolicy,
 	getStoreId,
 	recordKeyLocator,
-	requestOptionFields,
+	optionsCollection,
 	requireApiToken,
 	SIGNING_NEEDS_TOKEN,
 	storeLocator,
@@ -26,14 +26,7 @@ const DEFAULT_TIMEOUT_SECONDS = 30;
 const properties: INodeProperties[] = [
 	storeLocator,
 	recordKeyLocator,
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		options: requestOptionFields(DEFAULT_TIMEOUT_SECONDS),
-	},
+	optionsCollection(DEFAULT_TIMEOUT_SECONDS),
 ];
 
 export const description = updateDisplayOptions(

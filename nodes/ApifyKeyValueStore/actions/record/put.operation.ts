@@ -18,7 +18,7 @@ import {
 	getRetryPolicy,
 	getStoreId,
 	recordKeyLocator,
-	requestOptionFields,
+	optionsCollection,
 	requireApiToken,
 	storeLocator,
 	storePath,
@@ -76,14 +76,7 @@ const properties: INodeProperties[] = [
 			"The record's content type. A text field given a content type other than JSON is stored as it is, without quotes.",
 		hint: "Empty: application/json for a JSON value, the file's MIME type for a file",
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		options: requestOptionFields(DEFAULT_TIMEOUT_SECONDS),
-	},
+	optionsCollection(DEFAULT_TIMEOUT_SECONDS),
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['record'], operation: ['put'] } }, properties);

@@ -10,7 +10,7 @@ import {
 	getOptions,
 	getRetryPolicy,
 	getStoreId,
-	requestOptionFields,
+	optionsCollection,
 	requireApiToken,
 	STORE_NEEDS_TOKEN,
 	storePath,
@@ -24,14 +24,7 @@ const properties: INodeProperties[] = [
 		...storeToDeleteLocator,
 		description: 'The key-value store to delete, with all its records. Type its ID or username~store-name.',
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		options: requestOptionFields(DEFAULT_TIMEOUT_SECONDS),
-	},
+	optionsCollection(DEFAULT_TIMEOUT_SECONDS),
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['store'], operation: ['delete'] } }, properties);

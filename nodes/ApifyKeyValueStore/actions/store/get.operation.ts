@@ -11,7 +11,7 @@ import {
 	getOptions,
 	getRetryPolicy,
 	getStoreId,
-	requestOptionFields,
+	optionsCollection,
 	requireApiToken,
 	STORE_NEEDS_TOKEN,
 	storeLocator,
@@ -22,14 +22,7 @@ const DEFAULT_TIMEOUT_SECONDS = 30;
 
 const properties: INodeProperties[] = [
 	{ ...storeLocator, description: 'The key-value store to describe' },
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		options: requestOptionFields(DEFAULT_TIMEOUT_SECONDS),
-	},
+	optionsCollection(DEFAULT_TIMEOUT_SECONDS),
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['store'], operation: ['get'] } }, properties);

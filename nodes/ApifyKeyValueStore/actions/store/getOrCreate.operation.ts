@@ -8,7 +8,7 @@ import {
 import { validateStoreName } from '../../helpers/validation';
 import type { ApifyConnection } from '../../transport';
 import { requestStore } from '../../transport/stores';
-import { getOptions, getRetryPolicy, requestOptionFields, requireApiToken, STORE_NEEDS_TOKEN } from '../common.descriptions';
+import { getOptions, getRetryPolicy, optionsCollection, requireApiToken, STORE_NEEDS_TOKEN } from '../common.descriptions';
 
 const DEFAULT_TIMEOUT_SECONDS = 30;
 
@@ -23,14 +23,7 @@ const properties: INodeProperties[] = [
 		description:
 			'The name of the store in your account: up to 63 letters, digits and hyphens. If a store of this name exists, it is returned as it is.',
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		options: requestOptionFields(DEFAULT_TIMEOUT_SECONDS),
-	},
+	optionsCollection(DEFAULT_TIMEOUT_SECONDS),
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['store'], operation: ['getOrCreate'] } }, properties);

@@ -11,7 +11,7 @@ import {
 	getListLimit,
 	getOptions,
 	getRetryPolicy,
-	requestOptionFields,
+	optionsCollection,
 	requireApiToken,
 	STORE_NEEDS_TOKEN,
 	returnAllOrLimitFields,
@@ -21,30 +21,22 @@ const DEFAULT_TIMEOUT_SECONDS = 30;
 
 const properties: INodeProperties[] = [
 	...returnAllOrLimitFields,
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		options: [
-			{
-				displayName: 'Include Unnamed Stores',
-				name: 'unnamed',
-				type: 'boolean',
-				default: false,
-				description: 'Whether to list unnamed stores too, such as the default stores of Actor runs',
-			},
-			{
-				displayName: 'Descending',
-				name: 'desc',
-				type: 'boolean',
-				default: false,
-				description: 'Whether to list the newest stores first instead of the oldest',
-			},
-			...requestOptionFields(DEFAULT_TIMEOUT_SECONDS),
-		],
-	},
+	optionsCollection(DEFAULT_TIMEOUT_SECONDS, [
+		{
+			displayName: 'Include Unnamed Stores',
+			name: 'unnamed',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to list unnamed stores too, such as the default stores of Actor runs',
+		},
+		{
+			displayName: 'Descending',
+			name: 'desc',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to list the newest stores first instead of the oldest',
+		},
+	]),
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['store'], operation: ['list'] } }, properties);
