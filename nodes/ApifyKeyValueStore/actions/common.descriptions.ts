@@ -16,7 +16,7 @@ export const storeLocator: INodeProperties = {
 	type: 'resourceLocator',
 	default: { mode: 'list', value: '' },
 	required: true,
-	description: 'The key-value store to read',
+	description: 'The key-value store',
 	modes: [
 		{
 			displayName: 'From List',
