@@ -83,6 +83,13 @@ export async function runEditorChecks(checks, n8n, { chromium, workflows, secret
 			await ui.screenshot('workflow.png');
 		});
 
+		await checks.check('editor: the trigger loads from the community package, on the canvas with its subtitle', async () => {
+			// n8n's CLI cannot start a workflow at a polling trigger, so the editor shows that n8n knows the node.
+			await ui.openWorkflow(workflows['store-changes-trigger.workflow.json']);
+			const text = await ui.canvasNode('Screenshot added or changed').innerText();
+			expect(text.includes('Records added, changed'), `canvas node shows ${show(text)}; expected the subtitle "Records added, changed" (a missing node type shows none)`);
+		});
+
 		// Record → Get: the store picker and the key picker.
 		await checks.check('editor: Record → Get panel shows Credential, Resource, Operation, Store, Key, Output, Put Output File in Field, Options', async () => {
 			await ui.openWorkflow(workflows['record-get.workflow.json']);

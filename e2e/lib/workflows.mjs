@@ -363,6 +363,29 @@ export async function runCliChecks(checks, n8n, { local, examplesDir, runDir, no
 		);
 	});
 
+	// Writing, stores, a run's store
+	const write = await execute(byFile['record-write-and-stores.workflow.json']);
+	await checks.check(`${label}: record-write-and-stores runs successfully`, () => expectSuccess(write, 'record-write-and-stores'));
+	await checks.check(`${label}: Record → Put, Get, Exists, Delete, Exists: the record is written, read back, then gone`, () => {
+		const summary = { status: 'SUCCEEDED', itemCount: 3 };
+		const [put] = nodeItems(write.run, 'Put run-summary');
+		expectEqual(put.json, { key: 'run-summary', storeId: demo.id, contentType: 'application/json', size: JSON.stringify(summary).length }, 'Put item');
+		expectEqual(nodeItems(write.run, 'Get run-summary').map((item) => item.json), [summary], 'Get item');
+		expectEqual(nodeItems(write.run, 'Exists before delete')[0].json.exists, true, 'exists before delete');
+		expectEqual(nodeItems(write.run, 'Delete run-summary')[0].json, { deleted: true, key: 'run-summary', storeId: demo.id }, 'Delete item');
+		expectEqual(nodeItems(write.run, 'Exists after delete')[0].json.exists, false, 'exists after delete');
+	});
+	await checks.check(`${label}: Store → Get or Create, then Delete of the store it made`, () => {
+		const [created] = nodeItems(write.run, 'Get or create a store');
+		expectEqual(created.json.name, 'e2e-scratch-store', 'created store name');
+		expect(!('urlSigningSecretKey' in created.json), 'the store item carries its signing secret');
+		expectEqual(nodeItems(write.run, 'Delete that store')[0].json, { deleted: true, storeId: created.json.id }, 'Delete item');
+	});
+	await checks.check(`${label}: Record → Get from the store of an Actor's last succeeded run`, () => {
+		const [item] = nodeItems(write.run, 'OUTPUT of a succeeded run');
+		expectEqual(item.json, { runId: fixtures.SUCCEEDED_RUN.run.id, status: 'SUCCEEDED' }, 'run OUTPUT');
+	});
+
 	// Test-only: compressed records, URL signature, and failures.
 	const compressed = await execute(tests.workflows.compressed);
 	await checks.check(`${label}: Record → Get as a file of records stored compressed: decoded bytes and their size`, () => {
