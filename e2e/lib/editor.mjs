@@ -83,11 +83,28 @@ export async function runEditorChecks(checks, n8n, { chromium, workflows, secret
 			await ui.screenshot('workflow.png');
 		});
 
-		await checks.check('editor: the trigger loads from the community package, on the canvas with its subtitle', async () => {
+		await checks.check('editor: the trigger loads from the community package; its panel shows Store, Key Prefix, Events and the change options', async () => {
 			// n8n's CLI cannot start a workflow at a polling trigger, so the editor shows that n8n knows the node.
 			await ui.openWorkflow(workflows['store-changes-trigger.workflow.json']);
 			const text = await ui.canvasNode('Screenshot added or changed').innerText();
 			expect(text.includes('Records added, changed'), `canvas node shows ${show(text)}; expected the subtitle "Records added, changed" (a missing node type shows none)`);
+			await ui.openNode('Screenshot added or changed');
+			await ui.expectFields(['storeId', 'prefix', 'events', 'includeValue', 'checkEtags'], ['Poll Times', 'Store', 'Key Prefix', 'Events', 'Include Record Value', 'Detect Same-Size Edits']);
+			await ui.screenshot('trigger.png');
+			await ui.closeNode();
+		});
+
+		await checks.check('editor: Record → Put panel shows Store, Key, Value, Content Type; Store → Get or Create shows Name', async () => {
+			await ui.openWorkflow(workflows['record-write-and-stores.workflow.json']);
+			await ui.openNode('Put run-summary');
+			await ui.expectFields(['storeId', 'key', 'valueSource', 'contentType'], ['Store', 'Key', 'Value', 'Content Type', 'Options']);
+			await ui.expectSelected('operation', 'Put');
+			await ui.screenshot('record-put.png');
+			await ui.closeNode();
+			await ui.openNode('Get or create a store');
+			await ui.expectSelected('resource', 'Store');
+			await ui.expectFields(['name'], ['Name', 'Options']);
+			await ui.closeNode();
 		});
 
 		// Record → Get: the store picker and the key picker.
