@@ -1,7 +1,7 @@
 import pMap from 'p-map';
 import type { IDataObject, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
 
-import { storeById, storePath } from '../ApifyKeyValueStore/actions/common.descriptions';
+import { DEFAULT_MAX_RETRIES, storeById, storePath } from '../ApifyKeyValueStore/actions/common.descriptions';
 import { fetchRecord } from '../ApifyKeyValueStore/actions/record/get.operation';
 import { requestHeaders, type ApifyConnection, type RetryPolicy } from '../ApifyKeyValueStore/transport';
 import { listKeyPages } from '../ApifyKeyValueStore/transport/keys';
@@ -9,9 +9,9 @@ import { diffSnapshots, type RecordChange, type StoreSnapshot } from './changes'
 
 export type { ChangeKind } from './changes';
 
-/** The operations' defaults (list keys, get record) and apify-client's retries. */
-const LIST_RETRY: RetryPolicy = { maxRetries: 8, timeoutMs: 30_000 };
-const RECORD_RETRY: RetryPolicy = { maxRetries: 8, timeoutMs: 360_000 };
+/** The operations' defaults (list keys, get record): their timeouts and apify-client's retries. */
+const LIST_RETRY: RetryPolicy = { maxRetries: DEFAULT_MAX_RETRIES, timeoutMs: 30_000 };
+const RECORD_RETRY: RetryPolicy = { maxRetries: DEFAULT_MAX_RETRIES, timeoutMs: 360_000 };
 /** ETag checks and record downloads at once: well under the API's 200 requests per second for records. */
 const CONCURRENT_REQUESTS = 8;
 /** A test run before any baseline shows this many of the store's records, as if added. */

@@ -199,7 +199,7 @@ export const recordKeyLocator: INodeProperties = {
 };
 
 /** As apify-client. */
-const DEFAULT_MAX_RETRIES = 8;
+export const DEFAULT_MAX_RETRIES = 8;
 
 /** Prefix or schema collection, shared by Download All and List Keys. */
 export const recordFilterFields: INodeProperties[] = [
