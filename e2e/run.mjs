@@ -8,16 +8,19 @@
 //    community package, as n8n's own installer does.
 // 3. Starts the local Apify API, imports examples/ with n8n's CLI, runs each workflow with
 //    `n8n execute --id` and checks the items, the binary files in n8n's storage and the logs.
-// 4. Starts `n8n start` on loopback and checks the editor in headless Chromium; saves the
-//    screenshots in docs/.
-// 5. Repeats step 3 on the newest n8n 1.x that installs here (N8N_1X in lib/install.mjs), installed
+// 4. Activates the trigger (on a store of its own, polling every 10 s) and the webhook example, starts
+//    `n8n start` on loopback, changes records, restarts n8n, POSTs Apify webhooks, and checks the
+//    executions through n8n's REST API.
+// 5. Checks the editor in headless Chromium in that running n8n; saves the screenshots in docs/.
+// 6. Repeats steps 3 and 4 on the newest n8n 1.x that installs here (N8N_1X in lib/install.mjs), installed
 //    alongside n8n 2.x in step 1.
 //
-// Environment: E2E_N8N1=0 skips step 5; E2E_SKIP_EDITOR=1 skips step 4; E2E_KEEP_TEMP=1 keeps the
+// Environment: E2E_N8N1=0 skips step 6; E2E_SKIP_EDITOR=1 skips step 5; E2E_KEEP_TEMP=1 keeps the
 // run's temporary folder; CHROMIUM_PATH overrides /usr/bin/chromium.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { runActiveChecks, triggerFixture } from './lib/active.mjs';
 import { Checks } from './lib/checks.mjs';
 import { runEditorChecks } from './lib/editor.mjs';
 import { ensureChromium, ensureN8n, ensureNode, N8N_1X, N8N_VERSION } from './lib/install.mjs';
@@ -65,19 +68,34 @@ try {
 		return n8nInstance;
 	};
 
+	/** The CLI part, then the active workflows in `n8n start`; the instance keeps running for the editor when `keepRunning`. */
+	const runInstance = async (n8n, label, { keepRunning }) => {
+		const n8nInstance = await instance(n8n);
+		const trigger = triggerFixture({ local, nodeType: NODE_TYPE, version: n8n.version });
+		const cli = await runCliChecks(checks, n8nInstance, {
+			local,
+			examplesDir: EXAMPLES_DIR,
+			runDir: run.dir,
+			nodeType: NODE_TYPE,
+			label,
+			extraWorkflows: [trigger.workflow],
+		});
+		checks.section(`${label}: active workflows in n8n start (trigger, webhook)`);
+		await runActiveChecks(checks, n8nInstance, { local, trigger, examples: cli.examples, port: await freePort(), label, stopAfter: !keepRunning });
+		return { n8nInstance, cli };
+	};
+
 	checks.section(`n8n ${N8N_VERSION}: example workflows through n8n's CLI`);
-	const main = await instance(n8n2);
-	const cli = await runCliChecks(checks, main, { local, examplesDir: EXAMPLES_DIR, runDir: run.dir, nodeType: NODE_TYPE, label: `n8n ${N8N_VERSION}` });
+	const main = await runInstance(n8n2, `n8n ${N8N_VERSION}`, { keepRunning: Boolean(chromium) });
 
 	if (chromium) {
 		checks.section(`n8n ${N8N_VERSION}: the editor in headless Chromium`);
-		await runEditorChecks(checks, main, { chromium, workflows: cli.examples, secrets: cli.secrets, docsDir: DOCS_DIR, tmpDir: run.dir });
+		await runEditorChecks(checks, main.n8nInstance, { chromium, workflows: main.cli.examples, secrets: main.cli.secrets, docsDir: DOCS_DIR, tmpDir: run.dir });
 	}
 
 	if (n8n1) {
 		checks.section(`n8n ${n8n1.version}: example workflows through n8n's CLI (compatibility)`);
-		const compat = await instance(n8n1);
-		await runCliChecks(checks, compat, { local, examplesDir: EXAMPLES_DIR, runDir: run.dir, nodeType: NODE_TYPE, label: `n8n ${n8n1.version}` });
+		await runInstance(n8n1, `n8n ${n8n1.version}`, { keepRunning: false });
 	}
 } catch (error) {
 	checks.fail('the suite could not go on', error?.stack ?? String(error));

@@ -24,10 +24,11 @@ const CHROMIUM_ARGS = [
 const VIEWPORT = { width: 1440, height: 900 };
 const TIMEOUT_MS = 30_000;
 
-/** Runs the editor checks against `n8n` (already set up by the CLI part); stops it afterwards. */
+/** Runs the editor checks against `n8n` (set up by the CLI part, started unless it runs); stops it afterwards. */
 export async function runEditorChecks(checks, n8n, { chromium, workflows, secrets, docsDir, tmpDir }) {
 	mkdirSync(docsDir, { recursive: true });
-	const url = await checks.check(`editor: n8n start ${n8n.version} is ready on loopback`, async () => await n8n.start({ port: await freePort() }));
+	// Already running when the active-workflow checks started it.
+	const url = n8n.url ?? (await checks.check(`editor: n8n start ${n8n.version} is ready on loopback`, async () => await n8n.start({ port: await freePort() })));
 	if (!url) return;
 
 	// Chromium's profile, caches and temporary files stay in the run's folder.

@@ -121,7 +121,8 @@ export class N8n {
 			N8N_INSTANCE_OWNER_LAST_NAME: OWNER.lastName,
 			N8N_INSTANCE_OWNER_PASSWORD_HASH: bcrypt.hashSync(OWNER.password, 10),
 		});
-		this.logFile = join(this.logDir, `${this.version}-start.log`);
+		this.starts = (this.starts ?? 0) + 1;
+		this.logFile = join(this.logDir, `${this.version}-start-${this.starts}.log`);
 		this.server = startProcess(join(this.nodeDir, 'bin', 'node'), [this.n8n.bin, 'start'], { env, cwd: this.home, logFile: this.logFile });
 		this.url = `http://127.0.0.1:${port}`;
 		let exited;
@@ -140,12 +141,17 @@ export class N8n {
 		return this.url;
 	}
 
+	/** What every `n8n start` of this instance printed. */
 	get serverOutput() {
-		return this.server?.output.text ?? '';
+		return [...(this.earlierOutput ?? []), this.server?.output.text ?? ''].join('\n');
 	}
 
 	async stop() {
-		if (this.server) await stopProcess(this.server);
+		if (!this.server) return;
+		await stopProcess(this.server);
+		this.earlierOutput = [...(this.earlierOutput ?? []), this.server.output.text];
+		this.server = undefined;
+		this.url = undefined;
 	}
 }
 

@@ -209,9 +209,10 @@ function expectFailure(result, { message }, what) {
 
 /**
  * Imports and runs everything against `n8n`; `local` is the running local API (fixtures, signatures).
- * Returns the IDs of the imported example workflows by file name.
+ * `extraWorkflows` are imported too, for later parts. Returns the IDs of the imported example
+ * workflows by file name.
  */
-export async function runCliChecks(checks, n8n, { local, examplesDir, runDir, nodeType, label }) {
+export async function runCliChecks(checks, n8n, { local, examplesDir, runDir, nodeType, label, extraWorkflows = [] }) {
 	const { fixtures } = local;
 	const demo = fixtures.DEMO_STORE;
 	const fixture = (key) => fixtures.fixtureRecord(demo.id, key);
@@ -231,7 +232,7 @@ export async function runCliChecks(checks, n8n, { local, examplesDir, runDir, no
 		}
 		await importAll(n8n, runDir, {
 			credentials: [...exampleCredentials(examplesDir, local.url), ...tests.credentials],
-			workflows: [...examples.map(({ workflow }) => workflow), ...Object.values(tests.workflows)],
+			workflows: [...examples.map(({ workflow }) => workflow), ...Object.values(tests.workflows), ...extraWorkflows],
 		});
 		return `${examples.length} examples`;
 	});

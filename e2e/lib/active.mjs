@@ -1,0 +1,207 @@
+// Active workflows in a running `n8n start`: the trigger polling a store on its schedule, across a
+// restart of n8n, and the webhook example answering a POST as Apify sends it when a run finishes.
+import { CheckFailure, expect, expectEqual, show } from './checks.mjs';
+import { executionItems, N8nRest } from './rest.mjs';
+import { sleep, waitFor } from './proc.mjs';
+import { EXAMPLE_CREDENTIAL_ID } from './workflows.mjs';
+
+const TRIGGER_NODE = 'Record changes';
+const WEBHOOK_EXAMPLE = 'apify-run-finished-webhook.workflow.json';
+/**
+ * n8n polls at most once a minute per poll time; six poll times a minute apart by ten seconds
+ * make a poll every 10 s, so the suite waits seconds, not minutes.
+ */
+const POLL_TIMES = [0, 10, 20, 30, 40, 50].map((second) => ({ mode: 'custom', cronExpression: `${second} * * * * *` }));
+const POLL_INTERVAL_MS = 10_000;
+const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+
+/**
+ * A store of its own for each n8n (polls of one must not see the other's changes) and a workflow
+ * that watches it, with values and ETag checks, as the example does.
+ */
+export function triggerFixture({ local, nodeType, version }) {
+	const store = local.api.addStore({ name: `e2e-trigger-${version.replace(/\./g, '-')}` });
+	local.api.putRecord(store.id, 'a-json', '{"n":1}', { contentType: 'application/json' });
+	local.api.putRecord(store.id, 'b-text', 'hello', { contentType: 'text/plain' });
+	local.api.putRecord(store.id, 'c-file', PNG, { contentType: 'image/png' });
+	const id = `e2eTrigger${version.replace(/\D/g, '')}`.slice(0, 16);
+	const workflow = {
+		id,
+		name: `E2E: trigger on ${store.name}`,
+		active: false,
+		settings: { executionOrder: 'v1' },
+		nodes: [
+			{
+				id: `${id}-trigger`,
+				name: TRIGGER_NODE,
+				type: `${nodeType}Trigger`,
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: {
+					pollTimes: { item: POLL_TIMES },
+					storeId: { __rl: true, value: store.id, mode: 'id' },
+					events: ['added', 'changed', 'deleted'],
+					includeValue: true,
+					checkEtags: true,
+				},
+				credentials: { apifyKeyValueStoreApi: { id: EXAMPLE_CREDENTIAL_ID, name: 'Apify (local API)' } },
+			},
+		],
+		connections: {},
+	};
+	return { store, workflow };
+}
+
+/** Activates workflows with n8n's CLI before `n8n start`: n8n 2.x publishes them, n8n 1.x sets them active. */
+export async function activateWorkflows(n8n, ids) {
+	for (const id of ids) {
+		const args = n8n.version.startsWith('1.') ? ['update:workflow', `--id=${id}`, '--active=true'] : ['publish:workflow', `--id=${id}`];
+		const result = await n8n.cli(args, { label: `activate-${id}` });
+		if (result.code !== 0) {
+			throw new CheckFailure(`n8n ${args.join(' ')} failed (exit ${result.code}):\n${result.output.slice(-1500)}`);
+		}
+	}
+}
+
+/**
+ * Starts n8n with the trigger and the webhook example active, checks both, restarts n8n once in
+ * between; leaves n8n running (the editor checks use it) unless `stopAfter`.
+ */
+export async function runActiveChecks(checks, n8n, { local, trigger, examples, port, label, stopAfter }) {
+	const { fixtures } = local;
+	const webhookId = examples[WEBHOOK_EXAMPLE];
+	const activated = await checks.check(`${label}: the trigger and the webhook example are activated with n8n's CLI`, async () => {
+		await activateWorkflows(n8n, [trigger.workflow.id, webhookId]);
+	});
+	if (!activated) return;
+	const started = await checks.check(`${label}: n8n start with the active workflows is ready on loopback`, async () => await n8n.start({ port }));
+	if (!started) return;
+	const rest = new N8nRest(n8n);
+
+	const listingPath = `/v2/key-value-stores/${trigger.store.id}/keys`;
+	const polls = () => local.api.requests.filter((request) => request.method === 'GET' && request.path === listingPath).length;
+	/** Waits until n8n has polled `count` more times, and the last poll has had time to start its execution. */
+	const waitForPolls = async (count) => {
+		const target = polls() + count;
+		await waitFor(async () => polls() >= target, {
+			timeoutMs: (count + 2) * POLL_INTERVAL_MS,
+			intervalMs: 250,
+			message: `n8n polled ${polls()} times; waited for ${target} (a poll every ${POLL_INTERVAL_MS / 1000} s)`,
+		});
+		await sleep(3000);
+	};
+	const triggerExecutions = async () => await rest.executions(trigger.workflow.id);
+	const waitForExecutions = async (count) =>
+		await waitFor(async () => (await triggerExecutions()).length >= count, {
+			timeoutMs: 4 * POLL_INTERVAL_MS,
+			intervalMs: 1000,
+			message: `the trigger did not start execution ${count} within ${(4 * POLL_INTERVAL_MS) / 1000} s`,
+		});
+	/** The changes one execution of the trigger output, as [key, change]. */
+	const changesOf = async (execution) => executionItems(await rest.execution(execution.id), TRIGGER_NODE);
+
+	const baseline = await checks.check(`${label}: trigger: the first polls set a baseline and start no execution`, async () => {
+		// Activation polls once; the schedule polls every 10 s.
+		await waitForPolls(3);
+		expectEqual((await triggerExecutions()).length, 0, 'executions after the baseline polls');
+		return `${polls()} polls`;
+	});
+	if (!baseline) return;
+
+	const storeId = trigger.store.id;
+	await checks.check(`${label}: trigger: an add, an edit, a same-size edit and a delete start one execution with one item each`, async () => {
+		// One synchronous step: no poll can fall between the changes.
+		local.api.putRecord(storeId, 'd-new', 'new record', { contentType: 'text/plain' });
+		local.api.putRecord(storeId, 'b-text', 'hello, longer now', { contentType: 'text/plain' });
+		local.api.putRecord(storeId, 'a-json', '{"n":2}', { contentType: 'application/json' });
+		local.api.deleteRecord(storeId, 'c-file');
+		await waitForExecutions(1);
+		// The polls after it must not fire again.
+		await waitForPolls(2);
+		const executions = await triggerExecutions();
+		expectEqual(executions.length, 1, 'executions of the trigger');
+		expectEqual([executions[0].status, executions[0].mode], ['success', 'trigger'], 'execution status and mode');
+		const items = await changesOf(executions[0]);
+		expectEqual(
+			items.map((item) => [item.json.key, item.json.change]),
+			[
+				['a-json', 'changed'],
+				['b-text', 'changed'],
+				['c-file', 'deleted'],
+				['d-new', 'added'],
+			],
+			'changes',
+		);
+		const byKey = Object.fromEntries(items.map((item) => [item.json.key, item.json]));
+		expectEqual(byKey['a-json'].value, { n: 2 }, 'a-json value (same size, told by its ETag)');
+		expectEqual([byKey['b-text'].text, byKey['b-text'].previousSize], ['hello, longer now', 5], 'b-text text and previous size');
+		expectEqual(byKey['c-file'].size, PNG.length, 'c-file size it had');
+		expectEqual(byKey['d-new'].text, 'new record', 'd-new text');
+		return `execution ${executions[0].id}, ${items.length} items`;
+	});
+
+	await checks.check(`${label}: trigger: a record added while n8n is stopped fires once after the restart, nothing else again`, async () => {
+		await n8n.stop();
+		local.api.putRecord(storeId, 'e-while-stopped', Buffer.from(PNG), { contentType: 'image/png' });
+		await n8n.start({ port });
+		rest.cookie = undefined;
+		await waitForExecutions(2);
+		await waitForPolls(2);
+		const executions = await triggerExecutions();
+		expectEqual(executions.length, 2, 'executions of the trigger');
+		expectEqual(executions[1].status, 'success', 'execution status');
+		const items = await changesOf(executions[1]);
+		expectEqual(items.map((item) => [item.json.key, item.json.change]), [['e-while-stopped', 'added']], 'changes after the restart');
+		const binary = items[0].binary?.data;
+		expect(binary?.mimeType === 'image/png' && binary.fileName === 'e-while-stopped.png', `the added file's binary: ${show(binary)}`);
+	});
+
+	await checks.check(`${label}: the webhook example: a POST as Apify sends it gets the run's OUTPUT record`, async () => {
+		const run = fixtures.SUCCEEDED_RUN.run;
+		const response = await postApifyWebhook(n8n.url, run);
+		expectEqual(response.status, 200, `webhook answer ${show(response.body)}`);
+		const execution = await waitForExecution(rest, webhookId, 1);
+		expectEqual([execution.status, execution.mode], ['success', 'webhook'], 'execution status and mode');
+		expectEqual(executionItems(execution, "Get the run's OUTPUT").map((item) => item.json), [{ runId: run.id, status: 'SUCCEEDED' }], "the run's OUTPUT");
+	});
+	await checks.check(`${label}: the webhook example: a POST naming an unknown run fails that execution with "Actor run was not found"`, async () => {
+		const response = await postApifyWebhook(n8n.url, { ...fixtures.SUCCEEDED_RUN.run, id: 'runUnknownRun0001' });
+		expectEqual(response.status, 200, `webhook answer ${show(response.body)}`);
+		const execution = await waitForExecution(rest, webhookId, 2);
+		expectEqual(execution.status, 'error', 'execution status');
+		const message = execution.error?.message ?? '';
+		expect(/run was not found/i.test(message), `execution error ${show(message)}`);
+	});
+
+	if (stopAfter) await n8n.stop();
+}
+
+/** The body of Apify's default webhook payload for ACTOR.RUN.SUCCEEDED. */
+async function postApifyWebhook(url, run) {
+	const payload = {
+		userId: run.userId,
+		createdAt: new Date().toISOString(),
+		eventType: 'ACTOR.RUN.SUCCEEDED',
+		eventData: { actorId: run.actId, actorRunId: run.id },
+		resource: { id: run.id, actId: run.actId, status: run.status, defaultKeyValueStoreId: run.defaultKeyValueStoreId },
+	};
+	const response = await fetch(`${url}/webhook/apify-run-finished`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify(payload),
+	});
+	return { status: response.status, body: await response.text() };
+}
+
+/** The workflow's `count`-th execution once it has finished, with its data. */
+async function waitForExecution(rest, workflowId, count) {
+	const summary = await waitFor(
+		async () => {
+			const executions = await rest.executions(workflowId);
+			const execution = executions[count - 1];
+			return execution && !['new', 'running', 'waiting'].includes(execution.status) ? execution : undefined;
+		},
+		{ timeoutMs: 60_000, intervalMs: 500, message: `execution ${count} of workflow ${workflowId} did not finish within 60 s` },
+	);
+	return await rest.execution(summary.id);
+}
