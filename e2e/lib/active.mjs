@@ -20,7 +20,7 @@ const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
  * that watches it, with values and ETag checks, as the example does.
  */
 export function triggerFixture({ local, nodeType, version }) {
-	const store = local.api.addStore({ name: `e2e-trigger-${version.replace(/\./g, '-')}` });
+	const store = local.api.addStore({ name: `watched-store-n8n-${version.split('.')[0]}` });
 	local.api.putRecord(store.id, 'a-json', '{"n":1}', { contentType: 'application/json' });
 	local.api.putRecord(store.id, 'b-text', 'hello', { contentType: 'text/plain' });
 	local.api.putRecord(store.id, 'c-file', PNG, { contentType: 'image/png' });

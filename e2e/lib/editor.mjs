@@ -108,6 +108,42 @@ export async function runEditorChecks(checks, n8n, { chromium, workflows, secret
 			await ui.closeNode();
 		});
 
+		await checks.check('editor: Record → Exists panel shows Store Of, Store, Key', async () => {
+			await ui.openWorkflow(workflows['record-write-and-stores.workflow.json']);
+			await ui.openNode('Exists before delete');
+			await ui.expectSelected('operation', 'Exists');
+			await ui.expectSelected('storeSource', 'A Store');
+			await ui.expectFields(['storeSource', 'storeId', 'key'], ['Store Of', 'Store', 'Key', 'Options']);
+			await ui.screenshot('record-exists.png');
+			await ui.closeNode();
+		});
+
+		await checks.check('editor: Store → List panel shows Return All; Execute step lists the named stores', async () => {
+			await ui.openWorkflow(workflows['share-links-and-stores.workflow.json']);
+			await ui.openNode('List my stores');
+			await ui.expectSelected('resource', 'Store');
+			await ui.expectSelected('operation', 'List');
+			await ui.expectFields(['returnAll'], ['Return All', 'Options']);
+			const count = await ui.executeStep('table');
+			expect(count >= 2, `${count} stores in the output panel`);
+			const output = await page.locator('[data-test-id=output-panel]').innerText();
+			expect(output.includes('demo-store') && output.includes('paging-store'), `the output does not show the stores: ${show(output.slice(0, 300))}`);
+			await ui.screenshot('store-list.png');
+			await ui.closeNode();
+		});
+
+		await checks.check('editor: Record → Get Public URL panel shows Store Of, Store, Key; Execute step gives a signed link', async () => {
+			await ui.openNode('Public link to the screenshot');
+			await ui.expectSelected('operation', 'Get Public URL');
+			await ui.expectFields(['storeSource', 'storeId', 'key'], ['Store Of', 'Store', 'Key', 'Options']);
+			expectEqual(await ui.executeStep('json'), 1, 'items in the output panel');
+			const output = await page.locator('[data-test-id=output-panel]').innerText();
+			expect(/records\/screenshot\?signature=/.test(output), `the output shows no signed link: ${show(output.slice(0, 300))}`);
+			for (const [label, secret] of Object.entries(secrets)) expect(!output.includes(secret), `the ${label} appears in the output`);
+			await ui.screenshot('record-public-url.png');
+			await ui.closeNode();
+		});
+
 		// Record → Get: the store picker and the key picker.
 		await checks.check('editor: Record → Get panel shows Credential, Resource, Operation, Store, Key, Output, Put Output File in Field, Options', async () => {
 			await ui.openWorkflow(workflows['record-get.workflow.json']);

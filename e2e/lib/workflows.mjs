@@ -387,6 +387,36 @@ export async function runCliChecks(checks, n8n, { local, examplesDir, runDir, no
 		expectEqual(item.json, { runId: fixtures.SUCCEEDED_RUN.run.id, status: 'SUCCEEDED' }, 'run OUTPUT');
 	});
 
+	// Stores, and signed links fetched by n8n's HTTP Request node without a token
+	const links = await execute(byFile['share-links-and-stores.workflow.json']);
+	await checks.check(`${label}: share-links-and-stores runs successfully`, () => expectSuccess(links, 'share-links-and-stores'));
+	await checks.check(`${label}: Store → List gives the token's named stores; Store → Get describes one; neither shows the signing key`, () => {
+		const names = nodeItems(links.run, 'List my stores').map((item) => item.json.name);
+		for (const name of [demo.name, fixtures.PAGING_STORE.name]) expect(names.includes(name), `stores ${show(names)} lack ${name}`);
+		expect(!names.includes(fixtures.OTHER_STORE.name) && !names.includes(null), `stores ${show(names)}: another user's store or an unnamed one`);
+		const [described] = nodeItems(links.run, 'Describe demo-store');
+		expectEqual([described.json.id, described.json.name], [demo.id, demo.name], 'described store');
+		expect(!JSON.stringify(links.run.data.resultData.runData).includes(demo.urlSigningSecretKey), "the store's URL signing key is in the run");
+	});
+	await checks.check(`${label}: Record → Get Public URL: the HTTP Request node downloads the record with it, without a token`, () => {
+		const [link] = nodeItems(links.run, 'Public link to the screenshot');
+		const url = new URL(link.json.url);
+		expectEqual(`${url.origin}${url.pathname}`, `${local.url}/v2/key-value-stores/${demo.id}/records/screenshot`, 'link address');
+		expect(url.searchParams.get('signature') && !url.searchParams.has('token'), `link ${show(link.json.url)} has no signature or has a token`);
+		const [downloaded] = nodeItems(links.run, 'Download it without a token');
+		const bytes = readStored(n8n, downloaded.binary?.data);
+		expect(bytes.equals(fixture('screenshot').body), `the downloaded file has ${bytes.length} bytes, not the screenshot's ${fixture('screenshot').body.length}`);
+	});
+	await checks.check(`${label}: Key → Get Public Listing URL: the HTTP Request node lists the img- keys with it, without a token; it expires in an hour`, () => {
+		const [link] = nodeItems(links.run, 'Public link to the image keys');
+		const url = new URL(link.json.url);
+		expectEqual([url.pathname, url.searchParams.get('prefix')], [`/v2/key-value-stores/${demo.id}/keys`, 'img-'], 'link path and prefix');
+		const expiresIn = Date.parse(link.json.expiresAt) - Date.now();
+		expect(expiresIn > 50 * 60_000 && expiresIn <= 3_600_000, `expiresAt ${show(link.json.expiresAt)} is not about an hour from now`);
+		const [listing] = nodeItems(links.run, 'List them without a token');
+		expectEqual(listing.json.data?.items?.map((item) => item.key), ['img-001', 'img-002', 'img-003'], 'keys listed with the link');
+	});
+
 	// Test-only: compressed records, URL signature, and failures.
 	const compressed = await execute(tests.workflows.compressed);
 	await checks.check(`${label}: Record → Get as a file of records stored compressed: decoded bytes and their size`, () => {
