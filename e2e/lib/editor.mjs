@@ -95,12 +95,17 @@ export async function runEditorChecks(checks, n8n, { chromium, workflows, secret
 			await ui.closeNode();
 		});
 
-		await checks.check('editor: Record → Put panel shows Store, Key, Value, Content Type; Store → Get or Create shows Name', async () => {
+		await checks.check('editor: Record → Put panel shows Store, Key, Value, Content Type; Record → Delete shows Store, Key; Store → Get or Create shows Name', async () => {
 			await ui.openWorkflow(workflows['record-write-and-stores.workflow.json']);
 			await ui.openNode('Put run-summary');
 			await ui.expectFields(['storeId', 'key', 'valueSource', 'contentType'], ['Store', 'Key', 'Value', 'Content Type', 'Options']);
 			await ui.expectSelected('operation', 'Put');
 			await ui.screenshot('record-put.png');
+			await ui.closeNode();
+			await ui.openNode('Delete run-summary');
+			await ui.expectSelected('operation', 'Delete');
+			await ui.expectFields(['storeId', 'key'], ['Store', 'Key', 'Options']);
+			await ui.screenshot('record-delete.png');
 			await ui.closeNode();
 			await ui.openNode('Get or create a store');
 			await ui.expectSelected('resource', 'Store');
@@ -141,6 +146,17 @@ export async function runEditorChecks(checks, n8n, { chromium, workflows, secret
 			expect(/records\/screenshot\?signature=/.test(output), `the output shows no signed link: ${show(output.slice(0, 300))}`);
 			for (const [label, secret] of Object.entries(secrets)) expect(!output.includes(secret), `the ${label} appears in the output`);
 			await ui.screenshot('record-public-url.png');
+			await ui.closeNode();
+		});
+
+		await checks.check('editor: Key → Get Public Listing URL panel shows Records, Prefix, Expires In Seconds; Execute step gives a link that expires', async () => {
+			await ui.openNode('Public link to the image keys');
+			await ui.expectSelected('operation', 'Get Public Listing URL');
+			await ui.expectFields(['storeId', 'recordFilter', 'prefix', 'expiresInSeconds'], ['Store', 'Records', 'Prefix', 'Expires In Seconds', 'Options']);
+			expectEqual(await ui.executeStep('json'), 1, 'items in the output panel');
+			const output = await page.locator('[data-test-id=output-panel]').innerText();
+			expect(/keys\?signature=[^&\s"]+&prefix=img-/.test(output) && /"expiresAt": "\d{4}-/.test(output), `the output shows no expiring listing link: ${show(output.slice(0, 400))}`);
+			await ui.screenshot('key-public-listing-url.png');
 			await ui.closeNode();
 		});
 
