@@ -7,13 +7,24 @@ import {
 	type IPollFunctions,
 } from 'n8n-workflow';
 
-import { storeLocator } from '../ApifyKeyValueStore/actions/common.descriptions';
-import { parseStoreIdentifier } from '../ApifyKeyValueStore/helpers/validation';
+import { getStore, storeFields } from '../ApifyKeyValueStore/actions/common.descriptions';
 import { listSearch } from '../ApifyKeyValueStore/methods';
 import { getConnection } from '../ApifyKeyValueStore/transport';
 import { pollStore, type ChangeKind } from './poll';
 
 const ALL_EVENTS: ChangeKind[] = ['added', 'changed', 'deleted'];
+
+/** What watching means for each field of Store Of; the others keep the operations' descriptions. */
+const WATCH_DESCRIPTIONS: Record<string, string> = {
+	storeId: 'The key-value store to watch',
+	actorId:
+		"The Actor: its ID, or username/actor-name. When a newer run becomes the last one, the trigger compares its store with the previous run's: records only the new store has fire as added, records it lacks as deleted.",
+};
+
+const watchedStoreFields = storeFields.map((field) => ({
+	...field,
+	description: WATCH_DESCRIPTIONS[field.name] ?? field.description,
+}));
 
 export class ApifyKeyValueStoreTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -30,7 +41,7 @@ export class ApifyKeyValueStoreTrigger implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'apifyKeyValueStoreApi', required: true }],
 		properties: [
-			{ ...storeLocator, description: 'The key-value store to watch' },
+			...watchedStoreFields,
 			{
 				displayName: 'Key Prefix',
 				name: 'prefix',
@@ -73,11 +84,10 @@ export class ApifyKeyValueStoreTrigger implements INodeType {
 	methods = { listSearch };
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
-		const node = this.getNode();
-		const storeId = parseStoreIdentifier(node, this.getNodeParameter('storeId', undefined, { extractValue: true }), 0);
+		const store = getStore(this);
 		const events = this.getNodeParameter('events', ALL_EVENTS) as ChangeKind[];
 		const items = await pollStore(this, await getConnection(this), {
-			storeId,
+			store,
 			prefix: (this.getNodeParameter('prefix', '') as string) || undefined,
 			events: new Set(events),
 			includeValue: this.getNodeParameter('includeValue', false) as boolean,

@@ -1,7 +1,7 @@
 import pMap from 'p-map';
 import type { IDataObject, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
 
-import { DEFAULT_MAX_RETRIES, storeById, storePath } from '../ApifyKeyValueStore/actions/common.descriptions';
+import { DEFAULT_MAX_RETRIES, storeEndpoint, type StoreRef } from '../ApifyKeyValueStore/actions/common.descriptions';
 import { fetchRecord } from '../ApifyKeyValueStore/actions/record/get.operation';
 import { requestHeaders, type ApifyConnection, type RetryPolicy } from '../ApifyKeyValueStore/transport';
 import { listKeyPages } from '../ApifyKeyValueStore/transport/keys';
@@ -18,7 +18,8 @@ const CONCURRENT_REQUESTS = 8;
 const SAMPLE_EVENTS = 5;
 
 export interface PollOptions {
-	storeId: string;
+	/** A store, or the default store of an Actor run or of an Actor's last run, reached through its alias. */
+	store: StoreRef;
 	prefix?: string;
 	events: Set<RecordChange['change']>;
 	includeValue: boolean;
@@ -29,7 +30,7 @@ export interface PollOptions {
 }
 
 interface SavedState {
-	/** The settings the snapshot was taken with; another store or prefix starts a new baseline. */
+	/** The settings the snapshot was taken with; another store, Store Of or prefix starts a new baseline. */
 	scope?: string;
 	snapshot?: StoreSnapshot;
 }
@@ -41,7 +42,7 @@ interface SavedState {
  */
 export async function pollStore(ctx: IPollFunctions, connection: ApifyConnection, options: PollOptions): Promise<INodeExecutionData[]> {
 	const state = options.state as SavedState;
-	const scope = JSON.stringify([options.storeId, options.prefix ?? '', options.checkEtags]);
+	const scope = scopeOf(options);
 	const previous = state.scope === scope ? state.snapshot : undefined;
 	const current = await takeSnapshot(ctx, connection, options, previous);
 
@@ -62,14 +63,28 @@ export async function pollStore(ctx: IPollFunctions, connection: ApifyConnection
 	return items;
 }
 
+/**
+ * What the snapshot is of. A store keeps the scope it had before Store Of, so that an active trigger
+ * keeps its baseline across the update; a run's store is named by its Store Of fields.
+ */
+function scopeOf({ store, prefix, checkEtags }: PollOptions): string {
+	return JSON.stringify([store.source.storeId ?? store.source, prefix ?? '', checkEtags]);
+}
+
 async function takeSnapshot(
 	ctx: IPollFunctions,
 	connection: ApifyConnection,
-	{ storeId, prefix, checkEtags }: PollOptions,
+	{ store, prefix, checkEtags }: PollOptions,
 	previous: StoreSnapshot | undefined,
 ): Promise<StoreSnapshot> {
 	const snapshot: StoreSnapshot = { sizes: {}, etags: {} };
-	const listing = { path: storePath(storeId, 'keys'), subject: { storeId }, itemIndex: 0, retry: LIST_RETRY };
+	const listing = {
+		path: storeEndpoint(store, 'keys'),
+		qs: store.qs,
+		subject: store.subject,
+		itemIndex: 0,
+		retry: LIST_RETRY,
+	};
 	for await (const page of listKeyPages(ctx, connection, listing, { prefix })) {
 		for (const item of page) snapshot.sizes[item.key] = item.size;
 	}
@@ -81,11 +96,12 @@ async function takeSnapshot(
 			const known = previous?.sizes[key] === snapshot.sizes[key] ? previous?.etags[key] : undefined;
 			const { statusCode, headers } = await requestHeaders(ctx, connection, {
 				method: 'HEAD',
-				path: storePath(storeId, 'records', encodeURIComponent(key)),
+				path: storeEndpoint(store, 'records', encodeURIComponent(key)),
+				qs: store.qs,
 				headers: known ? { 'If-None-Match': known } : undefined,
 				// Deleted since it was listed: the next poll reports it.
 				acceptStatuses: [404],
-				subject: { storeId, key },
+				subject: { ...store.subject, key },
 				itemIndex: 0,
 				retry: LIST_RETRY,
 			});
@@ -100,13 +116,13 @@ async function takeSnapshot(
 async function changeItem(
 	ctx: IPollFunctions,
 	connection: ApifyConnection,
-	{ storeId, includeValue }: PollOptions,
+	{ store, includeValue }: PollOptions,
 	change: RecordChange,
 ): Promise<INodeExecutionData> {
-	const json: IDataObject = { storeId, ...change };
+	const json: IDataObject = { ...store.source, ...change };
 	if (!includeValue || change.change === 'deleted') return { json };
 	const record = await fetchRecord(ctx, connection, {
-		store: storeById(storeId),
+		store,
 		key: change.key,
 		outputFormat: 'auto',
 		itemIndex: 0,

@@ -1,5 +1,7 @@
+import type { IDataObject } from 'n8n-workflow';
+
 import { credentialsHelper, CREDENTIAL_TYPE, readBinary, runNode, testCredential } from '../harness/engine';
-import { DEMO_STORE, fixtureKeys, fixtureRecord, FULL_ACCESS_TOKEN, PAGING_STORE } from '../local-api/fixtures';
+import { DEMO_STORE, fixtureKeys, fixtureRecord, FULL_ACCESS_TOKEN, OTHER_USER_RUN, PAGING_STORE } from '../local-api/fixtures';
 import { createStoreSignature } from '../local-api/signature';
 import { byId, DEMO_STORE_SIGNATURE, expectNoSecrets, recordGetParameters, useLocalApi } from './setup';
 
@@ -97,6 +99,59 @@ describe('URL signature credential', () => {
 		expect(result.error?.message).toMatch(/^Apify API error 403 invalid-signature/);
 		expect(result.error?.description).toMatch(/made for another store than store "kvsPagingStore001"/);
 		expectNoSecrets(result);
+	});
+});
+
+describe('refusals of a HEAD request, which has no body to show', () => {
+	const existsParameters = (extra: IDataObject = {}): IDataObject => ({
+		resource: 'record',
+		operation: 'exists',
+		storeId: byId(DEMO_STORE.id),
+		key: byId('OUTPUT'),
+		...extra,
+	});
+
+	it.each([
+		[
+			'a token no user has',
+			'badToken',
+			existsParameters(),
+			'The API token is not valid (HTTP 401)',
+			/^Check the API token in the "Apify Key-Value Store API" credential/,
+		],
+		[
+			"another user's token",
+			'otherUser',
+			existsParameters(),
+			`Access to record "OUTPUT" of store "${DEMO_STORE.id}" was refused (HTTP 403): the API token has no permission for this store`,
+			/^The API token has no permission for store "kvsDemoStore00001". Use a token of the store's owner/,
+		],
+		[
+			"another user's run",
+			'default',
+			existsParameters({ storeSource: 'run', runId: OTHER_USER_RUN.run.id }),
+			`Access to record "OUTPUT" of the default store of run "${OTHER_USER_RUN.run.id}" was refused (HTTP 403): the API token has no permission for this store`,
+			/^The API token has no permission for the default store of run/,
+		],
+		[
+			'a signature with the wrong secret',
+			'wrongSignature',
+			existsParameters(),
+			`Access to record "OUTPUT" of store "${DEMO_STORE.id}" was refused (HTTP 403): the URL signature does not grant it`,
+			/^The signature does not grant this: it may have expired/,
+		],
+	])('Exists with %s says what the status means', async (_name, credentialId, parameters, message, description) => {
+		const result = await runNode({ parameters, credentialId });
+		expect(local.api.requests.map((request) => request.method)).toEqual(['HEAD']);
+		expect(result.error?.message).toBe(message);
+		expect(result.error?.description).toMatch(description);
+		expectNoSecrets(result);
+		expect(JSON.stringify(result.run)).not.toContain(WRONG_SIGNATURE);
+	});
+
+	it("still shows Apify's own message where the answer has a body", async () => {
+		const { error } = await runNode({ parameters: recordGetParameters('OUTPUT'), credentialId: 'badToken' });
+		expect(error?.message).toBe('Apify API error 401 token-not-valid: Authentication token is not valid.');
 	});
 });
 

@@ -1,7 +1,15 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { runNode } from '../harness/engine';
-import { DEMO_ACTOR, FAILED_RUN, RUNNING_RUN, SUCCEEDED_RUN, fixtureKeys } from '../local-api/fixtures';
+import {
+	DEMO_ACTOR,
+	FAILED_RUN,
+	RUNNING_RUN,
+	SUCCEEDED_RUN,
+	fixtureKeys,
+	fixtureRecord,
+	type FixtureRun,
+} from '../local-api/fixtures';
 import { byId, expectNoSecrets, useLocalApi } from './setup';
 
 const local = useLocalApi();
@@ -78,5 +86,86 @@ describe('the default store of an Actor run', () => {
 		const { error } = await runNode({ parameters: getOutput(store) });
 		expect(error?.message).toBe(message);
 		expect(local.api.requests).toHaveLength(0);
+	});
+});
+
+describe('public URLs of the default store of an Actor run', () => {
+	const actorName = 'local-user~demo-scraper';
+	// FAILED is not the newest run: a request that lost ?status= would reach the RUNNING run's store.
+	const cases: Array<[string, IDataObject, FixtureRun, IDataObject, string, string | undefined]> = [
+		[
+			'a run by its ID',
+			ofRun(SUCCEEDED_RUN.run.id),
+			SUCCEEDED_RUN,
+			{ runId: SUCCEEDED_RUN.run.id },
+			`/v2/actor-runs/${SUCCEEDED_RUN.run.id}/key-value-store`,
+			undefined,
+		],
+		[
+			"an Actor's last failed run",
+			ofLastRun('local-user/demo-scraper', 'FAILED'),
+			FAILED_RUN,
+			{ actorId: actorName, runStatus: 'FAILED' },
+			`/v2/acts/${actorName}/runs/last/key-value-store`,
+			'FAILED',
+		],
+	];
+
+	it.each(cases)(
+		'signs a record of %s on the store ID path, and the link reads it without a token',
+		async (_name, store, { store: runStore }, source, aliasPath, status) => {
+			const parameters = { resource: 'record', operation: 'getPublicUrl', key: byId('OUTPUT'), ...store };
+			const result = await runNode({ parameters });
+			expect(result.error).toBeUndefined();
+			const { url, ...rest } = result.items[0].json as { url: string };
+			expect(rest).toEqual({ key: 'OUTPUT', ...source, storeId: runStore.id });
+			expect(local.api.requests.map(({ path, query }) => [path, query.status])).toEqual([[aliasPath, status]]);
+			expect(new URL(url).pathname).toBe(`/v2/key-value-stores/${runStore.id}/records/OUTPUT`);
+			expect(JSON.stringify(result.run)).not.toContain(runStore.urlSigningSecretKey);
+			expectNoSecrets(result);
+
+			local.api.clearRequests();
+			const response = await fetch(url);
+			expect(response.status).toBe(200);
+			expect(Buffer.from(await response.arrayBuffer()).equals(fixtureRecord(runStore.id, 'OUTPUT').body)).toBe(true);
+			expect(local.api.requests[0].headers.authorization).toBeUndefined();
+		},
+	);
+
+	it.each(cases)(
+		'makes a listing URL of %s that lists its keys under the prefix without a token',
+		async (_name, store, { run, store: runStore }, source, aliasPath, status) => {
+			const result = await runNode({
+				parameters: {
+					resource: 'key',
+					operation: 'getPublicListingUrl',
+					recordFilter: 'prefix',
+					prefix: 'log-',
+					expiresInSeconds: 600,
+					...store,
+				},
+			});
+			expect(result.error).toBeUndefined();
+			const { url, expiresAt, ...rest } = result.items[0].json as { url: string; expiresAt: string };
+			expect(rest).toEqual({ ...source, storeId: runStore.id });
+			expect(Date.parse(expiresAt)).toBeGreaterThan(Date.now());
+			expect(local.api.requests.map(({ path, query }) => [path, query.status])).toEqual([[aliasPath, status]]);
+			expect(new URL(url).pathname).toBe(`/v2/key-value-stores/${runStore.id}/keys`);
+			expect(JSON.stringify(result.run)).not.toContain(runStore.urlSigningSecretKey);
+			expectNoSecrets(result);
+
+			const response = await fetch(url);
+			expect(response.status).toBe(200);
+			const listing = (await response.json()) as { data: { items: Array<{ key: string }> } };
+			expect(listing.data.items.map((item) => item.key)).toEqual([`log-${run.status.toLowerCase()}`]);
+		},
+	);
+
+	it("names the run's store when a read-only token gets no signing key", async () => {
+		const { error } = await runNode({
+			parameters: { resource: 'record', operation: 'getPublicUrl', key: byId('OUTPUT'), ...ofRun(SUCCEEDED_RUN.run.id) },
+			credentialId: 'readOnly',
+		});
+		expect(error?.message).toBe(`The API did not give the URL signing key of the default store of run "${SUCCEEDED_RUN.run.id}"`);
 	});
 });

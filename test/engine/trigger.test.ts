@@ -1,6 +1,8 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { readBinary, runPoll } from '../harness/engine';
+import { LOCAL_USER } from '../local-api/fixtures';
+import type { LocalActor, LocalRun, RunStatus } from '../local-api/server';
 import { byId, SECRETS, useLocalApi } from './setup';
 
 const local = useLocalApi();
@@ -138,5 +140,141 @@ describe('Apify Key-Value Store Trigger', () => {
 		await expect(runPoll(parameters, baseline.staticData)).rejects.toThrow(/401/);
 		const retried = await runPoll(parameters, baseline.staticData);
 		expect(changesOf(retried.items)).toEqual([['d-new', 'added']]);
+	});
+});
+
+describe('Apify Key-Value Store Trigger on the store of an Actor run', () => {
+	const TEXT = 'text/plain; charset=utf-8';
+	let serial = 0;
+	/** A 17-character local API ID, unique in this file. */
+	const nextId = (prefix: string) => `${prefix}${String(++serial).padStart(17 - prefix.length, '0')}`;
+
+	function newActor(): LocalActor {
+		return local.api.addActor({ id: nextId('act'), name: `trigger-actor-${serial}`, userId: LOCAL_USER.id });
+	}
+
+	/** A run of the Actor whose new default store holds `records` (text records). */
+	function newRun(actor: LocalActor, status: RunStatus, startedAt: string, records: Record<string, string>): LocalRun {
+		const store = local.api.addStore({ userId: actor.userId });
+		for (const [key, value] of Object.entries(records)) {
+			local.api.putRecord(store.id, key, value, { contentType: TEXT });
+		}
+		return local.api.addRun({
+			id: nextId('run'),
+			actId: actor.id,
+			status,
+			startedAt: new Date(startedAt),
+			defaultKeyValueStoreId: store.id,
+		});
+	}
+
+	const everyChange = { events: ['added', 'changed', 'deleted'], includeValue: true, checkEtags: true };
+
+	it('watches a run by its ID through the run alias, firing once per add, edit and delete, across restarts', async () => {
+		const records = { 'a-first': '1', 'b-text': 'hello', 'c-old': 'x' };
+		const run = newRun(newActor(), 'RUNNING', '2025-01-01T10:00:00Z', records);
+		const parameters = { storeSource: 'run', runId: run.id, ...everyChange };
+		const first = await runPoll(parameters);
+		expect(first.items).toEqual([]);
+		const quiet = await runPoll(parameters, first.staticData);
+		expect(quiet.items).toEqual([]);
+
+		const storeId = run.defaultKeyValueStoreId;
+		local.api.putRecord(storeId, 'b-text', 'HELLO', { contentType: TEXT });
+		local.api.putRecord(storeId, 'd-new', 'new one', { contentType: TEXT });
+		local.api.deleteRecord(storeId, 'c-old');
+		local.api.clearRequests();
+		const changed = await runPoll(parameters, quiet.staticData);
+		expect(changesOf(changed.items)).toEqual([
+			['b-text', 'changed'],
+			['c-old', 'deleted'],
+			['d-new', 'added'],
+		]);
+		// The same-size edit was found by ETag, and the values were read, all through the run's alias.
+		expect(changed.items[0].json).toEqual({
+			runId: run.id,
+			key: 'b-text',
+			change: 'changed',
+			size: 5,
+			previousSize: 5,
+			contentType: 'text/plain; charset=utf-8',
+			text: 'HELLO',
+		});
+		expect(changed.items[1].json).toEqual({ runId: run.id, key: 'c-old', change: 'deleted', size: 1 });
+		expect(changed.items[2].json).toMatchObject({ runId: run.id, text: 'new one' });
+		const methods = new Set(local.api.requests.map((request) => request.method));
+		expect([...methods].sort()).toEqual(['GET', 'HEAD']);
+		for (const request of local.api.requests) {
+			expect(request.path).toMatch(new RegExp(`^/v2/actor-runs/${run.id}/key-value-store/`));
+		}
+
+		const after = await runPoll(parameters, changed.staticData);
+		expect(after.items).toEqual([]);
+		expect((await runPoll(parameters, after.staticData)).items).toEqual([]);
+		const serialised = JSON.stringify(changed);
+		for (const secret of SECRETS) expect(serialised).not.toContain(secret);
+	});
+
+	it("watches an Actor's last succeeded run; a newer succeeded run's store is compared with the previous run's", async () => {
+		const actor = newActor();
+		newRun(actor, 'SUCCEEDED', '2025-01-01T10:00:00Z', { OUTPUT: '{"v":1}', shared: 'same', 'only-first': 'x' });
+		// The newest run, not succeeded: a request without ?status= would reach its store.
+		newRun(actor, 'RUNNING', '2025-01-03T10:00:00Z', { OUTPUT: '{"v":9}', 'only-running': 'r' });
+		const parameters = {
+			storeSource: 'lastRun',
+			actorId: `${LOCAL_USER.username}/${actor.name}`,
+			runStatus: 'SUCCEEDED',
+			...everyChange,
+		};
+		const baseline = await runPoll(parameters);
+		expect(baseline.items).toEqual([]);
+
+		const secondRecords = { OUTPUT: '{"v":3}', shared: 'same', 'only-second': 'y' };
+		const second = newRun(actor, 'SUCCEEDED', '2025-01-02T10:00:00Z', secondRecords);
+		local.api.clearRequests();
+		const moved = await runPoll(parameters, baseline.staticData);
+		expect(changesOf(moved.items)).toEqual([
+			['OUTPUT', 'changed'],
+			['only-first', 'deleted'],
+			['only-second', 'added'],
+		]);
+		const source = { actorId: `${LOCAL_USER.username}~${actor.name}`, runStatus: 'SUCCEEDED' };
+		expect(moved.items[0].json).toMatchObject({ ...source, key: 'OUTPUT', text: '{"v":3}' });
+		expect(moved.items[2].json).toMatchObject({ ...source, key: 'only-second', text: 'y' });
+		for (const item of moved.items) expect(item.json).not.toHaveProperty('storeId');
+		for (const request of local.api.requests) {
+			expect(request.path).toMatch(new RegExp(`^/v2/acts/${source.actorId}/runs/last/key-value-store/`));
+			expect(request.query.status).toBe('SUCCEEDED');
+		}
+
+		// Later edits of the new last run's store fire as usual.
+		local.api.putRecord(second.defaultKeyValueStoreId, 'shared', 'SAME', { contentType: TEXT });
+		const edited = await runPoll(parameters, moved.staticData);
+		expect(changesOf(edited.items)).toEqual([['shared', 'changed']]);
+		expect((await runPoll(parameters, edited.staticData)).items).toEqual([]);
+	});
+
+	it('starts a new baseline, without firing, when Store Of moves from a store to a run', async () => {
+		const run = newRun(newActor(), 'SUCCEEDED', '2025-01-01T10:00:00Z', { 'a-run': '1' });
+		const storeId = watchedStore('trigger-scope-run');
+		const baseline = await runPoll(triggerParameters(storeId));
+		const moved = await runPoll({ storeSource: 'run', runId: run.id, events: ['added'] }, baseline.staticData);
+		expect(moved.items).toEqual([]);
+		const back = await runPoll(triggerParameters(storeId), moved.staticData);
+		expect(back.items).toEqual([]);
+	});
+
+	it('keeps the baseline of a trigger on a store saved before Store Of, and still names the store by storeId', async () => {
+		const storeId = watchedStore('trigger-saved-before');
+		// Static data as the trigger saved it before Store Of.
+		const savedBefore = {
+			'node:Apify Key-Value Store Trigger': {
+				scope: JSON.stringify([storeId, '', false]),
+				snapshot: { sizes: { 'a-json': 7, 'b-text': 5, 'c-file': 3 }, etags: {} },
+			},
+		};
+		local.api.putRecord(storeId, 'd-new', 'new', { contentType: 'text/plain' });
+		const { items } = await runPoll(triggerParameters(storeId), savedBefore);
+		expect(items.map((item) => item.json)).toEqual([{ storeId, key: 'd-new', change: 'added', size: 3 }]);
 	});
 });

@@ -1,4 +1,11 @@
-import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
+import {
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type IGetNodeParameterOptions,
+	type INodeProperties,
+	type IPollFunctions,
+} from 'n8n-workflow';
 
 import type { ApifyConnection, RetryPolicy } from '../transport';
 import {
@@ -140,12 +147,20 @@ export function storeById(storeId: string): StoreRef {
 	};
 }
 
-/** Reads Store Of and its fields; checked before any request. */
-export function getStore(ctx: IExecuteFunctions, itemIndex: number): StoreRef {
+/** Reads Store Of and its fields of an operation's item; checked before any request. */
+export function getStore(ctx: IExecuteFunctions, itemIndex: number): StoreRef;
+/** The trigger's store: a poll's parameters belong to no item. */
+export function getStore(ctx: IPollFunctions): StoreRef;
+export function getStore(ctx: IExecuteFunctions | IPollFunctions, itemIndex?: number): StoreRef {
 	const node = ctx.getNode();
-	const source = ctx.getNodeParameter('storeSource', itemIndex, 'store') as string;
+	const index = itemIndex ?? 0;
+	const parameter = (name: string, fallback: unknown, options?: IGetNodeParameterOptions): unknown =>
+		itemIndex === undefined
+			? (ctx as IPollFunctions).getNodeParameter(name, fallback, options)
+			: (ctx as IExecuteFunctions).getNodeParameter(name, itemIndex, fallback, options);
+	const source = parameter('storeSource', 'store') as string;
 	if (source === 'run') {
-		const runId = parseRunId(node, ctx.getNodeParameter('runId', itemIndex, ''), itemIndex);
+		const runId = parseRunId(node, parameter('runId', ''), index);
 		return {
 			basePath: `/v2/actor-runs/${encodeURIComponent(runId)}/key-value-store`,
 			qs: {},
@@ -155,8 +170,8 @@ export function getStore(ctx: IExecuteFunctions, itemIndex: number): StoreRef {
 		};
 	}
 	if (source === 'lastRun') {
-		const actorId = parseActorIdentifier(node, ctx.getNodeParameter('actorId', itemIndex, ''), itemIndex);
-		const runStatus = ctx.getNodeParameter('runStatus', itemIndex, 'SUCCEEDED') as string;
+		const actorId = parseActorIdentifier(node, parameter('actorId', ''), index);
+		const runStatus = parameter('runStatus', 'SUCCEEDED') as string;
 		const which = runStatus ? `last ${runStatus.toLowerCase()} run` : 'last run';
 		return {
 			basePath: `/v2/acts/${encodeURIComponent(actorId)}/runs/last/key-value-store`,
@@ -166,7 +181,8 @@ export function getStore(ctx: IExecuteFunctions, itemIndex: number): StoreRef {
 			fileBaseName: `${actorId.replace('~', '-')}-${which.replace(/ /g, '-')}`,
 		};
 	}
-	return storeById(getStoreId(ctx, itemIndex));
+	const storeId = parseStoreIdentifier(node, parameter(storeLocator.name, undefined, { extractValue: true }), index);
+	return storeById(storeId);
 }
 
 /** An endpoint of the store, e.g. `storeEndpoint(store, 'records', encodedKey)`. */

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { NodeApiError, type INode, type JsonObject } from 'n8n-workflow';
 
 /** What the failing request was about, so a 404 or 403 can say what is missing and what to do. */
@@ -16,7 +17,10 @@ export interface ApifyErrorBody {
 	message: string;
 }
 
-/** Reads Apify's `{"error":{"type","message"}}`; anything else becomes a generic body. */
+/**
+ * Reads Apify's `{"error":{"type","message"}}`; anything else becomes a generic body. An empty body
+ * (every HEAD answer, some proxies) gives an empty message: then the status has to speak for itself.
+ */
 export function parseApifyErrorBody(statusCode: number, text: string): ApifyErrorBody {
 	try {
 		const parsed = JSON.parse(text) as { error?: Partial<ApifyErrorBody> };
@@ -26,12 +30,41 @@ export function parseApifyErrorBody(statusCode: number, text: string): ApifyErro
 	} catch {
 		// Not JSON: a proxy or load balancer answered; fall through to a generic body.
 	}
-	return { type: `http-${statusCode}`, message: text.trim().slice(0, 300) || `HTTP ${statusCode}` };
+	return { type: `http-${statusCode}`, message: text.trim().slice(0, 300) };
+}
+
+/** How messages name the store: `store "abc"`, `the default store of run "xyz"`, or `the store`. */
+export function storeLabel(subject: Pick<RequestSubject, 'storeId' | 'storeName'>): string {
+	return subject.storeName ?? (subject.storeId ? `store "${subject.storeId}"` : 'the store');
+}
+
+const capitalised = (text: string): string => text[0].toUpperCase() + text.slice(1);
+
+/** The message of an error answer without a body to show: what the status means for this request. */
+function bodilessMessage(statusCode: number, subject: RequestSubject): string {
+	const store = storeLabel(subject);
+	const target = subject.key ? `record "${subject.key}" of ${store}` : store;
+	if (statusCode === 401) {
+		return subject.authType === 'urlSignature'
+			? 'The API asked for an API token (HTTP 401): a URL signature does not cover this request'
+			: 'The API token is not valid (HTTP 401)';
+	}
+	if (statusCode === 403) {
+		const why =
+			subject.authType === 'urlSignature'
+				? 'the URL signature does not grant it'
+				: subject.writes
+					? 'the API token may not write to this store'
+					: 'the API token has no permission for this store';
+		return `Access to ${target} was refused (HTTP 403): ${why}`;
+	}
+	if (statusCode === 404) return `${capitalised(target)} was not found (HTTP 404)`;
+	return `Apify API error ${statusCode} ${STATUS_CODES[statusCode] ?? 'with no message'}, without details`;
 }
 
 function describe(statusCode: number, error: ApifyErrorBody, subject: RequestSubject): string {
-	const store = subject.storeName ?? (subject.storeId ? `store "${subject.storeId}"` : 'the store');
-	const Store = store[0].toUpperCase() + store.slice(1);
+	const store = storeLabel(subject);
+	const Store = capitalised(store);
 	if (statusCode === 401) {
 		return subject.authType === 'urlSignature'
 			? 'This request needs an API token: a URL signature only reads records, keys and ZIP downloads of its own store.'
@@ -73,8 +106,11 @@ export function apifyApiError(
 	attempts = 1,
 ): NodeApiError {
 	const tried = attempts > 1 ? ` (after ${attempts} attempts)` : '';
+	const message = error.message
+		? `Apify API error ${statusCode} ${error.type}: ${error.message}`
+		: bodilessMessage(statusCode, subject);
 	return new NodeApiError(node, { ...error, statusCode } as unknown as JsonObject, {
-		message: `Apify API error ${statusCode} ${error.type}: ${error.message}${tried}`,
+		message: message + tried,
 		description: describe(statusCode, error, subject),
 		httpCode: String(statusCode),
 		itemIndex,

@@ -1,10 +1,14 @@
 import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 
-import { storePath } from '../actions/common.descriptions';
+import type { StoreRef } from '../actions/common.descriptions';
 import { requestJson, type ApifyConnection, type RetryPolicy } from '.';
+import { storeLabel } from './errors';
 
 export interface SigningStore {
-	/** The store's ID: a store signature signs it, and unlike `~store-name` it resolves without a token. */
+	/**
+	 * The store's ID, also for a store named `~store-name` or reached through a run alias: a store
+	 * signature signs it, and a signature works without a token only on the store's ID path.
+	 */
 	id: string;
 	urlSigningSecretKey: string;
 }
@@ -13,24 +17,25 @@ export interface SigningStore {
 export async function getSigningStore(
 	ctx: IExecuteFunctions,
 	connection: ApifyConnection,
-	storeId: string,
+	store: StoreRef,
 	itemIndex: number,
 	retry: RetryPolicy,
 ): Promise<SigningStore> {
-	const store = await requestJson<Partial<SigningStore> | undefined>(ctx, connection, {
-		path: storePath(storeId),
-		subject: { storeId },
+	const info = await requestJson<Partial<SigningStore> | undefined>(ctx, connection, {
+		path: store.basePath,
+		qs: store.qs,
+		subject: store.subject,
 		itemIndex,
 		retry,
 	});
-	if (!store?.id || !store.urlSigningSecretKey) {
-		throw new NodeOperationError(ctx.getNode(), `The API did not give the URL signing key of store "${storeId}"`, {
+	if (!info?.id || !info.urlSigningSecretKey) {
+		throw new NodeOperationError(ctx.getNode(), `The API did not give the URL signing key of ${storeLabel(store.subject)}`, {
 			description:
 				"Apify shows a store's URL signing key only to an API token with write access to the store. Use a token of the store's owner that is not read-only.",
 			itemIndex,
 		});
 	}
-	return { id: store.id, urlSigningSecretKey: store.urlSigningSecretKey };
+	return { id: info.id, urlSigningSecretKey: info.urlSigningSecretKey };
 }
 
 /** An address on the API origin that carries its signature instead of a token. */

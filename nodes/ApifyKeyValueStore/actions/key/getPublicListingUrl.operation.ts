@@ -13,19 +13,19 @@ import {
 	getOptions,
 	getRecordFilter,
 	getRetryPolicy,
-	getStoreId,
+	getStore,
 	recordFilterFields,
 	optionsCollection,
 	requireApiToken,
 	SIGNING_NEEDS_TOKEN,
-	storeLocator,
+	storeFields,
 	storePath,
 } from '../common.descriptions';
 
 const DEFAULT_TIMEOUT_SECONDS = 30;
 
 const properties: INodeProperties[] = [
-	storeLocator,
+	...storeFields,
 	...recordFilterFields,
 	{
 		displayName: 'Expires In Seconds',
@@ -46,7 +46,7 @@ export const description = updateDisplayOptions(
 /**
  * A link that lists the store's keys without a token, as apify-client's createKeysPublicUrl makes it.
  * The signature covers the store and the expiry only: the prefix or collection is a default the
- * link's user can change.
+ * link's user can change. It names the store by its ID, also for a run's store: a run alias needs a token.
  */
 export async function execute(
 	this: IExecuteFunctions,
@@ -54,7 +54,7 @@ export async function execute(
 	connection: ApifyConnection,
 ): Promise<INodeExecutionData[]> {
 	requireApiToken(this, connection, 'Key → Get Public Listing URL', SIGNING_NEEDS_TOKEN, itemIndex);
-	const storeId = getStoreId(this, itemIndex);
+	const store = getStore(this, itemIndex);
 	const filter = getRecordFilter(this, itemIndex);
 	const expiresIn = this.getNodeParameter('expiresInSeconds', itemIndex, 0);
 	const expiresInSeconds =
@@ -62,17 +62,22 @@ export async function execute(
 			? 0
 			: validateWholeNumber(this.getNode(), 'Expires In Seconds', expiresIn, itemIndex, 0);
 	const retry = getRetryPolicy(this, getOptions(this, itemIndex), DEFAULT_TIMEOUT_SECONDS, itemIndex);
-	const store = await getSigningStore(this, connection, storeId, itemIndex, retry);
+	const signing = await getSigningStore(this, connection, store, itemIndex, retry);
 	const expiresAt = expiresInSeconds === 0 ? 0 : Date.now() + expiresInSeconds * 1000;
 	const url = signedUrl(
 		connection,
-		storePath(store.id, 'keys'),
-		storeSignature(store.urlSigningSecretKey, store.id, expiresAt),
+		storePath(signing.id, 'keys'),
+		storeSignature(signing.urlSigningSecretKey, signing.id, expiresAt),
 		{ prefix: filter.prefix, collection: filter.collection },
 	);
 	return [
 		{
-			json: { storeId: store.id, url, expiresAt: expiresAt === 0 ? null : new Date(expiresAt).toISOString() },
+			json: {
+				...store.source,
+				storeId: signing.id,
+				url,
+				expiresAt: expiresAt === 0 ? null : new Date(expiresAt).toISOString(),
+			},
 			pairedItem: { item: itemIndex },
 		},
 	];

@@ -12,19 +12,19 @@ import {
 	getOptions,
 	getRecordKey,
 	getRetryPolicy,
-	getStoreId,
+	getStore,
 	recordKeyLocator,
 	optionsCollection,
 	requireApiToken,
 	SIGNING_NEEDS_TOKEN,
-	storeLocator,
+	storeFields,
 	storePath,
 } from '../common.descriptions';
 
 const DEFAULT_TIMEOUT_SECONDS = 30;
 
 const properties: INodeProperties[] = [
-	storeLocator,
+	...storeFields,
 	recordKeyLocator,
 	optionsCollection(DEFAULT_TIMEOUT_SECONDS),
 ];
@@ -34,21 +34,24 @@ export const description = updateDisplayOptions(
 	properties,
 );
 
-/** A link that reads the record without a token, signed as apify-client's getRecordPublicUrl signs it; it never expires. */
+/**
+ * A link that reads the record without a token, signed as apify-client's getRecordPublicUrl signs it;
+ * it never expires. It names the store by its ID, also for a run's store: a run alias needs a token.
+ */
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
 	connection: ApifyConnection,
 ): Promise<INodeExecutionData[]> {
 	requireApiToken(this, connection, 'Record → Get Public URL', SIGNING_NEEDS_TOKEN, itemIndex);
-	const storeId = getStoreId(this, itemIndex);
+	const store = getStore(this, itemIndex);
 	const key = getRecordKey(this, itemIndex);
 	const retry = getRetryPolicy(this, getOptions(this, itemIndex), DEFAULT_TIMEOUT_SECONDS, itemIndex);
-	const store = await getSigningStore(this, connection, storeId, itemIndex, retry);
+	const signing = await getSigningStore(this, connection, store, itemIndex, retry);
 	const url = signedUrl(
 		connection,
-		storePath(store.id, 'records', encodeURIComponent(key)),
-		recordSignature(store.urlSigningSecretKey, key),
+		storePath(signing.id, 'records', encodeURIComponent(key)),
+		recordSignature(signing.urlSigningSecretKey, key),
 	);
-	return [{ json: { key, storeId: store.id, url }, pairedItem: { item: itemIndex } }];
+	return [{ json: { key, ...store.source, storeId: signing.id, url }, pairedItem: { item: itemIndex } }];
 }
