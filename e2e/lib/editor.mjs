@@ -84,13 +84,13 @@ export async function runEditorChecks(checks, n8n, { chromium, workflows, secret
 			await ui.screenshot('workflow.png');
 		});
 
-		await checks.check('editor: the trigger loads from the community package; its panel shows Store, Key Prefix, Events and the change options', async () => {
+		await checks.check('editor: the trigger loads from the community package; its panel shows Store Of, Store, Key Prefix, Events and the change options', async () => {
 			// n8n's CLI cannot start a workflow at a polling trigger, so the editor shows that n8n knows the node.
 			await ui.openWorkflow(workflows['store-changes-trigger.workflow.json']);
 			const text = await ui.canvasNode('Screenshot added or changed').innerText();
 			expect(text.includes('Records added, changed'), `canvas node shows ${show(text)}; expected the subtitle "Records added, changed" (a missing node type shows none)`);
 			await ui.openNode('Screenshot added or changed');
-			await ui.expectFields(['storeId', 'prefix', 'events', 'includeValue', 'checkEtags'], ['Poll Times', 'Store', 'Key Prefix', 'Events', 'Include Record Value', 'Detect Same-Size Edits']);
+			await ui.expectFields(['storeSource', 'storeId', 'prefix', 'events', 'includeValue', 'checkEtags'], ['Poll Times', 'Store Of', 'Store', 'Key Prefix', 'Events', 'Include Record Value', 'Detect Same-Size Edits']);
 			await ui.screenshot('trigger.png');
 			await ui.closeNode();
 		});
@@ -155,7 +155,7 @@ export async function runEditorChecks(checks, n8n, { chromium, workflows, secret
 			await ui.expectFields(['storeId', 'recordFilter', 'prefix', 'expiresInSeconds'], ['Store', 'Records', 'Prefix', 'Expires In Seconds', 'Options']);
 			expectEqual(await ui.executeStep('json'), 1, 'items in the output panel');
 			const output = await page.locator('[data-test-id=output-panel]').innerText();
-			expect(/keys\?signature=[^&\s"]+&prefix=img-/.test(output) && /"expiresAt": "\d{4}-/.test(output), `the output shows no expiring listing link: ${show(output.slice(0, 400))}`);
+			expect(/keys\?signature=[^&\s"]+&prefix=img-/.test(output) && /"expiresAt":\s*"\d{4}-/.test(output), `the output shows no expiring listing link: ${show(output.slice(0, 400))}`);
 			await ui.screenshot('key-public-listing-url.png');
 			await ui.closeNode();
 		});
