@@ -1,5 +1,5 @@
 import pMap from 'p-map';
-import type { IDataObject, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
+import { NodeApiError, type IDataObject, type INodeExecutionData, type IPollFunctions } from 'n8n-workflow';
 
 import { DEFAULT_MAX_RETRIES, storeEndpoint, type StoreRef } from '../ApifyKeyValueStore/actions/common.descriptions';
 import { fetchRecord } from '../ApifyKeyValueStore/actions/record/get.operation';
@@ -85,8 +85,13 @@ async function takeSnapshot(
 		itemIndex: 0,
 		retry: LIST_RETRY,
 	};
-	for await (const page of listKeyPages(ctx, connection, listing, { prefix })) {
-		for (const item of page) snapshot.sizes[item.key] = item.size;
+	try {
+		for await (const page of listKeyPages(ctx, connection, listing, { prefix })) {
+			for (const item of page) snapshot.sizes[item.key] = item.size;
+		}
+	} catch (error) {
+		if (hasNoRunYet(store, error)) return snapshot;
+		throw error;
 	}
 	if (!checkEtags) return snapshot;
 	await pMap(
@@ -111,6 +116,19 @@ async function takeSnapshot(
 		{ concurrency: CONCURRENT_REQUESTS },
 	);
 	return snapshot;
+}
+
+/**
+ * An Actor with no run of the chosen status yet has an empty last-run store, not a broken trigger:
+ * its first such run's records then fire as added. A wrong Actor still fails ("Actor was not found").
+ */
+function hasNoRunYet(store: StoreRef, error: unknown): boolean {
+	return (
+		store.source.actorId !== undefined &&
+		error instanceof NodeApiError &&
+		error.httpCode === '404' &&
+		/actor run was not found/i.test(error.message)
+	);
 }
 
 async function changeItem(

@@ -254,6 +254,27 @@ describe('Apify Key-Value Store Trigger on the store of an Actor run', () => {
 		expect((await runPoll(parameters, edited.staticData)).items).toEqual([]);
 	});
 
+	it("treats an Actor without a succeeded run yet as an empty store: its first succeeded run's records fire as added", async () => {
+		const actor = newActor();
+		newRun(actor, 'FAILED', '2025-01-01T10:00:00Z', { 'from-failed': 'f' });
+		const parameters = { storeSource: 'lastRun', actorId: actor.id, runStatus: 'SUCCEEDED', events: ['added', 'changed', 'deleted'] };
+		const baseline = await runPoll(parameters);
+		expect(baseline.items).toEqual([]);
+		expect((await runPoll(parameters, baseline.staticData)).items).toEqual([]);
+
+		newRun(actor, 'SUCCEEDED', '2025-01-02T10:00:00Z', { OUTPUT: '{"v":1}', 'img-1': 'i' });
+		const first = await runPoll(parameters, baseline.staticData);
+		expect(changesOf(first.items)).toEqual([
+			['OUTPUT', 'added'],
+			['img-1', 'added'],
+		]);
+	});
+
+	it('still fails for an Actor that does not exist', async () => {
+		const parameters = { storeSource: 'lastRun', actorId: 'actNoSuchActor001', runStatus: 'SUCCEEDED', events: ['added'] };
+		await expect(runPoll(parameters)).rejects.toThrow(/Actor was not found/);
+	});
+
 	it('starts a new baseline, without firing, when Store Of moves from a store to a run', async () => {
 		const run = newRun(newActor(), 'SUCCEEDED', '2025-01-01T10:00:00Z', { 'a-run': '1' });
 		const storeId = watchedStore('trigger-scope-run');
