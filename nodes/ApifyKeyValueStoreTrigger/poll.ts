@@ -1,9 +1,9 @@
 import pMap from 'p-map';
 import { NodeApiError, type IDataObject, type INodeExecutionData, type IPollFunctions } from 'n8n-workflow';
 
-import { DEFAULT_MAX_RETRIES, storeEndpoint, type StoreRef } from '../ApifyKeyValueStore/actions/common.descriptions';
+import { DEFAULT_MAX_RETRIES, storeById, storeEndpoint, type StoreRef } from '../ApifyKeyValueStore/actions/common.descriptions';
 import { fetchRecord } from '../ApifyKeyValueStore/actions/record/get.operation';
-import { requestHeaders, type ApifyConnection, type RetryPolicy } from '../ApifyKeyValueStore/transport';
+import { requestHeaders, requestJson, type ApifyConnection, type RetryPolicy } from '../ApifyKeyValueStore/transport';
 import { listKeyPages } from '../ApifyKeyValueStore/transport/keys';
 import { diffSnapshots, type RecordChange, type StoreSnapshot } from './changes';
 
@@ -44,7 +44,9 @@ export async function pollStore(ctx: IPollFunctions, connection: ApifyConnection
 	const state = options.state as SavedState;
 	const scope = scopeOf(options);
 	const previous = state.scope === scope ? state.snapshot : undefined;
-	const current = await takeSnapshot(ctx, connection, options, previous);
+	const store = await pinStore(ctx, connection, options.store);
+	// No run of that status yet: an empty store, so that the first such run's records fire as added.
+	const current = store ? await takeSnapshot(ctx, connection, { ...options, store }, previous) : { sizes: {}, etags: {} };
 
 	let changes: RecordChange[];
 	if (previous) changes = diffSnapshots(previous, current).filter((change) => options.events.has(change.change));
@@ -54,7 +56,7 @@ export async function pollStore(ctx: IPollFunctions, connection: ApifyConnection
 			.map(([key, size]) => ({ key, change: 'added', size }));
 	} else changes = [];
 
-	const items = await pMap(changes, async (change) => await changeItem(ctx, connection, options, change), {
+	const items = await pMap(changes, async (change) => await changeItem(ctx, connection, { ...options, store: store ?? options.store }, change), {
 		concurrency: CONCURRENT_REQUESTS,
 	});
 	// Saved only once every item is ready: a poll that fails is repeated whole, so no change is lost.
@@ -71,6 +73,31 @@ function scopeOf({ store, prefix, checkEtags }: PollOptions): string {
 	return JSON.stringify([store.source.storeId ?? store.source, prefix ?? '', checkEtags]);
 }
 
+/**
+ * An Actor's last run can change during a poll; the poll reads the store that was the last run's
+ * when it began, by its ID, so that its listing, ETags and values all come from one store. Items
+ * then name the store too. Undefined when the Actor has no run of that status yet; a wrong Actor
+ * still fails ("Actor was not found").
+ */
+async function pinStore(ctx: IPollFunctions, connection: ApifyConnection, store: StoreRef): Promise<StoreRef | undefined> {
+	if (store.source.actorId === undefined) return store;
+	let pinned: { id?: string } | undefined;
+	try {
+		pinned = await requestJson<{ id?: string } | undefined>(ctx, connection, {
+			path: store.basePath,
+			qs: store.qs,
+			subject: store.subject,
+			itemIndex: 0,
+			retry: LIST_RETRY,
+		});
+	} catch (error) {
+		if (error instanceof NodeApiError && error.httpCode === '404' && /actor run was not found/i.test(error.message)) return undefined;
+		throw error;
+	}
+	if (!pinned?.id) return store;
+	return { ...storeById(pinned.id), source: { ...store.source, storeId: pinned.id }, subject: store.subject };
+}
+
 async function takeSnapshot(
 	ctx: IPollFunctions,
 	connection: ApifyConnection,
@@ -85,13 +112,8 @@ async function takeSnapshot(
 		itemIndex: 0,
 		retry: LIST_RETRY,
 	};
-	try {
-		for await (const page of listKeyPages(ctx, connection, listing, { prefix })) {
-			for (const item of page) snapshot.sizes[item.key] = item.size;
-		}
-	} catch (error) {
-		if (hasNoRunYet(store, error)) return snapshot;
-		throw error;
+	for await (const page of listKeyPages(ctx, connection, listing, { prefix })) {
+		for (const item of page) snapshot.sizes[item.key] = item.size;
 	}
 	if (!checkEtags) return snapshot;
 	await pMap(
@@ -116,19 +138,6 @@ async function takeSnapshot(
 		{ concurrency: CONCURRENT_REQUESTS },
 	);
 	return snapshot;
-}
-
-/**
- * An Actor with no run of the chosen status yet has an empty last-run store, not a broken trigger:
- * its first such run's records then fire as added. A wrong Actor still fails ("Actor was not found").
- */
-function hasNoRunYet(store: StoreRef, error: unknown): boolean {
-	return (
-		store.source.actorId !== undefined &&
-		error instanceof NodeApiError &&
-		error.httpCode === '404' &&
-		/actor run was not found/i.test(error.message)
-	);
 }
 
 async function changeItem(

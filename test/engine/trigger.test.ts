@@ -241,11 +241,15 @@ describe('Apify Key-Value Store Trigger on the store of an Actor run', () => {
 		const source = { actorId: `${LOCAL_USER.username}~${actor.name}`, runStatus: 'SUCCEEDED' };
 		expect(moved.items[0].json).toMatchObject({ ...source, key: 'OUTPUT', text: '{"v":3}' });
 		expect(moved.items[2].json).toMatchObject({ ...source, key: 'only-second', text: 'y' });
-		for (const item of moved.items) expect(item.json).not.toHaveProperty('storeId');
-		for (const request of local.api.requests) {
-			expect(request.path).toMatch(new RegExp(`^/v2/acts/${source.actorId}/runs/last/key-value-store/`));
-			expect(request.query.status).toBe('SUCCEEDED');
+		for (const item of moved.items) expect(item.json.storeId).toBe(second.defaultKeyValueStoreId);
+		// The poll asks once which store is the last succeeded run's, then reads that store by its ID,
+		// so that a run finishing mid-poll cannot mix two stores in one snapshot.
+		const [which, ...reads] = local.api.requests;
+		expect([which.path, which.query.status]).toEqual([`/v2/acts/${source.actorId}/runs/last/key-value-store`, 'SUCCEEDED']);
+		for (const request of reads) {
+			expect(request.path).toMatch(new RegExp(`^/v2/key-value-stores/${second.defaultKeyValueStoreId}/`));
 		}
+		expect(reads.length).toBeGreaterThan(0);
 
 		// Later edits of the new last run's store fire as usual.
 		local.api.putRecord(second.defaultKeyValueStoreId, 'shared', 'SAME', { contentType: TEXT });
