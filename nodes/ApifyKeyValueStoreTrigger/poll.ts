@@ -1,5 +1,5 @@
 import pMap from 'p-map';
-import { NodeApiError, type IDataObject, type INodeExecutionData, type IPollFunctions } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, type IDataObject, type INodeExecutionData, type IPollFunctions } from 'n8n-workflow';
 
 import { DEFAULT_MAX_RETRIES, storeById, storeEndpoint, type StoreRef } from '../ApifyKeyValueStore/actions/common.descriptions';
 import { fetchRecord } from '../ApifyKeyValueStore/actions/record/get.operation';
@@ -91,8 +91,10 @@ async function pinStore(ctx: IPollFunctions, connection: ApifyConnection, store:
 			retry: LIST_RETRY,
 		});
 	} catch (error) {
-		if (error instanceof NodeApiError && error.httpCode === '404' && /actor run was not found/i.test(error.message)) return undefined;
-		throw error;
+		const noRunYet = error instanceof NodeApiError && error.httpCode === '404' && /actor run was not found/i.test(error.message);
+		if (noRunYet) return undefined;
+		// The transport throws only n8n's own errors: anything else than "no such run" fails the poll as it came.
+		throw error as NodeApiError | NodeOperationError;
 	}
 	if (!pinned?.id) return store;
 	return { ...storeById(pinned.id), source: { ...store.source, storeId: pinned.id }, subject: store.subject };
