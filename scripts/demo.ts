@@ -15,7 +15,9 @@
  *               ├─> Download store as ZIP
  *               └─> Download records
  *
- * "Get OUTPUT" is the start node; it outputs one item, so each node after it runs once.
+ * "Get OUTPUT" is the start node; it outputs one item, so each node after it runs once. Against
+ * the local API, the Apify Key-Value Store Trigger then polls the same store: a baseline, changes
+ * the demo makes, and the items they fire.
  * Exits with 1 when a node fails, 2 when APIFY_TOKEN is set without APIFY_STORE.
  */
 import { randomBytes } from 'node:crypto';
@@ -252,6 +254,41 @@ function printRun(run: IRun, nodes: INode[]): string[] {
 	return failed;
 }
 
+type RunPoll = typeof import('../test/harness/engine').runPoll;
+
+/**
+ * The trigger on the same store, local API only (it writes to the store): a first poll that only
+ * takes the baseline, two changes, a poll that reports them, and a quiet poll after it.
+ */
+async function demoTrigger(api: LocalApi, target: Target, runPoll: RunPoll): Promise<void> {
+	const parameters = {
+		storeId: storeParameter(target.store),
+		prefix: target.prefix,
+		events: ['added', 'changed', 'deleted'],
+		checkEtags: true,
+	};
+	console.log(`■ Apify Key-Value Store Trigger on the same store, key prefix "${target.prefix}" (each poll as after a restart of n8n)`);
+	const baseline = await runPoll(parameters, {}, 'trigger', CREDENTIAL_ID);
+	console.log(`    poll 1: ${baseline.items.length} items: the first poll only remembers the store's sizes and ETags`);
+	const [first, second] = api.findStore(target.store).keys().filter((key) => key.startsWith(target.prefix));
+	const changes = [`adds "${target.prefix}new"`];
+	api.putRecord(target.store, `${target.prefix}new`, 'a new record', { contentType: 'text/plain' });
+	if (first) {
+		api.deleteRecord(target.store, first);
+		changes.push(`deletes "${first}"`);
+	}
+	if (second) {
+		api.putRecord(target.store, second, 'replaced', { contentType: 'text/plain' });
+		changes.push(`replaces "${second}"`);
+	}
+	console.log(`    (the demo ${changes.join(', ')})`);
+	const changed = await runPoll(parameters, baseline.staticData, 'trigger', CREDENTIAL_ID);
+	console.log(`    poll 2: ${changed.items.length} items, one per change:`);
+	printItems(changed.items);
+	const quiet = await runPoll(parameters, changed.staticData, 'trigger', CREDENTIAL_ID);
+	console.log(`    poll 3: ${quiet.items.length} items: each change fires once\n`);
+}
+
 /** The harness creates a temporary n8n folder for binary data unless N8N_USER_FOLDER was given. */
 function removeTemporaryUserFolder(folder: string | undefined): void {
 	if (folder && dirname(folder) === tmpdir() && basename(folder).startsWith('n8n-engine-') && existsSync(folder)) {
@@ -271,7 +308,7 @@ async function main(): Promise<number> {
 		process.env.N8N_ENCRYPTION_KEY ??= randomBytes(24).toString('base64');
 		// Node errors are printed below, with what to do; n8n's own log would repeat them.
 		process.env.N8N_LOG_LEVEL ??= 'silent';
-		const { CREDENTIAL_TYPE, NODE_TYPE, credentialsHelper, runWorkflow } = await import('../test/harness/engine');
+		const { CREDENTIAL_TYPE, NODE_TYPE, credentialsHelper, runPoll, runWorkflow } = await import('../test/harness/engine');
 		await credentialsHelper.add(CREDENTIAL_ID, CREDENTIAL_TYPE, {
 			authType: 'apiToken',
 			apiToken: target.token,
@@ -289,7 +326,8 @@ async function main(): Promise<number> {
 			console.log(`Failed: ${failed.join(', ')}`);
 			return 1;
 		}
-		console.log(`All nodes succeeded (workflow status: ${run.status}).`);
+		console.log(`All nodes succeeded (workflow status: ${run.status}).\n`);
+		if (api) await demoTrigger(api, target, runPoll);
 		return 0;
 	} finally {
 		await api?.close();
