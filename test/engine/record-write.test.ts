@@ -119,6 +119,30 @@ describe('Record → Put', () => {
 		expect(storedRecord('sheet')).toMatchObject({ contentType: 'text/csv', stored: bytes });
 	});
 
+	it('sends JSON and text of 1 KiB or more brotli-compressed, as apify-client does; Record → Get gives the value back', async () => {
+		const rows = Array.from({ length: 300 }, (_, index) => ({ index, title: `Product ${index}`, price: index * 1.5 }));
+		const input = [{ json: { rows }, binary: { file: { data: Buffer.alloc(4096, 7).toString('base64'), mimeType: 'image/png' } } }];
+		const put = await runNode({ parameters: parametersOf('put', 'compressed-put', { valueSource: 'item' }), input });
+		expect(put.error).toBeUndefined();
+		const body = Buffer.from(JSON.stringify({ rows }));
+		// The item says how big the value is, not how many bytes went over the wire.
+		expect(put.items[0].json).toMatchObject({ key: 'compressed-put', size: body.length });
+		const [request] = local.api.requests;
+		expect(request.headers['content-encoding']).toBe('br');
+		const stored = storedRecord('compressed-put');
+		expect(stored).toMatchObject({ contentEncoding: 'br' });
+		expect(stored?.stored.length).toBeLessThan(body.length / 3);
+		const get = await runNode({ parameters: recordGetParameters('compressed-put') });
+		expect(get.items[0].json).toEqual({ rows });
+
+		// Small values, and files that are not text, go as they are.
+		local.api.clearRequests();
+		await runNode({ parameters: parametersOf('put', 'small-put', { valueSource: 'field', fieldName: 'rows' }), input: [{ json: { rows: rows.slice(0, 3) } }] });
+		await runNode({ parameters: parametersOf('put', 'image-put', { valueSource: 'binary', binaryPropertyName: 'file' }), input });
+		expect(local.api.requests.map((entry) => entry.headers['content-encoding'])).toEqual([undefined, undefined]);
+		expect(storedRecord('image-put')?.stored.equals(Buffer.alloc(4096, 7))).toBe(true);
+	});
+
 	it('sends the whole file again after a 503, and stores it once, complete', async () => {
 		const fault = local.api.faults.add({ method: 'PUT', path: recordPath('report-copy'), kind: 'status', status: 503, times: 1 });
 		const nodes: INode[] = [

@@ -7,6 +7,7 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
+import { compressedUpload } from '../../helpers/compress';
 import { kindOfContentType } from '../../helpers/contentType';
 import { countingUpload } from '../../helpers/streams';
 import { validateContentType } from '../../helpers/validation';
@@ -83,8 +84,9 @@ export const description = updateDisplayOptions({ show: { resource: ['record'], 
 
 interface Upload {
 	contentType: string;
+	contentEncoding?: string;
 	body: () => Buffer | Readable | Promise<Buffer | Readable>;
-	/** Bytes sent by the last attempt. */
+	/** Bytes of the value (before any compression); for a streamed file, those of the last attempt. */
 	size: () => number;
 }
 
@@ -105,11 +107,11 @@ export async function execute(
 	const upload =
 		valueSource === 'binary'
 			? await fileUpload(this, itemIndex, contentType)
-			: jsonUpload(this, itemIndex, valueSource, contentType ?? JSON_CONTENT_TYPE);
+			: await jsonUpload(this, itemIndex, valueSource, contentType ?? JSON_CONTENT_TYPE);
 	await requestStatus(this, connection, {
 		method: 'PUT',
 		path: storePath(storeId, 'records', encodeURIComponent(key)),
-		headers: { 'Content-Type': upload.contentType },
+		headers: { 'Content-Type': upload.contentType, ...(upload.contentEncoding ? { 'Content-Encoding': upload.contentEncoding } : {}) },
 		body: upload.body,
 		subject: { storeId, key },
 		itemIndex,
@@ -118,7 +120,7 @@ export async function execute(
 	return [{ json: { key, storeId, contentType: upload.contentType, size: upload.size() }, pairedItem: { item: itemIndex } }];
 }
 
-function jsonUpload(ctx: IExecuteFunctions, itemIndex: number, source: 'item' | 'field', contentType: string): Upload {
+async function jsonUpload(ctx: IExecuteFunctions, itemIndex: number, source: 'item' | 'field', contentType: string): Promise<Upload> {
 	const item = ctx.getInputData()[itemIndex].json;
 	let value: unknown = item;
 	if (source === 'field') {
@@ -132,8 +134,12 @@ function jsonUpload(ctx: IExecuteFunctions, itemIndex: number, source: 'item' | 
 		value = item[fieldName];
 	}
 	const text = typeof value === 'string' && kindOfContentType(contentType) !== 'json' ? value : JSON.stringify(value);
-	const bytes = Buffer.from(text, 'utf8');
-	return { contentType, body: () => bytes, size: () => bytes.length };
+	return await bufferUpload(Buffer.from(text, 'utf8'), contentType);
+}
+
+async function bufferUpload(bytes: Buffer, contentType: string): Promise<Upload> {
+	const { bytes: body, contentEncoding } = await compressedUpload(bytes, contentType);
+	return { contentType, contentEncoding, body: () => body, size: () => bytes.length };
 }
 
 /** A file in n8n's binary storage is streamed from it, afresh for every attempt; one held in the item is sent as it is. */
@@ -143,8 +149,7 @@ async function fileUpload(ctx: IExecuteFunctions, itemIndex: number, contentType
 	const type = contentType ?? (binary.mimeType || FILE_CONTENT_TYPE);
 	const binaryId = binary.id;
 	if (!binaryId) {
-		const bytes = await ctx.helpers.getBinaryDataBuffer(itemIndex, propertyName);
-		return { contentType: type, body: () => bytes, size: () => bytes.length };
+		return await bufferUpload(await ctx.helpers.getBinaryDataBuffer(itemIndex, propertyName), type);
 	}
 	let sent = 0;
 	return {
