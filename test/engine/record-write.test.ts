@@ -8,6 +8,11 @@ const local = useLocalApi();
 
 const recordPath = (key: string) => `/v2/key-value-stores/${DEMO_STORE.id}/records/${encodeURIComponent(key)}`;
 const storedRecord = (key: string) => local.api.findStore(DEMO_STORE.id).getRecord(key);
+/** The bytes the local API keeps for a written record: compressed when it came compressed. */
+const storedBytes = (key: string) => {
+	const record = storedRecord(key);
+	return record && 'stored' in record ? record.stored : undefined;
+};
 const parametersOf = (operation: string, key: string, extra: IDataObject = {}): IDataObject => ({
 	resource: 'record',
 	operation,
@@ -131,7 +136,7 @@ describe('Record → Put', () => {
 		expect(request.headers['content-encoding']).toBe('br');
 		const stored = storedRecord('compressed-put');
 		expect(stored).toMatchObject({ contentEncoding: 'br' });
-		expect(stored?.stored.length).toBeLessThan(body.length / 3);
+		expect(storedBytes('compressed-put')?.length).toBeLessThan(body.length / 3);
 		const get = await runNode({ parameters: recordGetParameters('compressed-put') });
 		expect(get.items[0].json).toEqual({ rows });
 
@@ -140,7 +145,7 @@ describe('Record → Put', () => {
 		await runNode({ parameters: parametersOf('put', 'small-put', { valueSource: 'field', fieldName: 'rows' }), input: [{ json: { rows: rows.slice(0, 3) } }] });
 		await runNode({ parameters: parametersOf('put', 'image-put', { valueSource: 'binary', binaryPropertyName: 'file' }), input });
 		expect(local.api.requests.map((entry) => entry.headers['content-encoding'])).toEqual([undefined, undefined]);
-		expect(storedRecord('image-put')?.stored.equals(Buffer.alloc(4096, 7))).toBe(true);
+		expect(storedBytes('image-put')?.equals(Buffer.alloc(4096, 7))).toBe(true);
 	});
 
 	it('sends the whole file again after a 503, and stores it once, complete', async () => {

@@ -219,6 +219,16 @@ describe('Store → Delete', () => {
 		expect(error?.description).toContain(`Store "${id}" does not exist`);
 	});
 
+	it('reports the store deleted when the first attempt deleted it but its answer was lost, and the retry finds it gone', async () => {
+		const { id } = local.api.addStore({ name: 'answer-lost-store' });
+		local.api.faults.add({ method: 'DELETE', path: `/v2/key-value-stores/${id}`, kind: 'lose-answer', times: 1 });
+		const deleted = await runNode({ parameters: storeParameters('delete', { storeToDelete: byId(id) }) });
+		expect(deleted.error).toBeUndefined();
+		expect(deleted.items.map((item) => item.json)).toEqual([{ deleted: true, storeId: id }]);
+		expect(local.api.requests.filter((request) => request.method === 'DELETE')).toHaveLength(2);
+		expect(() => local.api.findStore(id)).toThrow();
+	});
+
 	it('fails with a NodeApiError naming a store that does not exist', async () => {
 		const { error, items } = await runNode({
 			parameters: storeParameters('delete', { storeToDelete: byId('~no-such-store') }),

@@ -2,7 +2,7 @@
 import { request as httpRequest } from 'node:http';
 
 import { expectSameBytes } from './expect-bytes';
-import { DEMO_STORE, READ_ONLY_TOKEN, fixtureRecord, startSeededLocalApi } from './fixtures';
+import { DEMO_STORE, FULL_ACCESS_TOKEN, READ_ONLY_TOKEN, fixtureRecord, startSeededLocalApi } from './fixtures';
 import { bearer, jsonBody, rawRequest } from './raw-http';
 import { startLocalApi, type LocalApi } from './server';
 
@@ -112,6 +112,19 @@ describe('connection faults', () => {
 		await expect(getRecord('OUTPUT')).rejects.toMatchObject({ code: 'ECONNRESET' });
 		expect((await getRecord('OUTPUT')).status).toBe(200);
 		expect(fault.hits).toBe(1);
+	});
+
+	it('lose-answer: carries the request out, then destroys the connection instead of answering', async () => {
+		const path = recordPath('lost-answer-record');
+		api.faults.add({ path, method: 'PUT', kind: 'lose-answer' });
+		const put = rawRequest(`${api.url}${path}`, {
+			method: 'PUT',
+			headers: { ...bearer(FULL_ACCESS_TOKEN), 'content-type': 'text/plain' },
+			body: Buffer.from('written anyway'),
+		});
+		await expect(put).rejects.toMatchObject({ code: 'ECONNRESET' });
+		const written = await getRecord('lost-answer-record');
+		expect([written.status, written.body.toString()]).toEqual([200, 'written anyway']);
 	});
 
 	it('reset-mid-body: sends the headers and half the real body by default, then closes', async () => {

@@ -22,6 +22,8 @@ export type FaultBehaviour =
 	| { kind: 'status'; status: number; errorType?: string; message?: string; /** Seconds, sent as Retry-After. */ retryAfter?: number }
 	/** Reset the connection before sending anything. */
 	| { kind: 'reset' }
+	/** Carry the request out, then reset the connection instead of answering: the answer is lost. */
+	| { kind: 'lose-answer' }
 	/** Send the real headers and the first `afterBytes` of the body (default: half), then close the socket. */
 	| { kind: 'reset-mid-body'; afterBytes?: number }
 	/** Wait `delayMs` before the first byte and/or `chunkDelayMs` between body chunks of `chunkSize` bytes. */

@@ -242,6 +242,12 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
 			return;
 		}
 		try {
+			if (fault?.kind === 'lose-answer') {
+				const done = await respond[server](req, requestUrl);
+				if (done.body && !Buffer.isBuffer(done.body)) done.body.destroy();
+				req.socket.resetAndDestroy();
+				return;
+			}
 			const reply =
 				fault?.kind === 'status'
 					? errorReply(statusFaultError(fault))

@@ -51,6 +51,11 @@ export interface ApifyRequest {
 	body?: () => Buffer | Readable | Promise<Buffer | Readable>;
 	/** Error statuses answered as responses instead of failing, e.g. 404 when asking whether a record exists. */
 	acceptStatuses?: number[];
+	/**
+	 * Statuses answered as responses only when retrying, e.g. 404 for a DELETE: the attempt before
+	 * may have deleted it and lost its answer on the way back.
+	 */
+	acceptStatusesOnRetry?: number[];
 	/** For a streamed body: also compute its SHA-256, for telling whether a record changed. */
 	hashBody?: boolean;
 	subject: Omit<RequestSubject, 'authType' | 'writes'>;
@@ -128,8 +133,8 @@ export async function getConnection(ctx: ApifyContext, itemIndex = 0): Promise<A
 
 /** A JSON endpoint; returns the unwrapped `data`, or undefined for an empty answer (such as a 204). */
 export async function requestJson<T>(ctx: ApifyContext, connection: ApifyConnection, request: ApifyRequest): Promise<T> {
-	return await withRetries(ctx, connection, request, async (timeoutMs) => {
-		const response = await send(ctx, connection, request, 'text', timeoutMs);
+	return await withRetries(ctx, connection, request, async (attemptRequest, timeoutMs) => {
+		const response = await send(ctx, connection, attemptRequest, 'text', timeoutMs);
 		const text = (response.body as unknown as string | undefined) ?? '';
 		if (text.trim() === '') return undefined as T;
 		try {
@@ -147,8 +152,8 @@ export async function requestHeaders(
 	connection: ApifyConnection,
 	request: ApifyRequest,
 ): Promise<Pick<HttpResponse, 'statusCode' | 'headers'>> {
-	return await withRetries(ctx, connection, request, async (timeoutMs) => {
-		const { statusCode, headers } = await send(ctx, connection, request, 'text', timeoutMs);
+	return await withRetries(ctx, connection, request, async (attemptRequest, timeoutMs) => {
+		const { statusCode, headers } = await send(ctx, connection, attemptRequest, 'text', timeoutMs);
 		return { statusCode, headers };
 	});
 }
@@ -168,8 +173,8 @@ export async function requestStream<T>(
 	request: ApifyRequest,
 	consume: (response: StreamResponse) => Promise<T>,
 ): Promise<T> {
-	return await withRetries(ctx, connection, request, async (timeoutMs) => {
-		const response = await send(ctx, connection, request, 'stream', timeoutMs);
+	return await withRetries(ctx, connection, request, async (attemptRequest, timeoutMs) => {
+		const response = await send(ctx, connection, attemptRequest, 'stream', timeoutMs);
 		// The HTTP client's timeout ends with the response headers; the guard's also covers the body.
 		const { stream, bytesRead, digest } = guardBody(
 			decodeContent(response),
@@ -190,7 +195,7 @@ async function withRetries<T>(
 	ctx: ApifyContext,
 	connection: ApifyConnection,
 	request: ApifyRequest,
-	attempt: (timeoutMs: number) => Promise<T>,
+	attempt: (request: ApifyRequest, timeoutMs: number) => Promise<T>,
 ): Promise<T> {
 	const method = request.method ?? 'GET';
 	const subject: RequestSubject = {
@@ -198,9 +203,12 @@ async function withRetries<T>(
 		authType: connection.authType,
 		writes: method !== 'GET' && method !== 'HEAD',
 	};
+	const retrying: ApifyRequest = request.acceptStatusesOnRetry
+		? { ...request, acceptStatuses: [...(request.acceptStatuses ?? []), ...request.acceptStatusesOnRetry] }
+		: request;
 	for (let attemptNo = 0; ; attemptNo++) {
 		try {
-			return await attempt(request.retry.timeoutMs);
+			return await attempt(attemptNo === 0 ? request : retrying, request.retry.timeoutMs);
 		} catch (error) {
 			const outcome = judgeFailure(ctx, error, subject, request, attemptNo);
 			if (outcome instanceof Error) throw outcome;

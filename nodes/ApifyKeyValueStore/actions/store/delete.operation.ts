@@ -40,6 +40,8 @@ export async function execute(
 	await requestStatus(this, connection, {
 		method: 'DELETE',
 		path: storePath(storeId),
+		// Gone on a retry: the attempt before deleted it and its answer was lost.
+		acceptStatusesOnRetry: [404],
 		subject: { storeId },
 		itemIndex,
 		retry: getRetryPolicy(this, options, DEFAULT_TIMEOUT_SECONDS, itemIndex),
