@@ -101,10 +101,16 @@ describe("the default store of an Actor task's last run", () => {
 describe("the trigger on an Actor task's last run", () => {
 	it('fires once when a newer succeeded task run appears', async () => {
 		const task = newTask();
-		newTaskRun(task, 'SUCCEEDED', '2020-02-01T10:00:00Z', { a: '1' });
+		const first = newTaskRun(task, 'SUCCEEDED', '2020-02-01T10:00:00Z', { a: '1' });
 		const parameters = { ...ofTask(task.id), events: ['added', 'changed', 'deleted'] };
+		local.api.clearRequests();
 		const baseline = await runPoll(parameters);
 		expect(baseline.items).toEqual([]);
+		// Pinned: one request for the last run's store through the task alias, the rest by that store's ID.
+		const [alias, ...rest] = local.api.requests.map((request) => request.path);
+		expect(alias).toBe(`/v2/actor-tasks/${task.id}/runs/last/key-value-store`);
+		expect(rest.length).toBeGreaterThan(0);
+		for (const path of rest) expect(path.startsWith(`/v2/key-value-stores/${first.defaultKeyValueStoreId}`)).toBe(true);
 		expect((await runPoll(parameters, baseline.staticData)).items).toEqual([]);
 
 		newTaskRun(task, 'FAILED', '2020-02-03T10:00:00Z', { a: '1', failed: 'x' });
