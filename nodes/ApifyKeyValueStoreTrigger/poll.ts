@@ -80,7 +80,7 @@ function scopeOf({ store, prefix, checkEtags }: PollOptions): string {
  * still fails ("Actor was not found").
  */
 async function pinStore(ctx: IPollFunctions, connection: ApifyConnection, store: StoreRef): Promise<StoreRef | undefined> {
-	if (store.source.actorId === undefined) return store;
+	if (store.source.actorId === undefined && store.source.actorTaskId === undefined) return store;
 	let pinned: { id?: string } | undefined;
 	try {
 		pinned = await requestJson<{ id?: string } | undefined>(ctx, connection, {

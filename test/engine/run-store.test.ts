@@ -64,7 +64,7 @@ describe('the default store of an Actor run', () => {
 	it('says the run was not found, naming what to check', async () => {
 		const { error } = await runNode({ parameters: getOutput(ofRun('NoSuchRun00000001')) });
 		expect(error?.message).toMatch(/^Apify API error 404 record-not-found: Actor run was not found/);
-		expect(error?.description).toMatch(/Check the Run ID or the Actor/);
+		expect(error?.description).toMatch(/Check the Run ID, or the Actor/);
 	});
 
 	it('names the run store in a missing record error', async () => {

@@ -30,9 +30,27 @@ export interface NewActor {
 	userId: string;
 }
 
+/** A saved configuration of an Actor, owned by a user; its runs are runs of the Actor. */
+export interface LocalTask {
+	readonly id: string;
+	readonly name: string;
+	readonly actId: string;
+	readonly userId: string;
+}
+
+export interface NewTask {
+	id: string;
+	name: string;
+	actId: string;
+	/** Owner; must be a user of accounts.ts. */
+	userId: string;
+}
+
 export interface LocalRun {
 	readonly id: string;
 	readonly actId: string;
+	/** The task that started the run, if one did. */
+	readonly actorTaskId?: string;
 	readonly userId: string;
 	readonly status: RunStatus;
 	readonly startedAt: Date;
@@ -47,6 +65,7 @@ export type NewRun = Omit<LocalRun, 'userId'>;
 export class RunRegistry {
 	private readonly actors = new Map<string, LocalActor>();
 	private readonly runs = new Map<string, LocalRun>();
+	private readonly tasks = new Map<string, LocalTask>();
 
 	constructor(private readonly stores: StoreRegistry) {}
 
@@ -61,6 +80,18 @@ export class RunRegistry {
 		return actor;
 	}
 
+	addTask(input: NewTask): LocalTask {
+		if (!APIFY_ID_REGEX.test(input.id)) throw new Error(`Task id must be 17 alphanumeric characters: ${input.id}`);
+		if (this.tasks.has(input.id)) throw new Error(`Task ${input.id} already exists`);
+		if (!ACTOR_NAME_REGEX.test(input.name)) throw new Error(`Invalid task name: ${input.name}`);
+		if (!this.actors.has(input.actId)) throw new Error(`Unknown Actor ${input.actId}`);
+		if (!findUserById(input.userId)) throw new Error(`Unknown user ${input.userId}`);
+		if (this.taskByName(input.userId, input.name)) throw new Error(`Task name ${input.name} is taken`);
+		const task = { ...input };
+		this.tasks.set(task.id, task);
+		return task;
+	}
+
 	addRun(input: NewRun): LocalRun {
 		if (!APIFY_ID_REGEX.test(input.id)) throw new Error(`Run id must be 17 alphanumeric characters: ${input.id}`);
 		if (this.runs.has(input.id)) throw new Error(`Run ${input.id} already exists`);
@@ -68,6 +99,9 @@ export class RunRegistry {
 		if (!actor) throw new Error(`Unknown Actor ${input.actId}`);
 		if (this.stores.byId(input.defaultKeyValueStoreId)?.userId !== actor.userId) {
 			throw new Error(`The default store ${input.defaultKeyValueStoreId} must exist and belong to the Actor's owner`);
+		}
+		if (input.actorTaskId !== undefined && this.tasks.get(input.actorTaskId)?.actId !== actor.id) {
+			throw new Error(`The task ${input.actorTaskId} must exist and be a task of Actor ${actor.id}`);
 		}
 		const run = { ...input, userId: actor.userId };
 		this.runs.set(run.id, run);
@@ -82,15 +116,27 @@ export class RunRegistry {
 		return [...this.actors.values()].find((actor) => actor.userId === userId && actor.name === name);
 	}
 
+	taskById(id: string): LocalTask | undefined {
+		return this.tasks.get(id);
+	}
+
+	taskByName(userId: string, name: string): LocalTask | undefined {
+		return [...this.tasks.values()].find((task) => task.userId === userId && task.name === name);
+	}
+
 	runById(id: string): LocalRun | undefined {
 		return this.runs.get(id);
 	}
 
-	/** The Actor's most recently started run, of the given status if one is given. */
-	lastRun(actId: string, status?: RunStatus): LocalRun | undefined {
+	/**
+	 * The most recently started run of an Actor (any run of it) or of a task (runs that task started),
+	 * of the given status if one is given.
+	 */
+	lastRun(of: { actId: string } | { actorTaskId: string }, status?: RunStatus): LocalRun | undefined {
 		let last: LocalRun | undefined;
 		for (const run of this.runs.values()) {
-			if (run.actId !== actId || (status !== undefined && run.status !== status)) continue;
+			const mine = 'actId' in of ? run.actId === of.actId : run.actorTaskId === of.actorTaskId;
+			if (!mine || (status !== undefined && run.status !== status)) continue;
 			if (!last || run.startedAt > last.startedAt) last = run;
 		}
 		return last;

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import JSZip from 'jszip';
 
 import { findTokenGrant, findUserByName, type TokenGrant } from './accounts';
-import { isRunStatus, RUN_STATUSES, type LocalActor, type LocalRun, type RunRegistry, type RunStatus } from './actor-runs';
+import { isRunStatus, RUN_STATUSES, type LocalActor, type LocalRun, type LocalTask, type RunRegistry, type RunStatus } from './actor-runs';
 import { evaluatePreconditions, recordEtag } from './conditional';
 import {
 	ApiError,
@@ -100,6 +100,7 @@ const storeNotFound = () => new ApiError(404, 'record-not-found', 'Key-value sto
 const recordNotFound = () => new ApiError(404, 'record-not-found', 'Record was not found.');
 const runNotFound = () => new ApiError(404, 'record-not-found', 'Actor run was not found.');
 const actorNotFound = () => new ApiError(404, 'record-not-found', 'Actor was not found.');
+const taskNotFound = () => new ApiError(404, 'record-not-found', 'Actor task was not found.');
 
 /**
  * Applies If-Match / If-None-Match to a record request that would otherwise succeed: a 304 reply
@@ -208,6 +209,14 @@ function resolveActor(call: RouteCall): LocalActor {
 	return actor;
 }
 
+function resolveTask(call: RouteCall): LocalTask {
+	const ref = resourceRef(call.params.task, call.caller);
+	const { runs } = call.ctx;
+	const task = ref && ('id' in ref ? runs.taskById(ref.id) : runs.taskByName(ref.ownerId, ref.name));
+	if (!task) throw taskNotFound();
+	return task;
+}
+
 /** `?status=` of the last-run routes; other statuses than Apify's are refused rather than never matching. */
 function runStatusParam(query: URLSearchParams): RunStatus | undefined {
 	const status = query.get('status') || undefined;
@@ -217,7 +226,7 @@ function runStatusParam(query: URLSearchParams): RunStatus | undefined {
 	return status;
 }
 
-/** `/actor-runs/:run` by run ID, or `/acts/:actor/runs/last` with an optional `?status=`. */
+/** `/actor-runs/:run` by run ID, or `/acts/:actor/runs/last` or `/actor-tasks/:task/runs/last` with an optional `?status=`. */
 function resolveRun(call: RouteCall): LocalRun {
 	const { params, ctx } = call;
 	let run: LocalRun | undefined;
@@ -225,7 +234,8 @@ function resolveRun(call: RouteCall): LocalRun {
 		const id = decodePathSegment(params.run);
 		run = id === undefined ? undefined : ctx.runs.runById(id);
 	} else {
-		run = ctx.runs.lastRun(resolveActor(call).id, runStatusParam(call.req.url.searchParams));
+		const of = params.task !== undefined ? { actorTaskId: resolveTask(call).id } : { actId: resolveActor(call).id };
+		run = ctx.runs.lastRun(of, runStatusParam(call.req.url.searchParams));
 	}
 	if (!run) throw runNotFound();
 	return run;
@@ -233,7 +243,7 @@ function resolveRun(call: RouteCall): LocalRun {
 
 /**
  * The store a path names: `:store` (ID, `username~store-name` or `~store-name`), or the default
- * store of the run a `:run` or `:actor` path names. Who may use it is up to each handler, so an
+ * store of the run a `:run`, `:actor` or `:task` path names. Who may use it is up to each handler, so an
  * alias is allowed exactly what the store's own route is, signatures included.
  */
 function resolveStore(call: RouteCall): LocalStore {
@@ -340,7 +350,7 @@ function runView(run: LocalRun) {
 		id: run.id,
 		actId: run.actId,
 		userId: run.userId,
-		actorTaskId: null,
+		actorTaskId: run.actorTaskId ?? null,
 		status: run.status,
 		startedAt: run.startedAt,
 		finishedAt: run.finishedAt ?? null,
@@ -606,7 +616,10 @@ function storeRoutes(prefix: string[], storeHandlers: Route['handlers']): Route[
 
 const RUN_PATH = ['v2', 'actor-runs', ':run'];
 /** Apify's API reference says `acts`; apify-client 2.25 calls `actors`: the API answers both. */
-const LAST_RUN_PATHS = ['acts', 'actors'].map((collection) => ['v2', collection, ':actor', 'runs', 'last']);
+const LAST_RUN_PATHS = [
+	...['acts', 'actors'].map((collection) => ['v2', collection, ':actor', 'runs', 'last']),
+	['v2', 'actor-tasks', ':task', 'runs', 'last'],
+];
 
 const ROUTES: Route[] = [
 	{ segments: ['v2', 'users', 'me'], handlers: { GET: getMe }, rateLimit: 60 },

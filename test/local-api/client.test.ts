@@ -209,6 +209,28 @@ describe('Actor runs', () => {
 		expect(newest.items.map((item) => item.key)).toEqual(fixtureKeys(RUNNING_RUN.store.id));
 	});
 
+	it("reads the store of a task's last run: client.task(id).lastRun({ status }).keyValueStore()", async () => {
+		const task = api.addTask({ id: 'tskClientTask0001', name: 'client-task', actId: DEMO_ACTOR.id, userId: LOCAL_USER.id });
+		const older = api.addStore({ userId: LOCAL_USER.id });
+		api.putRecord(older.id, 'OUTPUT', 'succeeded', { contentType: 'text/plain; charset=utf-8' });
+		const newer = api.addStore({ userId: LOCAL_USER.id });
+		api.putRecord(newer.id, 'OUTPUT', 'failed', { contentType: 'text/plain; charset=utf-8' });
+		const at = (day: number) => new Date(`2020-03-0${day}T10:00:00Z`);
+		api.addRun({ id: 'runClientTask0001', actId: DEMO_ACTOR.id, actorTaskId: task.id, status: 'SUCCEEDED', startedAt: at(1), defaultKeyValueStoreId: older.id });
+		api.addRun({ id: 'runClientTask0002', actId: DEMO_ACTOR.id, actorTaskId: task.id, status: 'FAILED', startedAt: at(2), defaultKeyValueStoreId: newer.id });
+
+		const client = clientFor(READ_ONLY_TOKEN);
+		const byName = client.task(`${LOCAL_USER.username}/${task.name}`);
+		expect((await byName.lastRun({ status: 'SUCCEEDED' }).keyValueStore().getRecord('OUTPUT'))?.value).toBe('succeeded');
+		expect((await byName.lastRun().get())?.actorTaskId).toBe(task.id);
+		const keys = await client.task(task.id).lastRun({ status: 'SUCCEEDED' }).keyValueStore().listKeys();
+		expect(keys.items.map((item) => item.key)).toEqual(['OUTPUT']);
+		expect(await client.task(task.id).lastRun({ status: 'ABORTED' }).get()).toBeUndefined();
+		await expect(client.task('local-user/no-such-task').lastRun().keyValueStore().listKeys()).rejects.toThrow(/Actor task was not found/);
+		// The Actor's own last run is still its fixture run: task runs are older.
+		expect((await client.actor(DEMO_ACTOR.id).lastRun().get())?.id).toBe(RUNNING_RUN.run.id);
+	});
+
 	it('gets runs by ID and as the last run, by Actor ID or username/name', async () => {
 		const client = clientFor(READ_ONLY_TOKEN);
 		const run = await client.run(SUCCEEDED_RUN.run.id).get();

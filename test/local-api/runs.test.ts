@@ -265,3 +265,51 @@ describe('faults and request log on alias routes', () => {
 		expect(fault.hits).toBe(1);
 	});
 });
+
+describe('Actor tasks: the last run a task started, and its default store', () => {
+	const taskPath = (task: string, rest = '', status?: string) =>
+		`/v2/actor-tasks/${task}/runs/last${rest}${status ? `?status=${status}` : ''}`;
+	const TEXT = 'text/plain; charset=utf-8';
+
+	it('answers the run, the store, its keys and records (GET and HEAD) through the task alias, by ID or username~name', async () => {
+		const task = api.addTask({ id: 'tskRoutesTask0001', name: 'routes-task', actId: DEMO_ACTOR.id, userId: LOCAL_USER.id });
+		const succeededStore = api.addStore({ userId: LOCAL_USER.id });
+		api.putRecord(succeededStore.id, 'OUTPUT', 'ok', { contentType: TEXT });
+		const failedStore = api.addStore({ userId: LOCAL_USER.id });
+		const at = (day: number) => new Date(`2020-04-0${day}T10:00:00Z`);
+		const base = { actId: DEMO_ACTOR.id, actorTaskId: task.id };
+		api.addRun({ ...base, id: 'runRoutesTask0001', status: 'SUCCEEDED', startedAt: at(1), defaultKeyValueStoreId: succeededStore.id });
+		api.addRun({ ...base, id: 'runRoutesTask0002', status: 'FAILED', startedAt: at(2), defaultKeyValueStoreId: failedStore.id });
+		// A run of the Actor the task did not start is not the task's.
+		const untasked = api.addStore({ userId: LOCAL_USER.id });
+		api.addRun({ actId: DEMO_ACTOR.id, id: 'runRoutesTask0003', status: 'SUCCEEDED', startedAt: at(3), defaultKeyValueStoreId: untasked.id });
+
+		expect(jsonBody(await read(taskPath(task.id))).data).toMatchObject({ id: 'runRoutesTask0002', actorTaskId: task.id });
+		expect(jsonBody(await read(taskPath(`${LOCAL_USER.username}~${task.name}`, '', 'SUCCEEDED'))).data.id).toBe('runRoutesTask0001');
+		expect(jsonBody(await read(taskPath(task.id, '/key-value-store', 'SUCCEEDED'))).data.id).toBe(succeededStore.id);
+		expect(jsonBody(await read(taskPath(task.id, '/key-value-store/keys', 'SUCCEEDED'))).data.items.map((item: { key: string }) => item.key)).toEqual(['OUTPUT']);
+		const record = await read(taskPath(task.id, '/key-value-store/records/OUTPUT', 'SUCCEEDED'));
+		expect([record.status, record.body.toString()]).toEqual([200, 'ok']);
+		expect((await request(taskPath(task.id, '/key-value-store/records/OUTPUT', 'SUCCEEDED'), READ_ONLY_TOKEN, { method: 'HEAD' })).status).toBe(200);
+		expect((await request(taskPath(task.id, '/key-value-store/records/OUTPUT'), READ_ONLY_TOKEN, { method: 'HEAD' })).status).toBe(404);
+
+		expect(errorOf(await read(taskPath(task.id, '/key-value-store', 'ABORTED')))).toEqual([404, 'record-not-found', 'Actor run was not found.']);
+		expect(errorOf(await read(taskPath('tskMissingTask001', '/key-value-store')))).toEqual([404, 'record-not-found', 'Actor task was not found.']);
+		expect(errorOf(await read(taskPath('local-user~no-such-task')))).toEqual([404, 'record-not-found', 'Actor task was not found.']);
+	});
+
+	it("denies another user's task as it denies another user's Actor, and checks tasks it is given", async () => {
+		const task = api.addTask({ id: 'tskOtherTask00001', name: 'other-task', actId: OTHER_ACTOR.id, userId: OTHER_ACTOR.userId });
+		const store = api.addStore({ userId: OTHER_ACTOR.userId });
+		api.addRun({ id: 'runOtherTask00001', actId: OTHER_ACTOR.id, actorTaskId: task.id, status: 'SUCCEEDED', startedAt: new Date('2020-04-01T10:00:00Z'), defaultKeyValueStoreId: store.id });
+		expect(errorOf(await read(taskPath(task.id))).slice(0, 2)).toEqual(errorOf(await read(lastRunPath(OTHER_ACTOR.id))).slice(0, 2));
+		expect(errorOf(await read(taskPath(task.id, '/key-value-store/keys'))).slice(0, 2)).toEqual([403, 'permission-denied']);
+		expect(jsonBody(await request(taskPath(task.id), OTHER_USER_TOKEN)).data.id).toBe('runOtherTask00001');
+
+		expect(() => api.addTask({ ...task, id: 'tskOtherTask00002' })).toThrow(/taken/);
+		expect(() => api.addTask({ ...task, id: 'tskOtherTask00003', actId: 'actMissingActor01' })).toThrow(/Unknown Actor/);
+		expect(() =>
+			api.addRun({ id: 'runOtherTask00002', actId: DEMO_ACTOR.id, actorTaskId: task.id, status: 'SUCCEEDED', startedAt: new Date(), defaultKeyValueStoreId: SUCCEEDED_RUN.store.id }),
+		).toThrow(/task of Actor/);
+	});
+});

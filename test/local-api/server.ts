@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { RunRegistry, type LocalActor, type LocalRun, type NewActor, type NewRun } from './actor-runs';
+import { RunRegistry, type LocalActor, type LocalRun, type NewActor, type NewRun, type LocalTask, type NewTask } from './actor-runs';
 import { handleApiRequest, type LocalApiSettings, type RedirectMode } from './api-routes';
 import { FaultQueue, statusFaultError, type FaultSpec, type ServerKind } from './faults';
 import { errorReply, type Reply } from './replies';
@@ -23,7 +23,7 @@ import {
 	type StoredRecord,
 } from './store-data';
 
-export type { LocalActor, LocalRun, NewActor, NewRun, RunStatus } from './actor-runs';
+export type { LocalActor, LocalRun, NewActor, NewRun, LocalTask, NewTask, RunStatus } from './actor-runs';
 export type { LocalApiSettings, RedirectMode } from './api-routes';
 export type { Fault, FaultBehaviour, FaultMatch, FaultQueue, FaultSpec, ServerKind } from './faults';
 export { INJECTED_HTML_SNIPPET } from './replies';
@@ -106,6 +106,8 @@ export interface LocalApi {
 	addActor(input: NewActor): LocalActor;
 	/** The Actor and the run's default store must exist; the run belongs to the Actor's owner. */
 	addRun(input: NewRun): LocalRun;
+	/** The Actor and the owner must exist; runs name the task by `actorTaskId`. */
+	addTask(input: NewTask): LocalTask;
 	/** Closes both servers and every open connection. */
 	close(): Promise<void>;
 }
@@ -308,6 +310,7 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
 		deleteRecord: (storeRef, key) => stores.find(storeRef).deleteRecord(key),
 		addActor: (input) => runs.addActor(input),
 		addRun: (input) => runs.addRun(input),
+		addTask: (input) => runs.addTask(input),
 		close: async () => {
 			shutdown.abort();
 			await Promise.all([closeServer(apiServer), closeServer(storageServer)]);

@@ -81,6 +81,7 @@ export const storeFields: INodeProperties[] = [
 			{ name: 'A Store', value: 'store', description: 'A store by list, ID, name or URL' },
 			{ name: 'An Actor Run', value: 'run', description: 'The default store of an Actor run, e.g. one an Apify webhook names' },
 			{ name: "An Actor's Last Run", value: 'lastRun', description: 'The default store of the last run of an Actor' },
+			{ name: "An Actor Task's Last Run", value: 'lastTaskRun', description: 'The default store of the last run of an Actor task' },
 		],
 		default: 'store',
 	},
@@ -106,6 +107,16 @@ export const storeFields: INodeProperties[] = [
 		displayOptions: { show: { storeSource: ['lastRun'] } },
 	},
 	{
+		displayName: 'Actor Task',
+		name: 'taskId',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'username/my-task',
+		description: 'The Actor task: its ID, or username/task-name',
+		displayOptions: { show: { storeSource: ['lastTaskRun'] } },
+	},
+	{
 		displayName: 'Run Status',
 		name: 'runStatus',
 		type: 'options',
@@ -119,7 +130,7 @@ export const storeFields: INodeProperties[] = [
 		],
 		default: 'SUCCEEDED',
 		description: 'Take the newest run with this status',
-		displayOptions: { show: { storeSource: ['lastRun'] } },
+		displayOptions: { show: { storeSource: ['lastRun', 'lastTaskRun'] } },
 	},
 ];
 
@@ -129,7 +140,7 @@ export interface StoreRef {
 	basePath: string;
 	/** Query parameters every request to the store carries: the status of an Actor's last run. */
 	qs: Record<string, string>;
-	/** The fields output items use to say which store it was: `storeId`, or `runId`, or `actorId` and `runStatus`. */
+	/** The fields output items use to say which store it was: `storeId`, or `runId`, or `actorId` or `actorTaskId` and `runStatus`. */
 	source: IDataObject;
 	/** For a request's error messages. */
 	subject: { storeId?: string; storeName?: string };
@@ -169,16 +180,19 @@ export function getStore(ctx: IExecuteFunctions | IPollFunctions, itemIndex?: nu
 			fileBaseName: `run-${runId}`,
 		};
 	}
-	if (source === 'lastRun') {
-		const actorId = parseActorIdentifier(node, parameter('actorId', ''), index);
+	if (source === 'lastRun' || source === 'lastTaskRun') {
+		const ofTask = source === 'lastTaskRun';
+		const id = ofTask
+			? parseActorIdentifier(node, parameter('taskId', ''), index, 'Actor task')
+			: parseActorIdentifier(node, parameter('actorId', ''), index);
 		const runStatus = parameter('runStatus', 'SUCCEEDED') as string;
 		const which = runStatus ? `last ${runStatus.toLowerCase()} run` : 'last run';
 		return {
-			basePath: `/v2/acts/${encodeURIComponent(actorId)}/runs/last/key-value-store`,
+			basePath: `/v2/${ofTask ? 'actor-tasks' : 'acts'}/${encodeURIComponent(id)}/runs/last/key-value-store`,
 			qs: runStatus ? { status: runStatus } : {},
-			source: { actorId, runStatus: runStatus || 'any' },
-			subject: { storeName: `the default store of the ${which} of Actor "${actorId}"` },
-			fileBaseName: `${actorId.replace('~', '-')}-${which.replace(/ /g, '-')}`,
+			source: { [ofTask ? 'actorTaskId' : 'actorId']: id, runStatus: runStatus || 'any' },
+			subject: { storeName: `the default store of the ${which} of ${ofTask ? 'Actor task' : 'Actor'} "${id}"` },
+			fileBaseName: `${id.replace('~', '-')}-${which.replace(/ /g, '-')}`,
 		};
 	}
 	const storeId = parseStoreIdentifier(node, parameter(storeLocator.name, undefined, { extractValue: true }), index);

@@ -50,8 +50,11 @@ export function parseRunId(node: INode, value: unknown, itemIndex: number): stri
 	});
 }
 
-/** An Actor's ID or `username~actor-name`; `username/actor-name` is accepted as Apify's clients accept it. */
-export function parseActorIdentifier(node: INode, value: unknown, itemIndex: number): string {
+/**
+ * An Actor's or an Actor task's ID or `username~name`; `username/name` is accepted as Apify's clients
+ * accept it. `label` names the parameter and the kind ("Actor", "Actor task") in messages.
+ */
+export function parseActorIdentifier(node: INode, value: unknown, itemIndex: number, label: 'Actor' | 'Actor task' = 'Actor'): string {
 	const identifier = (typeof value === 'string' ? value.trim() : '').replace('/', '~');
 	const [owner, name, ...rest] = identifier.split('~');
 	const valid =
@@ -60,10 +63,11 @@ export function parseActorIdentifier(node: INode, value: unknown, itemIndex: num
 			? RUN_ID_PATTERN.test(owner)
 			: rest.length === 0 && ACTOR_NAME_PATTERN.test(name) && (owner === '' || USERNAME_PATTERN.test(owner)));
 	if (valid) return identifier;
+	const example = label === 'Actor' ? 'username/actor-name as in Apify Store (e.g. apify/web-scraper)' : 'username/task-name (e.g. alice/my-task)';
 	throw new NodeOperationError(
 		node,
-		identifier ? `The Actor "${String(value)}" is not a valid Actor ID or name` : 'The Actor parameter is empty',
-		{ description: 'Use an Actor ID, or username/actor-name as in Apify Store (e.g. apify/web-scraper).', itemIndex },
+		identifier ? `The ${label} "${String(value)}" is not a valid ${label} ID or name` : `The ${label} parameter is empty`,
+		{ description: `Use an ${label} ID, or ${example}.`, itemIndex },
 	);
 }
 

@@ -80,8 +80,11 @@ function describe(statusCode: number, error: ApifyErrorBody, subject: RequestSub
 		return `The API token has no permission for ${store}. Use a token of the store's owner, or one with access to it.`;
 	}
 	if (statusCode === 404) {
+		if (/actor task was not found/i.test(error.message)) {
+			return 'Check the Actor Task (an ID, username~task-name or username/task-name): it may not exist or not be visible to this credential.';
+		}
 		if (/actor run was not found|actor was not found/i.test(error.message)) {
-			return 'Check the Run ID or the Actor (an ID, username~actor-name or username/actor-name), and with a Run Status, that the Actor has a run with that status.';
+			return 'Check the Run ID, or the Actor or Actor Task (an ID, username~name or username/name), and with a Run Status, that it has a run with that status.';
 		}
 		if (/key-value store was not found/i.test(error.message) || !subject.key) {
 			return `${Store} does not exist or is not visible to this credential. Check the Store parameter (an ID, username~store-name or ~store-name).`;
