@@ -91,12 +91,6 @@ export async function runActiveChecks(checks, n8n, { local, trigger, examples, p
 		await sleep(3000);
 	};
 	const triggerExecutions = async () => await rest.executions(trigger.workflow.id);
-	const waitForExecutions = async (count) =>
-		await waitFor(async () => (await triggerExecutions()).length >= count, {
-			timeoutMs: 4 * POLL_INTERVAL_MS,
-			intervalMs: 1000,
-			message: `the trigger did not start execution ${count} within ${(4 * POLL_INTERVAL_MS) / 1000} s`,
-		});
 	/** The changes one execution of the trigger output, as [key, change]. */
 	const changesOf = async (execution) => executionItems(await rest.execution(execution.id), TRIGGER_NODE);
 
@@ -115,7 +109,7 @@ export async function runActiveChecks(checks, n8n, { local, trigger, examples, p
 		local.api.putRecord(storeId, 'b-text', 'hello, longer now', { contentType: 'text/plain' });
 		local.api.putRecord(storeId, 'a-json', '{"n":2}', { contentType: 'application/json' });
 		local.api.deleteRecord(storeId, 'c-file');
-		await waitForExecutions(1);
+		await waitForExecution(rest, trigger.workflow.id, 1, 4 * POLL_INTERVAL_MS);
 		// The polls after it must not fire again.
 		await waitForPolls(2);
 		const executions = await triggerExecutions();
@@ -145,7 +139,7 @@ export async function runActiveChecks(checks, n8n, { local, trigger, examples, p
 		local.api.putRecord(storeId, 'e-while-stopped', Buffer.from(PNG), { contentType: 'image/png' });
 		await n8n.start({ port });
 		rest.cookie = undefined;
-		await waitForExecutions(2);
+		await waitForExecution(rest, trigger.workflow.id, 2, 4 * POLL_INTERVAL_MS);
 		await waitForPolls(2);
 		const executions = await triggerExecutions();
 		expectEqual(executions.length, 2, 'executions of the trigger');
@@ -194,14 +188,14 @@ async function postApifyWebhook(url, run) {
 }
 
 /** The workflow's `count`-th execution once it has finished, with its data. */
-async function waitForExecution(rest, workflowId, count) {
+async function waitForExecution(rest, workflowId, count, timeoutMs = 60_000) {
 	const summary = await waitFor(
 		async () => {
 			const executions = await rest.executions(workflowId);
 			const execution = executions[count - 1];
 			return execution && !['new', 'running', 'waiting'].includes(execution.status) ? execution : undefined;
 		},
-		{ timeoutMs: 60_000, intervalMs: 500, message: `execution ${count} of workflow ${workflowId} did not finish within 60 s` },
+		{ timeoutMs, intervalMs: 500, message: `execution ${count} of workflow ${workflowId} did not finish within ${timeoutMs / 1000} s` },
 	);
 	return await rest.execution(summary.id);
 }

@@ -131,7 +131,7 @@ export async function runEditorChecks(checks, n8n, { chromium, workflows, secret
 			await ui.expectFields(['returnAll'], ['Return All', 'Options']);
 			const count = await ui.executeStep('table');
 			expect(count >= 2, `${count} stores in the output panel`);
-			const output = await page.locator('[data-test-id=output-panel]').innerText();
+			const output = await ui.outputText();
 			expect(output.includes('demo-store') && output.includes('paging-store'), `the output does not show the stores: ${show(output.slice(0, 300))}`);
 			await ui.screenshot('store-list.png');
 			await ui.closeNode();
@@ -142,7 +142,7 @@ export async function runEditorChecks(checks, n8n, { chromium, workflows, secret
 			await ui.expectSelected('operation', 'Get Public URL');
 			await ui.expectFields(['storeSource', 'storeId', 'key'], ['Store Of', 'Store', 'Key', 'Options']);
 			expectEqual(await ui.executeStep('json'), 1, 'items in the output panel');
-			const output = await page.locator('[data-test-id=output-panel]').innerText();
+			const output = await ui.outputText();
 			expect(/records\/screenshot\?signature=/.test(output), `the output shows no signed link: ${show(output.slice(0, 300))}`);
 			for (const [label, secret] of Object.entries(secrets)) expect(!output.includes(secret), `the ${label} appears in the output`);
 			await ui.screenshot('record-public-url.png');
@@ -154,7 +154,7 @@ export async function runEditorChecks(checks, n8n, { chromium, workflows, secret
 			await ui.expectSelected('operation', 'Get Public Listing URL');
 			await ui.expectFields(['storeId', 'recordFilter', 'prefix', 'expiresInSeconds'], ['Store', 'Records', 'Prefix', 'Expires In Seconds', 'Options']);
 			expectEqual(await ui.executeStep('json'), 1, 'items in the output panel');
-			const output = await page.locator('[data-test-id=output-panel]').innerText();
+			const output = await ui.outputText();
 			expect(/keys\?signature=[^&\s"]+&prefix=img-/.test(output) && /"expiresAt":\s*"\d{4}-/.test(output), `the output shows no expiring listing link: ${show(output.slice(0, 400))}`);
 			await ui.screenshot('key-public-listing-url.png');
 			await ui.closeNode();
@@ -211,7 +211,7 @@ export async function runEditorChecks(checks, n8n, { chromium, workflows, secret
 		await checks.check('editor: Execute step on Download All outputs 16 items with files', async () => {
 			const count = await ui.executeStep('binary');
 			expectEqual(count, 16, 'items in the output panel');
-			const output = await page.locator('[data-test-id=output-panel]').innerText();
+			const output = await ui.outputText();
 			expect(output.includes('INPUT.json') && output.includes('application/json'), `the output panel does not show the files: ${show(output.slice(0, 300))}`);
 			await ui.screenshot('download-all.png');
 		});
@@ -228,7 +228,7 @@ export async function runEditorChecks(checks, n8n, { chromium, workflows, secret
 		await checks.check('editor: Execute step on Key → List outputs the 16 keys', async () => {
 			const count = await ui.executeStep('table');
 			expectEqual(count, 16, 'items in the output panel');
-			const output = await page.locator('[data-test-id=output-panel]').innerText();
+			const output = await ui.outputText();
 			expect(output.includes('INPUT') && output.includes('recordPublicUrl'), `the output table does not show the keys: ${show(output.slice(0, 300))}`);
 			await ui.screenshot('list-keys.png');
 		});
@@ -419,6 +419,11 @@ class EditorPage {
 		await output.locator(`[data-test-id=radio-button-${view}]`).click();
 		await this.page.waitForTimeout(500);
 		return Number((await count.innerText()).split(' ')[0]);
+	}
+
+	/** What the open panel's output shows, as text. */
+	async outputText() {
+		return await this.page.locator('[data-test-id=output-panel]').innerText();
 	}
 
 	async screenshot(file) {
