@@ -12,7 +12,16 @@
  * on one engine, one `Container` and one set of n8n-workflow classes.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+	existsSync,
+	mkdirSync,
+	readFileSync,
+	readdirSync,
+	renameSync,
+	rmSync,
+	statSync,
+	writeFileSync,
+} from 'node:fs';
 import Module, { builtinModules } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 
@@ -33,7 +42,13 @@ const NODE_FILES = {
 } as const;
 
 /** What is unpacked of n8n-nodes-base: the two nodes, the helpers they share with other nodes, the manifest and licence. */
-const EXTRACTED = ['package.json', 'LICENSE.md', 'dist/nodes/HttpRequest', 'dist/nodes/Compression', 'dist/utils'];
+const EXTRACTED = [
+	'package.json',
+	'LICENSE.md',
+	'dist/nodes/HttpRequest',
+	'dist/nodes/Compression',
+	'dist/utils',
+];
 
 /** Loaded from this project, never from the cache: one engine for both sides. */
 const SHARED_PACKAGES = ['n8n-workflow', 'n8n-core', '@n8n/di'];
@@ -62,13 +77,20 @@ function librariesOfNodes(): string[] {
 		if (seen.has(file)) continue;
 		seen.add(file);
 		const source = readFileSync(file, 'utf8');
-		for (const [, specifier] of source.matchAll(/\b(?:require|import)\(\s*["']([^"']+)["']\s*\)/g)) {
+		for (const [, specifier] of source.matchAll(
+			/\b(?:require|import)\(\s*["']([^"']+)["']\s*\)/g,
+		)) {
 			if (specifier.startsWith('.')) {
 				const base = resolve(dirname(file), specifier);
-				const found = [base, `${base}.js`, join(base, 'index.js')].find((path) => existsSync(path) && statSync(path).isFile());
+				const found = [base, `${base}.js`, join(base, 'index.js')].find(
+					(path) => existsSync(path) && statSync(path).isFile(),
+				);
 				if (!found) throw new Error(`Cannot follow ${specifier} from ${file}`);
 				queue.push(found);
-			} else if (!specifier.startsWith('node:') && !builtinModules.includes(packageName(specifier))) {
+			} else if (
+				!specifier.startsWith('node:') &&
+				!builtinModules.includes(packageName(specifier))
+			) {
 				libraries.add(packageName(specifier));
 			}
 		}
@@ -77,41 +99,79 @@ function librariesOfNodes(): string[] {
 }
 
 function npm(args: string[], cwd: string): void {
-	execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', args, { cwd, stdio: ['ignore', 'ignore', 'inherit'] });
+	execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', args, {
+		cwd,
+		stdio: ['ignore', 'ignore', 'inherit'],
+	});
 }
 
 /** Installs the baseline nodes into the cache folder, unless a complete install of this version is there. */
 export function ensureBaseline(log: (line: string) => void = () => {}): BaselineInstall {
 	if (existsSync(READY_FILE)) {
 		const ready = JSON.parse(readFileSync(READY_FILE, 'utf8')) as BaselineInstall;
-		if (ready.version === BASELINE_VERSION && existsSync(join(PACKAGE_DIR, NODE_FILES.httpRequest))) {
+		if (
+			ready.version === BASELINE_VERSION &&
+			existsSync(join(PACKAGE_DIR, NODE_FILES.httpRequest))
+		) {
 			return { ...ready, installSeconds: 0 };
 		}
 	}
 	const started = Date.now();
-	log(`Installing ${BASELINE_PACKAGE}@${BASELINE_VERSION} (HTTP Request and Compression nodes) into ${BASELINE_DIR} ...`);
+	log(
+		`Installing ${BASELINE_PACKAGE}@${BASELINE_VERSION} (HTTP Request and Compression nodes) into ${BASELINE_DIR} ...`,
+	);
 	rmSync(BASELINE_DIR, { recursive: true, force: true });
 	mkdirSync(BASELINE_DIR, { recursive: true });
 
-	npm(['pack', `${BASELINE_PACKAGE}@${BASELINE_VERSION}`, '--pack-destination', BASELINE_DIR, '--silent'], BASELINE_DIR);
+	npm(
+		[
+			'pack',
+			`${BASELINE_PACKAGE}@${BASELINE_VERSION}`,
+			'--pack-destination',
+			BASELINE_DIR,
+			'--silent',
+		],
+		BASELINE_DIR,
+	);
 	const tarball = readdirSync(BASELINE_DIR).find((name) => name.endsWith('.tgz'));
-	if (!tarball) throw new Error(`npm pack left no tarball of ${BASELINE_PACKAGE} in ${BASELINE_DIR}`);
+	if (!tarball)
+		throw new Error(`npm pack left no tarball of ${BASELINE_PACKAGE} in ${BASELINE_DIR}`);
 	// Only what the two nodes load (checked below, when their requires are followed): the whole package is 35,000 files.
-	execFileSync('tar', ['-xzf', tarball, ...EXTRACTED.map((path) => `package/${path}`)], { cwd: BASELINE_DIR });
+	execFileSync('tar', ['-xzf', tarball, ...EXTRACTED.map((path) => `package/${path}`)], {
+		cwd: BASELINE_DIR,
+	});
 	renameSync(join(BASELINE_DIR, 'package'), PACKAGE_DIR);
 	rmSync(join(BASELINE_DIR, tarball));
 
-	const pinned = (JSON.parse(readFileSync(join(PACKAGE_DIR, 'package.json'), 'utf8')) as { dependencies: Record<string, string> })
-		.dependencies;
+	const pinned = (
+		JSON.parse(readFileSync(join(PACKAGE_DIR, 'package.json'), 'utf8')) as {
+			dependencies: Record<string, string>;
+		}
+	).dependencies;
 	const libraries = librariesOfNodes()
 		.filter((name) => !SHARED_PACKAGES.includes(name))
 		.map((name) => {
-			if (!pinned[name]) throw new Error(`${BASELINE_PACKAGE} does not pin ${name}, which its nodes load`);
+			if (!pinned[name])
+				throw new Error(`${BASELINE_PACKAGE} does not pin ${name}, which its nodes load`);
 			return `${name}@${pinned[name]}`;
 		});
-	writeFileSync(join(BASELINE_DIR, 'package.json'), `${JSON.stringify({ name: 'bench-baseline', private: true }, null, 2)}\n`);
+	writeFileSync(
+		join(BASELINE_DIR, 'package.json'),
+		`${JSON.stringify({ name: 'bench-baseline', private: true }, null, 2)}\n`,
+	);
 	// No install scripts, as for the project itself (.npmrc): none of these libraries needs one.
-	npm(['install', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error', ...libraries], BASELINE_DIR);
+	npm(
+		[
+			'install',
+			'--ignore-scripts',
+			'--no-audit',
+			'--no-fund',
+			'--no-package-lock',
+			'--loglevel=error',
+			...libraries,
+		],
+		BASELINE_DIR,
+	);
 
 	const install: BaselineInstall = {
 		version: BASELINE_VERSION,
@@ -148,9 +208,12 @@ function useProjectEngine(): void {
 /** Throws when a module of n8n-workflow, n8n-core or @n8n/di was loaded from the cache folder. */
 export function assertOneEngine(): void {
 	const strays = Object.keys(require.cache).filter(
-		(file) => file.startsWith(BASELINE_DIR) && SHARED_PACKAGES.some((name) => file.includes(`/node_modules/${name}/`)),
+		(file) =>
+			file.startsWith(BASELINE_DIR) &&
+			SHARED_PACKAGES.some((name) => file.includes(`/node_modules/${name}/`)),
 	);
-	if (strays.length > 0) throw new Error(`The baseline loaded its own copy of the engine: ${strays[0]}`);
+	if (strays.length > 0)
+		throw new Error(`The baseline loaded its own copy of the engine: ${strays[0]}`);
 }
 
 export interface BaselineNodes {
@@ -163,14 +226,21 @@ export interface BaselineNodes {
 /** Loads the baseline nodes from the cache folder (install it first with `ensureBaseline`). */
 export function loadBaselineNodes(): BaselineNodes {
 	if (!existsSync(join(PACKAGE_DIR, NODE_FILES.httpRequest))) {
-		throw new Error(`The baseline nodes are not installed in ${BASELINE_DIR}; npm run bench installs them`);
+		throw new Error(
+			`The baseline nodes are not installed in ${BASELINE_DIR}; npm run bench installs them`,
+		);
 	}
 	useProjectEngine();
 	const load = (file: string, exported: string) => {
-		const NodeClass = (require(join(PACKAGE_DIR, file)) as Record<string, new () => INodeType | IVersionedNodeType>)[exported];
+		const NodeClass = (
+			require(join(PACKAGE_DIR, file)) as Record<string, new () => INodeType | IVersionedNodeType>
+		)[exported];
 		return new NodeClass();
 	};
-	const nodes = { httpRequest: load(NODE_FILES.httpRequest, 'HttpRequest'), compression: load(NODE_FILES.compression, 'Compression') };
+	const nodes = {
+		httpRequest: load(NODE_FILES.httpRequest, 'HttpRequest'),
+		compression: load(NODE_FILES.compression, 'Compression'),
+	};
 	assertOneEngine();
 	return nodes;
 }

@@ -13,8 +13,21 @@ import type { IBinaryData, INodeExecutionData } from 'n8n-workflow';
 
 import { credentialsHelper, CREDENTIAL_TYPE, initBinaryData } from '../test/harness/engine';
 import { jsonBody } from '../test/local-api/generated';
-import { currentRssBytes, peakRssBytes, resetPeakRss, toMiB } from '../test/local-api/process-memory';
-import { CREDENTIAL_ID, TOKEN, type ClientJob, type Job, type JobResult, type OutputCheck, type WorkflowJob } from './cases';
+import {
+	currentRssBytes,
+	peakRssBytes,
+	resetPeakRss,
+	toMiB,
+} from '../test/local-api/process-memory';
+import {
+	CREDENTIAL_ID,
+	TOKEN,
+	type ClientJob,
+	type Job,
+	type JobResult,
+	type OutputCheck,
+	type WorkflowJob,
+} from './cases';
 import { outputOf, prepareWorkflow } from './workflow';
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -45,37 +58,51 @@ async function checkOutput(items: INodeExecutionData[], check: OutputCheck): Pro
 		case 'file': {
 			const binary = items[0]?.binary?.data ?? fail('no binary property "data"');
 			// Without a hash to compare, the size n8n recorded when it stored the file is enough.
-			const { sha256, size } = check.sha256 ? await sha256OfBinary(binary) : { sha256: '', size: binary.bytes ?? -1 };
+			const { sha256, size } = check.sha256
+				? await sha256OfBinary(binary)
+				: { sha256: '', size: binary.bytes ?? -1 };
 			if (size !== check.size) fail(`${size} bytes, expected ${check.size}`);
-			if (check.sha256 && sha256 !== check.sha256) fail('SHA-256 differs from the generated record');
+			if (check.sha256 && sha256 !== check.sha256)
+				fail('SHA-256 differs from the generated record');
 			return `1 file, ${size} bytes${check.sha256 ? ', SHA-256 matches' : ''}`;
 		}
 		case 'keys': {
 			if (items.length !== check.count) fail(`${items.length} keys, expected ${check.count}`);
-			if (items[0].json.key !== check.first || items[items.length - 1].json.key !== check.last) fail('first or last key differs');
+			if (items[0].json.key !== check.first || items[items.length - 1].json.key !== check.last)
+				fail('first or last key differs');
 			return `${items.length} keys in order`;
 		}
 		case 'records': {
 			const binaries: Array<[string, IBinaryData]> =
 				check.layout === 'items'
-					? items.map((item) => [String(item.json.key), item.binary?.data ?? fail(`no file for ${String(item.json.key)}`)])
+					? items.map((item) => [
+							String(item.json.key),
+							item.binary?.data ?? fail(`no file for ${String(item.json.key)}`),
+						])
 					: Object.values(items[0]?.binary ?? {}).map((binary) => [binary.fileName ?? '', binary]);
-			if (binaries.length !== check.count) fail(`${binaries.length} records, expected ${check.count}`);
+			if (binaries.length !== check.count)
+				fail(`${binaries.length} records, expected ${check.count}`);
 			const byKey = new Map(binaries);
 			let totalBytes = 0;
 			for (const [, binary] of binaries) totalBytes += binary.bytes ?? 0;
-			if (totalBytes !== check.totalBytes) fail(`${totalBytes} bytes in all, expected ${check.totalBytes}`);
+			if (totalBytes !== check.totalBytes)
+				fail(`${totalBytes} bytes in all, expected ${check.totalBytes}`);
 			for (const sample of check.samples) {
 				const binary = byKey.get(sample.key) ?? fail(`no record ${sample.key}`);
-				const expected = createHash('sha256').update(jsonBody(sample.size, sample.seed)).digest('hex');
-				if ((await sha256OfBinary(binary)).sha256 !== expected) fail(`record ${sample.key} differs from the generated one`);
+				const expected = createHash('sha256')
+					.update(jsonBody(sample.size, sample.seed))
+					.digest('hex');
+				if ((await sha256OfBinary(binary)).sha256 !== expected)
+					fail(`record ${sample.key} differs from the generated one`);
 			}
 			return `${binaries.length} records, ${totalBytes} bytes, ${check.samples.length} checked byte for byte`;
 		}
 	}
 }
 
-async function measure(run: () => Promise<string | void>): Promise<Omit<JobResult, 'summary'> & { value: string | void }> {
+async function measure(
+	run: () => Promise<string | void>,
+): Promise<Omit<JobResult, 'summary'> & { value: string | void }> {
 	settle();
 	const rssBefore = currentRssBytes();
 	const peakResetWorked = resetPeakRss();
@@ -127,8 +154,14 @@ async function runClientJob(job: ClientJob): Promise<JobResult> {
 	const result = await measure(async () => {
 		listed = await iterate(job.storeId);
 	});
-	if (listed.count !== job.check.count || listed.first !== job.check.first || listed.last !== job.check.last) {
-		throw new Error(`Output check failed: ${JSON.stringify(listed)}, expected ${JSON.stringify(job.check)}`);
+	if (
+		listed.count !== job.check.count ||
+		listed.first !== job.check.first ||
+		listed.last !== job.check.last
+	) {
+		throw new Error(
+			`Output check failed: ${JSON.stringify(listed)}, expected ${JSON.stringify(job.check)}`,
+		);
 	}
 	return { ...result, summary: `${listed.count} keys in order` };
 }

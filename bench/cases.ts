@@ -63,12 +63,25 @@ export const STORES = {
 export const BIG_RECORD_KEY = 'big-file';
 const pad = (index: number) => String(index).padStart(6, '0');
 
-function binaryRecord(size: number, seed: number, zipCompression: 'STORE' | 'DEFLATE' = 'STORE'): GeneratedRecordOptions {
-	return { size, contentType: 'application/octet-stream', generate: () => binaryStream(size, seed), zipCompression };
+function binaryRecord(
+	size: number,
+	seed: number,
+	zipCompression: 'STORE' | 'DEFLATE' = 'STORE',
+): GeneratedRecordOptions {
+	return {
+		size,
+		contentType: 'application/octet-stream',
+		generate: () => binaryStream(size, seed),
+		zipCompression,
+	};
 }
 
 export function jsonRecord(index: number, size = RECORD_BYTES): GeneratedRecordOptions {
-	return { size, contentType: 'application/json; charset=utf-8', generate: () => jsonStream(size, index) };
+	return {
+		size,
+		contentType: 'application/json; charset=utf-8',
+		generate: () => jsonStream(size, index),
+	};
 }
 
 export const recordKey = (index: number) => `record-${pad(index)}`;
@@ -84,7 +97,8 @@ export function seedStores(api: LocalApi, scale: Scale): void {
 	api.putGeneratedRecords(
 		STORES.keys,
 		(function* () {
-			for (let index = 0; index < scale.keyCount; index++) yield { key: `key-${pad(index)}`, ...jsonRecord(index, 100) };
+			for (let index = 0; index < scale.keyCount; index++)
+				yield { key: `key-${pad(index)}`, ...jsonRecord(index, 100) };
 		})(),
 	);
 
@@ -97,14 +111,16 @@ export function seedStores(api: LocalApi, scale: Scale): void {
 	// Small data that loads every code path once before a measured run.
 	add(STORES.small);
 	api.putGeneratedRecord(STORES.small, BIG_RECORD_KEY, binaryRecord(64 * 1024, 2));
-	for (let index = 0; index < 20; index++) api.putGeneratedRecord(STORES.small, recordKey(index), jsonRecord(index));
+	for (let index = 0; index < 20; index++)
+		api.putGeneratedRecord(STORES.small, recordKey(index), jsonRecord(index));
 
 	for (const count of scale.recordCounts) {
 		add(STORES.records(count));
 		api.putGeneratedRecords(
 			STORES.records(count),
 			(function* () {
-				for (let index = 0; index < count; index++) yield { key: recordKey(index), ...jsonRecord(index) };
+				for (let index = 0; index < count; index++)
+					yield { key: recordKey(index), ...jsonRecord(index) };
 			})(),
 		);
 	}
@@ -165,7 +181,8 @@ export function compressionNode(): INode {
 
 export const recordUrl = (baseUrl: string, storeId: string, key: string) =>
 	`${baseUrl}/v2/key-value-stores/${storeId}/records/${encodeURIComponent(key)}?attachment=true`;
-export const archiveUrl = (baseUrl: string, storeId: string) => `${baseUrl}/v2/key-value-stores/${storeId}/records`;
+export const archiveUrl = (baseUrl: string, storeId: string) =>
+	`${baseUrl}/v2/key-value-stores/${storeId}/records`;
 
 // ----- what a child process runs -----
 
@@ -218,7 +235,11 @@ export const chain = (from: string, to: string): IConnections => ({
 });
 
 export function recordSamples(count: number): Array<{ key: string; size: number; seed: number }> {
-	return [...new Set([0, Math.floor(count / 2), count - 1])].map((index) => ({ key: recordKey(index), size: RECORD_BYTES, seed: index }));
+	return [...new Set([0, Math.floor(count / 2), count - 1])].map((index) => ({
+		key: recordKey(index),
+		size: RECORD_BYTES,
+		seed: index,
+	}));
 }
 
 export const ourParameters = {
@@ -229,8 +250,18 @@ export const ourParameters = {
 		key: byId(key),
 		outputFormat: 'binary',
 	}),
-	list: (storeId: string) => ({ resource: 'key', operation: 'list', storeId: byId(storeId), returnAll: true }),
-	zip: (storeId: string) => ({ resource: 'record', operation: 'download', storeId: byId(storeId), outputMode: 'zip' }),
+	list: (storeId: string) => ({
+		resource: 'key',
+		operation: 'list',
+		storeId: byId(storeId),
+		returnAll: true,
+	}),
+	zip: (storeId: string) => ({
+		resource: 'record',
+		operation: 'download',
+		storeId: byId(storeId),
+		outputMode: 'zip',
+	}),
 	records: (storeId: string) => ({
 		resource: 'record',
 		operation: 'download',

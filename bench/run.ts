@@ -152,7 +152,11 @@ function runChild(api: LocalApi, side: Side): Promise<JobResult> {
 			const line = stdout.split('\n').find((entry) => entry.startsWith('RESULT '));
 			if (code === 0 && line) resolve(JSON.parse(line.slice('RESULT '.length)) as JobResult);
 			else {
-				const reason = stderr.split('\n').filter((entry) => entry.trim() && !entry.includes('npm warn')).slice(0, 3).join(' | ');
+				const reason = stderr
+					.split('\n')
+					.filter((entry) => entry.trim() && !entry.includes('npm warn'))
+					.slice(0, 3)
+					.join(' | ');
 				reject(new Error(`exit ${code ?? signal}: ${reason || stdout.slice(-300)}`));
 			}
 		});
@@ -171,7 +175,12 @@ async function runSide(api: LocalApi, side: Side): Promise<JobResult> {
  * A program that downloads the URL into a file, run as a child process. It is timed from outside
  * (process start to exit), or, where the program prints its own milliseconds, by what it prints.
  */
-function downloadSide(label: string, expectedSize: number, commandFor: (file: string) => [string, string[]], printsMs: boolean): Side {
+function downloadSide(
+	label: string,
+	expectedSize: number,
+	commandFor: (file: string) => [string, string[]],
+	printsMs: boolean,
+): Side {
 	return {
 		label,
 		command: async () => {
@@ -181,22 +190,28 @@ function downloadSide(label: string, expectedSize: number, commandFor: (file: st
 				const [command, args] = commandFor(file);
 				// Asynchronously: the local API answering the download runs in this process.
 				const begin = performance.now();
-				const result = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-					const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-					running.set(child, folder);
-					child.on('close', () => running.delete(child));
-					let stdout = '';
-					let stderr = '';
-					child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-					child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-					child.on('error', reject);
-					child.on('close', (status) => resolve({ status, stdout, stderr }));
-				});
+				const result = await new Promise<{ status: number | null; stdout: string; stderr: string }>(
+					(resolve, reject) => {
+						const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+						running.set(child, folder);
+						child.on('close', () => running.delete(child));
+						let stdout = '';
+						let stderr = '';
+						child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+						child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+						child.on('error', reject);
+						child.on('close', (status) => resolve({ status, stdout, stderr }));
+					},
+				);
 				const outsideMs = Math.round(performance.now() - begin);
 				if (result.status !== 0) throw new Error(`${label} failed: ${result.stderr.slice(0, 300)}`);
 				const size = statSync(file).size;
-				if (expectedSize >= 0 && size !== expectedSize) throw new Error(`${label} got ${size} bytes, expected ${expectedSize}`);
-				return { ms: printsMs ? Number(result.stdout.trim()) : outsideMs, summary: `${size} bytes` };
+				if (expectedSize >= 0 && size !== expectedSize)
+					throw new Error(`${label} got ${size} bytes, expected ${expectedSize}`);
+				return {
+					ms: printsMs ? Number(result.stdout.trim()) : outsideMs,
+					summary: `${size} bytes`,
+				};
 			} finally {
 				rmSync(folder, { recursive: true, force: true });
 			}
@@ -206,7 +221,12 @@ function downloadSide(label: string, expectedSize: number, commandFor: (file: st
 
 /** `curl -o file` of a URL, timed from outside: process start to exit. */
 const curlSide = (url: string, expectedSize: number): Side =>
-	downloadSide('curl -o file', expectedSize, (file) => ['curl', ['-sS', '-f', '-o', file, '-H', `Authorization: Bearer ${TOKEN}`, url]], false);
+	downloadSide(
+		'curl -o file',
+		expectedSize,
+		(file) => ['curl', ['-sS', '-f', '-o', file, '-H', `Authorization: Bearer ${TOKEN}`, url]],
+		false,
+	);
 
 /** Node.js itself streaming the URL into a file, timed by itself (without its start-up): the floor for any n8n node. */
 const nodeStreamSide = (url: string, expectedSize: number): Side =>
@@ -229,14 +249,21 @@ async function buildCases(api: LocalApi): Promise<Case[]> {
 	const base = api.url;
 	const warmFile = { nodes: [ourNode(ourParameters.get(STORES.small, BIG_RECORD_KEY))] };
 	const warmHttp = { nodes: [httpRequestNode(recordUrl(base, STORES.small, BIG_RECORD_KEY))] };
-	const sizeText = (bytes: number) => (bytes >= 1024 * MIB ? `${bytes / 1024 / MIB} GiB` : `${bytes / MIB} MiB`);
+	const sizeText = (bytes: number) =>
+		bytes >= 1024 * MIB ? `${bytes / 1024 / MIB} GiB` : `${bytes / MIB} MiB`;
 
-	const wanted = (name: string) => only.length === 0 || only.some((prefix) => name.startsWith(prefix));
+	const wanted = (name: string) =>
+		only.length === 0 || only.some((prefix) => name.startsWith(prefix));
 	const bigDigest = wanted('get-record')
 		? await digestOfGenerated(() => binaryStream(scale.bigRecordBytes, 1))
 		: { size: scale.bigRecordBytes, sha256: '' };
 	const bigUrl = recordUrl(base, STORES.bigRecord, BIG_RECORD_KEY);
-	const fileCheck = (node: string) => ({ kind: 'file' as const, node, size: bigDigest.size, sha256: bigDigest.sha256 });
+	const fileCheck = (node: string) => ({
+		kind: 'file' as const,
+		node,
+		size: bigDigest.size,
+		sha256: bigDigest.sha256,
+	});
 	cases.push({
 		name: 'get-record',
 		title: `Record → Get, ${sizeText(scale.bigRecordBytes)} binary`,
@@ -244,11 +271,21 @@ async function buildCases(api: LocalApi): Promise<Case[]> {
 		reps,
 		ours: {
 			label: 'this node',
-			job: { kind: 'workflow', nodes: [ourNode(ourParameters.get(STORES.bigRecord, BIG_RECORD_KEY))], warmUp: warmFile, check: fileCheck('Apify Key-Value Store') },
+			job: {
+				kind: 'workflow',
+				nodes: [ourNode(ourParameters.get(STORES.bigRecord, BIG_RECORD_KEY))],
+				warmUp: warmFile,
+				check: fileCheck('Apify Key-Value Store'),
+			},
 		},
 		baseline: {
 			label: `HTTP Request ${HTTP_REQUEST_VERSION}`,
-			job: { kind: 'workflow', nodes: [httpRequestNode(bigUrl)], warmUp: warmHttp, check: fileCheck('HTTP Request') },
+			job: {
+				kind: 'workflow',
+				nodes: [httpRequestNode(bigUrl)],
+				warmUp: warmHttp,
+				check: fileCheck('HTTP Request'),
+			},
 		},
 		curl: hasCurl ? curlSide(bigUrl, scale.bigRecordBytes) : undefined,
 		nodeStream: nodeStreamSide(bigUrl, scale.bigRecordBytes),
@@ -272,7 +309,13 @@ async function buildCases(api: LocalApi): Promise<Case[]> {
 		},
 		baseline: {
 			label: 'apify-client listKeys()',
-			job: { kind: 'apify-client', baseUrl: base, storeId: STORES.keys, warmUpStoreId: STORES.small, check: keysCheck },
+			job: {
+				kind: 'apify-client',
+				baseUrl: base,
+				storeId: STORES.keys,
+				warmUpStoreId: STORES.small,
+				check: keysCheck,
+			},
 		},
 	});
 
@@ -307,8 +350,19 @@ async function buildCases(api: LocalApi): Promise<Case[]> {
 		nodeStream: nodeStreamSide(zipUrl, zipSize),
 	});
 
-	const compressionEnv = (entries: number) => ({ N8N_COMPRESSION_NODE_MAX_ZIP_ENTRIES: String(Math.max(5000, entries)) });
-	const recordsCase = (count: number, storeId: string, name: string, title: string, group: Case['group'], caseReps: number, recordBytes: number, samples: boolean): Case => {
+	const compressionEnv = (entries: number) => ({
+		N8N_COMPRESSION_NODE_MAX_ZIP_ENTRIES: String(Math.max(5000, entries)),
+	});
+	const recordsCase = (
+		count: number,
+		storeId: string,
+		name: string,
+		title: string,
+		group: Case['group'],
+		caseReps: number,
+		recordBytes: number,
+		samples: boolean,
+	): Case => {
 		const checkOf = (node: string, layout: 'items' | 'properties') => ({
 			kind: 'records' as const,
 			node,
@@ -387,11 +441,15 @@ async function buildCases(api: LocalApi): Promise<Case[]> {
 async function warmUpApi(api: LocalApi): Promise<void> {
 	let exclusiveStartKey: string | null = null;
 	do {
-		const query: string = exclusiveStartKey ? `?exclusiveStartKey=${encodeURIComponent(exclusiveStartKey)}` : '';
+		const query: string = exclusiveStartKey
+			? `?exclusiveStartKey=${encodeURIComponent(exclusiveStartKey)}`
+			: '';
 		const response = await fetch(`${api.url}/v2/key-value-stores/${STORES.keys}/keys${query}`, {
 			headers: { Authorization: `Bearer ${TOKEN}` },
 		});
-		exclusiveStartKey = ((await response.json()) as { data: { nextExclusiveStartKey: string | null } }).data.nextExclusiveStartKey;
+		exclusiveStartKey = (
+			(await response.json()) as { data: { nextExclusiveStartKey: string | null } }
+		).data.nextExclusiveStartKey;
 	} while (exclusiveStartKey);
 }
 
@@ -422,17 +480,24 @@ interface Row {
 	nodeStream?: Measured;
 }
 
-const timeOf = (measured: Measured | undefined) => (measured && measured.runs.length ? median(measured.runs.map((run) => run.ms)) : NaN);
-const maxOf = (measured: Measured, pick: (run: JobResult) => number) => Math.max(...measured.runs.map(pick));
+const timeOf = (measured: Measured | undefined) =>
+	measured && measured.runs.length ? median(measured.runs.map((run) => run.ms)) : NaN;
+const maxOf = (measured: Measured, pick: (run: JobResult) => number) =>
+	Math.max(...measured.runs.map(pick));
 function cell(measured: Measured | undefined): string {
 	if (!measured) return '–';
 	if (measured.failure && !measured.runs.length) return `failed: ${measured.failure}`;
 	const times = measured.runs.map((run) => run.ms);
-	const range = times.length > 1 ? ` (${times.length} runs: ${seconds(Math.min(...times))}–${seconds(Math.max(...times))})` : '';
+	const range =
+		times.length > 1
+			? ` (${times.length} runs: ${seconds(Math.min(...times))}–${seconds(Math.max(...times))})`
+			: '';
 	return `${seconds(timeOf(measured))} s${range}`;
 }
 const memoryCell = (measured: Measured) =>
-	measured.runs.length ? `${mib(maxOf(measured, (run) => run.peakMiB))} (+${mib(maxOf(measured, (run) => run.growthMiB))})` : '–';
+	measured.runs.length
+		? `${mib(maxOf(measured, (run) => run.peakMiB))} (+${mib(maxOf(measured, (run) => run.growthMiB))})`
+		: '–';
 
 /**
  * The median of the repetitions' ratios: the sides of one repetition run back to back, so a slow
@@ -441,7 +506,9 @@ const memoryCell = (measured: Measured) =>
 function timeRatio(ours: Measured, against: Measured | undefined): number {
 	const paired = Math.min(ours.runs.length, against?.runs.length ?? 0);
 	if (!against || paired === 0) return NaN;
-	return median(Array.from({ length: paired }, (_, index) => ours.runs[index].ms / against.runs[index].ms));
+	return median(
+		Array.from({ length: paired }, (_, index) => ours.runs[index].ms / against.runs[index].ms),
+	);
 }
 
 function ratio(row: Row, against: Measured | undefined): string {
@@ -469,18 +536,26 @@ function goals(rows: Row[]): string[] {
 	const get = find('get-record');
 	if (get && get.ours.runs.length) {
 		const growth = maxOf(get.ours, (run) => run.growthMiB);
-		lines.push(`- Get record: peak RSS growth ${mib(growth)} MiB (goal ≤ 100): ${verdict(growth <= 100)}.`);
+		lines.push(
+			`- Get record: peak RSS growth ${mib(growth)} MiB (goal ≤ 100): ${verdict(growth <= 100)}.`,
+		);
 		if (get.curl?.runs.length) {
 			const value = timeRatio(get.ours, get.curl);
-			lines.push(`- Get record: ${value.toFixed(2)}× curl (goal ≤ 1.3×): ${verdict(value <= 1.3)}.`);
+			lines.push(
+				`- Get record: ${value.toFixed(2)}× curl (goal ≤ 1.3×): ${verdict(value <= 1.3)}.`,
+			);
 		}
 		const value = timeRatio(get.ours, get.baseline);
-		lines.push(`- Get record: ${value.toFixed(2)}× the HTTP Request node (goal ≤ 1×): ${verdict(value <= 1)}.`);
+		lines.push(
+			`- Get record: ${value.toFixed(2)}× the HTTP Request node (goal ≤ 1×): ${verdict(value <= 1)}.`,
+		);
 	}
 	const list = find('list-keys');
 	if (list && list.ours.runs.length) {
 		const value = timeRatio(list.ours, list.baseline);
-		lines.push(`- List keys: ${value.toFixed(2)}× apify-client (goal ≤ 1.1×): ${verdict(value <= 1.1)}.`);
+		lines.push(
+			`- List keys: ${value.toFixed(2)}× apify-client (goal ≤ 1.1×): ${verdict(value <= 1.1)}.`,
+		);
 		const ours = maxOf(list.ours, (run) => run.growthMiB);
 		const client = list.baseline.runs.length ? maxOf(list.baseline, (run) => run.growthMiB) : 0;
 		const perKey = ((ours - client) * MIB) / scale.keyCount;
@@ -491,22 +566,32 @@ function goals(rows: Row[]): string[] {
 	const zip = find('download-zip');
 	if (zip && zip.ours.runs.length) {
 		const growth = maxOf(zip.ours, (run) => run.growthMiB);
-		lines.push(`- Download ZIP: peak RSS growth ${mib(growth)} MiB (goal ≤ 100, streamed): ${verdict(growth <= 100)}.`);
+		lines.push(
+			`- Download ZIP: peak RSS growth ${mib(growth)} MiB (goal ≤ 100, streamed): ${verdict(growth <= 100)}.`,
+		);
 	}
 	const records = find(`records-${scale.recordCounts[1]}`);
 	if (records && records.ours.runs.length && records.baseline.runs.length) {
 		const value = timeRatio(records.ours, records.baseline);
-		lines.push(`- One item per record (${records.entry.title.split(', ').pop()}): ${value.toFixed(2)}× HTTP Request → Compression (goal < 1×): ${verdict(value < 1)}.`);
+		lines.push(
+			`- One item per record (${records.entry.title.split(', ').pop()}): ${value.toFixed(2)}× HTTP Request → Compression (goal < 1×): ${verdict(value < 1)}.`,
+		);
 		const ours = maxOf(records.ours, (run) => run.peakMiB);
 		const theirs = maxOf(records.baseline, (run) => run.peakMiB);
-		lines.push(`- One item per record: peak RSS ${mib(ours)} MiB against ${mib(theirs)} MiB (goal ≤ theirs): ${verdict(ours <= theirs)}.`);
+		lines.push(
+			`- One item per record: peak RSS ${mib(ours)} MiB against ${mib(theirs)} MiB (goal ≤ theirs): ${verdict(ours <= theirs)}.`,
+		);
 	}
 	return lines;
 }
 
 function machine(): string[] {
 	const cpu = cpus();
-	const n8nCore = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules/n8n-core/package.json'), 'utf8')) as { version: string }).version;
+	const n8nCore = (
+		JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules/n8n-core/package.json'), 'utf8')) as {
+			version: string;
+		}
+	).version;
 	return [
 		`- CPU: ${cpu[0]?.model ?? 'unknown'}, ${cpu.length} cores; memory ${(totalmem() / 1024 ** 3).toFixed(1)} GiB (${(freemem() / 1024 ** 3).toFixed(1)} GiB free at the start); Linux ${release()}`,
 		`- Load average (1 min) ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end (the benchmark itself keeps about 2 busy)`,
@@ -525,7 +610,9 @@ async function runRepetition(api: LocalApi, row: Row, rep: number): Promise<void
 		[entry.ours, row.ours],
 		[entry.baseline, row.baseline],
 		...(entry.curl && row.curl ? [[entry.curl, row.curl] as [Side, Measured]] : []),
-		...(entry.nodeStream && row.nodeStream ? [[entry.nodeStream, row.nodeStream] as [Side, Measured]] : []),
+		...(entry.nodeStream && row.nodeStream
+			? [[entry.nodeStream, row.nodeStream] as [Side, Measured]]
+			: []),
 	];
 	// Alternate which side goes first, so that neither always runs on a warmer machine.
 	const order = rep % 2 === 0 ? sides : [...sides].reverse();
@@ -535,8 +622,12 @@ async function runRepetition(api: LocalApi, row: Row, rep: number): Promise<void
 			// Files are hashed on the first repetition only: reading 1 GiB back adds nothing to what is measured.
 			const result = await runSide(api, rep === 0 ? side : withoutHash(side));
 			measured.runs.push(result);
-			const memory = side.job ? `, peak RSS ${mib(result.peakMiB)} MiB (+${mib(result.growthMiB)})` : '';
-			log(`  ${side.label.padEnd(36)} ${seconds(result.ms).padStart(7)} s${memory}; ${result.summary}`);
+			const memory = side.job
+				? `, peak RSS ${mib(result.peakMiB)} MiB (+${mib(result.growthMiB)})`
+				: '';
+			log(
+				`  ${side.label.padEnd(36)} ${seconds(result.ms).padStart(7)} s${memory}; ${result.summary}`,
+			);
 		} catch (error) {
 			measured.failure = (error as Error).message.slice(0, 300);
 			log(`  ${side.label.padEnd(36)} FAILED: ${measured.failure}`);
@@ -550,7 +641,9 @@ function withoutHash(side: Side): Side {
 }
 
 async function main(): Promise<void> {
-	log(`Benchmark${quick ? ' (quick scale)' : ''}: every case once, then up to ${reps} runs of the main cases within ${budgetMinutes} min.`);
+	log(
+		`Benchmark${quick ? ' (quick scale)' : ''}: every case once, then up to ${reps} runs of the main cases within ${budgetMinutes} min.`,
+	);
 	const install = ensureBaseline(log);
 	if (install.installSeconds === 0) log(`Baseline nodes: ${BASELINE_DIR} (reused).`);
 
@@ -561,7 +654,9 @@ async function main(): Promise<void> {
 		const seeding = performance.now();
 		seedStores(api, scale);
 		await warmUpApi(api);
-		log(`Local API at ${api.url}; stores generated in ${seconds(performance.now() - seeding)} s (bodies are made when read).`);
+		log(
+			`Local API at ${api.url}; stores generated in ${seconds(performance.now() - seeding)} s (bodies are made when read).`,
+		);
 		const cases = await buildCases(api);
 		for (const entry of cases) {
 			rows.push({
@@ -583,7 +678,9 @@ async function main(): Promise<void> {
 			for (const row of rows) {
 				if (rep >= row.entry.reps) continue;
 				if (performance.now() + (firstRepMs.get(row) ?? 0) > deadline) {
-					log(`\n${row.entry.title}: repetition ${rep + 1} left out, it would pass the time budget of ${budgetMinutes} min`);
+					log(
+						`\n${row.entry.title}: repetition ${rep + 1} left out, it would pass the time budget of ${budgetMinutes} min`,
+					);
 					continue;
 				}
 				await runRepetition(api, row, rep);

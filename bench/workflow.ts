@@ -32,7 +32,10 @@ type AnyNodeType = INodeType | IVersionedNodeType;
 /** This package's node, from the file its package.json names, as n8n loads it. */
 function loadOurNode(): AnyNodeType {
 	const pkg = require(join(PROJECT_ROOT, 'package.json')) as { n8n: { nodes: string[] } };
-	const exported = require(join(PROJECT_ROOT, pkg.n8n.nodes[0])) as Record<string, new () => AnyNodeType>;
+	const exported = require(join(PROJECT_ROOT, pkg.n8n.nodes[0])) as Record<
+		string,
+		new () => AnyNodeType
+	>;
 	return new (Object.values(exported)[0])();
 }
 
@@ -41,7 +44,10 @@ let registry: Map<string, AnyNodeType> | undefined;
 /** Node types known to the runner; the baseline nodes are loaded only when a workflow uses them. */
 function nodeTypesFor(nodes: INode[]): INodeTypes {
 	registry ??= new Map([[NODE_TYPE, loadOurNode()]]);
-	if (nodes.some((node) => node.type.startsWith('n8n-nodes-base.')) && !registry.has(HTTP_REQUEST_TYPE)) {
+	if (
+		nodes.some((node) => node.type.startsWith('n8n-nodes-base.')) &&
+		!registry.has(HTTP_REQUEST_TYPE)
+	) {
 		const baseline = loadBaselineNodes();
 		registry.set(HTTP_REQUEST_TYPE, baseline.httpRequest);
 		registry.set(COMPRESSION_TYPE, baseline.compression);
@@ -59,7 +65,11 @@ function nodeTypesFor(nodes: INode[]): INodeTypes {
 	};
 }
 
-function additionalData(hooks: ExecutionLifecycleHooks, executionId: string, workflowId: string): IWorkflowExecuteAdditionalData {
+function additionalData(
+	hooks: ExecutionLifecycleHooks,
+	executionId: string,
+	workflowId: string,
+): IWorkflowExecuteAdditionalData {
 	const unsupported = async () => {
 		throw new Error('Not used by the benchmark');
 	};
@@ -96,7 +106,10 @@ export interface PreparedWorkflow {
 let workflowCounter = 0;
 
 /** Builds everything a run needs (node types loaded, binary data ready) so that `run()` is only the run. */
-export async function prepareWorkflow(nodes: INode[], connections: IConnections = {}): Promise<PreparedWorkflow> {
+export async function prepareWorkflow(
+	nodes: INode[],
+	connections: IConnections = {},
+): Promise<PreparedWorkflow> {
 	await initBinaryData();
 	const nodeTypes = nodeTypesFor(nodes);
 	const id = `bench-${++workflowCounter}`;
@@ -114,16 +127,30 @@ export async function prepareWorkflow(nodes: INode[], connections: IConnections 
 	};
 	return {
 		run: async () => {
-			const workflow = new Workflow({ id, name: workflowData.name, nodes, connections, active: false, nodeTypes, settings: {} });
+			const workflow = new Workflow({
+				id,
+				name: workflowData.name,
+				nodes,
+				connections,
+				active: false,
+				nodeTypes,
+				settings: {},
+			});
 			const executionId = `exec-${id}`;
 			let finish!: (run: IRun) => void;
 			const finished = new Promise<IRun>((resolve) => (finish = resolve));
 			const hooks = new ExecutionLifecycleHooks('manual', executionId, workflowData);
 			hooks.addHandler('workflowExecuteAfter', (run) => finish(run));
 			const runExecutionData = createRunExecutionData({
-				executionData: { nodeExecutionStack: [{ node: nodes[0], data: { main: [[{ json: {} }]] }, source: null }] },
+				executionData: {
+					nodeExecutionStack: [{ node: nodes[0], data: { main: [[{ json: {} }]] }, source: null }],
+				},
 			});
-			await new WorkflowExecute(additionalData(hooks, executionId, id), 'manual', runExecutionData).processRunExecutionData(workflow);
+			await new WorkflowExecute(
+				additionalData(hooks, executionId, id),
+				'manual',
+				runExecutionData,
+			).processRunExecutionData(workflow);
 			return await finished;
 		},
 	};
@@ -133,7 +160,10 @@ export async function prepareWorkflow(nodes: INode[], connections: IConnections 
 export function outputOf(run: IRun, nodeName: string): INodeExecutionData[] {
 	const task = run.data.resultData.runData[nodeName]?.[0];
 	const error = task?.error ?? run.data.resultData.error;
-	if (error) throw new Error(`${nodeName} failed: ${error.message}${error.description ? ` (${error.description})` : ''}`);
+	if (error)
+		throw new Error(
+			`${nodeName} failed: ${error.message}${error.description ? ` (${error.description})` : ''}`,
+		);
 	const items = task?.data?.main?.[0];
 	if (!items) throw new Error(`${nodeName} produced no output (run status ${run.status})`);
 	return items;

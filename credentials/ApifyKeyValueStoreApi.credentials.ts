@@ -24,7 +24,8 @@ export class ApifyKeyValueStoreApi implements ICredentialType {
 				{
 					name: 'API Token',
 					value: 'apiToken',
-					description: 'Full access with a personal API token from Apify Console → Settings → Integrations',
+					description:
+						'Full access with a personal API token from Apify Console → Settings → Integrations',
 				},
 				{
 					name: 'URL Signature',
@@ -63,7 +64,8 @@ export class ApifyKeyValueStoreApi implements ICredentialType {
 			required: true,
 			default: '',
 			placeholder: 'WkzbQMuFYuamGv3YF',
-			description: 'The store the signature was made for. The credential test lists one of its keys.',
+			description:
+				'The store the signature was made for. The credential test lists one of its keys.',
 			displayOptions: { show: { authType: ['urlSignature'] } },
 		},
 		{
@@ -86,7 +88,10 @@ export class ApifyKeyValueStoreApi implements ICredentialType {
 		}
 		return {
 			...requestOptions,
-			headers: { ...requestOptions.headers, Authorization: `Bearer ${credentials.apiToken as string}` },
+			headers: {
+				...requestOptions.headers,
+				Authorization: `Bearer ${credentials.apiToken as string}`,
+			},
 		};
 	}
 

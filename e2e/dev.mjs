@@ -25,7 +25,13 @@ try {
 	run.addCleanup(() => local.api.close());
 	log(`local Apify API on ${local.url}`);
 
-	const n8n = new N8n({ nodeDir, n8n: n8nInstall, home: join(run.dir, 'n8n'), logDir: run.dir, brokerPort: await freePort() });
+	const n8n = new N8n({
+		nodeDir,
+		n8n: n8nInstall,
+		home: join(run.dir, 'n8n'),
+		logDir: run.dir,
+		brokerPort: await freePort(),
+	});
 	run.addCleanup(() => n8n.stop());
 	await n8n.installPackage(packPackage(run.dir), PACKAGE.name, PACKAGE.version);
 	await importAll(n8n, run.dir, {
@@ -53,7 +59,9 @@ n8n ${N8N_VERSION} with ${PACKAGE.name}@${PACKAGE.version} is running.
 `);
 	const { code, signal } = await n8n.server.exited;
 	if (!run.stopping) {
-		console.error(`n8n exited by itself (${code ?? signal}). Its last output:\n${tail(n8n.serverOutput)}`);
+		console.error(
+			`n8n exited by itself (${code ?? signal}). Its last output:\n${tail(n8n.serverOutput)}`,
+		);
 		process.exitCode = 1;
 	}
 } catch (error) {

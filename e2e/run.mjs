@@ -27,7 +27,16 @@ import { ensureChromium, ensureN8n, ensureNode, N8N_1X, N8N_VERSION } from './li
 import { startLocalApi } from './lib/local-api.mjs';
 import { N8n } from './lib/n8n.mjs';
 import { freePort, portOr } from './lib/proc.mjs';
-import { CACHE_DIR, DOCS_DIR, EXAMPLES_DIR, log, NODE_TYPE, PACKAGE, packPackage, temporaryRun } from './lib/setup.mjs';
+import {
+	CACHE_DIR,
+	DOCS_DIR,
+	EXAMPLES_DIR,
+	log,
+	NODE_TYPE,
+	PACKAGE,
+	packPackage,
+	temporaryRun,
+} from './lib/setup.mjs';
 import { runCliChecks } from './lib/workflows.mjs';
 
 const started = Date.now();
@@ -42,12 +51,19 @@ try {
 	checks.section('Set-up');
 	// Without Chromium only the editor part, without n8n 1.x only the compatibility part fails.
 	const [chromium, nodeDir] = await Promise.all([
-		withEditor ? checks.check('set-up: Chromium is there or installs', async () => await ensureChromium(log)) : undefined,
+		withEditor
+			? checks.check('set-up: Chromium is there or installs', async () => await ensureChromium(log))
+			: undefined,
 		ensureNode(CACHE_DIR, log),
 	]);
 	const [n8n2, n8n1] = await Promise.all([
 		ensureN8n(CACHE_DIR, nodeDir, { version: N8N_VERSION }, log),
-		with1x ? checks.check(`set-up: n8n ${N8N_1X.version} installs`, async () => await ensureN8n(CACHE_DIR, nodeDir, N8N_1X, log)) : undefined,
+		with1x
+			? checks.check(
+					`set-up: n8n ${N8N_1X.version} installs`,
+					async () => await ensureN8n(CACHE_DIR, nodeDir, N8N_1X, log),
+				)
+			: undefined,
 	]);
 	log(`set-up done after ${Math.round((Date.now() - started) / 1000)} s`);
 
@@ -81,7 +97,14 @@ try {
 			extraWorkflows: [trigger.workflow],
 		});
 		checks.section(`${label}: active workflows in n8n start (trigger, webhook)`);
-		await runActiveChecks(checks, n8nInstance, { local, trigger, examples: cli.examples, port: await freePort(), label, stopAfter: !keepRunning });
+		await runActiveChecks(checks, n8nInstance, {
+			local,
+			trigger,
+			examples: cli.examples,
+			port: await freePort(),
+			label,
+			stopAfter: !keepRunning,
+		});
 		return { n8nInstance, cli };
 	};
 
@@ -90,7 +113,13 @@ try {
 
 	if (chromium) {
 		checks.section(`n8n ${N8N_VERSION}: the editor in headless Chromium`);
-		await runEditorChecks(checks, main.n8nInstance, { chromium, workflows: main.cli.examples, secrets: main.cli.secrets, docsDir: DOCS_DIR, tmpDir: run.dir });
+		await runEditorChecks(checks, main.n8nInstance, {
+			chromium,
+			workflows: main.cli.examples,
+			secrets: main.cli.secrets,
+			docsDir: DOCS_DIR,
+			tmpDir: run.dir,
+		});
 	}
 
 	if (n8n1) {

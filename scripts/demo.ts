@@ -25,7 +25,14 @@ import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname } from 'node:path';
 
-import type { IBinaryData, IConnections, IDataObject, INode, INodeExecutionData, IRun } from 'n8n-workflow';
+import type {
+	IBinaryData,
+	IConnections,
+	IDataObject,
+	INode,
+	INodeExecutionData,
+	IRun,
+} from 'n8n-workflow';
 
 import { DEMO_STORE, FULL_ACCESS_TOKEN, startSeededLocalApi } from '../test/local-api/fixtures';
 import type { LocalApi } from '../test/local-api/server';
@@ -54,7 +61,11 @@ function storeParameter(store: string): IDataObject {
 	return { __rl: true, mode: /^https?:\/\//i.test(store) ? 'url' : 'id', value: store };
 }
 
-function demoNodes(target: Target, nodeType: string, credentialType: string): { nodes: INode[]; connections: IConnections } {
+function demoNodes(
+	target: Target,
+	nodeType: string,
+	credentialType: string,
+): { nodes: INode[]; connections: IConnections } {
 	const storeId = storeParameter(target.store);
 	const getRecord = startNodeName(target);
 	const node = (name: string, position: [number, number], parameters: IDataObject): INode => ({
@@ -78,7 +89,9 @@ function demoNodes(target: Target, nodeType: string, credentialType: string): { 
 			resource: 'key',
 			operation: 'list',
 			storeId,
-			...(target.prefix ? { recordFilter: 'prefix', prefix: target.prefix } : { recordFilter: 'all' }),
+			...(target.prefix
+				? { recordFilter: 'prefix', prefix: target.prefix }
+				: { recordFilter: 'all' }),
 			returnAll: true,
 		}),
 		node('Get each image', [520, 0], {
@@ -105,7 +118,9 @@ function demoNodes(target: Target, nodeType: string, credentialType: string): { 
 			options: { parseJson: true },
 		}),
 	];
-	const to = (...names: string[]) => ({ main: [names.map((name) => ({ node: name, type: 'main' as const, index: 0 }))] });
+	const to = (...names: string[]) => ({
+		main: [names.map((name) => ({ node: name, type: 'main' as const, index: 0 }))],
+	});
 	const connections: IConnections = {
 		[getRecord]: to('List image keys', 'Download store as ZIP', 'Download records'),
 		'List image keys': to('Get each image'),
@@ -121,14 +136,27 @@ async function chooseTarget(): Promise<{ target: Target; api?: LocalApi } | unde
 	if (token) {
 		const store = process.env.APIFY_STORE?.trim();
 		if (!store) {
-			console.error('APIFY_TOKEN is set, so the demo runs against the Apify API and needs a store to read.');
-			console.error('Set APIFY_STORE to a store ID, username~store-name, ~store-name or a Console URL, e.g.');
+			console.error(
+				'APIFY_TOKEN is set, so the demo runs against the Apify API and needs a store to read.',
+			);
+			console.error(
+				'Set APIFY_STORE to a store ID, username~store-name, ~store-name or a Console URL, e.g.',
+			);
 			console.error('  APIFY_TOKEN=… APIFY_STORE=~my-store npm run demo');
 			console.error('Or unset APIFY_TOKEN to run against the local API with its demo data.');
 			return undefined;
 		}
 		const baseUrl = process.env.APIFY_BASE_URL?.trim() || 'https://api.apify.com';
-		return { target: { baseUrl, token, store, prefix, recordKey, label: `${baseUrl} (token from APIFY_TOKEN)` } };
+		return {
+			target: {
+				baseUrl,
+				token,
+				store,
+				prefix,
+				recordKey,
+				label: `${baseUrl} (token from APIFY_TOKEN)`,
+			},
+		};
 	}
 	const api = await startSeededLocalApi();
 	return {
@@ -175,13 +203,19 @@ function formatBytes(bytes: number | undefined): string {
 
 function formatBinary(binary: Record<string, IBinaryData> | undefined): string {
 	return Object.entries(binary ?? {})
-		.map(([field, file]) => `${field}: ${file.fileName ?? '(no name)'}, ${file.mimeType}, ${formatBytes(file.bytes)}`)
+		.map(
+			([field, file]) =>
+				`${field}: ${file.fileName ?? '(no name)'}, ${file.mimeType}, ${formatBytes(file.bytes)}`,
+		)
 		.join('; ');
 }
 
 function printTable(header: string[], rows: string[][]): void {
-	const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
-	const line = (cells: string[]) => `    ${cells.map((cell, column) => cell.padEnd(widths[column])).join('  ')}`.trimEnd();
+	const widths = header.map((title, column) =>
+		Math.max(title.length, ...rows.map((row) => row[column].length)),
+	);
+	const line = (cells: string[]) =>
+		`    ${cells.map((cell, column) => cell.padEnd(widths[column])).join('  ')}`.trimEnd();
 	console.log(line(header));
 	console.log(line(widths.map((width) => '─'.repeat(width))));
 	for (const row of rows) console.log(line(row));
@@ -190,9 +224,14 @@ function printTable(header: string[], rows: string[][]): void {
 /** One row per item: its JSON fields (long values cut short) and its files. */
 function printItems(items: INodeExecutionData[]): void {
 	const fields: string[] = [];
-	for (const item of items) for (const field of Object.keys(item.json)) if (!fields.includes(field)) fields.push(field);
+	for (const item of items)
+		for (const field of Object.keys(item.json)) if (!fields.includes(field)) fields.push(field);
 	const hasBinary = items.some((item) => item.binary && Object.keys(item.binary).length > 0);
-	const header = ['#', ...fields, ...(hasBinary ? ['binary (field: file name, MIME type, size)'] : [])];
+	const header = [
+		'#',
+		...fields,
+		...(hasBinary ? ['binary (field: file name, MIME type, size)'] : []),
+	];
 	const rows = items.map((item, index) => [
 		String(index),
 		...fields.map((field) => truncate(redact(formatValue(item.json[field])))),
@@ -215,7 +254,9 @@ function printWorkflow(nodes: INode[], connections: IConnections): void {
 	console.log('Workflow:');
 	for (const node of nodes) {
 		const next = (connections[node.name]?.main?.[0] ?? []).map((connection) => connection.node);
-		console.log(`  ${node.name.padEnd(22)} ${operationLabel(node).padEnd(22)} ${next.length ? `→ ${next.join(', ')}` : ''}`.trimEnd());
+		console.log(
+			`  ${node.name.padEnd(22)} ${operationLabel(node).padEnd(22)} ${next.length ? `→ ${next.join(', ')}` : ''}`.trimEnd(),
+		);
 	}
 	console.log('');
 }
@@ -242,7 +283,9 @@ function printRun(run: IRun, nodes: INode[]): string[] {
 			continue;
 		}
 		const items = task.data?.main?.[0] ?? [];
-		console.log(`${title}: ${items.length} item${items.length === 1 ? '' : 's'} in ${task.executionTime} ms`);
+		console.log(
+			`${title}: ${items.length} item${items.length === 1 ? '' : 's'} in ${task.executionTime} ms`,
+		);
 		if (items.length > 0) printItems(items);
 		console.log('');
 	}
@@ -267,10 +310,17 @@ async function demoTrigger(api: LocalApi, target: Target, runPoll: RunPoll): Pro
 		events: ['added', 'changed', 'deleted'],
 		checkEtags: true,
 	};
-	console.log(`■ Apify Key-Value Store Trigger on the same store, key prefix "${target.prefix}" (each poll as after a restart of n8n)`);
+	console.log(
+		`■ Apify Key-Value Store Trigger on the same store, key prefix "${target.prefix}" (each poll as after a restart of n8n)`,
+	);
 	const baseline = await runPoll(parameters, {}, 'trigger', CREDENTIAL_ID);
-	console.log(`    poll 1: ${baseline.items.length} items: the first poll only remembers the store's sizes and ETags`);
-	const [first, second] = api.findStore(target.store).keys().filter((key) => key.startsWith(target.prefix));
+	console.log(
+		`    poll 1: ${baseline.items.length} items: the first poll only remembers the store's sizes and ETags`,
+	);
+	const [first, second] = api
+		.findStore(target.store)
+		.keys()
+		.filter((key) => key.startsWith(target.prefix));
 	const changes = [`adds "${target.prefix}new"`];
 	api.putRecord(target.store, `${target.prefix}new`, 'a new record', { contentType: 'text/plain' });
 	if (first) {
@@ -291,7 +341,12 @@ async function demoTrigger(api: LocalApi, target: Target, runPoll: RunPoll): Pro
 
 /** The harness creates a temporary n8n folder for binary data unless N8N_USER_FOLDER was given. */
 function removeTemporaryUserFolder(folder: string | undefined): void {
-	if (folder && dirname(folder) === tmpdir() && basename(folder).startsWith('n8n-engine-') && existsSync(folder)) {
+	if (
+		folder &&
+		dirname(folder) === tmpdir() &&
+		basename(folder).startsWith('n8n-engine-') &&
+		existsSync(folder)
+	) {
 		rmSync(folder, { recursive: true, force: true });
 	}
 }
@@ -308,7 +363,9 @@ async function main(): Promise<number> {
 		process.env.N8N_ENCRYPTION_KEY ??= randomBytes(24).toString('base64');
 		// Node errors are printed below, with what to do; n8n's own log would repeat them.
 		process.env.N8N_LOG_LEVEL ??= 'silent';
-		const { CREDENTIAL_TYPE, NODE_TYPE, credentialsHelper, runPoll, runWorkflow } = await import('../test/harness/engine');
+		const { CREDENTIAL_TYPE, NODE_TYPE, credentialsHelper, runPoll, runWorkflow } = await import(
+			'../test/harness/engine'
+		);
 		await credentialsHelper.add(CREDENTIAL_ID, CREDENTIAL_TYPE, {
 			authType: 'apiToken',
 			apiToken: target.token,
@@ -316,7 +373,9 @@ async function main(): Promise<number> {
 		});
 
 		console.log(`Apify Key-Value Store demo: ${target.label}`);
-		console.log(`Store: ${target.store}   key prefix: ${target.prefix}   record: ${target.recordKey}\n`);
+		console.log(
+			`Store: ${target.store}   key prefix: ${target.prefix}   record: ${target.recordKey}\n`,
+		);
 		const { nodes, connections } = demoNodes(target, NODE_TYPE, CREDENTIAL_TYPE);
 		printWorkflow(nodes, connections);
 
@@ -340,7 +399,9 @@ main().then(
 		process.exitCode = code;
 	},
 	(error: unknown) => {
-		console.error(`The demo could not run: ${redact(error instanceof Error ? (error.stack ?? error.message) : String(error))}`);
+		console.error(
+			`The demo could not run: ${redact(error instanceof Error ? (error.stack ?? error.message) : String(error))}`,
+		);
 		process.exitCode = 1;
 	},
 );

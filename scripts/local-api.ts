@@ -17,7 +17,10 @@ import { createRecordSignature, createStoreSignature } from '../test/local-api/s
 async function main(): Promise<void> {
 	const port = process.env.PORT ? Number(process.env.PORT) : undefined;
 	const api = await startSeededLocalApi({ port });
-	const storeSignature = createStoreSignature({ storeId: DEMO_STORE.id, secretKey: DEMO_STORE.urlSigningSecretKey });
+	const storeSignature = createStoreSignature({
+		storeId: DEMO_STORE.id,
+		secretKey: DEMO_STORE.urlSigningSecretKey,
+	});
 	const outputSignature = createRecordSignature(DEMO_STORE.urlSigningSecretKey, 'OUTPUT');
 	const demoStoreUrl = `${api.url}/v2/key-value-stores/${DEMO_STORE.id}`;
 
@@ -28,12 +31,16 @@ async function main(): Promise<void> {
 	console.log(`  other-user:              ${OTHER_USER_TOKEN}`);
 	console.log('Stores:');
 	for (const store of [DEMO_STORE, PAGING_STORE, UNNAMED_STORE, OTHER_STORE]) {
-		console.log(`  ${store.id}  ${'name' in store ? `${store.username}~${store.name}` : '(unnamed)'}`);
+		console.log(
+			`  ${store.id}  ${'name' in store ? `${store.username}~${store.name}` : '(unnamed)'}`,
+		);
 	}
 	console.log('Signed URLs (no token needed):');
 	console.log(`  keys of demo-store:   ${demoStoreUrl}/keys?signature=${storeSignature}`);
 	console.log(`  ZIP of demo-store:    ${demoStoreUrl}/records?signature=${storeSignature}`);
-	console.log(`  OUTPUT of demo-store: ${demoStoreUrl}/records/OUTPUT?signature=${outputSignature}`);
+	console.log(
+		`  OUTPUT of demo-store: ${demoStoreUrl}/records/OUTPUT?signature=${outputSignature}`,
+	);
 	console.log('Press Ctrl-C to stop.');
 
 	const stop = () => {

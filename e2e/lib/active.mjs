@@ -11,7 +11,10 @@ const WEBHOOK_EXAMPLE = 'apify-run-finished-webhook.workflow.json';
  * n8n polls at most once a minute per poll time; six poll times a minute apart by ten seconds
  * make a poll every 10 s, so the suite waits seconds, not minutes.
  */
-const POLL_TIMES = [0, 10, 20, 30, 40, 50].map((second) => ({ mode: 'custom', cronExpression: `${second} * * * * *` }));
+const POLL_TIMES = [0, 10, 20, 30, 40, 50].map((second) => ({
+	mode: 'custom',
+	cronExpression: `${second} * * * * *`,
+}));
 const POLL_INTERVAL_MS = 10_000;
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
 
@@ -44,7 +47,9 @@ export function triggerFixture({ local, nodeType, version }) {
 					includeValue: true,
 					checkEtags: true,
 				},
-				credentials: { apifyKeyValueStoreApi: { id: EXAMPLE_CREDENTIAL_ID, name: 'Apify (local API)' } },
+				credentials: {
+					apifyKeyValueStoreApi: { id: EXAMPLE_CREDENTIAL_ID, name: 'Apify (local API)' },
+				},
 			},
 		],
 		connections: {},
@@ -55,10 +60,14 @@ export function triggerFixture({ local, nodeType, version }) {
 /** Activates workflows with n8n's CLI before `n8n start`: n8n 2.x publishes them, n8n 1.x sets them active. */
 export async function activateWorkflows(n8n, ids) {
 	for (const id of ids) {
-		const args = n8n.version.startsWith('1.') ? ['update:workflow', `--id=${id}`, '--active=true'] : ['publish:workflow', `--id=${id}`];
+		const args = n8n.version.startsWith('1.')
+			? ['update:workflow', `--id=${id}`, '--active=true']
+			: ['publish:workflow', `--id=${id}`];
 		const result = await n8n.cli(args, { label: `activate-${id}` });
 		if (result.code !== 0) {
-			throw new CheckFailure(`n8n ${args.join(' ')} failed (exit ${result.code}):\n${result.output.slice(-1500)}`);
+			throw new CheckFailure(
+				`n8n ${args.join(' ')} failed (exit ${result.code}):\n${result.output.slice(-1500)}`,
+			);
 		}
 	}
 }
@@ -67,19 +76,31 @@ export async function activateWorkflows(n8n, ids) {
  * Starts n8n with the trigger and the webhook example active, checks both, restarts n8n once in
  * between; leaves n8n running (the editor checks use it) unless `stopAfter`.
  */
-export async function runActiveChecks(checks, n8n, { local, trigger, examples, port, label, stopAfter }) {
+export async function runActiveChecks(
+	checks,
+	n8n,
+	{ local, trigger, examples, port, label, stopAfter },
+) {
 	const { fixtures } = local;
 	const webhookId = examples[WEBHOOK_EXAMPLE];
-	const activated = await checks.check(`${label}: the trigger and the webhook example are activated with n8n's CLI`, async () => {
-		await activateWorkflows(n8n, [trigger.workflow.id, webhookId]);
-	});
+	const activated = await checks.check(
+		`${label}: the trigger and the webhook example are activated with n8n's CLI`,
+		async () => {
+			await activateWorkflows(n8n, [trigger.workflow.id, webhookId]);
+		},
+	);
 	if (!activated) return;
-	const started = await checks.check(`${label}: n8n start with the active workflows is ready on loopback`, async () => await n8n.start({ port }));
+	const started = await checks.check(
+		`${label}: n8n start with the active workflows is ready on loopback`,
+		async () => await n8n.start({ port }),
+	);
 	if (!started) return;
 	const rest = new N8nRest(n8n);
 
 	const listingPath = `/v2/key-value-stores/${trigger.store.id}/keys`;
-	const polls = () => local.api.requests.filter((request) => request.method === 'GET' && request.path === listingPath).length;
+	const polls = () =>
+		local.api.requests.filter((request) => request.method === 'GET' && request.path === listingPath)
+			.length;
 	/** Waits until n8n has polled `count` more times, and the last poll has had time to start its execution. */
 	const waitForPolls = async (count) => {
 		const target = polls() + count;
@@ -92,80 +113,124 @@ export async function runActiveChecks(checks, n8n, { local, trigger, examples, p
 	};
 	const triggerExecutions = async () => await rest.executions(trigger.workflow.id);
 	/** The changes one execution of the trigger output, as [key, change]. */
-	const changesOf = async (execution) => executionItems(await rest.execution(execution.id), TRIGGER_NODE);
+	const changesOf = async (execution) =>
+		executionItems(await rest.execution(execution.id), TRIGGER_NODE);
 
-	const baseline = await checks.check(`${label}: trigger: the first polls set a baseline and start no execution`, async () => {
-		// Activation polls once; the schedule polls every 10 s.
-		await waitForPolls(3);
-		expectEqual((await triggerExecutions()).length, 0, 'executions after the baseline polls');
-		return `${polls()} polls`;
-	});
+	const baseline = await checks.check(
+		`${label}: trigger: the first polls set a baseline and start no execution`,
+		async () => {
+			// Activation polls once; the schedule polls every 10 s.
+			await waitForPolls(3);
+			expectEqual((await triggerExecutions()).length, 0, 'executions after the baseline polls');
+			return `${polls()} polls`;
+		},
+	);
 	if (!baseline) return;
 
 	const storeId = trigger.store.id;
-	await checks.check(`${label}: trigger: an add, an edit, a same-size edit and a delete start one execution with one item each`, async () => {
-		// One synchronous step: no poll can fall between the changes.
-		local.api.putRecord(storeId, 'd-new', 'new record', { contentType: 'text/plain' });
-		local.api.putRecord(storeId, 'b-text', 'hello, longer now', { contentType: 'text/plain' });
-		local.api.putRecord(storeId, 'a-json', '{"n":2}', { contentType: 'application/json' });
-		local.api.deleteRecord(storeId, 'c-file');
-		await waitForExecution(rest, trigger.workflow.id, 1, 4 * POLL_INTERVAL_MS);
-		// The polls after it must not fire again.
-		await waitForPolls(2);
-		const executions = await triggerExecutions();
-		expectEqual(executions.length, 1, 'executions of the trigger');
-		expectEqual([executions[0].status, executions[0].mode], ['success', 'trigger'], 'execution status and mode');
-		const items = await changesOf(executions[0]);
-		expectEqual(
-			items.map((item) => [item.json.key, item.json.change]),
-			[
-				['a-json', 'changed'],
-				['b-text', 'changed'],
-				['c-file', 'deleted'],
-				['d-new', 'added'],
-			],
-			'changes',
-		);
-		const byKey = Object.fromEntries(items.map((item) => [item.json.key, item.json]));
-		expectEqual(byKey['a-json'].value, { n: 2 }, 'a-json value (same size, told by its ETag)');
-		expectEqual([byKey['b-text'].text, byKey['b-text'].previousSize], ['hello, longer now', 5], 'b-text text and previous size');
-		expectEqual(byKey['c-file'].size, PNG.length, 'c-file size it had');
-		expectEqual(byKey['d-new'].text, 'new record', 'd-new text');
-		return `execution ${executions[0].id}, ${items.length} items`;
-	});
+	await checks.check(
+		`${label}: trigger: an add, an edit, a same-size edit and a delete start one execution with one item each`,
+		async () => {
+			// One synchronous step: no poll can fall between the changes.
+			local.api.putRecord(storeId, 'd-new', 'new record', { contentType: 'text/plain' });
+			local.api.putRecord(storeId, 'b-text', 'hello, longer now', { contentType: 'text/plain' });
+			local.api.putRecord(storeId, 'a-json', '{"n":2}', { contentType: 'application/json' });
+			local.api.deleteRecord(storeId, 'c-file');
+			await waitForExecution(rest, trigger.workflow.id, 1, 4 * POLL_INTERVAL_MS);
+			// The polls after it must not fire again.
+			await waitForPolls(2);
+			const executions = await triggerExecutions();
+			expectEqual(executions.length, 1, 'executions of the trigger');
+			expectEqual(
+				[executions[0].status, executions[0].mode],
+				['success', 'trigger'],
+				'execution status and mode',
+			);
+			const items = await changesOf(executions[0]);
+			expectEqual(
+				items.map((item) => [item.json.key, item.json.change]),
+				[
+					['a-json', 'changed'],
+					['b-text', 'changed'],
+					['c-file', 'deleted'],
+					['d-new', 'added'],
+				],
+				'changes',
+			);
+			const byKey = Object.fromEntries(items.map((item) => [item.json.key, item.json]));
+			expectEqual(byKey['a-json'].value, { n: 2 }, 'a-json value (same size, told by its ETag)');
+			expectEqual(
+				[byKey['b-text'].text, byKey['b-text'].previousSize],
+				['hello, longer now', 5],
+				'b-text text and previous size',
+			);
+			expectEqual(byKey['c-file'].size, PNG.length, 'c-file size it had');
+			expectEqual(byKey['d-new'].text, 'new record', 'd-new text');
+			return `execution ${executions[0].id}, ${items.length} items`;
+		},
+	);
 
-	await checks.check(`${label}: trigger: a record added while n8n is stopped fires once after the restart, nothing else again`, async () => {
-		await n8n.stop();
-		local.api.putRecord(storeId, 'e-while-stopped', Buffer.from(PNG), { contentType: 'image/png' });
-		await n8n.start({ port });
-		rest.cookie = undefined;
-		await waitForExecution(rest, trigger.workflow.id, 2, 4 * POLL_INTERVAL_MS);
-		await waitForPolls(2);
-		const executions = await triggerExecutions();
-		expectEqual(executions.length, 2, 'executions of the trigger');
-		expectEqual(executions[1].status, 'success', 'execution status');
-		const items = await changesOf(executions[1]);
-		expectEqual(items.map((item) => [item.json.key, item.json.change]), [['e-while-stopped', 'added']], 'changes after the restart');
-		const binary = items[0].binary?.data;
-		expect(binary?.mimeType === 'image/png' && binary.fileName === 'e-while-stopped.png', `the added file's binary: ${show(binary)}`);
-	});
+	await checks.check(
+		`${label}: trigger: a record added while n8n is stopped fires once after the restart, nothing else again`,
+		async () => {
+			await n8n.stop();
+			local.api.putRecord(storeId, 'e-while-stopped', Buffer.from(PNG), {
+				contentType: 'image/png',
+			});
+			await n8n.start({ port });
+			rest.cookie = undefined;
+			await waitForExecution(rest, trigger.workflow.id, 2, 4 * POLL_INTERVAL_MS);
+			await waitForPolls(2);
+			const executions = await triggerExecutions();
+			expectEqual(executions.length, 2, 'executions of the trigger');
+			expectEqual(executions[1].status, 'success', 'execution status');
+			const items = await changesOf(executions[1]);
+			expectEqual(
+				items.map((item) => [item.json.key, item.json.change]),
+				[['e-while-stopped', 'added']],
+				'changes after the restart',
+			);
+			const binary = items[0].binary?.data;
+			expect(
+				binary?.mimeType === 'image/png' && binary.fileName === 'e-while-stopped.png',
+				`the added file's binary: ${show(binary)}`,
+			);
+		},
+	);
 
-	await checks.check(`${label}: the webhook example: a POST as Apify sends it gets the run's OUTPUT record`, async () => {
-		const run = fixtures.SUCCEEDED_RUN.run;
-		const response = await postApifyWebhook(n8n.url, run);
-		expectEqual(response.status, 200, `webhook answer ${show(response.body)}`);
-		const execution = await waitForExecution(rest, webhookId, 1);
-		expectEqual([execution.status, execution.mode], ['success', 'webhook'], 'execution status and mode');
-		expectEqual(executionItems(execution, "Get the run's OUTPUT").map((item) => item.json), [{ runId: run.id, status: 'SUCCEEDED' }], "the run's OUTPUT");
-	});
-	await checks.check(`${label}: the webhook example: a POST naming an unknown run fails that execution with "Actor run was not found"`, async () => {
-		const response = await postApifyWebhook(n8n.url, { ...fixtures.SUCCEEDED_RUN.run, id: 'runUnknownRun0001' });
-		expectEqual(response.status, 200, `webhook answer ${show(response.body)}`);
-		const execution = await waitForExecution(rest, webhookId, 2);
-		expectEqual(execution.status, 'error', 'execution status');
-		const message = execution.error?.message ?? '';
-		expect(/run was not found/i.test(message), `execution error ${show(message)}`);
-	});
+	await checks.check(
+		`${label}: the webhook example: a POST as Apify sends it gets the run's OUTPUT record`,
+		async () => {
+			const run = fixtures.SUCCEEDED_RUN.run;
+			const response = await postApifyWebhook(n8n.url, run);
+			expectEqual(response.status, 200, `webhook answer ${show(response.body)}`);
+			const execution = await waitForExecution(rest, webhookId, 1);
+			expectEqual(
+				[execution.status, execution.mode],
+				['success', 'webhook'],
+				'execution status and mode',
+			);
+			expectEqual(
+				executionItems(execution, "Get the run's OUTPUT").map((item) => item.json),
+				[{ runId: run.id, status: 'SUCCEEDED' }],
+				"the run's OUTPUT",
+			);
+		},
+	);
+	await checks.check(
+		`${label}: the webhook example: a POST naming an unknown run fails that execution with "Actor run was not found"`,
+		async () => {
+			const response = await postApifyWebhook(n8n.url, {
+				...fixtures.SUCCEEDED_RUN.run,
+				id: 'runUnknownRun0001',
+			});
+			expectEqual(response.status, 200, `webhook answer ${show(response.body)}`);
+			const execution = await waitForExecution(rest, webhookId, 2);
+			expectEqual(execution.status, 'error', 'execution status');
+			const message = execution.error?.message ?? '';
+			expect(/run was not found/i.test(message), `execution error ${show(message)}`);
+		},
+	);
 
 	if (stopAfter) await n8n.stop();
 }
@@ -177,7 +242,12 @@ async function postApifyWebhook(url, run) {
 		createdAt: new Date().toISOString(),
 		eventType: 'ACTOR.RUN.SUCCEEDED',
 		eventData: { actorId: run.actId, actorRunId: run.id },
-		resource: { id: run.id, actId: run.actId, status: run.status, defaultKeyValueStoreId: run.defaultKeyValueStoreId },
+		resource: {
+			id: run.id,
+			actId: run.actId,
+			status: run.status,
+			defaultKeyValueStoreId: run.defaultKeyValueStoreId,
+		},
 	};
 	const response = await fetch(`${url}/webhook/apify-run-finished`, {
 		method: 'POST',
@@ -193,9 +263,15 @@ async function waitForExecution(rest, workflowId, count, timeoutMs = 60_000) {
 		async () => {
 			const executions = await rest.executions(workflowId);
 			const execution = executions[count - 1];
-			return execution && !['new', 'running', 'waiting'].includes(execution.status) ? execution : undefined;
+			return execution && !['new', 'running', 'waiting'].includes(execution.status)
+				? execution
+				: undefined;
 		},
-		{ timeoutMs, intervalMs: 500, message: `execution ${count} of workflow ${workflowId} did not finish within ${timeoutMs / 1000} s` },
+		{
+			timeoutMs,
+			intervalMs: 500,
+			message: `execution ${count} of workflow ${workflowId} did not finish within ${timeoutMs / 1000} s`,
+		},
 	);
 	return await rest.execution(summary.id);
 }

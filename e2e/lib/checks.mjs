@@ -20,7 +20,10 @@ export class Checks {
 			console.log(`PASS  ${name}  (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 			return value ?? true;
 		} catch (error) {
-			this.fail(name, error instanceof CheckFailure ? error.message : (error?.stack ?? String(error)));
+			this.fail(
+				name,
+				error instanceof CheckFailure ? error.message : (error?.stack ?? String(error)),
+			);
 			return undefined;
 		}
 	}
@@ -33,7 +36,8 @@ export class Checks {
 	}
 
 	summary() {
-		if (this.failed.length) console.log(`\nFailed checks:\n${this.failed.map((name) => `  - ${name}`).join('\n')}`);
+		if (this.failed.length)
+			console.log(`\nFailed checks:\n${this.failed.map((name) => `  - ${name}`).join('\n')}`);
 		console.log(`\n${this.passed} passed, ${this.failed.length} failed`);
 		return this.failed.length === 0;
 	}

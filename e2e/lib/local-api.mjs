@@ -11,6 +11,7 @@ export async function startLocalApi({ port } = {}) {
 	const { createStoreSignature } = tsRequire(signaturePath, import.meta.url);
 	const api = await fixtures.startSeededLocalApi(port ? { port } : undefined);
 	/** The signature of a shared link to a whole store, as the store's owner would create it. */
-	const storeSignature = (store) => createStoreSignature({ storeId: store.id, secretKey: store.urlSigningSecretKey });
+	const storeSignature = (store) =>
+		createStoreSignature({ storeId: store.id, secretKey: store.urlSigningSecretKey });
 	return { api, url: api.url, fixtures, storeSignature };
 }

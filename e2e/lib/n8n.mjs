@@ -7,7 +7,12 @@ import { join } from 'node:path';
 
 import { cleanEnv, runCommand, startProcess, stopProcess, tail, waitFor } from './proc.mjs';
 
-export const OWNER = { email: 'owner@example.com', password: 'Apify-KVS-e2e-1', firstName: 'Ada', lastName: 'Owner' };
+export const OWNER = {
+	email: 'owner@example.com',
+	password: 'Apify-KVS-e2e-1',
+	firstName: 'Ada',
+	lastName: 'Owner',
+};
 
 export class N8n {
 	/**
@@ -63,18 +68,33 @@ export class N8n {
 		const nodesDir = join(this.n8nFolder, 'nodes');
 		const packageDir = join(nodesDir, 'node_modules', packageName);
 		mkdirSync(packageDir, { recursive: true });
-		const result = await runCommand('tar', ['-xzf', tarball, '-C', packageDir, '--strip-components=1'], {
-			timeoutMs: 60_000,
-			label: 'tar',
-		});
+		const result = await runCommand(
+			'tar',
+			['-xzf', tarball, '-C', packageDir, '--strip-components=1'],
+			{
+				timeoutMs: 60_000,
+				label: 'tar',
+			},
+		);
 		if (result.code !== 0) throw new Error(`Unpacking ${tarball} failed:\n${tail(result.output)}`);
 		const manifestPath = join(packageDir, 'package.json');
-		const { devDependencies, peerDependencies, optionalDependencies, ...manifest } = JSON.parse(readFileSync(manifestPath, 'utf8'));
+		const { devDependencies, peerDependencies, optionalDependencies, ...manifest } = JSON.parse(
+			readFileSync(manifestPath, 'utf8'),
+		);
 		if (Object.keys(manifest.dependencies ?? {}).length) {
-			throw new Error(`The package has runtime dependencies, which n8n would have to install: ${Object.keys(manifest.dependencies).join(', ')}`);
+			throw new Error(
+				`The package has runtime dependencies, which n8n would have to install: ${Object.keys(manifest.dependencies).join(', ')}`,
+			);
 		}
 		writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
-		writeFileSync(join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { [packageName]: version } }, null, 2));
+		writeFileSync(
+			join(nodesDir, 'package.json'),
+			JSON.stringify(
+				{ name: 'installed-nodes', private: true, dependencies: { [packageName]: version } },
+				null,
+				2,
+			),
+		);
 		return packageDir;
 	}
 
@@ -91,8 +111,13 @@ export class N8n {
 	}
 
 	async importFile(kind, file) {
-		const result = await this.cli([`import:${kind}`, `--input=${file}`], { label: `import-${kind}` });
-		if (result.code !== 0) throw new Error(`n8n import:${kind} --input=${file} failed (exit ${result.code}):\n${tail(result.output)}`);
+		const result = await this.cli([`import:${kind}`, `--input=${file}`], {
+			label: `import-${kind}`,
+		});
+		if (result.code !== 0)
+			throw new Error(
+				`n8n import:${kind} --input=${file} failed (exit ${result.code}):\n${tail(result.output)}`,
+			);
 		return result;
 	}
 
@@ -101,13 +126,18 @@ export class N8n {
 	 * run) as pretty JSON after its log lines; `run` is that JSON, parsed.
 	 */
 	async execute(workflowId, { timeoutMs = 180_000 } = {}) {
-		const result = await this.cli(['execute', `--id=${workflowId}`, '--rawOutput'], { timeoutMs, label: `execute-${workflowId}` });
+		const result = await this.cli(['execute', `--id=${workflowId}`, '--rawOutput'], {
+			timeoutMs,
+			label: `execute-${workflowId}`,
+		});
 		return { ...result, run: parseRunOutput(result.output) };
 	}
 
 	/** `n8n start` on loopback with the owner from env; resolves once the editor answers. */
 	async start({ port }) {
-		const bcrypt = createRequire(join(this.n8n.dir, 'node_modules', 'n8n', 'package.json'))('bcryptjs');
+		const bcrypt = createRequire(join(this.n8n.dir, 'node_modules', 'n8n', 'package.json'))(
+			'bcryptjs',
+		);
 		const env = this.env({
 			N8N_PORT: String(port),
 			N8N_LISTEN_ADDRESS: '127.0.0.1',
@@ -123,7 +153,11 @@ export class N8n {
 		});
 		this.starts = (this.starts ?? 0) + 1;
 		this.logFile = join(this.logDir, `${this.version}-start-${this.starts}.log`);
-		this.server = startProcess(join(this.nodeDir, 'bin', 'node'), [this.n8n.bin, 'start'], { env, cwd: this.home, logFile: this.logFile });
+		this.server = startProcess(join(this.nodeDir, 'bin', 'node'), [this.n8n.bin, 'start'], {
+			env,
+			cwd: this.home,
+			logFile: this.logFile,
+		});
 		this.url = `http://127.0.0.1:${port}`;
 		let exited;
 		void this.server.exited.then((result) => {
@@ -132,12 +166,20 @@ export class N8n {
 		await waitFor(
 			async () => {
 				if (exited) return true;
-				const response = await fetch(`${this.url}/healthz/readiness`, { signal: AbortSignal.timeout(2000) });
+				const response = await fetch(`${this.url}/healthz/readiness`, {
+					signal: AbortSignal.timeout(2000),
+				});
 				return response.ok && this.server.output.text.includes('Editor is now accessible');
 			},
-			{ timeoutMs: 180_000, message: `n8n start did not become ready within 180 s on ${this.url}:\n${tail(this.server.output.text)}` },
+			{
+				timeoutMs: 180_000,
+				message: `n8n start did not become ready within 180 s on ${this.url}:\n${tail(this.server.output.text)}`,
+			},
 		);
-		if (exited) throw new Error(`n8n start exited (${exited.code ?? exited.signal}) before it was ready:\n${tail(this.server.output.text)}`);
+		if (exited)
+			throw new Error(
+				`n8n start exited (${exited.code ?? exited.signal}) before it was ready:\n${tail(this.server.output.text)}`,
+			);
 		return this.url;
 	}
 

@@ -8,7 +8,8 @@ import { createServer } from 'node:net';
 const running = new Map();
 
 /** npm settings from the environment worth keeping: where the registry is and how to reach it. */
-const KEPT_NPM_CONFIG = /^npm_config_(registry|cache|cafile|ca|proxy|https_proxy|noproxy|strict_ssl|userconfig|globalconfig)$/i;
+const KEPT_NPM_CONFIG =
+	/^npm_config_(registry|cache|cafile|ca|proxy|https_proxy|noproxy|strict_ssl|userconfig|globalconfig)$/i;
 
 /**
  * The environment without what `npm run` adds: it exports the project's settings too, such as
@@ -18,7 +19,12 @@ const KEPT_NPM_CONFIG = /^npm_config_(registry|cache|cafile|ca|proxy|https_proxy
 export function cleanEnv(extra = {}) {
 	const env = {};
 	for (const [name, value] of Object.entries(process.env)) {
-		if ((/^npm_/i.test(name) && !KEPT_NPM_CONFIG.test(name)) || name === 'NODE_OPTIONS' || name === 'INIT_CWD') continue;
+		if (
+			(/^npm_/i.test(name) && !KEPT_NPM_CONFIG.test(name)) ||
+			name === 'NODE_OPTIONS' ||
+			name === 'INIT_CWD'
+		)
+			continue;
 		env[name] = value;
 	}
 	return { ...env, ...extra };
@@ -26,7 +32,12 @@ export function cleanEnv(extra = {}) {
 
 /** Starts a long-running process; its output goes to `logFile` (and to `onLine` line by line). */
 export function startProcess(command, args, { env, cwd, logFile, onLine } = {}) {
-	const child = spawn(command, args, { env, cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+	const child = spawn(command, args, {
+		env,
+		cwd,
+		detached: true,
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
 	const log = logFile ? createWriteStream(logFile, { flags: 'a' }) : undefined;
 	const output = { text: '' };
 	for (const stream of [child.stdout, child.stderr]) {
@@ -72,9 +83,16 @@ export async function runCommand(command, args, { env, cwd, timeoutMs, label, lo
 	clearTimeout(timer);
 	if (result === 'timeout') {
 		await stopProcess(proc);
-		throw new Error(`${label ?? command} did not finish within ${Math.round(timeoutMs / 1000)} s. Last output:\n${tail(proc.output.text)}`);
+		throw new Error(
+			`${label ?? command} did not finish within ${Math.round(timeoutMs / 1000)} s. Last output:\n${tail(proc.output.text)}`,
+		);
 	}
-	return { code: result.code, signal: result.signal, output: proc.output.text, durationMs: Date.now() - started };
+	return {
+		code: result.code,
+		signal: result.signal,
+		output: proc.output.text,
+		durationMs: Date.now() - started,
+	};
 }
 
 /** SIGTERM to the process group, SIGKILL after `graceMs`. */

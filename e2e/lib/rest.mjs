@@ -13,18 +13,34 @@ export class N8nRest {
 		// n8n ties its session cookie to the browser's ID header.
 		this.browserId = randomUUID();
 		// Execution data is stored "flatted" (JSON with references); n8n's own copy reads it.
-		this.flatted = createRequire(join(n8n.n8n.dir, 'node_modules', 'n8n', 'package.json'))('flatted');
+		this.flatted = createRequire(join(n8n.n8n.dir, 'node_modules', 'n8n', 'package.json'))(
+			'flatted',
+		);
 	}
 
 	async signIn() {
-		let response = await this.post('/login', { emailOrLdapLoginId: OWNER.email, password: OWNER.password });
+		let response = await this.post('/login', {
+			emailOrLdapLoginId: OWNER.email,
+			password: OWNER.password,
+		});
 		if (response.status === 401) {
 			// n8n 1.x cannot take its owner from environment variables: the owner is set up once, as the editor's first page does.
-			const setup = await this.post('/owner/setup', { email: OWNER.email, firstName: OWNER.firstName, lastName: OWNER.lastName, password: OWNER.password });
+			const setup = await this.post('/owner/setup', {
+				email: OWNER.email,
+				firstName: OWNER.firstName,
+				lastName: OWNER.lastName,
+				password: OWNER.password,
+			});
 			if (setup.ok) response = setup;
 		}
-		if (!response.ok) throw new CheckFailure(`signing in to n8n's REST API failed: ${response.status} ${(await response.text()).slice(0, 300)}`);
-		this.cookie = response.headers.getSetCookie().map((cookie) => cookie.split(';')[0]).join('; ');
+		if (!response.ok)
+			throw new CheckFailure(
+				`signing in to n8n's REST API failed: ${response.status} ${(await response.text()).slice(0, 300)}`,
+			);
+		this.cookie = response.headers
+			.getSetCookie()
+			.map((cookie) => cookie.split(';')[0])
+			.join('; ');
 	}
 
 	async post(path, body) {
@@ -37,9 +53,12 @@ export class N8nRest {
 
 	async get(path) {
 		if (!this.cookie) await this.signIn();
-		const response = await fetch(`${this.n8n.url}/rest${path}`, { headers: { cookie: this.cookie, 'browser-id': this.browserId } });
+		const response = await fetch(`${this.n8n.url}/rest${path}`, {
+			headers: { cookie: this.cookie, 'browser-id': this.browserId },
+		});
 		const text = await response.text();
-		if (!response.ok) throw new CheckFailure(`GET /rest${path}: ${response.status} ${text.slice(0, 300)}`);
+		if (!response.ok)
+			throw new CheckFailure(`GET /rest${path}: ${response.status} ${text.slice(0, 300)}`);
 		return JSON.parse(text).data;
 	}
 
@@ -48,22 +67,34 @@ export class N8nRest {
 		const filter = encodeURIComponent(JSON.stringify({ workflowId }));
 		const page = await this.get(`/executions?filter=${filter}&limit=100`);
 		const results = page.results ?? page;
-		if (!Array.isArray(results)) throw new CheckFailure(`unexpected executions listing: ${show(page)}`);
+		if (!Array.isArray(results))
+			throw new CheckFailure(`unexpected executions listing: ${show(page)}`);
 		return results.sort((a, b) => Number(a.id) - Number(b.id));
 	}
 
 	/** One execution with its run data parsed: `{ status, mode, runData, error }`. */
 	async execution(id) {
 		const execution = await this.get(`/executions/${id}`);
-		const data = typeof execution.data === 'string' ? this.flatted.parse(execution.data) : execution.data;
-		return { ...execution, runData: data?.resultData?.runData ?? {}, error: data?.resultData?.error };
+		const data =
+			typeof execution.data === 'string' ? this.flatted.parse(execution.data) : execution.data;
+		return {
+			...execution,
+			runData: data?.resultData?.runData ?? {},
+			error: data?.resultData?.error,
+		};
 	}
 }
 
 /** The items a node output in one execution of `N8nRest.execution`. */
 export function executionItems(execution, nodeName) {
 	const runs = execution.runData[nodeName];
-	if (!runs?.length) throw new CheckFailure(`execution ${execution.id}: node "${nodeName}" did not run${execution.error ? ` (${execution.error.message})` : ''}`);
-	if (runs[0].error) throw new CheckFailure(`execution ${execution.id}: node "${nodeName}" failed: ${runs[0].error.message}`);
+	if (!runs?.length)
+		throw new CheckFailure(
+			`execution ${execution.id}: node "${nodeName}" did not run${execution.error ? ` (${execution.error.message})` : ''}`,
+		);
+	if (runs[0].error)
+		throw new CheckFailure(
+			`execution ${execution.id}: node "${nodeName}" failed: ${runs[0].error.message}`,
+		);
 	return runs[0].data?.main?.[0] ?? [];
 }

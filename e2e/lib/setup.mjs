@@ -21,7 +21,11 @@ export function log(message) {
 
 /** `npm pack` of the built package into `dir`; returns the tarball's path. */
 export function packPackage(dir) {
-	const output = execFileSync('npm', ['pack', '--json', '--loglevel=error', '--pack-destination', dir], { cwd: ROOT, env: cleanEnv(), encoding: 'utf8' });
+	const output = execFileSync(
+		'npm',
+		['pack', '--json', '--loglevel=error', '--pack-destination', dir],
+		{ cwd: ROOT, env: cleanEnv(), encoding: 'utf8' },
+	);
 	const [{ filename }] = JSON.parse(output);
 	return join(dir, filename);
 }

@@ -17,8 +17,13 @@ const COMPRESSED_KEYS = ['big-json', 'log-gz', 'data-deflate'];
 
 /** The example credential with its API Base URL pointed at the running local API. */
 export function exampleCredentials(examplesDir, apiUrl) {
-	const credentials = JSON.parse(readFileSync(join(examplesDir, 'local-api.credentials.json'), 'utf8'));
-	return credentials.map((credential) => ({ ...credential, data: { ...credential.data, baseUrl: apiUrl } }));
+	const credentials = JSON.parse(
+		readFileSync(join(examplesDir, 'local-api.credentials.json'), 'utf8'),
+	);
+	return credentials.map((credential) => ({
+		...credential,
+		data: { ...credential.data, baseUrl: apiUrl },
+	}));
 }
 
 /** Imports credentials and workflows with n8n's CLI, each kind in one call (each call starts n8n). */
@@ -40,12 +45,28 @@ export function exampleWorkflows(examplesDir) {
 
 /** Credentials and workflows only the suite uses: a URL signature, and the failures it must survive. */
 export function testOnlyFixtures({ apiUrl, nodeType, signature, wrongSignature, demoStoreId }) {
-	const credential = (id, name, data) => ({ id, name, type: CREDENTIAL_TYPE, data: { baseUrl: apiUrl, ...data } });
+	const credential = (id, name, data) => ({
+		id,
+		name,
+		type: CREDENTIAL_TYPE,
+		data: { baseUrl: apiUrl, ...data },
+	});
 	const badToken = 'apify_api_E2EbadToken_that_is_not_valid_00000000009';
 	const credentials = [
-		credential('e2eSignature0001', 'Apify (URL signature)', { authType: 'urlSignature', signature, signatureStoreId: demoStoreId }),
-		credential('e2eBadSignature1', 'Apify (wrong signature)', { authType: 'urlSignature', signature: wrongSignature, signatureStoreId: demoStoreId }),
-		credential('e2eBadToken00001', 'Apify (bad token)', { authType: 'apiToken', apiToken: badToken }),
+		credential('e2eSignature0001', 'Apify (URL signature)', {
+			authType: 'urlSignature',
+			signature,
+			signatureStoreId: demoStoreId,
+		}),
+		credential('e2eBadSignature1', 'Apify (wrong signature)', {
+			authType: 'urlSignature',
+			signature: wrongSignature,
+			signatureStoreId: demoStoreId,
+		}),
+		credential('e2eBadToken00001', 'Apify (bad token)', {
+			authType: 'apiToken',
+			apiToken: badToken,
+		}),
 	];
 	const storeById = { __rl: true, value: demoStoreId, mode: 'id' };
 	/** A Manual Trigger and, after it, one node of this package per entry of `nodes`: [name, credential, parameters]. */
@@ -55,7 +76,14 @@ export function testOnlyFixtures({ apiUrl, nodeType, signature, wrongSignature, 
 		active: false,
 		settings: { executionOrder: 'v1' },
 		nodes: [
-			{ id: `${id}-trigger`, name: MANUAL, type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			{
+				id: `${id}-trigger`,
+				name: MANUAL,
+				type: 'n8n-nodes-base.manualTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: {},
+			},
 			...nodes.map(([nodeName, [credentialId, credentialName], parameters], index) => ({
 				id: `${id}-node-${index}`,
 				name: nodeName,
@@ -66,41 +94,81 @@ export function testOnlyFixtures({ apiUrl, nodeType, signature, wrongSignature, 
 				credentials: { [CREDENTIAL_TYPE]: { id: credentialId, name: credentialName } },
 			})),
 		],
-		connections: { [MANUAL]: { main: [nodes.map(([nodeName]) => ({ node: nodeName, type: 'main', index: 0 }))] } },
+		connections: {
+			[MANUAL]: { main: [nodes.map(([nodeName]) => ({ node: nodeName, type: 'main', index: 0 }))] },
+		},
 	});
 	const single = (id, name, nodeName, credentialId, credentialName, parameters) =>
 		workflow(id, name, [[nodeName, [credentialId, credentialName], parameters]]);
 	const asFile = (key) => [
 		`Get ${key}`,
 		[EXAMPLE_CREDENTIAL_ID, 'Apify (local API)'],
-		{ resource: 'record', operation: 'get', storeId: storeById, key: { __rl: true, value: key, mode: 'id' }, outputFormat: 'binary' },
-	];
-	const workflows = {
-		compressed: workflow('e2eCompressedFile', 'E2E: compressed records as files', COMPRESSED_KEYS.map(asFile)),
-		signature: single('e2eSignatureList', 'E2E: list keys with a URL signature', 'List keys', 'e2eSignature0001', 'Apify (URL signature)', {
-			resource: 'key',
-			operation: 'list',
-			storeId: storeById,
-			returnAll: true,
-		}),
-		missingRecord: single('e2eMissingRecord', 'E2E: a record that does not exist', 'Get record', EXAMPLE_CREDENTIAL_ID, 'Apify (local API)', {
+		{
 			resource: 'record',
 			operation: 'get',
 			storeId: storeById,
-			key: { __rl: true, value: 'no-such-record', mode: 'id' },
-		}),
-		badToken: single('e2eBadTokenList', 'E2E: a wrong API token', 'List keys', 'e2eBadToken00001', 'Apify (bad token)', {
-			resource: 'key',
-			operation: 'list',
-			storeId: storeById,
-			returnAll: true,
-		}),
-		badSignature: single('e2eBadSignature', 'E2E: a signature for another store', 'Download store', 'e2eBadSignature1', 'Apify (wrong signature)', {
-			resource: 'record',
-			operation: 'download',
-			storeId: storeById,
-			outputMode: 'zip',
-		}),
+			key: { __rl: true, value: key, mode: 'id' },
+			outputFormat: 'binary',
+		},
+	];
+	const workflows = {
+		compressed: workflow(
+			'e2eCompressedFile',
+			'E2E: compressed records as files',
+			COMPRESSED_KEYS.map(asFile),
+		),
+		signature: single(
+			'e2eSignatureList',
+			'E2E: list keys with a URL signature',
+			'List keys',
+			'e2eSignature0001',
+			'Apify (URL signature)',
+			{
+				resource: 'key',
+				operation: 'list',
+				storeId: storeById,
+				returnAll: true,
+			},
+		),
+		missingRecord: single(
+			'e2eMissingRecord',
+			'E2E: a record that does not exist',
+			'Get record',
+			EXAMPLE_CREDENTIAL_ID,
+			'Apify (local API)',
+			{
+				resource: 'record',
+				operation: 'get',
+				storeId: storeById,
+				key: { __rl: true, value: 'no-such-record', mode: 'id' },
+			},
+		),
+		badToken: single(
+			'e2eBadTokenList',
+			'E2E: a wrong API token',
+			'List keys',
+			'e2eBadToken00001',
+			'Apify (bad token)',
+			{
+				resource: 'key',
+				operation: 'list',
+				storeId: storeById,
+				returnAll: true,
+			},
+		),
+		badSignature: single(
+			'e2eBadSignature',
+			'E2E: a signature for another store',
+			'Download store',
+			'e2eBadSignature1',
+			'Apify (wrong signature)',
+			{
+				resource: 'record',
+				operation: 'download',
+				storeId: storeById,
+				outputMode: 'zip',
+			},
+		),
 		continueOnFail: continueOnFailWorkflow({ nodeType, storeById }),
 	};
 	return { credentials, workflows, badToken };
@@ -125,8 +193,22 @@ function continueOnFailWorkflow({ nodeType, storeById }) {
 		active: false,
 		settings: { executionOrder: 'v1' },
 		nodes: [
-			{ id: 'e2eContinue-trigger', name: MANUAL, type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-			node('List image keys', [260, 0], { resource: 'key', operation: 'list', storeId: storeById, recordFilter: 'prefix', prefix: 'img-', returnAll: true }),
+			{
+				id: 'e2eContinue-trigger',
+				name: MANUAL,
+				type: 'n8n-nodes-base.manualTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: {},
+			},
+			node('List image keys', [260, 0], {
+				resource: 'key',
+				operation: 'list',
+				storeId: storeById,
+				recordFilter: 'prefix',
+				prefix: 'img-',
+				returnAll: true,
+			}),
 			node(
 				'Get each image',
 				[520, 0],
@@ -134,7 +216,11 @@ function continueOnFailWorkflow({ nodeType, storeById }) {
 					resource: 'record',
 					operation: 'get',
 					storeId: storeById,
-					key: { __rl: true, value: "={{ $json.key === 'img-002' ? 'img-002-missing' : $json.key }}", mode: 'id' },
+					key: {
+						__rl: true,
+						value: "={{ $json.key === 'img-002' ? 'img-002-missing' : $json.key }}",
+						mode: 'id',
+					},
 					outputFormat: 'binary',
 				},
 				{ onError: 'continueRegularOutput' },
@@ -153,14 +239,17 @@ function nodeItems(run, nodeName) {
 
 function expectSuccess(result, what) {
 	const error = result.run?.data?.resultData?.error;
-	const printedSuccess = result.run && !error && result.run.status === 'success' && result.run.finished === true;
+	const printedSuccess =
+		result.run && !error && result.run.status === 'success' && result.run.finished === true;
 	if (printedSuccess && result.code === null && result.signal) {
 		// n8n itself sometimes crashes (SIGSEGV) on exit here, also with only a Manual Trigger and a No Operation node.
 		console.log(`note: ${what}: n8n printed a successful run, then exited by ${result.signal}`);
 		return;
 	}
 	if (result.code !== 0 || !printedSuccess) {
-		throw new CheckFailure(`${what} did not succeed (exit ${result.code ?? result.signal})${error ? `: ${error.message}` : ''}\n${lastLines(result.output)}`);
+		throw new CheckFailure(
+			`${what} did not succeed (exit ${result.code ?? result.signal})${error ? `: ${error.message}` : ''}\n${lastLines(result.output)}`,
+		);
 	}
 }
 
@@ -173,10 +262,16 @@ function expectStoredBinary(n8n, binary, { bytes, mimeType, fileName }, what) {
 	expect(binary, `${what}: no binary property`);
 	expectEqual(binary.mimeType, mimeType, `${what} mimeType`);
 	expectEqual(binary.fileName, fileName, `${what} fileName`);
-	expect(typeof binary.fileSize === 'string' && binary.fileSize.length > 0, `${what}: fileSize missing (${show(binary.fileSize)})`);
+	expect(
+		typeof binary.fileSize === 'string' && binary.fileSize.length > 0,
+		`${what}: fileSize missing (${show(binary.fileSize)})`,
+	);
 	if (binary.bytes !== undefined) expectEqual(binary.bytes, bytes.length, `${what} bytes`);
 	const path = n8n.binaryDataPath(binary.id);
-	expect(path, `${what}: not in n8n's filesystem binary storage (id ${show(binary.id)}, data ${show(binary.data?.slice?.(0, 40))})`);
+	expect(
+		path,
+		`${what}: not in n8n's filesystem binary storage (id ${show(binary.id)}, data ${show(binary.data?.slice?.(0, 40))})`,
+	);
 	expect(existsSync(path), `${what}: ${path} (from id ${binary.id}) does not exist`);
 	const stored = readFileSync(path);
 	expect(
@@ -186,7 +281,11 @@ function expectStoredBinary(n8n, binary, { bytes, mimeType, fileName }, what) {
 	const metadataPath = `${path}.metadata`;
 	if (existsSync(metadataPath)) {
 		const metadata = JSON.parse(readFileSync(metadataPath, 'utf8'));
-		expectEqual({ fileName: metadata.fileName, mimeType: metadata.mimeType }, { fileName, mimeType }, `${what} storage metadata`);
+		expectEqual(
+			{ fileName: metadata.fileName, mimeType: metadata.mimeType },
+			{ fileName, mimeType },
+			`${what} storage metadata`,
+		);
 	}
 	return stored;
 }
@@ -202,8 +301,14 @@ function expectFailure(result, { message }, what) {
 	expect(result.code !== 0, `${what}: n8n execute exited with 0; expected a failure`);
 	const error = result.run?.data?.resultData?.error;
 	expect(error, `${what}: no error in the run; output:\n${lastLines(result.output)}`);
-	expect(message.test(error.message), `${what}: error message ${show(error.message)} does not match ${message}`);
-	expect(result.output.includes(error.message), `${what}: the node's error message is not in n8n's log`);
+	expect(
+		message.test(error.message),
+		`${what}: error message ${show(error.message)} does not match ${message}`,
+	);
+	expect(
+		result.output.includes(error.message),
+		`${what}: the node's error message is not in n8n's log`,
+	);
 	return error;
 }
 
@@ -212,30 +317,57 @@ function expectFailure(result, { message }, what) {
  * `extraWorkflows` are imported too, for later parts. Returns the IDs of the imported example
  * workflows by file name.
  */
-export async function runCliChecks(checks, n8n, { local, examplesDir, runDir, nodeType, label, extraWorkflows = [] }) {
+export async function runCliChecks(
+	checks,
+	n8n,
+	{ local, examplesDir, runDir, nodeType, label, extraWorkflows = [] },
+) {
 	const { fixtures } = local;
 	const demo = fixtures.DEMO_STORE;
 	const fixture = (key) => fixtures.fixtureRecord(demo.id, key);
 	const signature = local.storeSignature(demo);
 	const wrongSignature = local.storeSignature(fixtures.PAGING_STORE);
 	const token = fixtures.FULL_ACCESS_TOKEN;
-	const tests = testOnlyFixtures({ apiUrl: local.url, nodeType, signature, wrongSignature, demoStoreId: demo.id });
-	const examples = exampleWorkflows(examplesDir);
-	const allSecrets = { 'API token': token, 'bad API token': tests.badToken, 'URL signature': signature, 'wrong URL signature': wrongSignature };
-
-	await checks.check(`${label}: import the example credential and workflows with n8n's CLI`, async () => {
-		for (const { file, workflow } of examples) {
-			// The package's types, exactly as users' workflows name them: the node and its trigger.
-			const packageTypes = [nodeType, `${nodeType}Trigger`];
-			const types = workflow.nodes.map((node) => node.type).filter((type) => type.startsWith(nodeType.split('.')[0] + '.'));
-			expect(types.length > 0 && types.every((type) => packageTypes.includes(type)), `${file}: node types ${show(types)}, expected ${show(packageTypes)}`);
-		}
-		await importAll(n8n, runDir, {
-			credentials: [...exampleCredentials(examplesDir, local.url), ...tests.credentials],
-			workflows: [...examples.map(({ workflow }) => workflow), ...Object.values(tests.workflows), ...extraWorkflows],
-		});
-		return `${examples.length} examples`;
+	const tests = testOnlyFixtures({
+		apiUrl: local.url,
+		nodeType,
+		signature,
+		wrongSignature,
+		demoStoreId: demo.id,
 	});
+	const examples = exampleWorkflows(examplesDir);
+	const allSecrets = {
+		'API token': token,
+		'bad API token': tests.badToken,
+		'URL signature': signature,
+		'wrong URL signature': wrongSignature,
+	};
+
+	await checks.check(
+		`${label}: import the example credential and workflows with n8n's CLI`,
+		async () => {
+			for (const { file, workflow } of examples) {
+				// The package's types, exactly as users' workflows name them: the node and its trigger.
+				const packageTypes = [nodeType, `${nodeType}Trigger`];
+				const types = workflow.nodes
+					.map((node) => node.type)
+					.filter((type) => type.startsWith(nodeType.split('.')[0] + '.'));
+				expect(
+					types.length > 0 && types.every((type) => packageTypes.includes(type)),
+					`${file}: node types ${show(types)}, expected ${show(packageTypes)}`,
+				);
+			}
+			await importAll(n8n, runDir, {
+				credentials: [...exampleCredentials(examplesDir, local.url), ...tests.credentials],
+				workflows: [
+					...examples.map(({ workflow }) => workflow),
+					...Object.values(tests.workflows),
+					...extraWorkflows,
+				],
+			});
+			return `${examples.length} examples`;
+		},
+	);
 
 	const byFile = Object.fromEntries(examples.map(({ file, workflow }) => [file, workflow]));
 	const logs = [];
@@ -247,7 +379,9 @@ export async function runCliChecks(checks, n8n, { local, examplesDir, runDir, no
 
 	// Record → Get
 	const get = await execute(byFile['record-get.workflow.json']);
-	await checks.check(`${label}: record-get runs successfully`, () => expectSuccess(get, 'record-get'));
+	await checks.check(`${label}: record-get runs successfully`, () =>
+		expectSuccess(get, 'record-get'),
+	);
 	await checks.check(`${label}: Record → Get of a JSON record gives its fields`, () => {
 		const items = nodeItems(get.run, 'Get OUTPUT (JSON)');
 		expectEqual(items.length, 1, 'item count');
@@ -256,81 +390,157 @@ export async function runCliChecks(checks, n8n, { local, examplesDir, runDir, no
 	await checks.check(`${label}: Record → Get of a text record gives its text`, () => {
 		const [item] = nodeItems(get.run, 'Get notes (text)');
 		const record = fixture('notes');
-		expectEqual(item.json, { key: 'notes', contentType: record.contentType, size: record.body.length, notes: record.body.toString('utf8') }, 'notes item');
+		expectEqual(
+			item.json,
+			{
+				key: 'notes',
+				contentType: record.contentType,
+				size: record.body.length,
+				notes: record.body.toString('utf8'),
+			},
+			'notes item',
+		);
 	});
-	await checks.check(`${label}: Record → Get of a PNG gives screenshot.png in n8n's binary storage, byte for byte`, () => {
-		const [item] = nodeItems(get.run, 'Get screenshot (file)');
-		const record = fixture('screenshot');
-		expectEqual(item.json, { key: 'screenshot', contentType: 'image/png', size: record.body.length, fileName: 'screenshot.png' }, 'screenshot item');
-		expectStoredBinary(n8n, item.binary?.data, { bytes: record.body, mimeType: 'image/png', fileName: 'screenshot.png' }, 'screenshot');
-		return `${item.binary.data.fileSize}, ${item.binary.data.id}`;
-	});
+	await checks.check(
+		`${label}: Record → Get of a PNG gives screenshot.png in n8n's binary storage, byte for byte`,
+		() => {
+			const [item] = nodeItems(get.run, 'Get screenshot (file)');
+			const record = fixture('screenshot');
+			expectEqual(
+				item.json,
+				{
+					key: 'screenshot',
+					contentType: 'image/png',
+					size: record.body.length,
+					fileName: 'screenshot.png',
+				},
+				'screenshot item',
+			);
+			expectStoredBinary(
+				n8n,
+				item.binary?.data,
+				{ bytes: record.body, mimeType: 'image/png', fileName: 'screenshot.png' },
+				'screenshot',
+			);
+			return `${item.binary.data.fileSize}, ${item.binary.data.id}`;
+		},
+	);
 
 	// Record → Download All
 	const download = await execute(byFile['record-download-all.workflow.json']);
-	await checks.check(`${label}: record-download-all runs successfully`, () => expectSuccess(download, 'record-download-all'));
-	const zipOrder = await checks.check(`${label}: Download All as one ZIP file holds every record, byte for byte`, async () => {
-		const items = nodeItems(download.run, 'Download store as ZIP');
-		expectEqual(items.length, 1, 'item count');
-		const [{ json, binary }] = items;
-		const fileName = `${demo.id}.zip`;
-		expectEqual({ storeId: json.storeId, fileName: json.fileName }, { storeId: demo.id, fileName }, 'ZIP item');
-		const stored = expectStoredBinary(n8n, binary?.data, { bytes: readStored(n8n, binary?.data), mimeType: 'application/zip', fileName }, 'ZIP');
-		expectEqual(json.size, stored.length, 'ZIP item size');
-		const zip = await JSZip.loadAsync(stored);
-		const names = Object.values(zip.files).filter((entry) => !entry.dir).map((entry) => entry.name);
-		expectEqual([...names].sort(), [...fixtures.fixtureKeys(demo.id)].sort(), 'ZIP entries');
-		for (const name of names) {
-			const bytes = await zip.file(name).async('nodebuffer');
-			expect(bytes.equals(fixture(name).body), `ZIP entry ${name} differs from the fixture`);
-		}
-		return names;
-	});
-	await checks.check(`${label}: Download All as one item per record: each record's file in n8n's storage, byte for byte`, () => {
-		const items = nodeItems(download.run, 'Download records, one item each');
-		const keys = items.map((item) => item.json.key);
-		expectEqual([...keys].sort(), [...fixtures.fixtureKeys(demo.id)].sort(), 'record keys');
-		if (Array.isArray(zipOrder)) expectEqual(keys, zipOrder, "items in the archive's order");
-		const expected = {
-			OUTPUT: { mimeType: 'application/json', fileName: 'OUTPUT.json' },
-			screenshot: { mimeType: 'image/png', fileName: 'screenshot.png' },
-			'img-001': { mimeType: 'image/png', fileName: 'img-001.png' },
-			report: { mimeType: 'application/pdf', fileName: 'report.pdf' },
-			notes: { mimeType: 'text/plain', fileName: 'notes.txt' },
-		};
-		for (const item of items) {
-			const { key } = item.json;
-			const record = fixture(key);
-			const binary = item.binary?.data;
-			expectEqual(item.json.size, record.body.length, `${key} size`);
-			expectEqual(item.json.fileName, binary?.fileName, `${key} fileName in JSON and binary`);
-			expectEqual(item.json.contentType, binary?.mimeType, `${key} contentType in JSON and binary`);
-			const want = expected[key];
-			if (want) {
-				expect(binary?.mimeType?.startsWith(want.mimeType), `${key}: mimeType ${show(binary?.mimeType)}, expected ${want.mimeType}`);
+	await checks.check(`${label}: record-download-all runs successfully`, () =>
+		expectSuccess(download, 'record-download-all'),
+	);
+	const zipOrder = await checks.check(
+		`${label}: Download All as one ZIP file holds every record, byte for byte`,
+		async () => {
+			const items = nodeItems(download.run, 'Download store as ZIP');
+			expectEqual(items.length, 1, 'item count');
+			const [{ json, binary }] = items;
+			const fileName = `${demo.id}.zip`;
+			expectEqual(
+				{ storeId: json.storeId, fileName: json.fileName },
+				{ storeId: demo.id, fileName },
+				'ZIP item',
+			);
+			const stored = expectStoredBinary(
+				n8n,
+				binary?.data,
+				{ bytes: readStored(n8n, binary?.data), mimeType: 'application/zip', fileName },
+				'ZIP',
+			);
+			expectEqual(json.size, stored.length, 'ZIP item size');
+			const zip = await JSZip.loadAsync(stored);
+			const names = Object.values(zip.files)
+				.filter((entry) => !entry.dir)
+				.map((entry) => entry.name);
+			expectEqual([...names].sort(), [...fixtures.fixtureKeys(demo.id)].sort(), 'ZIP entries');
+			for (const name of names) {
+				const bytes = await zip.file(name).async('nodebuffer');
+				expect(bytes.equals(fixture(name).body), `ZIP entry ${name} differs from the fixture`);
 			}
-			expectStoredBinary(n8n, binary, { bytes: record.body, mimeType: binary?.mimeType, fileName: want?.fileName ?? binary?.fileName }, key);
-		}
-		const output = items.find((item) => item.json.key === 'OUTPUT');
-		expectEqual(output.json.value, JSON.parse(fixture('OUTPUT').body.toString('utf8')), 'OUTPUT value (Parse JSON Records)');
-		return `${items.length} items`;
-	});
+			return names;
+		},
+	);
+	await checks.check(
+		`${label}: Download All as one item per record: each record's file in n8n's storage, byte for byte`,
+		() => {
+			const items = nodeItems(download.run, 'Download records, one item each');
+			const keys = items.map((item) => item.json.key);
+			expectEqual([...keys].sort(), [...fixtures.fixtureKeys(demo.id)].sort(), 'record keys');
+			if (Array.isArray(zipOrder)) expectEqual(keys, zipOrder, "items in the archive's order");
+			const expected = {
+				OUTPUT: { mimeType: 'application/json', fileName: 'OUTPUT.json' },
+				screenshot: { mimeType: 'image/png', fileName: 'screenshot.png' },
+				'img-001': { mimeType: 'image/png', fileName: 'img-001.png' },
+				report: { mimeType: 'application/pdf', fileName: 'report.pdf' },
+				notes: { mimeType: 'text/plain', fileName: 'notes.txt' },
+			};
+			for (const item of items) {
+				const { key } = item.json;
+				const record = fixture(key);
+				const binary = item.binary?.data;
+				expectEqual(item.json.size, record.body.length, `${key} size`);
+				expectEqual(item.json.fileName, binary?.fileName, `${key} fileName in JSON and binary`);
+				expectEqual(
+					item.json.contentType,
+					binary?.mimeType,
+					`${key} contentType in JSON and binary`,
+				);
+				const want = expected[key];
+				if (want) {
+					expect(
+						binary?.mimeType?.startsWith(want.mimeType),
+						`${key}: mimeType ${show(binary?.mimeType)}, expected ${want.mimeType}`,
+					);
+				}
+				expectStoredBinary(
+					n8n,
+					binary,
+					{
+						bytes: record.body,
+						mimeType: binary?.mimeType,
+						fileName: want?.fileName ?? binary?.fileName,
+					},
+					key,
+				);
+			}
+			const output = items.find((item) => item.json.key === 'OUTPUT');
+			expectEqual(
+				output.json.value,
+				JSON.parse(fixture('OUTPUT').body.toString('utf8')),
+				'OUTPUT value (Parse JSON Records)',
+			);
+			return `${items.length} items`;
+		},
+	);
 
 	// Key → List
 	const list = await execute(byFile['key-list.workflow.json']);
 	await checks.check(`${label}: key-list runs successfully`, () => expectSuccess(list, 'key-list'));
-	await checks.check(`${label}: Key → List gives every key of the store in byte order, with sizes`, () => {
-		const items = nodeItems(list.run, 'List keys');
-		const records = fixtures.fixtureRecords(demo.id);
-		expectEqual(items.map((item) => item.json.key), records.map((record) => record.key), 'keys');
-		// The API reports the stored size: compressed records are smaller than their content.
-		for (const [index, record] of records.entries()) {
-			const { size } = items[index].json;
-			if (record.contentEncoding) expect(size > 0 && size < record.body.length, `${record.key}: size ${size} of a compressed record`);
-			else expectEqual(size, record.body.length, `${record.key} size`);
-		}
-		return `${items.length} keys`;
-	});
+	await checks.check(
+		`${label}: Key → List gives every key of the store in byte order, with sizes`,
+		() => {
+			const items = nodeItems(list.run, 'List keys');
+			const records = fixtures.fixtureRecords(demo.id);
+			expectEqual(
+				items.map((item) => item.json.key),
+				records.map((record) => record.key),
+				'keys',
+			);
+			// The API reports the stored size: compressed records are smaller than their content.
+			for (const [index, record] of records.entries()) {
+				const { size } = items[index].json;
+				if (record.contentEncoding)
+					expect(
+						size > 0 && size < record.body.length,
+						`${record.key}: size ${size} of a compressed record`,
+					);
+				else expectEqual(size, record.body.length, `${record.key} size`);
+			}
+			return `${items.length} keys`;
+		},
+	);
 	await checks.check(`${label}: Key → List with Limit 1500 pages past 1000 keys, in order`, () => {
 		const items = nodeItems(list.run, 'List the first 1500 keys');
 		expectEqual(items.length, 1500, 'item count');
@@ -343,134 +553,283 @@ export async function runCliChecks(checks, n8n, { local, examplesDir, runDir, no
 
 	// The realistic one
 	const daily = await execute(byFile['daily-image-fingerprints.workflow.json']);
-	await checks.check(`${label}: daily-image-fingerprints runs successfully`, () => expectSuccess(daily, 'daily-image-fingerprints'));
-	await checks.check(`${label}: daily-image-fingerprints: prefix img- lists 3 keys, each image is fetched as a file`, () => {
-		const keys = nodeItems(daily.run, 'List image keys').map((item) => item.json.key);
-		expectEqual(keys, ['img-001', 'img-002', 'img-003'], 'listed keys');
-		const images = nodeItems(daily.run, 'Get each image');
-		expectEqual(images.length, 3, 'image count');
-		for (const [index, item] of images.entries()) {
-			const key = keys[index];
-			expectEqual(item.pairedItem?.item ?? item.pairedItem, index, `${key} paired item`);
-			expectStoredBinary(n8n, item.binary?.data, { bytes: fixture(key).body, mimeType: 'image/png', fileName: `${key}.png` }, key);
-		}
-	});
-	await checks.check(`${label}: daily-image-fingerprints: the downstream Crypto node read each file (SHA-256 of the fixture)`, () => {
-		const hashed = nodeItems(daily.run, 'SHA-256 of each image');
-		expectEqual(
-			hashed.map((item) => [item.json.key, item.json.sha256]),
-			['img-001', 'img-002', 'img-003'].map((key) => [key, sha256(fixture(key).body)]),
-			'SHA-256 per image',
-		);
-	});
+	await checks.check(`${label}: daily-image-fingerprints runs successfully`, () =>
+		expectSuccess(daily, 'daily-image-fingerprints'),
+	);
+	await checks.check(
+		`${label}: daily-image-fingerprints: prefix img- lists 3 keys, each image is fetched as a file`,
+		() => {
+			const keys = nodeItems(daily.run, 'List image keys').map((item) => item.json.key);
+			expectEqual(keys, ['img-001', 'img-002', 'img-003'], 'listed keys');
+			const images = nodeItems(daily.run, 'Get each image');
+			expectEqual(images.length, 3, 'image count');
+			for (const [index, item] of images.entries()) {
+				const key = keys[index];
+				expectEqual(item.pairedItem?.item ?? item.pairedItem, index, `${key} paired item`);
+				expectStoredBinary(
+					n8n,
+					item.binary?.data,
+					{ bytes: fixture(key).body, mimeType: 'image/png', fileName: `${key}.png` },
+					key,
+				);
+			}
+		},
+	);
+	await checks.check(
+		`${label}: daily-image-fingerprints: the downstream Crypto node read each file (SHA-256 of the fixture)`,
+		() => {
+			const hashed = nodeItems(daily.run, 'SHA-256 of each image');
+			expectEqual(
+				hashed.map((item) => [item.json.key, item.json.sha256]),
+				['img-001', 'img-002', 'img-003'].map((key) => [key, sha256(fixture(key).body)]),
+				'SHA-256 per image',
+			);
+		},
+	);
 
 	// Writing, stores, a run's store
 	const write = await execute(byFile['record-write-and-stores.workflow.json']);
-	await checks.check(`${label}: record-write-and-stores runs successfully`, () => expectSuccess(write, 'record-write-and-stores'));
-	await checks.check(`${label}: Record → Put, Get, Exists, Delete, Exists: the record is written, read back, then gone`, () => {
-		const summary = { status: 'SUCCEEDED', itemCount: 3 };
-		const [put] = nodeItems(write.run, 'Put run-summary');
-		expectEqual(put.json, { key: 'run-summary', storeId: demo.id, contentType: 'application/json', size: JSON.stringify(summary).length }, 'Put item');
-		expectEqual(nodeItems(write.run, 'Get run-summary').map((item) => item.json), [summary], 'Get item');
-		expectEqual(nodeItems(write.run, 'Exists before delete')[0].json.exists, true, 'exists before delete');
-		expectEqual(nodeItems(write.run, 'Delete run-summary')[0].json, { deleted: true, key: 'run-summary', storeId: demo.id }, 'Delete item');
-		expectEqual(nodeItems(write.run, 'Exists after delete')[0].json.exists, false, 'exists after delete');
-	});
+	await checks.check(`${label}: record-write-and-stores runs successfully`, () =>
+		expectSuccess(write, 'record-write-and-stores'),
+	);
+	await checks.check(
+		`${label}: Record → Put, Get, Exists, Delete, Exists: the record is written, read back, then gone`,
+		() => {
+			const summary = { status: 'SUCCEEDED', itemCount: 3 };
+			const [put] = nodeItems(write.run, 'Put run-summary');
+			expectEqual(
+				put.json,
+				{
+					key: 'run-summary',
+					storeId: demo.id,
+					contentType: 'application/json',
+					size: JSON.stringify(summary).length,
+				},
+				'Put item',
+			);
+			expectEqual(
+				nodeItems(write.run, 'Get run-summary').map((item) => item.json),
+				[summary],
+				'Get item',
+			);
+			expectEqual(
+				nodeItems(write.run, 'Exists before delete')[0].json.exists,
+				true,
+				'exists before delete',
+			);
+			expectEqual(
+				nodeItems(write.run, 'Delete run-summary')[0].json,
+				{ deleted: true, key: 'run-summary', storeId: demo.id },
+				'Delete item',
+			);
+			expectEqual(
+				nodeItems(write.run, 'Exists after delete')[0].json.exists,
+				false,
+				'exists after delete',
+			);
+		},
+	);
 	await checks.check(`${label}: Store → Get or Create, then Delete of the store it made`, () => {
 		const [created] = nodeItems(write.run, 'Get or create a store');
 		expectEqual(created.json.name, 'e2e-scratch-store', 'created store name');
 		expect(!('urlSigningSecretKey' in created.json), 'the store item carries its signing secret');
-		expectEqual(nodeItems(write.run, 'Delete that store')[0].json, { deleted: true, storeId: created.json.id }, 'Delete item');
+		expectEqual(
+			nodeItems(write.run, 'Delete that store')[0].json,
+			{ deleted: true, storeId: created.json.id },
+			'Delete item',
+		);
 	});
-	await checks.check(`${label}: Record → Get from the store of an Actor's last succeeded run`, () => {
-		const [item] = nodeItems(write.run, 'OUTPUT of a succeeded run');
-		expectEqual(item.json, { runId: fixtures.SUCCEEDED_RUN.run.id, status: 'SUCCEEDED' }, 'run OUTPUT');
-	});
+	await checks.check(
+		`${label}: Record → Get from the store of an Actor's last succeeded run`,
+		() => {
+			const [item] = nodeItems(write.run, 'OUTPUT of a succeeded run');
+			expectEqual(
+				item.json,
+				{ runId: fixtures.SUCCEEDED_RUN.run.id, status: 'SUCCEEDED' },
+				'run OUTPUT',
+			);
+		},
+	);
 
 	// Stores, and signed links fetched by n8n's HTTP Request node without a token
 	const links = await execute(byFile['share-links-and-stores.workflow.json']);
-	await checks.check(`${label}: share-links-and-stores runs successfully`, () => expectSuccess(links, 'share-links-and-stores'));
-	await checks.check(`${label}: Store → List gives the token's named stores; Store → Get describes one; neither shows the signing key`, () => {
-		const names = nodeItems(links.run, 'List my stores').map((item) => item.json.name);
-		for (const name of [demo.name, fixtures.PAGING_STORE.name]) expect(names.includes(name), `stores ${show(names)} lack ${name}`);
-		expect(!names.includes(fixtures.OTHER_STORE.name) && !names.includes(null), `stores ${show(names)}: another user's store or an unnamed one`);
-		const [described] = nodeItems(links.run, 'Describe demo-store');
-		expectEqual([described.json.id, described.json.name], [demo.id, demo.name], 'described store');
-		expect(!JSON.stringify(links.run.data.resultData.runData).includes(demo.urlSigningSecretKey), "the store's URL signing key is in the run");
-	});
-	await checks.check(`${label}: Record → Get Public URL: the HTTP Request node downloads the record with it, without a token`, () => {
-		const [link] = nodeItems(links.run, 'Public link to the screenshot');
-		const url = new URL(link.json.url);
-		expectEqual(`${url.origin}${url.pathname}`, `${local.url}/v2/key-value-stores/${demo.id}/records/screenshot`, 'link address');
-		expect(url.searchParams.get('signature') && !url.searchParams.has('token'), `link ${show(link.json.url)} has no signature or has a token`);
-		const [downloaded] = nodeItems(links.run, 'Download it without a token');
-		const bytes = readStored(n8n, downloaded.binary?.data);
-		expect(bytes.equals(fixture('screenshot').body), `the downloaded file has ${bytes.length} bytes, not the screenshot's ${fixture('screenshot').body.length}`);
-	});
-	await checks.check(`${label}: Key → Get Public Listing URL: the HTTP Request node lists the img- keys with it, without a token; it expires in an hour`, () => {
-		const [link] = nodeItems(links.run, 'Public link to the image keys');
-		const url = new URL(link.json.url);
-		expectEqual([url.pathname, url.searchParams.get('prefix')], [`/v2/key-value-stores/${demo.id}/keys`, 'img-'], 'link path and prefix');
-		const expiresIn = Date.parse(link.json.expiresAt) - Date.now();
-		expect(expiresIn > 50 * 60_000 && expiresIn <= 3_600_000, `expiresAt ${show(link.json.expiresAt)} is not about an hour from now`);
-		const [listing] = nodeItems(links.run, 'List them without a token');
-		expectEqual(listing.json.data?.items?.map((item) => item.key), ['img-001', 'img-002', 'img-003'], 'keys listed with the link');
-	});
+	await checks.check(`${label}: share-links-and-stores runs successfully`, () =>
+		expectSuccess(links, 'share-links-and-stores'),
+	);
+	await checks.check(
+		`${label}: Store → List gives the token's named stores; Store → Get describes one; neither shows the signing key`,
+		() => {
+			const names = nodeItems(links.run, 'List my stores').map((item) => item.json.name);
+			for (const name of [demo.name, fixtures.PAGING_STORE.name])
+				expect(names.includes(name), `stores ${show(names)} lack ${name}`);
+			expect(
+				!names.includes(fixtures.OTHER_STORE.name) && !names.includes(null),
+				`stores ${show(names)}: another user's store or an unnamed one`,
+			);
+			const [described] = nodeItems(links.run, 'Describe demo-store');
+			expectEqual(
+				[described.json.id, described.json.name],
+				[demo.id, demo.name],
+				'described store',
+			);
+			expect(
+				!JSON.stringify(links.run.data.resultData.runData).includes(demo.urlSigningSecretKey),
+				"the store's URL signing key is in the run",
+			);
+		},
+	);
+	await checks.check(
+		`${label}: Record → Get Public URL: the HTTP Request node downloads the record with it, without a token`,
+		() => {
+			const [link] = nodeItems(links.run, 'Public link to the screenshot');
+			const url = new URL(link.json.url);
+			expectEqual(
+				`${url.origin}${url.pathname}`,
+				`${local.url}/v2/key-value-stores/${demo.id}/records/screenshot`,
+				'link address',
+			);
+			expect(
+				url.searchParams.get('signature') && !url.searchParams.has('token'),
+				`link ${show(link.json.url)} has no signature or has a token`,
+			);
+			const [downloaded] = nodeItems(links.run, 'Download it without a token');
+			const bytes = readStored(n8n, downloaded.binary?.data);
+			expect(
+				bytes.equals(fixture('screenshot').body),
+				`the downloaded file has ${bytes.length} bytes, not the screenshot's ${fixture('screenshot').body.length}`,
+			);
+		},
+	);
+	await checks.check(
+		`${label}: Key → Get Public Listing URL: the HTTP Request node lists the img- keys with it, without a token; it expires in an hour`,
+		() => {
+			const [link] = nodeItems(links.run, 'Public link to the image keys');
+			const url = new URL(link.json.url);
+			expectEqual(
+				[url.pathname, url.searchParams.get('prefix')],
+				[`/v2/key-value-stores/${demo.id}/keys`, 'img-'],
+				'link path and prefix',
+			);
+			const expiresIn = Date.parse(link.json.expiresAt) - Date.now();
+			expect(
+				expiresIn > 50 * 60_000 && expiresIn <= 3_600_000,
+				`expiresAt ${show(link.json.expiresAt)} is not about an hour from now`,
+			);
+			const [listing] = nodeItems(links.run, 'List them without a token');
+			expectEqual(
+				listing.json.data?.items?.map((item) => item.key),
+				['img-001', 'img-002', 'img-003'],
+				'keys listed with the link',
+			);
+		},
+	);
 
 	// Test-only: compressed records, URL signature, and failures.
 	const compressed = await execute(tests.workflows.compressed);
-	await checks.check(`${label}: Record → Get as a file of records stored compressed: decoded bytes and their size`, () => {
-		expectSuccess(compressed, 'compressed records');
-		for (const key of COMPRESSED_KEYS) {
-			const [item] = nodeItems(compressed.run, `Get ${key}`);
-			const record = fixture(key);
-			expectEqual(item.json.size, record.body.length, `${key} size`);
-			expectStoredBinary(n8n, item.binary?.data, { bytes: record.body, mimeType: record.contentType, fileName: item.json.fileName }, key);
-		}
-	});
+	await checks.check(
+		`${label}: Record → Get as a file of records stored compressed: decoded bytes and their size`,
+		() => {
+			expectSuccess(compressed, 'compressed records');
+			for (const key of COMPRESSED_KEYS) {
+				const [item] = nodeItems(compressed.run, `Get ${key}`);
+				const record = fixture(key);
+				expectEqual(item.json.size, record.body.length, `${key} size`);
+				expectStoredBinary(
+					n8n,
+					item.binary?.data,
+					{ bytes: record.body, mimeType: record.contentType, fileName: item.json.fileName },
+					key,
+				);
+			}
+		},
+	);
 
 	const signed = await execute(tests.workflows.signature);
 	await checks.check(`${label}: Key → List with a URL signature credential`, () => {
 		expectSuccess(signed, 'signature list');
-		expectEqual(nodeItems(signed.run, 'List keys').map((item) => item.json.key), fixtures.fixtureKeys(demo.id), 'keys');
+		expectEqual(
+			nodeItems(signed.run, 'List keys').map((item) => item.json.key),
+			fixtures.fixtureKeys(demo.id),
+			'keys',
+		);
 		expectNoSecrets(signed.output, { 'URL signature': signature }, 'signature run');
 	});
 	const missing = await execute(tests.workflows.missingRecord);
-	await checks.check(`${label}: a record that does not exist fails with the node's message; no token in the log`, () => {
-		const error = expectFailure(missing, { message: /^Apify API error 404 record-not-found: Record was not found\.$/ }, 'missing record');
-		expect(/no-such-record/.test(error.description ?? ''), `description ${show(error.description)} does not name the key`);
-		expectNoSecrets(missing.output, { 'API token': token }, 'missing-record run');
-	});
+	await checks.check(
+		`${label}: a record that does not exist fails with the node's message; no token in the log`,
+		() => {
+			const error = expectFailure(
+				missing,
+				{ message: /^Apify API error 404 record-not-found: Record was not found\.$/ },
+				'missing record',
+			);
+			expect(
+				/no-such-record/.test(error.description ?? ''),
+				`description ${show(error.description)} does not name the key`,
+			);
+			expectNoSecrets(missing.output, { 'API token': token }, 'missing-record run');
+		},
+	);
 	const badToken = await execute(tests.workflows.badToken);
-	await checks.check(`${label}: a wrong API token fails with 401; the token is not in the log`, () => {
-		expectFailure(badToken, { message: /^Apify API error 401 / }, 'bad token');
-		expectNoSecrets(badToken.output, { 'bad API token': tests.badToken }, 'bad-token run');
-	});
+	await checks.check(
+		`${label}: a wrong API token fails with 401; the token is not in the log`,
+		() => {
+			expectFailure(badToken, { message: /^Apify API error 401 / }, 'bad token');
+			expectNoSecrets(badToken.output, { 'bad API token': tests.badToken }, 'bad-token run');
+		},
+	);
 	const badSignature = await execute(tests.workflows.badSignature);
-	await checks.check(`${label}: a signature for another store fails with 403; the signature is not in the log`, () => {
-		expectFailure(badSignature, { message: /^Apify API error 403 / }, 'wrong signature');
-		expectNoSecrets(badSignature.output, { 'wrong URL signature': wrongSignature }, 'wrong-signature run');
-	});
+	await checks.check(
+		`${label}: a signature for another store fails with 403; the signature is not in the log`,
+		() => {
+			expectFailure(badSignature, { message: /^Apify API error 403 / }, 'wrong signature');
+			expectNoSecrets(
+				badSignature.output,
+				{ 'wrong URL signature': wrongSignature },
+				'wrong-signature run',
+			);
+		},
+	);
 	const continued = await execute(tests.workflows.continueOnFail);
-	await checks.check(`${label}: On Error: Continue gives the failing item an error and the others their files, each paired`, () => {
-		expectSuccess(continued, 'continue on fail');
-		const items = nodeItems(continued.run, 'Get each image');
-		expectEqual(items.length, 3, 'item count');
-		expectEqual(items.map((item) => item.pairedItem?.item ?? item.pairedItem), [0, 1, 2], 'paired items');
-		expectEqual(items[1].json, { error: 'Apify API error 404 record-not-found: Record was not found.' }, 'the failing item');
-		for (const index of [0, 2]) {
-			const key = `img-00${index + 1}`;
-			expectStoredBinary(n8n, items[index].binary?.data, { bytes: fixture(key).body, mimeType: 'image/png', fileName: `${key}.png` }, key);
-		}
-	});
+	await checks.check(
+		`${label}: On Error: Continue gives the failing item an error and the others their files, each paired`,
+		() => {
+			expectSuccess(continued, 'continue on fail');
+			const items = nodeItems(continued.run, 'Get each image');
+			expectEqual(items.length, 3, 'item count');
+			expectEqual(
+				items.map((item) => item.pairedItem?.item ?? item.pairedItem),
+				[0, 1, 2],
+				'paired items',
+			);
+			expectEqual(
+				items[1].json,
+				{ error: 'Apify API error 404 record-not-found: Record was not found.' },
+				'the failing item',
+			);
+			for (const index of [0, 2]) {
+				const key = `img-00${index + 1}`;
+				expectStoredBinary(
+					n8n,
+					items[index].binary?.data,
+					{ bytes: fixture(key).body, mimeType: 'image/png', fileName: `${key}.png` },
+					key,
+				);
+			}
+		},
+	);
 	await checks.check(`${label}: no token or signature in any n8n output of this part`, () => {
 		for (const text of logs) expectNoSecrets(text, allSecrets, 'n8n output');
 	});
-	return { examples: Object.fromEntries(examples.map(({ file, workflow }) => [file, workflow.id])), secrets: allSecrets };
+	return {
+		examples: Object.fromEntries(examples.map(({ file, workflow }) => [file, workflow.id])),
+		secrets: allSecrets,
+	};
 }
 
 function readStored(n8n, binary) {
 	const path = n8n.binaryDataPath(binary?.id);
-	if (!path || !existsSync(path)) throw new CheckFailure(`binary ${show(binary?.id)} is not in n8n's filesystem storage`);
+	if (!path || !existsSync(path))
+		throw new CheckFailure(`binary ${show(binary?.id)} is not in n8n's filesystem storage`);
 	return readFileSync(path);
 }

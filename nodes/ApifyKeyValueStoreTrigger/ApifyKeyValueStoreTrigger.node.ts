@@ -34,7 +34,8 @@ export class ApifyKeyValueStoreTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{"Records " + $parameter["events"].join(", ")}}',
-		description: 'Starts the workflow when records of an Apify key-value store are added, changed or deleted',
+		description:
+			'Starts the workflow when records of an Apify key-value store are added, changed or deleted',
 		defaults: { name: 'Apify Key-Value Store Trigger' },
 		polling: true,
 		inputs: [],
@@ -48,7 +49,8 @@ export class ApifyKeyValueStoreTrigger implements INodeType {
 				type: 'string',
 				default: '',
 				placeholder: 'img-',
-				description: 'Watch only the records whose keys start with this; empty watches every record',
+				description:
+					'Watch only the records whose keys start with this; empty watches every record',
 			},
 			{
 				displayName: 'Events',

@@ -1,9 +1,25 @@
 import pMap from 'p-map';
-import { NodeApiError, NodeOperationError, type IDataObject, type INodeExecutionData, type IPollFunctions } from 'n8n-workflow';
+import {
+	NodeApiError,
+	NodeOperationError,
+	type IDataObject,
+	type INodeExecutionData,
+	type IPollFunctions,
+} from 'n8n-workflow';
 
-import { DEFAULT_MAX_RETRIES, storeById, storeEndpoint, type StoreRef } from '../ApifyKeyValueStore/actions/common.descriptions';
+import {
+	DEFAULT_MAX_RETRIES,
+	storeById,
+	storeEndpoint,
+	type StoreRef,
+} from '../ApifyKeyValueStore/actions/common.descriptions';
 import { fetchRecord } from '../ApifyKeyValueStore/actions/record/get.operation';
-import { requestHeaders, requestJson, type ApifyConnection, type RetryPolicy } from '../ApifyKeyValueStore/transport';
+import {
+	requestHeaders,
+	requestJson,
+	type ApifyConnection,
+	type RetryPolicy,
+} from '../ApifyKeyValueStore/transport';
 import { listKeyPages } from '../ApifyKeyValueStore/transport/keys';
 import { diffSnapshots, type RecordChange, type StoreSnapshot } from './changes';
 
@@ -40,25 +56,39 @@ interface SavedState {
  * returns one item per change. The first poll only takes the snapshot, so that activating a
  * workflow does not fire for every record already there.
  */
-export async function pollStore(ctx: IPollFunctions, connection: ApifyConnection, options: PollOptions): Promise<INodeExecutionData[]> {
+export async function pollStore(
+	ctx: IPollFunctions,
+	connection: ApifyConnection,
+	options: PollOptions,
+): Promise<INodeExecutionData[]> {
 	const state = options.state as SavedState;
 	const scope = scopeOf(options);
 	const previous = state.scope === scope ? state.snapshot : undefined;
 	const store = await pinStore(ctx, connection, options.store);
 	// No run of that status yet: an empty store, so that the first such run's records fire as added.
-	const current = store ? await takeSnapshot(ctx, connection, { ...options, store }, previous) : { sizes: {}, etags: {} };
+	const current = store
+		? await takeSnapshot(ctx, connection, { ...options, store }, previous)
+		: { sizes: {}, etags: {} };
 
 	let changes: RecordChange[];
-	if (previous) changes = diffSnapshots(previous, current).filter((change) => options.events.has(change.change));
+	if (previous)
+		changes = diffSnapshots(previous, current).filter((change) =>
+			options.events.has(change.change),
+		);
 	else if (options.manual) {
 		changes = Object.entries(current.sizes)
 			.slice(0, SAMPLE_EVENTS)
 			.map(([key, size]) => ({ key, change: 'added', size }));
 	} else changes = [];
 
-	const items = await pMap(changes, async (change) => await changeItem(ctx, connection, { ...options, store: store ?? options.store }, change), {
-		concurrency: CONCURRENT_REQUESTS,
-	});
+	const items = await pMap(
+		changes,
+		async (change) =>
+			await changeItem(ctx, connection, { ...options, store: store ?? options.store }, change),
+		{
+			concurrency: CONCURRENT_REQUESTS,
+		},
+	);
 	// Saved only once every item is ready: a poll that fails is repeated whole, so no change is lost.
 	state.scope = scope;
 	state.snapshot = current;
@@ -79,7 +109,11 @@ function scopeOf({ store, prefix, checkEtags }: PollOptions): string {
  * then name the store too. Undefined when the Actor has no run of that status yet; a wrong Actor
  * still fails ("Actor was not found").
  */
-async function pinStore(ctx: IPollFunctions, connection: ApifyConnection, store: StoreRef): Promise<StoreRef | undefined> {
+async function pinStore(
+	ctx: IPollFunctions,
+	connection: ApifyConnection,
+	store: StoreRef,
+): Promise<StoreRef | undefined> {
 	if (store.source.actorId === undefined && store.source.actorTaskId === undefined) return store;
 	let pinned: { id?: string } | undefined;
 	try {
@@ -91,13 +125,20 @@ async function pinStore(ctx: IPollFunctions, connection: ApifyConnection, store:
 			retry: LIST_RETRY,
 		});
 	} catch (error) {
-		const noRunYet = error instanceof NodeApiError && error.httpCode === '404' && /actor run was not found/i.test(error.message);
+		const noRunYet =
+			error instanceof NodeApiError &&
+			error.httpCode === '404' &&
+			/actor run was not found/i.test(error.message);
 		if (noRunYet) return undefined;
 		// The transport throws only n8n's own errors: anything else than "no such run" fails the poll as it came.
 		throw error as NodeApiError | NodeOperationError;
 	}
 	if (!pinned?.id) return store;
-	return { ...storeById(pinned.id), source: { ...store.source, storeId: pinned.id }, subject: store.subject };
+	return {
+		...storeById(pinned.id),
+		source: { ...store.source, storeId: pinned.id },
+		subject: store.subject,
+	};
 }
 
 async function takeSnapshot(
@@ -161,7 +202,8 @@ async function changeItem(
 	if (record.kind === 'notModified') return { json };
 	json.contentType = record.contentType;
 	json.size = record.size;
-	if (record.kind === 'binary') return { json: { ...json, fileName: record.binary.fileName }, binary: { data: record.binary } };
+	if (record.kind === 'binary')
+		return { json: { ...json, fileName: record.binary.fileName }, binary: { data: record.binary } };
 	if (record.kind === 'json') {
 		try {
 			json.value = JSON.parse(record.text) as IDataObject;

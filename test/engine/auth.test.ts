@@ -1,16 +1,38 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { credentialsHelper, CREDENTIAL_TYPE, readBinary, runNode, testCredential } from '../harness/engine';
-import { DEMO_STORE, fixtureKeys, fixtureRecord, FULL_ACCESS_TOKEN, OTHER_USER_RUN, PAGING_STORE } from '../local-api/fixtures';
+import {
+	credentialsHelper,
+	CREDENTIAL_TYPE,
+	readBinary,
+	runNode,
+	testCredential,
+} from '../harness/engine';
+import {
+	DEMO_STORE,
+	fixtureKeys,
+	fixtureRecord,
+	FULL_ACCESS_TOKEN,
+	OTHER_USER_RUN,
+	PAGING_STORE,
+} from '../local-api/fixtures';
 import { createStoreSignature } from '../local-api/signature';
-import { byId, DEMO_STORE_SIGNATURE, expectNoSecrets, recordGetParameters, useLocalApi } from './setup';
+import {
+	byId,
+	DEMO_STORE_SIGNATURE,
+	expectNoSecrets,
+	recordGetParameters,
+	useLocalApi,
+} from './setup';
 
 const EXPIRED_SIGNATURE = createStoreSignature({
 	storeId: DEMO_STORE.id,
 	secretKey: DEMO_STORE.urlSigningSecretKey,
 	expiresInMillis: -60_000,
 });
-const WRONG_SIGNATURE = createStoreSignature({ storeId: DEMO_STORE.id, secretKey: 'not-the-store-secret' });
+const WRONG_SIGNATURE = createStoreSignature({
+	storeId: DEMO_STORE.id,
+	secretKey: 'not-the-store-secret',
+});
 
 const local = useLocalApi();
 
@@ -21,8 +43,16 @@ beforeAll(async () => {
 		signatureStoreId: DEMO_STORE.id,
 		baseUrl: local.api.url,
 	});
-	await credentialsHelper.add('expiredSignature', CREDENTIAL_TYPE, signatureCredential(EXPIRED_SIGNATURE));
-	await credentialsHelper.add('wrongSignature', CREDENTIAL_TYPE, signatureCredential(WRONG_SIGNATURE));
+	await credentialsHelper.add(
+		'expiredSignature',
+		CREDENTIAL_TYPE,
+		signatureCredential(EXPIRED_SIGNATURE),
+	);
+	await credentialsHelper.add(
+		'wrongSignature',
+		CREDENTIAL_TYPE,
+		signatureCredential(WRONG_SIGNATURE),
+	);
 	await credentialsHelper.add('trailingSlash', CREDENTIAL_TYPE, {
 		authType: 'apiToken',
 		apiToken: FULL_ACCESS_TOKEN,
@@ -54,9 +84,14 @@ describe('credential test', () => {
 
 describe('URL signature credential', () => {
 	it('reads a record with ?signature= and no Authorization header', async () => {
-		const result = await runNode({ parameters: recordGetParameters('screenshot'), credentialId: 'signature' });
+		const result = await runNode({
+			parameters: recordGetParameters('screenshot'),
+			credentialId: 'signature',
+		});
 		expect(result.error).toBeUndefined();
-		expect((await readBinary(result.items[0])).equals(fixtureRecord(DEMO_STORE.id, 'screenshot').body)).toBe(true);
+		expect(
+			(await readBinary(result.items[0])).equals(fixtureRecord(DEMO_STORE.id, 'screenshot').body),
+		).toBe(true);
 		expect(local.api.requests[0].query.signature).toBe(DEMO_STORE_SIGNATURE);
 		expect(local.api.requests[0].headers.authorization).toBeUndefined();
 		expectNoSecrets(result);
@@ -64,12 +99,22 @@ describe('URL signature credential', () => {
 
 	it('lists keys and downloads the store', async () => {
 		const keys = await runNode({
-			parameters: { resource: 'key', operation: 'list', storeId: byId(DEMO_STORE.id), returnAll: true },
+			parameters: {
+				resource: 'key',
+				operation: 'list',
+				storeId: byId(DEMO_STORE.id),
+				returnAll: true,
+			},
 			credentialId: 'signature',
 		});
 		expect(keys.items.map((item) => item.json.key)).toEqual(fixtureKeys(DEMO_STORE.id));
 		const zip = await runNode({
-			parameters: { resource: 'record', operation: 'download', storeId: byId(DEMO_STORE.id), outputMode: 'records' },
+			parameters: {
+				resource: 'record',
+				operation: 'download',
+				storeId: byId(DEMO_STORE.id),
+				outputMode: 'records',
+			},
 			credentialId: 'signature',
 		});
 		expect(zip.items).toHaveLength(fixtureKeys(DEMO_STORE.id).length);
@@ -78,14 +123,20 @@ describe('URL signature credential', () => {
 	});
 
 	it('explains an expired signature', async () => {
-		const result = await runNode({ parameters: recordGetParameters('OUTPUT'), credentialId: 'expiredSignature' });
+		const result = await runNode({
+			parameters: recordGetParameters('OUTPUT'),
+			credentialId: 'expiredSignature',
+		});
 		expect(result.error?.message).toMatch(/^Apify API error 403 invalid-signature: .*expired/);
 		expect(result.error?.description).toMatch(/signature does not grant this: it may have expired/);
 		expect(JSON.stringify(result.run)).not.toContain(EXPIRED_SIGNATURE);
 	});
 
 	it('explains a wrong signature differently from an expired one', async () => {
-		const result = await runNode({ parameters: recordGetParameters('OUTPUT'), credentialId: 'wrongSignature' });
+		const result = await runNode({
+			parameters: recordGetParameters('OUTPUT'),
+			credentialId: 'wrongSignature',
+		});
 		expect(result.error?.message).toMatch(/^Apify API error 403 invalid-signature: /);
 		expect(result.error?.message).not.toMatch(/expired/);
 		expect(JSON.stringify(result.run)).not.toContain(WRONG_SIGNATURE);
@@ -97,7 +148,9 @@ describe('URL signature credential', () => {
 			credentialId: 'signature',
 		});
 		expect(result.error?.message).toMatch(/^Apify API error 403 invalid-signature/);
-		expect(result.error?.description).toMatch(/made for another store than store "kvsPagingStore001"/);
+		expect(result.error?.description).toMatch(
+			/made for another store than store "kvsPagingStore001"/,
+		);
 		expectNoSecrets(result);
 	});
 });
@@ -140,30 +193,44 @@ describe('refusals of a HEAD request, which has no body to show', () => {
 			`Access to record "OUTPUT" of store "${DEMO_STORE.id}" was refused (HTTP 403): the URL signature does not grant it`,
 			/^The signature does not grant this: it may have expired/,
 		],
-	])('Exists with %s says what the status means', async (_name, credentialId, parameters, message, description) => {
-		const result = await runNode({ parameters, credentialId });
-		expect(local.api.requests.map((request) => request.method)).toEqual(['HEAD']);
-		expect(result.error?.message).toBe(message);
-		expect(result.error?.description).toMatch(description);
-		expectNoSecrets(result);
-		expect(JSON.stringify(result.run)).not.toContain(WRONG_SIGNATURE);
-	});
+	])(
+		'Exists with %s says what the status means',
+		async (_name, credentialId, parameters, message, description) => {
+			const result = await runNode({ parameters, credentialId });
+			expect(local.api.requests.map((request) => request.method)).toEqual(['HEAD']);
+			expect(result.error?.message).toBe(message);
+			expect(result.error?.description).toMatch(description);
+			expectNoSecrets(result);
+			expect(JSON.stringify(result.run)).not.toContain(WRONG_SIGNATURE);
+		},
+	);
 
 	it("still shows Apify's own message where the answer has a body", async () => {
-		const { error } = await runNode({ parameters: recordGetParameters('OUTPUT'), credentialId: 'badToken' });
-		expect(error?.message).toBe('Apify API error 401 token-not-valid: Authentication token is not valid.');
+		const { error } = await runNode({
+			parameters: recordGetParameters('OUTPUT'),
+			credentialId: 'badToken',
+		});
+		expect(error?.message).toBe(
+			'Apify API error 401 token-not-valid: Authentication token is not valid.',
+		);
 	});
 });
 
 describe('API Base URL', () => {
 	it('accepts a trailing slash', async () => {
-		const { error } = await runNode({ parameters: recordGetParameters('OUTPUT'), credentialId: 'trailingSlash' });
+		const { error } = await runNode({
+			parameters: recordGetParameters('OUTPUT'),
+			credentialId: 'trailingSlash',
+		});
 		expect(error).toBeUndefined();
 		expect(local.api.requests[0].path).toBe(`/v2/key-value-stores/${DEMO_STORE.id}/records/OUTPUT`);
 	});
 
 	it('refuses plain http to a host other than localhost, before sending the token', async () => {
-		const result = await runNode({ parameters: recordGetParameters('OUTPUT'), credentialId: 'plainHttpRemote' });
+		const result = await runNode({
+			parameters: recordGetParameters('OUTPUT'),
+			credentialId: 'plainHttpRemote',
+		});
 		expect(result.error?.message).toMatch(/must use https:\/\//);
 		expect(local.api.requests).toHaveLength(0);
 		expectNoSecrets(result);

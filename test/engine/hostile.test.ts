@@ -12,7 +12,12 @@ const zipPath = `/v2/key-value-stores/${DEMO_STORE.id}/records`;
 
 /** Runs Download All, one item per record, over an archive the API answers with instead of the real one. */
 async function unpack(archive: Buffer, options: IDataObject = {}): Promise<RunResult> {
-	local.api.faults.add({ path: zipPath, kind: 'body', body: archive, contentType: 'application/zip' });
+	local.api.faults.add({
+		path: zipPath,
+		kind: 'body',
+		body: archive,
+		contentType: 'application/zip',
+	});
 	return await runNode({
 		parameters: {
 			resource: 'record',
@@ -44,19 +49,23 @@ async function deflatedZeros(size: number): Promise<{ data: Buffer; crc: number 
 }
 
 describe('entry names that try to leave a folder', () => {
-	it.each([['../../etc/passwd'], ['/abs'], ['a\\..\\b'], ['dir/../../x'], ['na\u0000me'], ['bell\u0007\u001b[31m']])(
-		'%j gets a safe file name and keeps the original key',
-		async (name) => {
-			const { items, error } = await unpack(craftZip([stored(name, 'content')]));
-			expect(error).toBeUndefined();
-			expect(items).toHaveLength(1);
-			expect(items[0].json.key).toBe(name);
-			const fileName = items[0].binary?.data.fileName as string;
-			expect(fileName).not.toMatch(/[/\\\u0000-\u001f]/);
-			expect(fileName.replace(/\.txt$/, '')).not.toMatch(/^\.*$/);
-			expect((await readBinary(items[0])).toString()).toBe('content');
-		},
-	);
+	it.each([
+		['../../etc/passwd'],
+		['/abs'],
+		['a\\..\\b'],
+		['dir/../../x'],
+		['na\u0000me'],
+		['bell\u0007\u001b[31m'],
+	])('%j gets a safe file name and keeps the original key', async (name) => {
+		const { items, error } = await unpack(craftZip([stored(name, 'content')]));
+		expect(error).toBeUndefined();
+		expect(items).toHaveLength(1);
+		expect(items[0].json.key).toBe(name);
+		const fileName = items[0].binary?.data.fileName as string;
+		expect(fileName).not.toMatch(/[/\\\u0000-\u001f]/);
+		expect(fileName.replace(/\.txt$/, '')).not.toMatch(/^\.*$/);
+		expect((await readBinary(items[0])).toString()).toBe('content');
+	});
 });
 
 describe('damaged archives output nothing', () => {
@@ -74,7 +83,9 @@ describe('damaged archives output nothing', () => {
 		const bad = { ...stored('third', 'three'), crc: crc32(Buffer.from('other')) };
 		const { items, error } = await unpack(craftZip([good[0], good[1], bad]));
 		expect(items).toEqual([]);
-		expect(error?.message).toBe('The downloaded ZIP archive is damaged: entry "third" fails its CRC check');
+		expect(error?.message).toBe(
+			'The downloaded ZIP archive is damaged: entry "third" fails its CRC check',
+		);
 	});
 
 	it('an entry larger than its directory says', async () => {
@@ -113,11 +124,15 @@ describe('ZIP bombs are refused at the limits', () => {
 	});
 
 	it('an entry that claims 100 bytes and inflates to 1 GiB, stopped at the claim', async () => {
-		const archive = craftZip([{ name: 'bomb', data: gigabyte.data, deflated: true, uncompressedSize: 100, crc: 0 }]);
+		const archive = craftZip([
+			{ name: 'bomb', data: gigabyte.data, deflated: true, uncompressedSize: 100, crc: 0 },
+		]);
 		const peakBefore = process.resourceUsage().maxRSS;
 		const { items, error } = await unpack(archive);
 		expect(items).toEqual([]);
-		expect(error?.message).toBe('The downloaded ZIP archive is damaged: entry "bomb" inflates to more than its declared 100 bytes');
+		expect(error?.message).toBe(
+			'The downloaded ZIP archive is damaged: entry "bomb" inflates to more than its declared 100 bytes',
+		);
 		expect(process.resourceUsage().maxRSS - peakBefore).toBeLessThan(100 * 1024);
 	});
 
@@ -131,7 +146,10 @@ describe('ZIP bombs are refused at the limits', () => {
 
 describe('input edge cases', () => {
 	it('outputs nothing for no input items', async () => {
-		const { items, error } = await runNode({ parameters: recordGetParameters('OUTPUT'), input: [] });
+		const { items, error } = await runNode({
+			parameters: recordGetParameters('OUTPUT'),
+			input: [],
+		});
 		expect(error).toBeUndefined();
 		expect(items).toEqual([]);
 		expect(local.api.requests).toHaveLength(0);
@@ -140,7 +158,10 @@ describe('input edge cases', () => {
 	it('explains a store signature the API does not accept for single records', async () => {
 		local.api.setStoreSignatureGrantsRecords(false);
 		try {
-			const { error } = await runNode({ parameters: recordGetParameters('OUTPUT'), credentialId: 'signature' });
+			const { error } = await runNode({
+				parameters: recordGetParameters('OUTPUT'),
+				credentialId: 'signature',
+			});
 			expect(error?.message).toMatch(/^Apify API error 40[13] /);
 			expect(error?.description).toMatch(/signature/i);
 		} finally {
@@ -160,14 +181,18 @@ describe('secrets in logs', () => {
 		const stdout = process.stdout.write;
 		const stderr = process.stderr.write;
 		const consoleSpies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((method) =>
-			jest.spyOn(console, method).mockImplementation((...args: unknown[]) => void written.push(args.map(String).join(' '))),
+			jest
+				.spyOn(console, method)
+				.mockImplementation((...args: unknown[]) => void written.push(args.map(String).join(' '))),
 		);
 		process.stdout.write = capture(stdout);
 		process.stderr.write = capture(stderr);
 		try {
 			await runNode({ parameters: recordGetParameters('OUTPUT'), credentialId: 'badToken' });
 			await runNode({ parameters: recordGetParameters('missing'), credentialId: 'signature' });
-			await runNode({ parameters: recordGetParameters('OUTPUT', { storeId: byId('kvsOtherStore0001') }) });
+			await runNode({
+				parameters: recordGetParameters('OUTPUT', { storeId: byId('kvsOtherStore0001') }),
+			});
 		} finally {
 			process.stdout.write = stdout;
 			process.stderr.write = stderr;

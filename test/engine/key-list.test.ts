@@ -33,7 +33,9 @@ describe('Key → List', () => {
 	});
 
 	it('stops at the limit, asking only for what it needs', async () => {
-		const { items } = await runNode({ parameters: listParameters({ returnAll: false, limit: 1500 }) });
+		const { items } = await runNode({
+			parameters: listParameters({ returnAll: false, limit: 1500 }),
+		});
 		expect(items.map((item) => item.json.key)).toEqual(fixtureKeys(PAGING_STORE.id).slice(0, 1500));
 		expect(keysRequests().map((request) => request.query.limit)).toEqual(['1000', '500']);
 	});

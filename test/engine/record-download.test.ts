@@ -33,7 +33,10 @@ describe('Record → Download All as one ZIP file', () => {
 		expect(result.error).toBeUndefined();
 		expect(result.items).toHaveLength(1);
 		const [item] = result.items;
-		expect(item.binary?.data).toMatchObject({ mimeType: 'application/zip', fileName: `${DEMO_STORE.id}.zip` });
+		expect(item.binary?.data).toMatchObject({
+			mimeType: 'application/zip',
+			fileName: `${DEMO_STORE.id}.zip`,
+		});
 		const zip = await JSZip.loadAsync(await readBinary(item));
 		const names = Object.keys(zip.files).sort();
 		expect(names).toEqual([...fixtureKeys(DEMO_STORE.id)].sort());
@@ -48,7 +51,11 @@ describe('Record → Download All as one ZIP file', () => {
 
 	it('sends the prefix and lands only matching records', async () => {
 		const { items } = await runNode({
-			parameters: downloadParameters({ recordFilter: 'prefix', prefix: 'img-', binaryPropertyName: 'archive' }),
+			parameters: downloadParameters({
+				recordFilter: 'prefix',
+				prefix: 'img-',
+				binaryPropertyName: 'archive',
+			}),
 		});
 		expect(local.api.requests[0].query.prefix).toBe('img-');
 		const zip = await JSZip.loadAsync(await readBinary(items[0], 'archive'));
@@ -70,8 +77,14 @@ describe('Record → Download All as one item per record', () => {
 			expect(item.pairedItem).toEqual({ item: 0 });
 		}
 		const byKey = Object.fromEntries(result.items.map((item) => [item.json.key, item]));
-		expect(byKey.screenshot.binary?.data).toMatchObject({ mimeType: 'image/png', fileName: 'screenshot.png' });
-		expect(byKey.report.binary?.data).toMatchObject({ mimeType: 'application/pdf', fileName: 'report.pdf' });
+		expect(byKey.screenshot.binary?.data).toMatchObject({
+			mimeType: 'image/png',
+			fileName: 'screenshot.png',
+		});
+		expect(byKey.report.binary?.data).toMatchObject({
+			mimeType: 'application/pdf',
+			fileName: 'report.pdf',
+		});
 		expect(byKey.OUTPUT.json.contentType).toMatch(/^application\/json/);
 		expect(byKey.notes.json.contentType).toMatch(/^text\/plain/);
 		expect(byKey.page.json.contentType).toMatch(/^text\/html/);
@@ -83,7 +96,9 @@ describe('Record → Download All as one item per record', () => {
 			parameters: downloadParameters({ outputMode: 'records', options: { parseJson: true } }),
 		});
 		const output = items.find((item) => item.json.key === 'OUTPUT');
-		expect(output?.json.value).toEqual(JSON.parse(fixtureRecord(DEMO_STORE.id, 'OUTPUT').body.toString()));
+		expect(output?.json.value).toEqual(
+			JSON.parse(fixtureRecord(DEMO_STORE.id, 'OUTPUT').body.toString()),
+		);
 		expect(items.find((item) => item.json.key === 'notes')?.json.value).toBeUndefined();
 	});
 
@@ -95,13 +110,22 @@ describe('Record → Download All as one item per record', () => {
 			['c-object', '{"ok": true}'],
 			['d-plain', 'just words'],
 		];
-		for (const [key, body] of records) local.api.putRecord(store.id, key, Buffer.from(body), { contentType: 'text/plain' });
+		for (const [key, body] of records)
+			local.api.putRecord(store.id, key, Buffer.from(body), { contentType: 'text/plain' });
 		const run = (parseJson: boolean) =>
-			runNode({ parameters: downloadParameters({ storeId: byId(store.id), outputMode: 'records', options: { parseJson } }) });
+			runNode({
+				parameters: downloadParameters({
+					storeId: byId(store.id),
+					outputMode: 'records',
+					options: { parseJson },
+				}),
+			});
 
 		const asFiles = await run(false);
 		expect(asFiles.error).toBeUndefined();
-		expect(asFiles.items.map((item) => [item.json.key, String(item.json.contentType).split(';')[0]])).toEqual([
+		expect(
+			asFiles.items.map((item) => [item.json.key, String(item.json.contentType).split(';')[0]]),
+		).toEqual([
 			['a-array', 'application/json'],
 			['b-log', 'application/json'],
 			['c-object', 'application/json'],
@@ -115,16 +139,27 @@ describe('Record → Download All as one item per record', () => {
 		expect(byKey['c-object'].json.value).toEqual({ ok: true });
 		expect(byKey['b-log'].json.value).toBeUndefined();
 		expect(byKey['b-log'].json.contentType).toMatch(/^text\/plain/);
-		expect(byKey['b-log'].binary?.data).toMatchObject({ mimeType: 'text/plain; charset=utf-8', fileName: 'b-log.txt' });
+		expect(byKey['b-log'].binary?.data).toMatchObject({
+			mimeType: 'text/plain; charset=utf-8',
+			fileName: 'b-log.txt',
+		});
 		expect((await readBinary(byKey['b-log'])).toString()).toBe('[INFO] started ... [done]');
 	});
 
-	it('stops with the record\'s name when a record named .json is not JSON and Parse JSON Records is on', async () => {
+	it("stops with the record's name when a record named .json is not JSON and Parse JSON Records is on", async () => {
 		const store = local.api.addStore({ name: 'broken-json' });
-		local.api.putRecord(store.id, 'good.json', Buffer.from('{"a":1}'), { contentType: 'application/json' });
-		local.api.putRecord(store.id, 'bad.json', Buffer.from('{"a":'), { contentType: 'application/json' });
+		local.api.putRecord(store.id, 'good.json', Buffer.from('{"a":1}'), {
+			contentType: 'application/json',
+		});
+		local.api.putRecord(store.id, 'bad.json', Buffer.from('{"a":'), {
+			contentType: 'application/json',
+		});
 		const { items, error } = await runNode({
-			parameters: downloadParameters({ storeId: byId(store.id), outputMode: 'records', options: { parseJson: true } }),
+			parameters: downloadParameters({
+				storeId: byId(store.id),
+				outputMode: 'records',
+				options: { parseJson: true },
+			}),
 		});
 		expect(items).toEqual([]);
 		expect(error?.message).toMatch(/^Record "bad\.json" is not valid JSON \(/);
@@ -136,7 +171,9 @@ describe('Record → Download All as one item per record', () => {
 		const keys = Array.from({ length: 300 }, (_, index) => `r-${String(index).padStart(4, '0')}`);
 		// Sizes vary so that records finish storing out of order when several are stored at once.
 		keys.forEach((key, index) =>
-			local.api.putRecord(store.id, key, Buffer.alloc(((index * 7919) % 50_000) + 1, index % 251), { contentType: 'application/octet-stream' }),
+			local.api.putRecord(store.id, key, Buffer.alloc(((index * 7919) % 50_000) + 1, index % 251), {
+				contentType: 'application/octet-stream',
+			}),
 		);
 		const { items, error } = await runNode({
 			parameters: downloadParameters({ storeId: byId(store.id), outputMode: 'records' }),
@@ -160,7 +197,11 @@ describe('Record → Download All as one item per record', () => {
 		['output', ['OUTPUT']],
 	])('downloads the %s collection of the store schema', async (collection, keys) => {
 		const { items, error } = await runNode({
-			parameters: downloadParameters({ outputMode: 'records', recordFilter: 'collection', collection }),
+			parameters: downloadParameters({
+				outputMode: 'records',
+				recordFilter: 'collection',
+				collection,
+			}),
 		});
 		expect(error).toBeUndefined();
 		expect(items.map((item) => item.json.key).sort()).toEqual(keys);
@@ -168,7 +209,11 @@ describe('Record → Download All as one item per record', () => {
 
 	it('reports an unknown collection with the API error', async () => {
 		const { error } = await runNode({
-			parameters: downloadParameters({ outputMode: 'records', recordFilter: 'collection', collection: 'nope' }),
+			parameters: downloadParameters({
+				outputMode: 'records',
+				recordFilter: 'collection',
+				collection: 'nope',
+			}),
 		});
 		expect(error?.message).toMatch(/^Apify API error 400 invalid-collection/);
 	});
@@ -184,8 +229,12 @@ describe('Record → Download All as one item per record', () => {
 
 	it('refuses to unpack more than Max Total Size, outputting none', async () => {
 		const big = local.api.addStore({ name: 'big-store' });
-		local.api.putRecord(big.id, 'first', Buffer.alloc(700 * 1024, 1), { contentType: 'application/octet-stream' });
-		local.api.putRecord(big.id, 'second', Buffer.alloc(700 * 1024, 2), { contentType: 'application/octet-stream' });
+		local.api.putRecord(big.id, 'first', Buffer.alloc(700 * 1024, 1), {
+			contentType: 'application/octet-stream',
+		});
+		local.api.putRecord(big.id, 'second', Buffer.alloc(700 * 1024, 2), {
+			contentType: 'application/octet-stream',
+		});
 		const { items, error } = await runNode({
 			parameters: downloadParameters({
 				storeId: byId(big.id),
@@ -194,6 +243,8 @@ describe('Record → Download All as one item per record', () => {
 			}),
 		});
 		expect(items).toEqual([]);
-		expect(error?.message).toMatch(/The records would unpack to 1433600 bytes, which is larger than the limit of 1048576 bytes/);
+		expect(error?.message).toMatch(
+			/The records would unpack to 1433600 bytes, which is larger than the limit of 1048576 bytes/,
+		);
 	});
 });

@@ -66,7 +66,12 @@ describe('Record → Get, Auto output', () => {
 		const { items } = await runNode({ parameters: recordGetParameters(key) });
 		const binary = items[0].binary?.data;
 		expect(binary).toMatchObject({ mimeType, fileName });
-		expect(items[0].json).toEqual({ key, contentType: mimeType, size: record(key).body.length, fileName });
+		expect(items[0].json).toEqual({
+			key,
+			contentType: mimeType,
+			size: record(key).body.length,
+			fileName,
+		});
 		expect((await readBinary(items[0])).equals(record(key).body)).toBe(true);
 	});
 
@@ -79,22 +84,31 @@ describe('Record → Get, Auto output', () => {
 
 describe('Record → Get, chosen output', () => {
 	it('fetches HTML raw (attachment=true) when asked for a file', async () => {
-		const { items } = await runNode({ parameters: recordGetParameters('page', { outputFormat: 'binary' }) });
+		const { items } = await runNode({
+			parameters: recordGetParameters('page', { outputFormat: 'binary' }),
+		});
 		expect((await readBinary(items[0])).equals(record('page').body)).toBe(true);
 		expect(items[0].binary?.data.fileName).toBe('page.html');
 		expect(local.api.requests[0].query.attachment).toBe('true');
 	});
 
 	it('returns a JSON record as text, and a deflate-stored record as a file', async () => {
-		const asText = await runNode({ parameters: recordGetParameters('OUTPUT', { outputFormat: 'text' }) });
+		const asText = await runNode({
+			parameters: recordGetParameters('OUTPUT', { outputFormat: 'text' }),
+		});
 		expect(asText.items[0].json.text).toBe(record('OUTPUT').body.toString());
-		const deflated = await runNode({ parameters: recordGetParameters('data-deflate', { outputFormat: 'binary' }) });
+		const deflated = await runNode({
+			parameters: recordGetParameters('data-deflate', { outputFormat: 'binary' }),
+		});
 		expect((await readBinary(deflated.items[0])).equals(record('data-deflate').body)).toBe(true);
 	});
 
 	it('puts the file into the binary field the user names', async () => {
 		const { items } = await runNode({
-			parameters: recordGetParameters('img-001', { outputFormat: 'binary', binaryPropertyName: 'image' }),
+			parameters: recordGetParameters('img-001', {
+				outputFormat: 'binary',
+				binaryPropertyName: 'image',
+			}),
 		});
 		expect(Object.keys(items[0].binary ?? {})).toEqual(['image']);
 		expect((await readBinary(items[0], 'image')).equals(record('img-001').body)).toBe(true);
@@ -102,13 +116,18 @@ describe('Record → Get, chosen output', () => {
 
 	it('uses the text field name from the options', async () => {
 		const { items } = await runNode({
-			parameters: recordGetParameters('notes', { outputFormat: 'text', options: { textFieldName: 'body' } }),
+			parameters: recordGetParameters('notes', {
+				outputFormat: 'text',
+				options: { textFieldName: 'body' },
+			}),
 		});
 		expect(items[0].json.body).toBe(record('notes').body.toString('utf8'));
 	});
 
 	it('says a text record is not JSON when JSON is asked for', async () => {
-		const { error } = await runNode({ parameters: recordGetParameters('notes', { outputFormat: 'json' }) });
+		const { error } = await runNode({
+			parameters: recordGetParameters('notes', { outputFormat: 'json' }),
+		});
 		expect(error?.message).toMatch(/Record "notes" is not valid JSON/);
 		expect(error?.description).toMatch(/Set Output to Text or File/);
 	});
@@ -118,7 +137,9 @@ describe('Record → Get, chosen output', () => {
 		const { items, error } = await runNode({ parameters: recordGetParameters(key) });
 		expect(error).toBeUndefined();
 		expect(items[0].json.text).toBe(record(key).body.toString('utf8'));
-		expect(local.api.requests[0].path).toBe(`/v2/key-value-stores/${DEMO_STORE.id}/records/${encodeURIComponent(key)}`);
+		expect(local.api.requests[0].path).toBe(
+			`/v2/key-value-stores/${DEMO_STORE.id}/records/${encodeURIComponent(key)}`,
+		);
 	});
 });
 
@@ -126,7 +147,9 @@ describe('Record → Get, many items', () => {
 	it('evaluates expressions per item and pairs each output with its input', async () => {
 		const input = ['OUTPUT', 'notes', 'screenshot'].map((key) => ({ json: { recordKey: key } }));
 		const { items, error } = await runNode({
-			parameters: recordGetParameters('', { key: { __rl: true, mode: 'id', value: '={{ $json.recordKey }}' } }),
+			parameters: recordGetParameters('', {
+				key: { __rl: true, mode: 'id', value: '={{ $json.recordKey }}' },
+			}),
 			input,
 		});
 		expect(error).toBeUndefined();
@@ -137,9 +160,13 @@ describe('Record → Get, many items', () => {
 	});
 
 	it('with Continue On Fail returns the failing item as an error and keeps the others', async () => {
-		const input = ['OUTPUT', 'missing-record', 'notes'].map((key) => ({ json: { recordKey: key } }));
+		const input = ['OUTPUT', 'missing-record', 'notes'].map((key) => ({
+			json: { recordKey: key },
+		}));
 		const { items, error } = await runNode({
-			parameters: recordGetParameters('', { key: { __rl: true, mode: 'id', value: '={{ $json.recordKey }}' } }),
+			parameters: recordGetParameters('', {
+				key: { __rl: true, mode: 'id', value: '={{ $json.recordKey }}' },
+			}),
 			input,
 			continueOnFail: true,
 		});
@@ -156,7 +183,9 @@ describe('Record → Get, many items', () => {
 	it('without Continue On Fail stops at the failing item and names it', async () => {
 		const input = ['OUTPUT', 'a/b', 'notes'].map((key) => ({ json: { recordKey: key } }));
 		const { items, error } = await runNode({
-			parameters: recordGetParameters('', { key: { __rl: true, mode: 'id', value: '={{ $json.recordKey }}' } }),
+			parameters: recordGetParameters('', {
+				key: { __rl: true, mode: 'id', value: '={{ $json.recordKey }}' },
+			}),
 			input,
 		});
 		expect(items).toEqual([]);
@@ -167,10 +196,12 @@ describe('Record → Get, many items', () => {
 
 describe('Record → Get, bad input and API errors', () => {
 	it('leaves an empty Key or Store to n8n, which refuses to run the node', async () => {
-		await expect(runNode({ parameters: recordGetParameters('') })).rejects.toThrow(/Parameter "Key" is required/);
-		await expect(runNode({ parameters: recordGetParameters('OUTPUT', { storeId: byId('') }) })).rejects.toThrow(
-			/Parameter "Store" is required/,
+		await expect(runNode({ parameters: recordGetParameters('') })).rejects.toThrow(
+			/Parameter "Key" is required/,
 		);
+		await expect(
+			runNode({ parameters: recordGetParameters('OUTPUT', { storeId: byId('') }) }),
+		).rejects.toThrow(/Parameter "Store" is required/);
 		expect(local.api.requests).toHaveLength(0);
 	});
 
@@ -188,7 +219,9 @@ describe('Record → Get, bad input and API errors', () => {
 		['={{ 42 }}', 'a number'],
 		['={{ { "a": 1 } }}', 'an object'],
 	])('refuses a key expression %s before any request', async (value, type) => {
-		const { error } = await runNode({ parameters: recordGetParameters('', { key: { __rl: true, mode: 'id', value } }) });
+		const { error } = await runNode({
+			parameters: recordGetParameters('', { key: { __rl: true, mode: 'id', value } }),
+		});
 		expect(error?.message).toBe(`The Key parameter must be text, not ${type}`);
 		expect(local.api.requests).toHaveLength(0);
 	});
@@ -197,7 +230,9 @@ describe('Record → Get, bad input and API errors', () => {
 		['={{ "" }}', /Store parameter is empty/],
 		['not a store', /Store parameter "not a store" is not a valid store ID or name/],
 	])('refuses store %j before any request', async (store, message) => {
-		const { error } = await runNode({ parameters: recordGetParameters('OUTPUT', { storeId: byId(store) }) });
+		const { error } = await runNode({
+			parameters: recordGetParameters('OUTPUT', { storeId: byId(store) }),
+		});
 		expect(error?.message).toMatch(message);
 		expect(error?.description).toMatch(/username~store-name/);
 		expect(local.api.requests).toHaveLength(0);
@@ -205,24 +240,34 @@ describe('Record → Get, bad input and API errors', () => {
 
 	it('tells a missing record from a missing store', async () => {
 		const noRecord = await runNode({ parameters: recordGetParameters('missing-record') });
-		expect(noRecord.error?.message).toBe('Apify API error 404 record-not-found: Record was not found.');
+		expect(noRecord.error?.message).toBe(
+			'Apify API error 404 record-not-found: Record was not found.',
+		);
 		expect(noRecord.error?.description).toMatch(/has no record with key "missing-record"/);
 		expect(noRecord.error?.httpCode).toBe('404');
 
-		const noStore = await runNode({ parameters: recordGetParameters('OUTPUT', { storeId: byId('local-user~no-such-store') }) });
+		const noStore = await runNode({
+			parameters: recordGetParameters('OUTPUT', { storeId: byId('local-user~no-such-store') }),
+		});
 		expect(noStore.error?.message).toMatch(/404 record-not-found: Key-value store was not found/);
 		expect(noStore.error?.description).toMatch(/Store "local-user~no-such-store" does not exist/);
 	});
 
 	it('explains a bad token without showing it', async () => {
-		const result = await runNode({ parameters: recordGetParameters('OUTPUT'), credentialId: 'badToken' });
+		const result = await runNode({
+			parameters: recordGetParameters('OUTPUT'),
+			credentialId: 'badToken',
+		});
 		expect(result.error?.message).toMatch(/401 token-not-valid/);
 		expect(result.error?.description).toMatch(/Check the API token/);
 		expectNoSecrets(result);
 	});
 
 	it("explains a token without permission for another user's store", async () => {
-		const result = await runNode({ parameters: recordGetParameters('OUTPUT'), credentialId: 'otherUser' });
+		const result = await runNode({
+			parameters: recordGetParameters('OUTPUT'),
+			credentialId: 'otherUser',
+		});
 		expect(result.error?.message).toMatch(/^Apify API error 403 /);
 		expect(result.error?.description).toMatch(/no permission for store/);
 		expectNoSecrets(result);
@@ -230,7 +275,9 @@ describe('Record → Get, bad input and API errors', () => {
 
 	it('reads store names as username~store-name, username/store-name and ~store-name', async () => {
 		for (const store of ['local-user~demo-store', 'local-user/demo-store', '~demo-store']) {
-			const { items, error } = await runNode({ parameters: recordGetParameters('OUTPUT', { storeId: byId(store) }) });
+			const { items, error } = await runNode({
+				parameters: recordGetParameters('OUTPUT', { storeId: byId(store) }),
+			});
 			expect(error).toBeUndefined();
 			expect(items[0].json).toEqual(JSON.parse(record('OUTPUT').body.toString()));
 		}
@@ -242,7 +289,9 @@ describe('Record → Get, bad input and API errors', () => {
 			mode: 'url',
 			value: `https://console.apify.com/storage/key-value-stores/${DEMO_STORE.id}`,
 		};
-		const { items, error } = await runNode({ parameters: recordGetParameters('notes', { storeId }) });
+		const { items, error } = await runNode({
+			parameters: recordGetParameters('notes', { storeId }),
+		});
 		expect(error).toBeUndefined();
 		expect(items[0].json.key).toBe('notes');
 	});
@@ -257,7 +306,9 @@ describe('Record → Get, redirects', () => {
 		const storageRequests = local.api.requests.filter((request) => request.server === 'storage');
 		expect(storageRequests).toHaveLength(1);
 		expect(storageRequests[0].headers.authorization).toBeUndefined();
-		expect(local.api.requests.find((request) => request.server === 'api')?.headers.authorization).toMatch(/^Bearer /);
+		expect(
+			local.api.requests.find((request) => request.server === 'api')?.headers.authorization,
+		).toMatch(/^Bearer /);
 	});
 
 	it('stops a redirect loop with an error', async () => {
@@ -274,7 +325,8 @@ describe('Record → Get, redirects', () => {
 });
 
 describe('Record → Get, Only If Changed', () => {
-	const store = () => local.api.addStore({ name: `changes-${Math.random().toString(36).slice(2, 10)}` });
+	const store = () =>
+		local.api.addStore({ name: `changes-${Math.random().toString(36).slice(2, 10)}` });
 	const onlyChanged = (storeId: string, key: string) => ({
 		...recordGetParameters(key),
 		storeId: byId(storeId),
@@ -287,7 +339,10 @@ describe('Record → Get, Only If Changed', () => {
 		const first = await runNode({ parameters: onlyChanged(id, 'STATE') });
 		expect(first.items.map((item) => item.json)).toEqual([{ step: 1 }]);
 
-		const second = await runNode({ parameters: onlyChanged(id, 'STATE'), staticData: first.staticData });
+		const second = await runNode({
+			parameters: onlyChanged(id, 'STATE'),
+			staticData: first.staticData,
+		});
 		expect(second.error).toBeUndefined();
 		expect(second.items).toEqual([]);
 		const asked = local.api.requests.filter((request) => request.headers['if-none-match']);
@@ -295,9 +350,15 @@ describe('Record → Get, Only If Changed', () => {
 		expect(asked[0].headers['if-none-match']).toMatch(/^"/);
 
 		local.api.putRecord(id, 'STATE', '{"step":2}', { contentType: 'application/json' });
-		const third = await runNode({ parameters: onlyChanged(id, 'STATE'), staticData: second.staticData });
+		const third = await runNode({
+			parameters: onlyChanged(id, 'STATE'),
+			staticData: second.staticData,
+		});
 		expect(third.items.map((item) => item.json)).toEqual([{ step: 2 }]);
-		const fourth = await runNode({ parameters: onlyChanged(id, 'STATE'), staticData: third.staticData });
+		const fourth = await runNode({
+			parameters: onlyChanged(id, 'STATE'),
+			staticData: third.staticData,
+		});
 		expect(fourth.items).toEqual([]);
 	});
 
@@ -311,7 +372,9 @@ describe('Record → Get, Only If Changed', () => {
 		expect(first.items.map((item) => item.json.text)).toEqual(['A', 'B']);
 		local.api.putRecord(id, 'b', 'B2', { contentType: 'text/plain' });
 		const second = await runNode({ parameters, input, staticData: first.staticData });
-		expect(second.items.map((item) => [item.json.text, item.pairedItem])).toEqual([['B2', { item: 1 }]]);
+		expect(second.items.map((item) => [item.json.text, item.pairedItem])).toEqual([
+			['B2', { item: 1 }],
+		]);
 	});
 
 	it('tells a change by a hash of the content where the API sends no ETag', async () => {
@@ -319,16 +382,27 @@ describe('Record → Get, Only If Changed', () => {
 		local.api.putRecord(id, 'page', 'placeholder', { contentType: 'text/plain' });
 		// Answers without an ETag, as a proxy or another API might.
 		const answer = (text: string) =>
-			local.api.faults.add({ kind: 'body', body: Buffer.from(text), contentType: 'text/plain', path: /\/records\/page$/ });
+			local.api.faults.add({
+				kind: 'body',
+				body: Buffer.from(text),
+				contentType: 'text/plain',
+				path: /\/records\/page$/,
+			});
 		answer('version one');
 		const first = await runNode({ parameters: onlyChanged(id, 'page') });
 		expect(first.items.map((item) => item.json.text)).toEqual(['version one']);
 		answer('version one');
-		const same = await runNode({ parameters: onlyChanged(id, 'page'), staticData: first.staticData });
+		const same = await runNode({
+			parameters: onlyChanged(id, 'page'),
+			staticData: first.staticData,
+		});
 		expect(same.items).toEqual([]);
 		expect(local.api.requests.every((request) => !request.headers['if-none-match'])).toBe(true);
 		answer('version two');
-		const changed = await runNode({ parameters: onlyChanged(id, 'page'), staticData: same.staticData });
+		const changed = await runNode({
+			parameters: onlyChanged(id, 'page'),
+			staticData: same.staticData,
+		});
 		expect(changed.items.map((item) => item.json.text)).toEqual(['version two']);
 	});
 

@@ -21,11 +21,17 @@ const getParameters = (key: string, options: IDataObject = {}): IDataObject => (
 	key: byId(key),
 	options,
 });
-const attemptsAt = (path: string) => local.api.requests.filter((request) => request.path === path).length;
+const attemptsAt = (path: string) =>
+	local.api.requests.filter((request) => request.path === path).length;
 
 describe('retries', () => {
 	it('retries 429 three times with backoff, then succeeds with the whole record', async () => {
-		const fault = local.api.faults.add({ path: recordPath('screenshot'), kind: 'status', status: 429, times: 3 });
+		const fault = local.api.faults.add({
+			path: recordPath('screenshot'),
+			kind: 'status',
+			status: 429,
+			times: 3,
+		});
 		const started = Date.now();
 		const { items, error } = await runNode({ parameters: getParameters('screenshot') });
 		expect(error).toBeUndefined();
@@ -33,11 +39,19 @@ describe('retries', () => {
 		expect(attemptsAt(recordPath('screenshot'))).toBe(4);
 		// Backoff waits at least 500 + 1000 + 2000 ms.
 		expect(Date.now() - started).toBeGreaterThanOrEqual(3500);
-		expect((await readBinary(items[0])).equals(fixtureRecord(DEMO_STORE.id, 'screenshot').body)).toBe(true);
+		expect(
+			(await readBinary(items[0])).equals(fixtureRecord(DEMO_STORE.id, 'screenshot').body),
+		).toBe(true);
 	});
 
 	it('waits as long as Retry-After says, three times', async () => {
-		const fault = local.api.faults.add({ path: recordPath('OUTPUT'), kind: 'status', status: 429, retryAfter: 0, times: 3 });
+		const fault = local.api.faults.add({
+			path: recordPath('OUTPUT'),
+			kind: 'status',
+			status: 429,
+			retryAfter: 0,
+			times: 3,
+		});
 		const started = Date.now();
 		const { items, error } = await runNode({ parameters: getParameters('OUTPUT') });
 		expect(error).toBeUndefined();
@@ -45,11 +59,19 @@ describe('retries', () => {
 		expect(attemptsAt(recordPath('OUTPUT'))).toBe(4);
 		// Retry-After: 0 means at once; the backoff alone would have waited 3.5 s at least.
 		expect(Date.now() - started).toBeLessThan(2000);
-		expect(items[0].json).toEqual(JSON.parse(fixtureRecord(DEMO_STORE.id, 'OUTPUT').body.toString()));
+		expect(items[0].json).toEqual(
+			JSON.parse(fixtureRecord(DEMO_STORE.id, 'OUTPUT').body.toString()),
+		);
 	});
 
 	it('waits a Retry-After of seconds', async () => {
-		local.api.faults.add({ path: recordPath('notes'), kind: 'status', status: 429, retryAfter: 2, times: 1 });
+		local.api.faults.add({
+			path: recordPath('notes'),
+			kind: 'status',
+			status: 429,
+			retryAfter: 2,
+			times: 1,
+		});
 		const started = Date.now();
 		const { error } = await runNode({ parameters: getParameters('notes') });
 		expect(error).toBeUndefined();
@@ -71,25 +93,46 @@ describe('retries', () => {
 		expect(error).toBeUndefined();
 		expect(items).toHaveLength(1);
 		expect(attemptsAt(recordPath('report'))).toBe(2);
-		expect((await readBinary(items[0])).equals(fixtureRecord(DEMO_STORE.id, 'report').body)).toBe(true);
+		expect((await readBinary(items[0])).equals(fixtureRecord(DEMO_STORE.id, 'report').body)).toBe(
+			true,
+		);
 	});
 
 	it('retries a reset before the response and a ZIP cut off mid-body', async () => {
-		local.api.faults.add({ path: `/v2/key-value-stores/${DEMO_STORE.id}/records`, kind: 'reset', times: 1 });
-		local.api.faults.add({ path: `/v2/key-value-stores/${DEMO_STORE.id}/records`, kind: 'reset-mid-body', times: 1 });
+		local.api.faults.add({
+			path: `/v2/key-value-stores/${DEMO_STORE.id}/records`,
+			kind: 'reset',
+			times: 1,
+		});
+		local.api.faults.add({
+			path: `/v2/key-value-stores/${DEMO_STORE.id}/records`,
+			kind: 'reset-mid-body',
+			times: 1,
+		});
 		const { items, error } = await runNode({
-			parameters: { resource: 'record', operation: 'download', storeId: byId(DEMO_STORE.id), outputMode: 'records' },
+			parameters: {
+				resource: 'record',
+				operation: 'download',
+				storeId: byId(DEMO_STORE.id),
+				outputMode: 'records',
+			},
 		});
 		expect(error).toBeUndefined();
-		expect(items.map((item) => item.json.key).sort()).toEqual([...fixtureKeys(DEMO_STORE.id)].sort());
+		expect(items.map((item) => item.json.key).sort()).toEqual(
+			[...fixtureKeys(DEMO_STORE.id)].sort(),
+		);
 	});
 
 	it('retries a response slower than the timeout', async () => {
 		local.api.faults.add({ path: recordPath('OUTPUT'), kind: 'slow', delayMs: 2500, times: 1 });
-		const { items, error } = await runNode({ parameters: getParameters('OUTPUT', { timeoutSeconds: 1 }) });
+		const { items, error } = await runNode({
+			parameters: getParameters('OUTPUT', { timeoutSeconds: 1 }),
+		});
 		expect(error).toBeUndefined();
 		expect(attemptsAt(recordPath('OUTPUT'))).toBe(2);
-		expect(items[0].json).toEqual(JSON.parse(fixtureRecord(DEMO_STORE.id, 'OUTPUT').body.toString()));
+		expect(items[0].json).toEqual(
+			JSON.parse(fixtureRecord(DEMO_STORE.id, 'OUTPUT').body.toString()),
+		);
 	});
 
 	it('starts a ZIP download again after it broke off, outputting one whole archive', async () => {
@@ -106,14 +149,24 @@ describe('retries', () => {
 	});
 
 	it('starts a file again when it pauses longer than the timeout, with the same bytes', async () => {
-		local.api.faults.add({ path: recordPath('screenshot'), kind: 'slow', chunkDelayMs: 1500, chunkSize: 1024, times: 1 });
-		const { items, error } = await runNode({ parameters: getParameters('screenshot', { timeoutSeconds: 1 }) });
+		local.api.faults.add({
+			path: recordPath('screenshot'),
+			kind: 'slow',
+			chunkDelayMs: 1500,
+			chunkSize: 1024,
+			times: 1,
+		});
+		const { items, error } = await runNode({
+			parameters: getParameters('screenshot', { timeoutSeconds: 1 }),
+		});
 		expect(error).toBeUndefined();
 		expect(items).toHaveLength(1);
 		expect(attemptsAt(recordPath('screenshot'))).toBe(2);
 		const expected = fixtureRecord(DEMO_STORE.id, 'screenshot').body;
 		const actual = await readBinary(items[0]);
-		expect(createHash('sha256').update(actual).digest('hex')).toBe(createHash('sha256').update(expected).digest('hex'));
+		expect(createHash('sha256').update(actual).digest('hex')).toBe(
+			createHash('sha256').update(expected).digest('hex'),
+		);
 	});
 
 	it('lists every key once, in order, through failing pages', async () => {
@@ -121,7 +174,12 @@ describe('retries', () => {
 		local.api.faults.add({ path: keysPath, kind: 'status', status: 503, times: 1 });
 		local.api.faults.add({ path: keysPath, kind: 'reset-mid-body', times: 1 });
 		const { items, error } = await runNode({
-			parameters: { resource: 'key', operation: 'list', storeId: byId(PAGING_STORE.id), returnAll: true },
+			parameters: {
+				resource: 'key',
+				operation: 'list',
+				storeId: byId(PAGING_STORE.id),
+				returnAll: true,
+			},
 		});
 		expect(error).toBeUndefined();
 		expect(items.map((item) => item.json.key)).toEqual(fixtureKeys(PAGING_STORE.id));
@@ -138,7 +196,9 @@ describe('retries', () => {
 	it('gives up on repeated resets, saying how many attempts were made', async () => {
 		local.api.faults.add({ path: recordPath('notes'), kind: 'reset', times: 3 });
 		const { error } = await runNode({ parameters: getParameters('notes', { maxRetries: 2 }) });
-		expect(error?.message).toBe('Could not reach the Apify API after 3 attempts: the connection was closed unexpectedly');
+		expect(error?.message).toBe(
+			'Could not reach the Apify API after 3 attempts: the connection was closed unexpectedly',
+		);
 		expect(error?.description).toMatch(/^ECONNRESET: /);
 		expect(attemptsAt(recordPath('notes'))).toBe(3);
 	});

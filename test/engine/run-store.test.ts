@@ -19,15 +19,26 @@ beforeEach(() => {
 });
 
 const ofRun = (runId: string): IDataObject => ({ storeSource: 'run', runId });
-const ofLastRun = (actorId: string, runStatus: string): IDataObject => ({ storeSource: 'lastRun', actorId, runStatus });
-const getOutput = (store: IDataObject): IDataObject => ({ resource: 'record', operation: 'get', key: byId('OUTPUT'), ...store });
+const ofLastRun = (actorId: string, runStatus: string): IDataObject => ({
+	storeSource: 'lastRun',
+	actorId,
+	runStatus,
+});
+const getOutput = (store: IDataObject): IDataObject => ({
+	resource: 'record',
+	operation: 'get',
+	key: byId('OUTPUT'),
+	...store,
+});
 
 describe('the default store of an Actor run', () => {
 	it('gets a record of a run by its ID, through /v2/actor-runs/{runId}/key-value-store', async () => {
 		const result = await runNode({ parameters: getOutput(ofRun(SUCCEEDED_RUN.run.id)) });
 		expect(result.error).toBeUndefined();
 		expect(result.items[0].json).toEqual({ runId: SUCCEEDED_RUN.run.id, status: 'SUCCEEDED' });
-		expect(local.api.requests[0].path).toBe(`/v2/actor-runs/${SUCCEEDED_RUN.run.id}/key-value-store/records/OUTPUT`);
+		expect(local.api.requests[0].path).toBe(
+			`/v2/actor-runs/${SUCCEEDED_RUN.run.id}/key-value-store/records/OUTPUT`,
+		);
 		expectNoSecrets(result);
 	});
 
@@ -36,34 +47,59 @@ describe('the default store of an Actor run', () => {
 		['FAILED', FAILED_RUN.run.id],
 		['', RUNNING_RUN.run.id],
 	])("gets the record of an Actor's last run with status %j", async (runStatus, runId) => {
-		const result = await runNode({ parameters: getOutput(ofLastRun('local-user/demo-scraper', runStatus)) });
+		const result = await runNode({
+			parameters: getOutput(ofLastRun('local-user/demo-scraper', runStatus)),
+		});
 		expect(result.error).toBeUndefined();
 		expect(result.items[0].json.runId).toBe(runId);
 		const [request] = local.api.requests;
-		expect(request.path).toBe('/v2/acts/local-user~demo-scraper/runs/last/key-value-store/records/OUTPUT');
+		expect(request.path).toBe(
+			'/v2/acts/local-user~demo-scraper/runs/last/key-value-store/records/OUTPUT',
+		);
 		expect(request.query.status).toBe(runStatus || undefined);
 	});
 
 	it('lists the keys, downloads the ZIP and checks a record of a run store, saying which run in the items', async () => {
 		const keys = await runNode({
-			parameters: { resource: 'key', operation: 'list', returnAll: true, ...ofLastRun(DEMO_ACTOR.id, 'SUCCEEDED') },
+			parameters: {
+				resource: 'key',
+				operation: 'list',
+				returnAll: true,
+				...ofLastRun(DEMO_ACTOR.id, 'SUCCEEDED'),
+			},
 		});
 		expect(keys.items.map((item) => item.json.key)).toEqual(fixtureKeys(SUCCEEDED_RUN.store.id));
 		expect(local.api.requests[0].query.status).toBe('SUCCEEDED');
 
-		const zip = await runNode({ parameters: { resource: 'record', operation: 'download', ...ofRun(FAILED_RUN.run.id) } });
-		expect(zip.items[0].json).toMatchObject({ runId: FAILED_RUN.run.id, fileName: `run-${FAILED_RUN.run.id}.zip` });
+		const zip = await runNode({
+			parameters: { resource: 'record', operation: 'download', ...ofRun(FAILED_RUN.run.id) },
+		});
+		expect(zip.items[0].json).toMatchObject({
+			runId: FAILED_RUN.run.id,
+			fileName: `run-${FAILED_RUN.run.id}.zip`,
+		});
 		expect(zip.items[0].binary?.data?.fileName).toBe(`run-${FAILED_RUN.run.id}.zip`);
 
 		const exists = await runNode({
-			parameters: { resource: 'record', operation: 'exists', key: byId('OUTPUT'), ...ofRun(RUNNING_RUN.run.id) },
+			parameters: {
+				resource: 'record',
+				operation: 'exists',
+				key: byId('OUTPUT'),
+				...ofRun(RUNNING_RUN.run.id),
+			},
 		});
-		expect(exists.items[0].json).toEqual({ key: 'OUTPUT', runId: RUNNING_RUN.run.id, exists: true });
+		expect(exists.items[0].json).toEqual({
+			key: 'OUTPUT',
+			runId: RUNNING_RUN.run.id,
+			exists: true,
+		});
 	});
 
 	it('says the run was not found, naming what to check', async () => {
 		const { error } = await runNode({ parameters: getOutput(ofRun('NoSuchRun00000001')) });
-		expect(error?.message).toMatch(/^Apify API error 404 record-not-found: Actor run was not found/);
+		expect(error?.message).toMatch(
+			/^Apify API error 404 record-not-found: Actor run was not found/,
+		);
 		expect(error?.description).toMatch(/Check the Run ID, or the Actor/);
 	});
 
@@ -114,12 +150,19 @@ describe('public URLs of the default store of an Actor run', () => {
 	it.each(cases)(
 		'signs a record of %s on the store ID path, and the link reads it without a token',
 		async (_name, store, { store: runStore }, source, aliasPath, status) => {
-			const parameters = { resource: 'record', operation: 'getPublicUrl', key: byId('OUTPUT'), ...store };
+			const parameters = {
+				resource: 'record',
+				operation: 'getPublicUrl',
+				key: byId('OUTPUT'),
+				...store,
+			};
 			const result = await runNode({ parameters });
 			expect(result.error).toBeUndefined();
 			const { url, ...rest } = result.items[0].json as { url: string };
 			expect(rest).toEqual({ key: 'OUTPUT', ...source, storeId: runStore.id });
-			expect(local.api.requests.map(({ path, query }) => [path, query.status])).toEqual([[aliasPath, status]]);
+			expect(local.api.requests.map(({ path, query }) => [path, query.status])).toEqual([
+				[aliasPath, status],
+			]);
 			expect(new URL(url).pathname).toBe(`/v2/key-value-stores/${runStore.id}/records/OUTPUT`);
 			expect(JSON.stringify(result.run)).not.toContain(runStore.urlSigningSecretKey);
 			expectNoSecrets(result);
@@ -127,7 +170,9 @@ describe('public URLs of the default store of an Actor run', () => {
 			local.api.clearRequests();
 			const response = await fetch(url);
 			expect(response.status).toBe(200);
-			expect(Buffer.from(await response.arrayBuffer()).equals(fixtureRecord(runStore.id, 'OUTPUT').body)).toBe(true);
+			expect(
+				Buffer.from(await response.arrayBuffer()).equals(fixtureRecord(runStore.id, 'OUTPUT').body),
+			).toBe(true);
 			expect(local.api.requests[0].headers.authorization).toBeUndefined();
 		},
 	);
@@ -146,10 +191,15 @@ describe('public URLs of the default store of an Actor run', () => {
 				},
 			});
 			expect(result.error).toBeUndefined();
-			const { url, expiresAt, ...rest } = result.items[0].json as { url: string; expiresAt: string };
+			const { url, expiresAt, ...rest } = result.items[0].json as {
+				url: string;
+				expiresAt: string;
+			};
 			expect(rest).toEqual({ ...source, storeId: runStore.id });
 			expect(Date.parse(expiresAt)).toBeGreaterThan(Date.now());
-			expect(local.api.requests.map(({ path, query }) => [path, query.status])).toEqual([[aliasPath, status]]);
+			expect(local.api.requests.map(({ path, query }) => [path, query.status])).toEqual([
+				[aliasPath, status],
+			]);
 			expect(new URL(url).pathname).toBe(`/v2/key-value-stores/${runStore.id}/keys`);
 			expect(JSON.stringify(result.run)).not.toContain(runStore.urlSigningSecretKey);
 			expectNoSecrets(result);
@@ -157,15 +207,24 @@ describe('public URLs of the default store of an Actor run', () => {
 			const response = await fetch(url);
 			expect(response.status).toBe(200);
 			const listing = (await response.json()) as { data: { items: Array<{ key: string }> } };
-			expect(listing.data.items.map((item) => item.key)).toEqual([`log-${run.status.toLowerCase()}`]);
+			expect(listing.data.items.map((item) => item.key)).toEqual([
+				`log-${run.status.toLowerCase()}`,
+			]);
 		},
 	);
 
 	it("names the run's store when a read-only token gets no signing key", async () => {
 		const { error } = await runNode({
-			parameters: { resource: 'record', operation: 'getPublicUrl', key: byId('OUTPUT'), ...ofRun(SUCCEEDED_RUN.run.id) },
+			parameters: {
+				resource: 'record',
+				operation: 'getPublicUrl',
+				key: byId('OUTPUT'),
+				...ofRun(SUCCEEDED_RUN.run.id),
+			},
 			credentialId: 'readOnly',
 		});
-		expect(error?.message).toBe(`The API did not give the URL signing key of the default store of run "${SUCCEEDED_RUN.run.id}"`);
+		expect(error?.message).toBe(
+			`The API did not give the URL signing key of the default store of run "${SUCCEEDED_RUN.run.id}"`,
+		);
 	});
 });

@@ -19,7 +19,13 @@ export const DEMO_STORE_SIGNATURE = createStoreSignature({
 export const BAD_TOKEN = 'apify_api_LOCALbadTokenThatNoUserHas_000000000000009';
 
 /** Every secret any test credential holds; none may show up in output, errors or logs. */
-export const SECRETS = [FULL_ACCESS_TOKEN, READ_ONLY_TOKEN, OTHER_USER_TOKEN, BAD_TOKEN, DEMO_STORE_SIGNATURE];
+export const SECRETS = [
+	FULL_ACCESS_TOKEN,
+	READ_ONLY_TOKEN,
+	OTHER_USER_TOKEN,
+	BAD_TOKEN,
+	DEMO_STORE_SIGNATURE,
+];
 
 /** Starts the seeded local API and registers the credentials `default`, `readOnly`, `otherUser`, `badToken`, `signature`. */
 export async function startEngineFixture(): Promise<LocalApi> {
@@ -73,7 +79,9 @@ export const byId = (value: string) => ({ __rl: true, mode: 'id', value });
 
 /** Fails when any secret appears anywhere in the run's serialised data. */
 export function expectNoSecrets(result: RunResult): void {
-	const serialised = JSON.stringify(result.run) + JSON.stringify(result.error ?? {}) + String(result.error?.stack ?? '');
+	const serialised =
+		JSON.stringify(result.run) +
+		JSON.stringify(result.error ?? {}) +
+		String(result.error?.stack ?? '');
 	for (const secret of SECRETS) expect(serialised).not.toContain(secret);
 }
-

@@ -21,11 +21,15 @@ const storeParameters = (operation: string, extra: IDataObject = {}): IDataObjec
 	operation,
 	...extra,
 });
-const storesRequests = () => local.api.requests.filter((request) => request.path === '/v2/key-value-stores');
+const storesRequests = () =>
+	local.api.requests.filter((request) => request.path === '/v2/key-value-stores');
 const idsOf = (result: RunResult) => result.items.map((item) => item.json.id);
 
 /** Fields of a store object that read or sign for the store; no output may hold them or their values. */
-function expectNoStoreSecrets(result: RunResult, ...stores: Array<{ urlSigningSecretKey: string }>): void {
+function expectNoStoreSecrets(
+	result: RunResult,
+	...stores: Array<{ urlSigningSecretKey: string }>
+): void {
 	expectNoSecrets(result);
 	const serialised = JSON.stringify(result.run);
 	for (const field of ['urlSigningSecretKey', 'keysPublicUrl', 'recordsPublicUrl', 'signature=']) {
@@ -47,7 +51,9 @@ function addStore(name?: string, createdAt?: Date): string {
 
 describe('Store → Get', () => {
 	it("outputs the store's metadata, without its signing secret or signed URLs", async () => {
-		const result = await runNode({ parameters: storeParameters('get', { storeId: byId(DEMO_STORE.id) }) });
+		const result = await runNode({
+			parameters: storeParameters('get', { storeId: byId(DEMO_STORE.id) }),
+		});
 		expect(result.error).toBeUndefined();
 		expect(result.items).toHaveLength(1);
 		expect(result.items[0].json).toMatchObject({
@@ -68,12 +74,16 @@ describe('Store → Get', () => {
 	});
 
 	it('finds a store by ~name', async () => {
-		const result = await runNode({ parameters: storeParameters('get', { storeId: byId(`~${PAGING_STORE.name}`) }) });
+		const result = await runNode({
+			parameters: storeParameters('get', { storeId: byId(`~${PAGING_STORE.name}`) }),
+		});
 		expect(idsOf(result)).toEqual([PAGING_STORE.id]);
 	});
 
 	it('fails with a NodeApiError naming a store that does not exist', async () => {
-		const { error } = await runNode({ parameters: storeParameters('get', { storeId: byId('~no-such-store') }) });
+		const { error } = await runNode({
+			parameters: storeParameters('get', { storeId: byId('~no-such-store') }),
+		});
 		expect(error?.name).toBe('NodeApiError');
 		expect(error?.httpCode).toBe('404');
 		expect(error?.message).toMatch(/^Apify API error 404 record-not-found/);
@@ -93,17 +103,29 @@ describe('Store → List', () => {
 	});
 
 	it('includes unnamed stores and lists newest first when asked', async () => {
-		const unnamed = await runNode({ parameters: storeParameters('list', { returnAll: true, options: { unnamed: true } }) });
+		const unnamed = await runNode({
+			parameters: storeParameters('list', { returnAll: true, options: { unnamed: true } }),
+		});
 		// The default stores of the user's Actor runs are unnamed too.
-		const ownUnnamed = [UNNAMED_STORE.id, SUCCEEDED_RUN.store.id, FAILED_RUN.store.id, RUNNING_RUN.store.id];
+		const ownUnnamed = [
+			UNNAMED_STORE.id,
+			SUCCEEDED_RUN.store.id,
+			FAILED_RUN.store.id,
+			RUNNING_RUN.store.id,
+		];
 		expect(idsOf(unnamed)).toEqual([DEMO_STORE.id, PAGING_STORE.id, ...ownUnnamed]);
 		expect(idsOf(unnamed)).not.toContain(OTHER_USER_RUN.store.id);
 		expect(storesRequests()[0].query.unnamed).toBe('true');
 
 		const newestFirst = await runNode({
-			parameters: storeParameters('list', { returnAll: true, options: { unnamed: true, desc: true } }),
+			parameters: storeParameters('list', {
+				returnAll: true,
+				options: { unnamed: true, desc: true },
+			}),
 		});
-		expect(idsOf(newestFirst)).toEqual([...ownUnnamed].reverse().concat(PAGING_STORE.id, DEMO_STORE.id));
+		expect(idsOf(newestFirst)).toEqual(
+			[...ownUnnamed].reverse().concat(PAGING_STORE.id, DEMO_STORE.id),
+		);
 		expect(idsOf(newestFirst)).not.toContain(OTHER_STORE.id);
 		expectNoStoreSecrets(newestFirst, DEMO_STORE, PAGING_STORE, UNNAMED_STORE);
 	});
@@ -137,7 +159,9 @@ describe('Store → List', () => {
 		it('Limit spans pages and asks the last page only for the rest', async () => {
 			const result = await runNode({ parameters: storeParameters('list', { limit: 1050 }) });
 			expect(idsOf(result)).toEqual([DEMO_STORE.id, PAGING_STORE.id, ...bulkIds].slice(0, 1050));
-			expect(storesRequests().map((request) => [request.query.offset, request.query.limit])).toEqual([
+			expect(
+				storesRequests().map((request) => [request.query.offset, request.query.limit]),
+			).toEqual([
 				['0', '1000'],
 				['1000', '50'],
 			]);
@@ -158,7 +182,11 @@ describe('Store → Get or Create', () => {
 		expect(created.error).toBeUndefined();
 		const store = local.api.findStore(`${LOCAL_USER.username}~made-by-n8n`);
 		madeStores.push(store.id);
-		expect(created.items[0].json).toMatchObject({ id: store.id, name: 'made-by-n8n', userId: LOCAL_USER.id });
+		expect(created.items[0].json).toMatchObject({
+			id: store.id,
+			name: 'made-by-n8n',
+			userId: LOCAL_USER.id,
+		});
 
 		const again = await runNode({ parameters });
 		expect(idsOf(again)).toEqual([store.id]);
@@ -171,14 +199,19 @@ describe('Store → Get or Create', () => {
 	});
 
 	it('returns an existing store as it is', async () => {
-		const result = await runNode({ parameters: storeParameters('getOrCreate', { name: DEMO_STORE.name }) });
-		expect(result.items[0].json).toMatchObject({ id: DEMO_STORE.id, createdAt: '2024-05-01T10:00:00.000Z' });
+		const result = await runNode({
+			parameters: storeParameters('getOrCreate', { name: DEMO_STORE.name }),
+		});
+		expect(result.items[0].json).toMatchObject({
+			id: DEMO_STORE.id,
+			createdAt: '2024-05-01T10:00:00.000Z',
+		});
 	});
 
 	it('leaves an empty name to n8n, which refuses to run the node', async () => {
-		await expect(runNode({ parameters: storeParameters('getOrCreate', { name: '' }) })).rejects.toThrow(
-			/Parameter "Name" is required/,
-		);
+		await expect(
+			runNode({ parameters: storeParameters('getOrCreate', { name: '' }) }),
+		).rejects.toThrow(/Parameter "Name" is required/);
 		expect(local.api.requests).toHaveLength(0);
 	});
 
@@ -188,7 +221,9 @@ describe('Store → Get or Create', () => {
 			const { error } = await runNode({ parameters: storeParameters('getOrCreate', { name }) });
 			expect(error?.name).toBe('NodeOperationError');
 			expect(error?.message).toMatch(/^The Name parameter .* is not a valid store name$/);
-			expect(error?.description).toMatch(/1 to 63 characters: letters a-z and A-Z, digits 0-9 and hyphens/);
+			expect(error?.description).toMatch(
+				/1 to 63 characters: letters a-z and A-Z, digits 0-9 and hyphens/,
+			);
 			expect(local.api.requests).toHaveLength(0);
 		},
 	);
@@ -205,7 +240,9 @@ describe('Store → Get or Create', () => {
 describe('Store → Delete', () => {
 	it('deletes the store, after which Get fails with 404', async () => {
 		const { id } = local.api.addStore({ name: 'doomed-store' });
-		const deleted = await runNode({ parameters: storeParameters('delete', { storeToDelete: byId(id) }) });
+		const deleted = await runNode({
+			parameters: storeParameters('delete', { storeToDelete: byId(id) }),
+		});
 		expect(deleted.error).toBeUndefined();
 		expect(deleted.items.map((item) => item.json)).toEqual([{ deleted: true, storeId: id }]);
 		expect(deleted.items[0].pairedItem).toEqual({ item: 0 });
@@ -221,8 +258,15 @@ describe('Store → Delete', () => {
 
 	it('reports the store deleted when the first attempt deleted it but its answer was lost, and the retry finds it gone', async () => {
 		const { id } = local.api.addStore({ name: 'answer-lost-store' });
-		local.api.faults.add({ method: 'DELETE', path: `/v2/key-value-stores/${id}`, kind: 'lose-answer', times: 1 });
-		const deleted = await runNode({ parameters: storeParameters('delete', { storeToDelete: byId(id) }) });
+		local.api.faults.add({
+			method: 'DELETE',
+			path: `/v2/key-value-stores/${id}`,
+			kind: 'lose-answer',
+			times: 1,
+		});
+		const deleted = await runNode({
+			parameters: storeParameters('delete', { storeToDelete: byId(id) }),
+		});
 		expect(deleted.error).toBeUndefined();
 		expect(deleted.items.map((item) => item.json)).toEqual([{ deleted: true, storeId: id }]);
 		expect(local.api.requests.filter((request) => request.method === 'DELETE')).toHaveLength(2);
@@ -240,20 +284,28 @@ describe('Store → Delete', () => {
 	});
 
 	it('asks for the store itself: typed, with no default, and not taken from another operation', async () => {
-		const node = new (require('../../dist/nodes/ApifyKeyValueStore/ApifyKeyValueStore.node.js').ApifyKeyValueStore)() as INodeType;
+		const node =
+			new (require('../../dist/nodes/ApifyKeyValueStore/ApifyKeyValueStore.node.js').ApifyKeyValueStore)() as INodeType;
 		const fields = node.description.properties.filter(
 			(property: INodeProperties) =>
-				property.displayOptions?.show?.resource?.includes('store') && property.displayOptions.show.operation?.includes('delete'),
+				property.displayOptions?.show?.resource?.includes('store') &&
+				property.displayOptions.show.operation?.includes('delete'),
 		);
 		const storeField = fields.find((property) => property.type === 'resourceLocator');
-		expect(storeField).toMatchObject({ name: 'storeToDelete', required: true, default: { mode: 'id', value: '' } });
+		expect(storeField).toMatchObject({
+			name: 'storeToDelete',
+			required: true,
+			default: { mode: 'id', value: '' },
+		});
 		expect(storeField?.modes?.map((mode) => mode.name)).toEqual(['id']);
 
 		// A store chosen while the node was set to Get stays in `storeId`; Delete does not use it.
-		await expect(runNode({ parameters: storeParameters('delete', { storeId: byId(DEMO_STORE.id) }) })).rejects.toThrow(
-			/Parameter "Store" is required/,
-		);
-		const { error } = await runNode({ parameters: storeParameters('delete', { storeToDelete: byId('  ') }) });
+		await expect(
+			runNode({ parameters: storeParameters('delete', { storeId: byId(DEMO_STORE.id) }) }),
+		).rejects.toThrow(/Parameter "Store" is required/);
+		const { error } = await runNode({
+			parameters: storeParameters('delete', { storeToDelete: byId('  ') }),
+		});
 		expect(error?.message).toBe('The Store parameter is empty');
 		expect(local.api.requests).toHaveLength(0);
 		expect(local.api.findStore(DEMO_STORE.id).id).toBe(DEMO_STORE.id);
@@ -268,7 +320,9 @@ describe('write permission and credentials', () => {
 		});
 		expect(result.error?.httpCode).toBe('403');
 		expect(result.error?.message).toMatch(/^Apify API error 403 insufficient-permissions/);
-		expect(result.error?.description).toMatch(/^The API token lacks write permission for store "kvsPagingStore001"/);
+		expect(result.error?.description).toMatch(
+			/^The API token lacks write permission for store "kvsPagingStore001"/,
+		);
 		expect(local.api.findStore(PAGING_STORE.id).id).toBe(PAGING_STORE.id);
 		expectNoSecrets(result);
 	});
@@ -285,7 +339,10 @@ describe('write permission and credentials', () => {
 	});
 
 	it('lets a read-only token read stores', async () => {
-		const result = await runNode({ parameters: storeParameters('get', { storeId: byId(DEMO_STORE.id) }), credentialId: 'readOnly' });
+		const result = await runNode({
+			parameters: storeParameters('get', { storeId: byId(DEMO_STORE.id) }),
+			credentialId: 'readOnly',
+		});
 		expect(idsOf(result)).toEqual([DEMO_STORE.id]);
 	});
 
@@ -295,7 +352,10 @@ describe('write permission and credentials', () => {
 		['getOrCreate', { name: 'signed-store' }, 'Store → Get or Create'],
 		['delete', { storeToDelete: byId(DEMO_STORE.id) }, 'Store → Delete'],
 	])('refuses %s with a URL signature before any request', async (operation, extra, what) => {
-		const result = await runNode({ parameters: storeParameters(operation, extra), credentialId: 'signature' });
+		const result = await runNode({
+			parameters: storeParameters(operation, extra),
+			credentialId: 'signature',
+		});
 		expect(result.error?.message).toBe(`${what} needs an API token, not a URL signature`);
 		expect(result.error?.description).toMatch(/Authentication set to API Token/);
 		expect(local.api.requests).toHaveLength(0);
@@ -307,14 +367,24 @@ describe('Continue On Fail', () => {
 	it('outputs the error of a failing item and goes on with the others', async () => {
 		const result = await runNode({
 			parameters: storeParameters('getOrCreate', { name: '={{ $json.name }}' }),
-			input: [{ json: { name: 'first-ok' } }, { json: { name: 'not ok!' } }, { json: { name: DEMO_STORE.name } }],
+			input: [
+				{ json: { name: 'first-ok' } },
+				{ json: { name: 'not ok!' } },
+				{ json: { name: DEMO_STORE.name } },
+			],
 			continueOnFail: true,
 		});
 		expect(result.error).toBeUndefined();
 		madeStores.push(local.api.findStore(`${LOCAL_USER.username}~first-ok`).id);
-		expect(result.items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		expect(result.items.map((item) => item.pairedItem)).toEqual([
+			{ item: 0 },
+			{ item: 1 },
+			{ item: 2 },
+		]);
 		expect(result.items[0].json.name).toBe('first-ok');
-		expect(result.items[1].json).toEqual({ error: 'The Name parameter "not ok!" is not a valid store name' });
+		expect(result.items[1].json).toEqual({
+			error: 'The Name parameter "not ok!" is not a valid store name',
+		});
 		expect(result.items[2].json.id).toBe(DEMO_STORE.id);
 		expect(storesRequests()).toHaveLength(2);
 	});

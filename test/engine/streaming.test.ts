@@ -44,7 +44,11 @@ beforeAll(async () => {
 	api = await startLocalApi();
 	const add = (id: string) => api.addStore({ id, name: id.toLowerCase() });
 	add(STORES.small);
-	api.putGeneratedRecord(STORES.small, 'small', { size: 1000, contentType: 'application/octet-stream', generate: () => binaryStream(1000, 3) });
+	api.putGeneratedRecord(STORES.small, 'small', {
+		size: 1000,
+		contentType: 'application/octet-stream',
+		generate: () => binaryStream(1000, 3),
+	});
 	add(STORES.bigRecord);
 	api.putGeneratedRecord(STORES.bigRecord, 'big-file', {
 		size: RECORD_BYTES,
@@ -78,8 +82,18 @@ function runInChild(job: Job): Promise<JobResult> {
 	return new Promise<JobResult>((resolvePromise, reject) => {
 		const child = spawn(
 			process.execPath,
-			['--expose-gc', '--require', 'tsx/cjs', join(PROJECT_ROOT, 'bench/case.ts'), JSON.stringify(job)],
-			{ cwd: PROJECT_ROOT, env: { ...process.env, N8N_USER_FOLDER: userFolder, BENCH_API_URL: api.url }, stdio: ['ignore', 'pipe', 'pipe'] },
+			[
+				'--expose-gc',
+				'--require',
+				'tsx/cjs',
+				join(PROJECT_ROOT, 'bench/case.ts'),
+				JSON.stringify(job),
+			],
+			{
+				cwd: PROJECT_ROOT,
+				env: { ...process.env, N8N_USER_FOLDER: userFolder, BENCH_API_URL: api.url },
+				stdio: ['ignore', 'pipe', 'pipe'],
+			},
 		);
 		let stdout = '';
 		let stderr = '';
@@ -91,10 +105,11 @@ function runInChild(job: Job): Promise<JobResult> {
 			const line = stdout.split('\n').find((entry) => entry.startsWith('RESULT '));
 			if (code === 0 && line) {
 				const result = JSON.parse(line.slice('RESULT '.length)) as JobResult;
-				process.stdout.write(`streaming: ${result.summary}; peak RSS ${result.peakMiB} MiB, +${result.growthMiB} MiB during the run\n`);
+				process.stdout.write(
+					`streaming: ${result.summary}; peak RSS ${result.peakMiB} MiB, +${result.growthMiB} MiB during the run\n`,
+				);
 				resolvePromise(result);
-			}
-			else reject(new Error(`The workflow process exited with ${code}: ${stderr.slice(-2000)}`));
+			} else reject(new Error(`The workflow process exited with ${code}: ${stderr.slice(-2000)}`));
 		});
 	});
 }
@@ -123,7 +138,11 @@ describe('streaming through n8n binary data, in a process of its own', () => {
 			nodes: [ourNode(ourParameters.zip(STORES.zip))],
 			warmUp,
 			// 4 STORE entries: the records, plus headers, data descriptors and the directory.
-			check: { kind: 'file', node: NODE_NAME, size: RECORD_BYTES + 4 * (30 + 6 + 16 + 46 + 6) + 22 },
+			check: {
+				kind: 'file',
+				node: NODE_NAME,
+				size: RECORD_BYTES + 4 * (30 + 6 + 16 + 46 + 6) + 22,
+			},
 		});
 		expect(result.summary).toMatch(/^1 file, \d+ bytes$/);
 		expect(result.growthMiB).toBeLessThan(BOUND_MIB);
@@ -134,7 +153,14 @@ describe('streaming through n8n binary data, in a process of its own', () => {
 			kind: 'workflow',
 			nodes: [ourNode(ourParameters.records(STORES.records(300)))],
 			warmUp,
-			check: { kind: 'records', node: NODE_NAME, layout: 'items', count: 300, totalBytes: 300 * MIB, samples: [] },
+			check: {
+				kind: 'records',
+				node: NODE_NAME,
+				layout: 'items',
+				count: 300,
+				totalBytes: 300 * MIB,
+				samples: [],
+			},
 		});
 		expect(result.summary).toBe(`300 records, ${300 * MIB} bytes, 0 checked byte for byte`);
 		expect(result.growthMiB).toBeLessThan(BOUND_MIB);

@@ -12,13 +12,24 @@ let serial = 0;
 const nextId = (prefix: string) => `${prefix}${String(++serial).padStart(17 - prefix.length, '0')}`;
 
 function newTask(): LocalTask {
-	return local.api.addTask({ id: nextId('tsk'), name: `task-${serial}`, actId: DEMO_ACTOR.id, userId: LOCAL_USER.id });
+	return local.api.addTask({
+		id: nextId('tsk'),
+		name: `task-${serial}`,
+		actId: DEMO_ACTOR.id,
+		userId: LOCAL_USER.id,
+	});
 }
 
 /** A run the task started, older than every fixture run so that DEMO_ACTOR's last run stays the same. */
-function newTaskRun(task: LocalTask, status: RunStatus, startedAt: string, records: Record<string, string>): LocalRun {
+function newTaskRun(
+	task: LocalTask,
+	status: RunStatus,
+	startedAt: string,
+	records: Record<string, string>,
+): LocalRun {
 	const store = local.api.addStore({ userId: task.userId });
-	for (const [key, value] of Object.entries(records)) local.api.putRecord(store.id, key, value, { contentType: TEXT });
+	for (const [key, value] of Object.entries(records))
+		local.api.putRecord(store.id, key, value, { contentType: TEXT });
 	return local.api.addRun({
 		id: nextId('run'),
 		actId: task.actId,
@@ -29,50 +40,83 @@ function newTaskRun(task: LocalTask, status: RunStatus, startedAt: string, recor
 	});
 }
 
-const ofTask = (taskId: string, runStatus = 'SUCCEEDED'): IDataObject => ({ storeSource: 'lastTaskRun', taskId, runStatus });
+const ofTask = (taskId: string, runStatus = 'SUCCEEDED'): IDataObject => ({
+	storeSource: 'lastTaskRun',
+	taskId,
+	runStatus,
+});
 
 describe("the default store of an Actor task's last run", () => {
 	let task: LocalTask;
 	let succeeded: LocalRun;
 	beforeAll(() => {
 		task = newTask();
-		succeeded = newTaskRun(task, 'SUCCEEDED', '2020-01-01T10:00:00Z', { OUTPUT: 'succeeded', 'only-succeeded': 'x' });
+		succeeded = newTaskRun(task, 'SUCCEEDED', '2020-01-01T10:00:00Z', {
+			OUTPUT: 'succeeded',
+			'only-succeeded': 'x',
+		});
 		// Newer, but failed: a request without ?status=SUCCEEDED reaches this store instead.
 		newTaskRun(task, 'FAILED', '2020-01-02T10:00:00Z', { OUTPUT: 'failed', 'only-failed': 'y' });
 	});
 
 	it('gets a record through /v2/actor-tasks/{task}/runs/last/key-value-store with the status, accepting username/task-name', async () => {
 		const result = await runNode({
-			parameters: { resource: 'record', operation: 'get', key: byId('OUTPUT'), ...ofTask(`${LOCAL_USER.username}/${task.name}`) },
+			parameters: {
+				resource: 'record',
+				operation: 'get',
+				key: byId('OUTPUT'),
+				...ofTask(`${LOCAL_USER.username}/${task.name}`),
+			},
 		});
 		expect(result.error).toBeUndefined();
 		expect(JSON.stringify(result.items[0])).toMatch(/succeeded/);
 		expect(JSON.stringify(result.items[0])).not.toMatch(/failed/);
 		const [request] = local.api.requests;
-		expect(request.path).toBe(`/v2/actor-tasks/${LOCAL_USER.username}~${task.name}/runs/last/key-value-store/records/OUTPUT`);
+		expect(request.path).toBe(
+			`/v2/actor-tasks/${LOCAL_USER.username}~${task.name}/runs/last/key-value-store/records/OUTPUT`,
+		);
 		expect(request.query.status).toBe('SUCCEEDED');
 	});
 
 	it('lists the keys and checks a record of the last succeeded task run', async () => {
-		const keys = await runNode({ parameters: { resource: 'key', operation: 'list', returnAll: true, ...ofTask(task.id) } });
+		const keys = await runNode({
+			parameters: { resource: 'key', operation: 'list', returnAll: true, ...ofTask(task.id) },
+		});
 		expect(keys.error).toBeUndefined();
 		expect(keys.items.map((item) => item.json.key)).toEqual(['OUTPUT', 'only-succeeded']);
 
 		const exists = await runNode({
-			parameters: { resource: 'record', operation: 'exists', key: byId('only-failed'), ...ofTask(task.id) },
+			parameters: {
+				resource: 'record',
+				operation: 'exists',
+				key: byId('only-failed'),
+				...ofTask(task.id),
+			},
 		});
 		expect(exists.items[0].json).toMatchObject({ key: 'only-failed', exists: false });
 		const existsToo = await runNode({
-			parameters: { resource: 'record', operation: 'exists', key: byId('only-succeeded'), ...ofTask(task.id) },
+			parameters: {
+				resource: 'record',
+				operation: 'exists',
+				key: byId('only-succeeded'),
+				...ofTask(task.id),
+			},
 		});
 		expect(existsToo.items[0].json).toMatchObject({ key: 'only-succeeded', exists: true });
 	});
 
 	it('says an unknown task was not found, and what to check', async () => {
 		const { error } = await runNode({
-			parameters: { resource: 'record', operation: 'get', key: byId('OUTPUT'), ...ofTask('local-user/no-such-task') },
+			parameters: {
+				resource: 'record',
+				operation: 'get',
+				key: byId('OUTPUT'),
+				...ofTask('local-user/no-such-task'),
+			},
 		});
-		expect(error?.message).toMatch(/^Apify API error 404 record-not-found: Actor task was not found/);
+		expect(error?.message).toMatch(
+			/^Apify API error 404 record-not-found: Actor task was not found/,
+		);
 		expect(error?.description).toMatch(/Check the Actor Task/);
 	});
 
@@ -86,7 +130,12 @@ describe("the default store of an Actor task's last run", () => {
 
 	it('gives a public URL of a record that works without a token', async () => {
 		const result = await runNode({
-			parameters: { resource: 'record', operation: 'getPublicUrl', key: byId('OUTPUT'), ...ofTask(task.id) },
+			parameters: {
+				resource: 'record',
+				operation: 'getPublicUrl',
+				key: byId('OUTPUT'),
+				...ofTask(task.id),
+			},
 		});
 		expect(result.error).toBeUndefined();
 		const url = String(result.items[0].json.url);
@@ -110,7 +159,8 @@ describe("the trigger on an Actor task's last run", () => {
 		const [alias, ...rest] = local.api.requests.map((request) => request.path);
 		expect(alias).toBe(`/v2/actor-tasks/${task.id}/runs/last/key-value-store`);
 		expect(rest.length).toBeGreaterThan(0);
-		for (const path of rest) expect(path.startsWith(`/v2/key-value-stores/${first.defaultKeyValueStoreId}`)).toBe(true);
+		for (const path of rest)
+			expect(path.startsWith(`/v2/key-value-stores/${first.defaultKeyValueStoreId}`)).toBe(true);
 		expect((await runPoll(parameters, baseline.staticData)).items).toEqual([]);
 
 		newTaskRun(task, 'FAILED', '2020-02-03T10:00:00Z', { a: '1', failed: 'x' });

@@ -26,7 +26,8 @@ const triggerParameters = (storeId: string, extra: IDataObject = {}): IDataObjec
 	...extra,
 });
 
-const changesOf = (items: Array<{ json: IDataObject }>) => items.map((item) => [item.json.key, item.json.change]);
+const changesOf = (items: Array<{ json: IDataObject }>) =>
+	items.map((item) => [item.json.key, item.json.change]);
 
 describe('Apify Key-Value Store Trigger', () => {
 	it('sets a baseline on the first poll, then fires once per add, edit and delete, across restarts', async () => {
@@ -48,7 +49,12 @@ describe('Apify Key-Value Store Trigger', () => {
 			['c-file', 'deleted'],
 			['d-new', 'added'],
 		]);
-		expect(changed.items[0].json).toMatchObject({ storeId, key: 'b-text', size: 17, previousSize: 5 });
+		expect(changed.items[0].json).toMatchObject({
+			storeId,
+			key: 'b-text',
+			size: 17,
+			previousSize: 5,
+		});
 		expect(changed.items[1].json).toMatchObject({ key: 'c-file', size: 3 });
 
 		// Each change fires once: the polls after it, each as after a restart, are quiet.
@@ -81,7 +87,11 @@ describe('Apify Key-Value Store Trigger', () => {
 		local.api.putRecord(storeId, 'c-file', Buffer.from([1, 2, 3]), { contentType: 'image/png' });
 		const { items } = await runPoll(parameters, baseline.staticData);
 		expect(items.map((item) => item.json.key)).toEqual(['a-json', 'b-text', 'c-file']);
-		expect(items[0].json).toMatchObject({ change: 'added', value: { n: 1 }, contentType: 'application/json' });
+		expect(items[0].json).toMatchObject({
+			change: 'added',
+			value: { n: 1 },
+			contentType: 'application/json',
+		});
 		expect(items[1].json).toMatchObject({ change: 'added', text: 'hello' });
 		expect(items[2].json).toMatchObject({ change: 'added', fileName: 'c-file.png', size: 3 });
 		expect(items[2].binary?.data?.mimeType).toBe('image/png');
@@ -97,9 +107,11 @@ describe('Apify Key-Value Store Trigger', () => {
 		const narrowed = await runPoll(triggerParameters(second, { prefix: 'a-' }), moved.staticData);
 		expect(narrowed.items).toEqual([]);
 		local.api.putRecord(second, 'a-more', '1', { contentType: 'text/plain' });
-		expect(changesOf((await runPoll(triggerParameters(second, { prefix: 'a-' }), narrowed.staticData)).items)).toEqual([
-			['a-more', 'added'],
-		]);
+		expect(
+			changesOf(
+				(await runPoll(triggerParameters(second, { prefix: 'a-' }), narrowed.staticData)).items,
+			),
+		).toEqual([['a-more', 'added']]);
 	});
 
 	it('notices an edit that keeps the size only with Detect Same-Size Edits, asking with ETags', async () => {
@@ -116,8 +128,14 @@ describe('Apify Key-Value Store Trigger', () => {
 		expect(changesOf(noticed.items)).toEqual([['b-text', 'changed']]);
 		const heads = local.api.requests.filter((request) => request.method === 'HEAD');
 		expect(heads).toHaveLength(3);
-		expect(heads.every((request) => String(request.headers['if-none-match']).startsWith('"'))).toBe(true);
-		expect(local.api.requests.some((request) => request.method === 'GET' && request.path.includes('/records/'))).toBe(false);
+		expect(heads.every((request) => String(request.headers['if-none-match']).startsWith('"'))).toBe(
+			true,
+		);
+		expect(
+			local.api.requests.some(
+				(request) => request.method === 'GET' && request.path.includes('/records/'),
+			),
+		).toBe(false);
 		expect((await runPoll(byEtag, noticed.staticData)).items).toEqual([]);
 	});
 
@@ -147,14 +165,24 @@ describe('Apify Key-Value Store Trigger on the store of an Actor run', () => {
 	const TEXT = 'text/plain; charset=utf-8';
 	let serial = 0;
 	/** A 17-character local API ID, unique in this file. */
-	const nextId = (prefix: string) => `${prefix}${String(++serial).padStart(17 - prefix.length, '0')}`;
+	const nextId = (prefix: string) =>
+		`${prefix}${String(++serial).padStart(17 - prefix.length, '0')}`;
 
 	function newActor(): LocalActor {
-		return local.api.addActor({ id: nextId('act'), name: `trigger-actor-${serial}`, userId: LOCAL_USER.id });
+		return local.api.addActor({
+			id: nextId('act'),
+			name: `trigger-actor-${serial}`,
+			userId: LOCAL_USER.id,
+		});
 	}
 
 	/** A run of the Actor whose new default store holds `records` (text records). */
-	function newRun(actor: LocalActor, status: RunStatus, startedAt: string, records: Record<string, string>): LocalRun {
+	function newRun(
+		actor: LocalActor,
+		status: RunStatus,
+		startedAt: string,
+		records: Record<string, string>,
+	): LocalRun {
 		const store = local.api.addStore({ userId: actor.userId });
 		for (const [key, value] of Object.entries(records)) {
 			local.api.putRecord(store.id, key, value, { contentType: TEXT });
@@ -168,7 +196,11 @@ describe('Apify Key-Value Store Trigger on the store of an Actor run', () => {
 		});
 	}
 
-	const everyChange = { events: ['added', 'changed', 'deleted'], includeValue: true, checkEtags: true };
+	const everyChange = {
+		events: ['added', 'changed', 'deleted'],
+		includeValue: true,
+		checkEtags: true,
+	};
 
 	it('watches a run by its ID through the run alias, firing once per add, edit and delete, across restarts', async () => {
 		const records = { 'a-first': '1', 'b-text': 'hello', 'c-old': 'x' };
@@ -200,7 +232,12 @@ describe('Apify Key-Value Store Trigger on the store of an Actor run', () => {
 			contentType: 'text/plain; charset=utf-8',
 			text: 'HELLO',
 		});
-		expect(changed.items[1].json).toEqual({ runId: run.id, key: 'c-old', change: 'deleted', size: 1 });
+		expect(changed.items[1].json).toEqual({
+			runId: run.id,
+			key: 'c-old',
+			change: 'deleted',
+			size: 1,
+		});
 		expect(changed.items[2].json).toMatchObject({ runId: run.id, text: 'new one' });
 		const methods = new Set(local.api.requests.map((request) => request.method));
 		expect([...methods].sort()).toEqual(['GET', 'HEAD']);
@@ -217,7 +254,11 @@ describe('Apify Key-Value Store Trigger on the store of an Actor run', () => {
 
 	it("watches an Actor's last succeeded run; a newer succeeded run's store is compared with the previous run's", async () => {
 		const actor = newActor();
-		newRun(actor, 'SUCCEEDED', '2025-01-01T10:00:00Z', { OUTPUT: '{"v":1}', shared: 'same', 'only-first': 'x' });
+		newRun(actor, 'SUCCEEDED', '2025-01-01T10:00:00Z', {
+			OUTPUT: '{"v":1}',
+			shared: 'same',
+			'only-first': 'x',
+		});
 		// The newest run, not succeeded: a request without ?status= would reach its store.
 		newRun(actor, 'RUNNING', '2025-01-03T10:00:00Z', { OUTPUT: '{"v":9}', 'only-running': 'r' });
 		const parameters = {
@@ -245,9 +286,14 @@ describe('Apify Key-Value Store Trigger on the store of an Actor run', () => {
 		// The poll asks once which store is the last succeeded run's, then reads that store by its ID,
 		// so that a run finishing mid-poll cannot mix two stores in one snapshot.
 		const [which, ...reads] = local.api.requests;
-		expect([which.path, which.query.status]).toEqual([`/v2/acts/${source.actorId}/runs/last/key-value-store`, 'SUCCEEDED']);
+		expect([which.path, which.query.status]).toEqual([
+			`/v2/acts/${source.actorId}/runs/last/key-value-store`,
+			'SUCCEEDED',
+		]);
 		for (const request of reads) {
-			expect(request.path).toMatch(new RegExp(`^/v2/key-value-stores/${second.defaultKeyValueStoreId}/`));
+			expect(request.path).toMatch(
+				new RegExp(`^/v2/key-value-stores/${second.defaultKeyValueStoreId}/`),
+			);
 		}
 		expect(reads.length).toBeGreaterThan(0);
 
@@ -261,7 +307,12 @@ describe('Apify Key-Value Store Trigger on the store of an Actor run', () => {
 	it("treats an Actor without a succeeded run yet as an empty store: its first succeeded run's records fire as added", async () => {
 		const actor = newActor();
 		newRun(actor, 'FAILED', '2025-01-01T10:00:00Z', { 'from-failed': 'f' });
-		const parameters = { storeSource: 'lastRun', actorId: actor.id, runStatus: 'SUCCEEDED', events: ['added', 'changed', 'deleted'] };
+		const parameters = {
+			storeSource: 'lastRun',
+			actorId: actor.id,
+			runStatus: 'SUCCEEDED',
+			events: ['added', 'changed', 'deleted'],
+		};
 		const baseline = await runPoll(parameters);
 		expect(baseline.items).toEqual([]);
 		expect((await runPoll(parameters, baseline.staticData)).items).toEqual([]);
@@ -275,7 +326,12 @@ describe('Apify Key-Value Store Trigger on the store of an Actor run', () => {
 	});
 
 	it('still fails for an Actor that does not exist', async () => {
-		const parameters = { storeSource: 'lastRun', actorId: 'actNoSuchActor001', runStatus: 'SUCCEEDED', events: ['added'] };
+		const parameters = {
+			storeSource: 'lastRun',
+			actorId: 'actNoSuchActor001',
+			runStatus: 'SUCCEEDED',
+			events: ['added'],
+		};
 		await expect(runPoll(parameters)).rejects.toThrow(/Actor was not found/);
 	});
 
@@ -283,7 +339,10 @@ describe('Apify Key-Value Store Trigger on the store of an Actor run', () => {
 		const run = newRun(newActor(), 'SUCCEEDED', '2025-01-01T10:00:00Z', { 'a-run': '1' });
 		const storeId = watchedStore('trigger-scope-run');
 		const baseline = await runPoll(triggerParameters(storeId));
-		const moved = await runPoll({ storeSource: 'run', runId: run.id, events: ['added'] }, baseline.staticData);
+		const moved = await runPoll(
+			{ storeSource: 'run', runId: run.id, events: ['added'] },
+			baseline.staticData,
+		);
 		expect(moved.items).toEqual([]);
 		const back = await runPoll(triggerParameters(storeId), moved.staticData);
 		expect(back.items).toEqual([]);
@@ -300,6 +359,8 @@ describe('Apify Key-Value Store Trigger on the store of an Actor run', () => {
 		};
 		local.api.putRecord(storeId, 'd-new', 'new', { contentType: 'text/plain' });
 		const { items } = await runPoll(triggerParameters(storeId), savedBefore);
-		expect(items.map((item) => item.json)).toEqual([{ storeId, key: 'd-new', change: 'added', size: 3 }]);
+		expect(items.map((item) => item.json)).toEqual([
+			{ storeId, key: 'd-new', change: 'added', size: 3 },
+		]);
 	});
 });

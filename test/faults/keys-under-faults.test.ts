@@ -21,7 +21,13 @@ it('lists 100,000 keys while about 10% of requests fail with 5xx, resets and cut
 	keys.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 	const keysPath = `/v2/key-value-stores/${store.id}/keys`;
 	const faults = [
-		local.api.faults.add({ path: keysPath, kind: 'status', status: 503, everyNth: 30, times: Infinity }),
+		local.api.faults.add({
+			path: keysPath,
+			kind: 'status',
+			status: 503,
+			everyNth: 30,
+			times: Infinity,
+		}),
 		local.api.faults.add({ path: keysPath, kind: 'reset', everyNth: 29, times: Infinity }),
 		local.api.faults.add({ path: keysPath, kind: 'reset-mid-body', everyNth: 28, times: Infinity }),
 	];
@@ -39,12 +45,15 @@ it('lists 100,000 keys while about 10% of requests fail with 5xx, resets and cut
 	const requests = local.api.requests.filter((request) => request.path === keysPath).length;
 	expect(requests).toBe(KEY_COUNT / 1000 + failed);
 	expect(failed / requests).toBeGreaterThan(0.08);
-	process.stdout.write(`keys under faults: ${listed.length} listed, ${failed} of ${requests} requests failed and were retried\n`);
+	process.stdout.write(
+		`keys under faults: ${listed.length} listed, ${failed} of ${requests} requests failed and were retried\n`,
+	);
 });
 
 it('refuses an archive of 1,000,000 tiny entries from its end record, in seconds and without reading its directory', async () => {
 	const entries = (function* () {
-		for (let index = 0; index < 1_000_000; index++) yield { name: index.toString(36), data: Buffer.alloc(0) };
+		for (let index = 0; index < 1_000_000; index++)
+			yield { name: index.toString(36), data: Buffer.alloc(0) };
 	})();
 	const archive = craftZip(entries);
 	local.api.faults.add({
@@ -56,7 +65,12 @@ it('refuses an archive of 1,000,000 tiny entries from its end record, in seconds
 	const peakBefore = process.resourceUsage().maxRSS;
 	const started = Date.now();
 	const { items, error } = await runNode({
-		parameters: { resource: 'record', operation: 'download', storeId: byId(DEMO_STORE.id), outputMode: 'records' },
+		parameters: {
+			resource: 'record',
+			operation: 'download',
+			storeId: byId(DEMO_STORE.id),
+			outputMode: 'records',
+		},
 	});
 	const seconds = (Date.now() - started) / 1000;
 	// Growth of the process's peak resident memory (kB), which a transient spike would raise too.

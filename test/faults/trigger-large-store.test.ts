@@ -10,8 +10,13 @@ jest.setTimeout(120_000);
 it('reports the 3 changes among 100,000 records from the listing, downloading only the changed records', async () => {
 	const store = local.api.addStore({ name: 'trigger-hundred-thousand' });
 	const key = (index: number) => `k-${String(index).padStart(6, '0')}`;
-	for (let index = 0; index < KEY_COUNT; index++) local.api.putRecord(store.id, key(index), 'x', { contentType: 'text/plain' });
-	const parameters = { storeId: byId(store.id), events: ['added', 'changed', 'deleted'], includeValue: true };
+	for (let index = 0; index < KEY_COUNT; index++)
+		local.api.putRecord(store.id, key(index), 'x', { contentType: 'text/plain' });
+	const parameters = {
+		storeId: byId(store.id),
+		events: ['added', 'changed', 'deleted'],
+		includeValue: true,
+	};
 
 	const baseline = await runPoll(parameters);
 	expect(baseline.items).toEqual([]);
@@ -32,7 +37,9 @@ it('reports the 3 changes among 100,000 records from the listing, downloading on
 	const listings = local.api.requests.filter((request) => request.path.endsWith('/keys')).length;
 	expect(listings).toBe(KEY_COUNT / 1000);
 	const recordReads = local.api.requests.filter((request) => request.path.includes('/records/'));
-	expect(recordReads.map((request) => decodeURIComponent(request.path.split('/').pop() ?? '')).sort()).toEqual([key(500), 'k-new']);
+	expect(
+		recordReads.map((request) => decodeURIComponent(request.path.split('/').pop() ?? '')).sort(),
+	).toEqual([key(500), 'k-new']);
 	const requests = local.api.requests.length;
 	expect((await runPoll(parameters, staticData)).items).toEqual([]);
 	process.stdout.write(

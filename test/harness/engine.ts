@@ -57,17 +57,24 @@ const pkg = require(join(packageRoot, 'package.json')) as {
 };
 
 /** Loads every node and credential the package's "n8n" section lists, from dist/, as n8n does. */
-function loadPackage(): { nodeTypes: Map<string, INodeType>; credentialTypes: Map<string, ICredentialType> } {
+function loadPackage(): {
+	nodeTypes: Map<string, INodeType>;
+	credentialTypes: Map<string, ICredentialType>;
+} {
 	const nodeTypes = new Map<string, INodeType>();
 	const credentialTypes = new Map<string, ICredentialType>();
 	for (const file of pkg.n8n.nodes) {
-		for (const NodeClass of Object.values(require(join(packageRoot, file)) as Record<string, new () => INodeType>)) {
+		for (const NodeClass of Object.values(
+			require(join(packageRoot, file)) as Record<string, new () => INodeType>,
+		)) {
 			const node = new NodeClass();
 			nodeTypes.set(`${pkg.name}.${node.description.name}`, node);
 		}
 	}
 	for (const file of pkg.n8n.credentials) {
-		for (const CredentialClass of Object.values(require(join(packageRoot, file)) as Record<string, new () => ICredentialType>)) {
+		for (const CredentialClass of Object.values(
+			require(join(packageRoot, file)) as Record<string, new () => ICredentialType>,
+		)) {
 			const credential = new CredentialClass();
 			credentialTypes.set(credential.name, credential);
 		}
@@ -116,7 +123,8 @@ class CredentialsHelper extends ICredentialsHelper {
 		requestOptions: IHttpRequestOptions,
 	): Promise<IHttpRequestOptions> {
 		const authenticate = required(loaded.credentialTypes.get(typeName), typeName).authenticate;
-		if (typeof authenticate !== 'function') throw new Error(`${typeName} has no authenticate function`);
+		if (typeof authenticate !== 'function')
+			throw new Error(`${typeName} has no authenticate function`);
 		return await authenticate(credentials, requestOptions);
 	}
 
@@ -213,7 +221,11 @@ export interface RunResult {
 
 let runCounter = 0;
 
-export function apifyNode(parameters: IDataObject, credentialId = 'default', continueOnFail = false): INode {
+export function apifyNode(
+	parameters: IDataObject,
+	credentialId = 'default',
+	continueOnFail = false,
+): INode {
 	return {
 		id: 'node-1',
 		name: 'Apify Key-Value Store',
@@ -268,11 +280,15 @@ export interface WorkflowRunOptions {
  * Runs a workflow through WorkflowExecute, starting at one node with the given items as if a
  * trigger had emitted them. Nodes may be of this package's types only.
  */
-export async function runWorkflow(options: WorkflowRunOptions): Promise<IRun & { staticData: IDataObject }> {
+export async function runWorkflow(
+	options: WorkflowRunOptions,
+): Promise<IRun & { staticData: IDataObject }> {
 	await initBinaryData();
 	const workflowData = workflowDataOf(options.nodes, options.connections);
 	const workflow = workflowOf(workflowData, options.staticData);
-	const startNode = options.nodes.find((node) => node.name === (options.startNode ?? options.nodes[0].name));
+	const startNode = options.nodes.find(
+		(node) => node.name === (options.startNode ?? options.nodes[0].name),
+	);
 	if (!startNode) throw new Error(`No start node ${options.startNode}`);
 	const executionId = `exec-${runCounter}`;
 	let finish!: (run: IRun) => void;
@@ -282,19 +298,29 @@ export async function runWorkflow(options: WorkflowRunOptions): Promise<IRun & {
 	const additionalData = createAdditionalData(hooks, executionId, workflowData.id);
 	const runExecutionData = createRunExecutionData({
 		executionData: {
-			nodeExecutionStack: [{ node: startNode, data: { main: [options.input ?? [{ json: {} }]] }, source: null }],
+			nodeExecutionStack: [
+				{ node: startNode, data: { main: [options.input ?? [{ json: {} }]] }, source: null },
+			],
 		},
 	});
 	const mode: WorkflowExecuteMode = 'manual';
-	await new WorkflowExecute(additionalData, mode, runExecutionData).processRunExecutionData(workflow);
+	await new WorkflowExecute(additionalData, mode, runExecutionData).processRunExecutionData(
+		workflow,
+	);
 	const run = await finished;
-	return Object.assign(run, { staticData: JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject });
+	return Object.assign(run, {
+		staticData: JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject,
+	});
 }
 
 /** Runs a one-node workflow whose node gets `input`. */
 export async function runNode(options: RunOptions): Promise<RunResult> {
 	const node = apifyNode(options.parameters, options.credentialId, options.continueOnFail);
-	const { staticData, ...run } = await runWorkflow({ nodes: [node], input: options.input, staticData: options.staticData });
+	const { staticData, ...run } = await runWorkflow({
+		nodes: [node],
+		input: options.input,
+		staticData: options.staticData,
+	});
 	const taskData = run.data.resultData.runData[node.name]?.[0];
 	return {
 		run,
@@ -352,7 +378,10 @@ export async function runPoll(
 	);
 	const trigger = required(loaded.nodeTypes.get(TRIGGER_TYPE)?.poll, 'poll');
 	const output = await trigger.call(context);
-	return { items: output?.[0] ?? [], staticData: JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject };
+	return {
+		items: output?.[0] ?? [],
+		staticData: JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject,
+	};
 }
 
 /** Calls a list search method as the editor does, through n8n-core's LoadOptionsContext. */
@@ -369,7 +398,12 @@ export async function runListSearch(
 	const additionalData = createAdditionalData(hooks, `load-${runCounter}`, workflowData.id);
 	// The editor sends the node's current parameters along, as here.
 	additionalData.currentNodeParameters = node.parameters;
-	const context = new LoadOptionsContext(workflowOf(workflowData), node, additionalData, 'parameters');
+	const context = new LoadOptionsContext(
+		workflowOf(workflowData),
+		node,
+		additionalData,
+		'parameters',
+	);
 	const search = required(loaded.nodeTypes.get(NODE_TYPE)?.methods?.listSearch?.[method], method);
 	return await search.call(context, filter, paginationToken);
 }
@@ -418,7 +452,9 @@ export async function readBinary(item: INodeExecutionData, property = 'data'): P
  * Runs the credential type's `test` request as n8n's credential test does: its expressions resolved
  * with `$credentials` by n8n's expression engine, the request authenticated by the credential type.
  */
-export async function testCredential(credentialId: string): Promise<{ statusCode: number; body: string }> {
+export async function testCredential(
+	credentialId: string,
+): Promise<{ statusCode: number; body: string }> {
 	const type = required(loaded.credentialTypes.get(CREDENTIAL_TYPE), CREDENTIAL_TYPE);
 	const request = required(type.test, 'credential test').request;
 	const node = apifyNode({}, credentialId);
@@ -429,14 +465,24 @@ export async function testCredential(credentialId: string): Promise<{ statusCode
 		CREDENTIAL_TYPE,
 	);
 	const resolve = (value: string | undefined) =>
-		String(workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: credentials }, undefined, ''));
+		String(
+			workflow.expression.getSimpleParameterValue(
+				node,
+				value,
+				'internal',
+				{ $credentials: credentials },
+				undefined,
+				'',
+			),
+		);
 	const options = await credentialsHelper.authenticate(credentials, CREDENTIAL_TYPE, {
 		url: resolve(request.url),
 		baseURL: resolve(request.baseURL),
 		method: 'GET',
 	});
 	const url = new URL(options.baseURL + options.url);
-	for (const [name, value] of Object.entries(options.qs ?? {})) url.searchParams.set(name, String(value));
+	for (const [name, value] of Object.entries(options.qs ?? {}))
+		url.searchParams.set(name, String(value));
 	const response = await fetch(url, { headers: options.headers as Record<string, string> });
 	return { statusCode: response.status, body: await response.text() };
 }

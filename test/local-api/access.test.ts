@@ -26,41 +26,82 @@ afterAll(() => api.close());
 afterEach(() => api.setStoreSignatureGrantsRecords(true));
 
 const demoPath = `/v2/key-value-stores/${DEMO_STORE.id}`;
-const request = (path: string, options?: RawRequestOptions) => rawRequest(`${api.url}${path}`, options);
+const request = (path: string, options?: RawRequestOptions) =>
+	rawRequest(`${api.url}${path}`, options);
 const errorOf = (response: RawResponse) => [response.status, jsonBody(response).error.type];
 const demoSignature = (expiresInMillis?: number) =>
-	createStoreSignature({ storeId: DEMO_STORE.id, secretKey: DEMO_STORE.urlSigningSecretKey, expiresInMillis });
+	createStoreSignature({
+		storeId: DEMO_STORE.id,
+		secretKey: DEMO_STORE.urlSigningSecretKey,
+		expiresInMillis,
+	});
 
 describe('tokens', () => {
 	it('accepts a Bearer header or a ?token= parameter', async () => {
-		expect((await request('/v2/users/me', { headers: bearer(FULL_ACCESS_TOKEN) })).status).toBe(200);
-		expect(jsonBody(await request(`/v2/users/me?token=${READ_ONLY_TOKEN}`)).data.username).toBe('local-user');
+		expect((await request('/v2/users/me', { headers: bearer(FULL_ACCESS_TOKEN) })).status).toBe(
+			200,
+		);
+		expect(jsonBody(await request(`/v2/users/me?token=${READ_ONLY_TOKEN}`)).data.username).toBe(
+			'local-user',
+		);
 	});
 
 	it('answers 401 token-not-provided without a token and token-not-valid for a bad one', async () => {
 		expect(errorOf(await request('/v2/users/me'))).toEqual([401, 'token-not-provided']);
 		expect(errorOf(await request(`${demoPath}/keys`))).toEqual([401, 'token-not-provided']);
-		expect(errorOf(await request(`/v2/key-value-stores/~${DEMO_STORE.name}`))).toEqual([401, 'token-not-provided']);
-		const badToken = await request('/v2/users/me', { headers: bearer('apify_api_notAKnownToken00000000000000000') });
-		expect([...errorOf(badToken), jsonBody(badToken).error.message]).toEqual([401, 'token-not-valid', 'Authentication token is not valid.']);
-		expect(errorOf(await request('/v2/users/me', { headers: { Authorization: `Basic ${FULL_ACCESS_TOKEN}` } }))).toEqual([401, 'token-not-valid']);
+		expect(errorOf(await request(`/v2/key-value-stores/~${DEMO_STORE.name}`))).toEqual([
+			401,
+			'token-not-provided',
+		]);
+		const badToken = await request('/v2/users/me', {
+			headers: bearer('apify_api_notAKnownToken00000000000000000'),
+		});
+		expect([...errorOf(badToken), jsonBody(badToken).error.message]).toEqual([
+			401,
+			'token-not-valid',
+			'Authentication token is not valid.',
+		]);
+		expect(
+			errorOf(
+				await request('/v2/users/me', { headers: { Authorization: `Basic ${FULL_ACCESS_TOKEN}` } }),
+			),
+		).toEqual([401, 'token-not-valid']);
 	});
 
 	it("denies another user's stores with 403 permission-denied", async () => {
-		for (const path of [demoPath, `${demoPath}/keys`, `${demoPath}/records`, `${demoPath}/records/OUTPUT`]) {
-			expect(errorOf(await request(path, { headers: bearer(OTHER_USER_TOKEN) }))).toEqual([403, 'permission-denied']);
+		for (const path of [
+			demoPath,
+			`${demoPath}/keys`,
+			`${demoPath}/records`,
+			`${demoPath}/records/OUTPUT`,
+		]) {
+			expect(errorOf(await request(path, { headers: bearer(OTHER_USER_TOKEN) }))).toEqual([
+				403,
+				'permission-denied',
+			]);
 		}
-		expect(errorOf(await request(`/v2/key-value-stores/${OTHER_STORE.id}/keys`, { headers: bearer(READ_ONLY_TOKEN) }))).toEqual([
-			403,
-			'permission-denied',
-		]);
+		expect(
+			errorOf(
+				await request(`/v2/key-value-stores/${OTHER_STORE.id}/keys`, {
+					headers: bearer(READ_ONLY_TOKEN),
+				}),
+			),
+		).toEqual([403, 'permission-denied']);
 	});
 
 	it('lets anyone read a store whose general access is ANYONE_WITH_ID_CAN_READ, but not write', async () => {
 		const shared = api.addStore({ name: 'shared-store', generalAccess: 'ANYONE_WITH_ID_CAN_READ' });
 		api.putRecord(shared.id, 'hello', 'hi', { contentType: 'text/plain' });
-		expect((await request(`/v2/key-value-stores/${shared.id}/records/hello`)).body.toString()).toBe('hi');
-		expect((await request(`/v2/key-value-stores/${shared.id}/keys`, { headers: bearer(OTHER_USER_TOKEN) })).status).toBe(200);
+		expect((await request(`/v2/key-value-stores/${shared.id}/records/hello`)).body.toString()).toBe(
+			'hi',
+		);
+		expect(
+			(
+				await request(`/v2/key-value-stores/${shared.id}/keys`, {
+					headers: bearer(OTHER_USER_TOKEN),
+				})
+			).status,
+		).toBe(200);
 		const write = await request(`/v2/key-value-stores/${shared.id}/records/hello`, {
 			method: 'PUT',
 			headers: bearer(OTHER_USER_TOKEN),
@@ -74,24 +115,40 @@ describe('tokens', () => {
 describe('signatures', () => {
 	it('lets a store signature read keys, the ZIP and records without a token', async () => {
 		const signature = demoSignature();
-		expect(jsonBody(await request(`${demoPath}/keys?signature=${signature}&prefix=img-`)).data.count).toBe(3);
+		expect(
+			jsonBody(await request(`${demoPath}/keys?signature=${signature}&prefix=img-`)).data.count,
+		).toBe(3);
 		const zip = await request(`${demoPath}/records?signature=${signature}`);
 		expect([zip.status, zip.headers['content-type']]).toEqual([200, 'application/zip']);
-		expectSameBytes((await request(`${demoPath}/records/OUTPUT?signature=${signature}`)).body, fixtureRecord(DEMO_STORE.id, 'OUTPUT').body);
+		expectSameBytes(
+			(await request(`${demoPath}/records/OUTPUT?signature=${signature}`)).body,
+			fixtureRecord(DEMO_STORE.id, 'OUTPUT').body,
+		);
 	});
 
 	it('can stop store signatures from granting single records (Apify behaviour unconfirmed)', async () => {
 		api.setStoreSignatureGrantsRecords(false);
 		expect(api.options.storeSignatureGrantsRecords).toBe(false);
-		expect(errorOf(await request(`${demoPath}/records/OUTPUT?signature=${demoSignature()}`))).toEqual([403, 'invalid-signature']);
+		expect(
+			errorOf(await request(`${demoPath}/records/OUTPUT?signature=${demoSignature()}`)),
+		).toEqual([403, 'invalid-signature']);
 	});
 
 	it('lets a record signature GET and HEAD that record only', async () => {
 		const signature = createRecordSignature(DEMO_STORE.urlSigningSecretKey, 'OUTPUT');
 		expect((await request(`${demoPath}/records/OUTPUT?signature=${signature}`)).status).toBe(200);
-		expect((await request(`${demoPath}/records/OUTPUT?signature=${signature}`, { method: 'HEAD' })).status).toBe(200);
-		expect(errorOf(await request(`${demoPath}/records/INPUT?signature=${signature}`))).toEqual([403, 'invalid-signature']);
-		expect(errorOf(await request(`${demoPath}/keys?signature=${signature}`))).toEqual([403, 'invalid-signature']);
+		expect(
+			(await request(`${demoPath}/records/OUTPUT?signature=${signature}`, { method: 'HEAD' }))
+				.status,
+		).toBe(200);
+		expect(errorOf(await request(`${demoPath}/records/INPUT?signature=${signature}`))).toEqual([
+			403,
+			'invalid-signature',
+		]);
+		expect(errorOf(await request(`${demoPath}/keys?signature=${signature}`))).toEqual([
+			403,
+			'invalid-signature',
+		]);
 	});
 
 	it('rejects expired and wrong signatures with 403 invalid-signature', async () => {
@@ -99,7 +156,10 @@ describe('signatures', () => {
 		expect(errorOf(expired)).toEqual([403, 'invalid-signature']);
 		expect(jsonBody(expired).error.message).toMatch(/expired/);
 		expect((await request(`${demoPath}/keys?signature=${demoSignature(60_000)}`)).status).toBe(200);
-		const otherStoreSignature = createStoreSignature({ storeId: OTHER_STORE.id, secretKey: OTHER_STORE.urlSigningSecretKey });
+		const otherStoreSignature = createStoreSignature({
+			storeId: OTHER_STORE.id,
+			secretKey: OTHER_STORE.urlSigningSecretKey,
+		});
 		for (const signature of ['garbage', otherStoreSignature]) {
 			const wrong = await request(`${demoPath}/keys?signature=${signature}`);
 			expect(errorOf(wrong)).toEqual([403, 'invalid-signature']);
@@ -109,8 +169,14 @@ describe('signatures', () => {
 
 	it('grants neither store metadata nor writes', async () => {
 		const signature = demoSignature();
-		expect(errorOf(await request(`${demoPath}?signature=${signature}`))).toEqual([401, 'token-not-provided']);
-		const write = await request(`${demoPath}/records/OUTPUT?signature=${signature}`, { method: 'PUT', body: '{}' });
+		expect(errorOf(await request(`${demoPath}?signature=${signature}`))).toEqual([
+			401,
+			'token-not-provided',
+		]);
+		const write = await request(`${demoPath}/records/OUTPUT?signature=${signature}`, {
+			method: 'PUT',
+			body: '{}',
+		});
 		expect(errorOf(write)).toEqual([403, 'insufficient-permissions']);
 	});
 });
@@ -119,24 +185,46 @@ describe('writes', () => {
 	const scratchPath = (id: string) => `/v2/key-value-stores/${id}`;
 
 	it('creates a store, stores records with their encoding, and deletes them', async () => {
-		const created = await request('/v2/key-value-stores?name=raw-scratch', { method: 'POST', headers: bearer(FULL_ACCESS_TOKEN) });
+		const created = await request('/v2/key-value-stores?name=raw-scratch', {
+			method: 'POST',
+			headers: bearer(FULL_ACCESS_TOKEN),
+		});
 		expect(created.status).toBe(201);
 		const { id } = jsonBody(created).data;
 		const text = Buffer.from('compressed by the uploader\n'.repeat(20));
 		const put = await request(`${scratchPath(id)}/records/upload`, {
 			method: 'PUT',
-			headers: { ...bearer(FULL_ACCESS_TOKEN), 'Content-Type': 'text/plain', 'Content-Encoding': 'gzip' },
+			headers: {
+				...bearer(FULL_ACCESS_TOKEN),
+				'Content-Type': 'text/plain',
+				'Content-Encoding': 'gzip',
+			},
 			body: gzipSync(text),
 		});
 		expect(put.status).toBe(201);
 		expect(api.findStore(id).getRecord('upload')?.contentEncoding).toBe('gzip');
-		expectSameBytes((await request(`${scratchPath(id)}/records/upload`, { headers: bearer(READ_ONLY_TOKEN) })).body, text);
+		expectSameBytes(
+			(await request(`${scratchPath(id)}/records/upload`, { headers: bearer(READ_ONLY_TOKEN) }))
+				.body,
+			text,
+		);
 
-		const deleted = await request(`${scratchPath(id)}/records/upload`, { method: 'DELETE', headers: bearer(FULL_ACCESS_TOKEN) });
+		const deleted = await request(`${scratchPath(id)}/records/upload`, {
+			method: 'DELETE',
+			headers: bearer(FULL_ACCESS_TOKEN),
+		});
 		expect(deleted.status).toBe(204);
-		expect((await request(`${scratchPath(id)}/records/upload`, { headers: bearer(READ_ONLY_TOKEN) })).status).toBe(404);
-		expect((await request(scratchPath(id), { method: 'DELETE', headers: bearer(FULL_ACCESS_TOKEN) })).status).toBe(204);
-		expect((await request(scratchPath(id), { headers: bearer(FULL_ACCESS_TOKEN) })).status).toBe(404);
+		expect(
+			(await request(`${scratchPath(id)}/records/upload`, { headers: bearer(READ_ONLY_TOKEN) }))
+				.status,
+		).toBe(404);
+		expect(
+			(await request(scratchPath(id), { method: 'DELETE', headers: bearer(FULL_ACCESS_TOKEN) }))
+				.status,
+		).toBe(204);
+		expect((await request(scratchPath(id), { headers: bearer(FULL_ACCESS_TOKEN) })).status).toBe(
+			404,
+		);
 	});
 
 	it('rejects unsupported or corrupt encodings', async () => {
@@ -159,10 +247,9 @@ describe('writes', () => {
 			['POST', '/v2/key-value-stores?name=new-store'],
 		];
 		for (const [method, path] of writes) {
-			expect(errorOf(await request(path, { method, headers, body: method === 'PUT' ? 'x' : undefined }))).toEqual([
-				403,
-				'insufficient-permissions',
-			]);
+			expect(
+				errorOf(await request(path, { method, headers, body: method === 'PUT' ? 'x' : undefined })),
+			).toEqual([403, 'insufficient-permissions']);
 		}
 		expect(api.findStore(DEMO_STORE.id).getRecord('OUTPUT')).toBeDefined();
 	});

@@ -7,7 +7,16 @@ import { findUserById } from './accounts';
 import { APIFY_ID_REGEX, type StoreRegistry } from './store-data';
 
 /** `ACTOR_JOB_STATUSES` of Apify. */
-export const RUN_STATUSES = ['READY', 'RUNNING', 'SUCCEEDED', 'FAILED', 'TIMING-OUT', 'TIMED-OUT', 'ABORTING', 'ABORTED'] as const;
+export const RUN_STATUSES = [
+	'READY',
+	'RUNNING',
+	'SUCCEEDED',
+	'FAILED',
+	'TIMING-OUT',
+	'TIMED-OUT',
+	'ABORTING',
+	'ABORTED',
+] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export function isRunStatus(value: string): value is RunStatus {
@@ -70,38 +79,47 @@ export class RunRegistry {
 	constructor(private readonly stores: StoreRegistry) {}
 
 	addActor(input: NewActor): LocalActor {
-		if (!APIFY_ID_REGEX.test(input.id)) throw new Error(`Actor id must be 17 alphanumeric characters: ${input.id}`);
+		if (!APIFY_ID_REGEX.test(input.id))
+			throw new Error(`Actor id must be 17 alphanumeric characters: ${input.id}`);
 		if (this.actors.has(input.id)) throw new Error(`Actor ${input.id} already exists`);
 		if (!ACTOR_NAME_REGEX.test(input.name)) throw new Error(`Invalid Actor name: ${input.name}`);
 		if (!findUserById(input.userId)) throw new Error(`Unknown user ${input.userId}`);
-		if (this.actorByName(input.userId, input.name)) throw new Error(`Actor name ${input.name} is taken`);
+		if (this.actorByName(input.userId, input.name))
+			throw new Error(`Actor name ${input.name} is taken`);
 		const actor = { ...input };
 		this.actors.set(actor.id, actor);
 		return actor;
 	}
 
 	addTask(input: NewTask): LocalTask {
-		if (!APIFY_ID_REGEX.test(input.id)) throw new Error(`Task id must be 17 alphanumeric characters: ${input.id}`);
+		if (!APIFY_ID_REGEX.test(input.id))
+			throw new Error(`Task id must be 17 alphanumeric characters: ${input.id}`);
 		if (this.tasks.has(input.id)) throw new Error(`Task ${input.id} already exists`);
 		if (!ACTOR_NAME_REGEX.test(input.name)) throw new Error(`Invalid task name: ${input.name}`);
 		if (!this.actors.has(input.actId)) throw new Error(`Unknown Actor ${input.actId}`);
 		if (!findUserById(input.userId)) throw new Error(`Unknown user ${input.userId}`);
-		if (this.taskByName(input.userId, input.name)) throw new Error(`Task name ${input.name} is taken`);
+		if (this.taskByName(input.userId, input.name))
+			throw new Error(`Task name ${input.name} is taken`);
 		const task = { ...input };
 		this.tasks.set(task.id, task);
 		return task;
 	}
 
 	addRun(input: NewRun): LocalRun {
-		if (!APIFY_ID_REGEX.test(input.id)) throw new Error(`Run id must be 17 alphanumeric characters: ${input.id}`);
+		if (!APIFY_ID_REGEX.test(input.id))
+			throw new Error(`Run id must be 17 alphanumeric characters: ${input.id}`);
 		if (this.runs.has(input.id)) throw new Error(`Run ${input.id} already exists`);
 		const actor = this.actors.get(input.actId);
 		if (!actor) throw new Error(`Unknown Actor ${input.actId}`);
 		if (this.stores.byId(input.defaultKeyValueStoreId)?.userId !== actor.userId) {
-			throw new Error(`The default store ${input.defaultKeyValueStoreId} must exist and belong to the Actor's owner`);
+			throw new Error(
+				`The default store ${input.defaultKeyValueStoreId} must exist and belong to the Actor's owner`,
+			);
 		}
 		if (input.actorTaskId !== undefined && this.tasks.get(input.actorTaskId)?.actId !== actor.id) {
-			throw new Error(`The task ${input.actorTaskId} must exist and be a task of Actor ${actor.id}`);
+			throw new Error(
+				`The task ${input.actorTaskId} must exist and be a task of Actor ${actor.id}`,
+			);
 		}
 		const run = { ...input, userId: actor.userId };
 		this.runs.set(run.id, run);
@@ -113,7 +131,9 @@ export class RunRegistry {
 	}
 
 	actorByName(userId: string, name: string): LocalActor | undefined {
-		return [...this.actors.values()].find((actor) => actor.userId === userId && actor.name === name);
+		return [...this.actors.values()].find(
+			(actor) => actor.userId === userId && actor.name === name,
+		);
 	}
 
 	taskById(id: string): LocalTask | undefined {
@@ -132,7 +152,10 @@ export class RunRegistry {
 	 * The most recently started run of an Actor (any run of it) or of a task (runs that task started),
 	 * of the given status if one is given.
 	 */
-	lastRun(of: { actId: string } | { actorTaskId: string }, status?: RunStatus): LocalRun | undefined {
+	lastRun(
+		of: { actId: string } | { actorTaskId: string },
+		status?: RunStatus,
+	): LocalRun | undefined {
 		let last: LocalRun | undefined;
 		for (const run of this.runs.values()) {
 			const mine = 'actId' in of ? run.actId === of.actId : run.actorTaskId === of.actorTaskId;

@@ -7,7 +7,15 @@ import { Readable } from 'node:stream';
 import JSZip from 'jszip';
 
 import { findTokenGrant, findUserByName, type TokenGrant } from './accounts';
-import { isRunStatus, RUN_STATUSES, type LocalActor, type LocalRun, type LocalTask, type RunRegistry, type RunStatus } from './actor-runs';
+import {
+	isRunStatus,
+	RUN_STATUSES,
+	type LocalActor,
+	type LocalRun,
+	type LocalTask,
+	type RunRegistry,
+	type RunStatus,
+} from './actor-runs';
 import { evaluatePreconditions, recordEtag } from './conditional';
 import {
 	ApiError,
@@ -92,10 +100,12 @@ const MAX_PAGE_LIMIT = 1000;
 
 const tokenNotProvided = () =>
 	new ApiError(401, 'token-not-provided', 'Authentication token was not provided.');
-const tokenNotValid = () => new ApiError(401, 'token-not-valid', 'Authentication token is not valid.');
+const tokenNotValid = () =>
+	new ApiError(401, 'token-not-valid', 'Authentication token is not valid.');
 const permissionDenied = () =>
 	new ApiError(403, 'permission-denied', 'You do not have permission to perform this action.');
-const insufficientPermissions = (message: string) => new ApiError(403, 'insufficient-permissions', message);
+const insufficientPermissions = (message: string) =>
+	new ApiError(403, 'insufficient-permissions', message);
 const storeNotFound = () => new ApiError(404, 'record-not-found', 'Key-value store was not found.');
 const recordNotFound = () => new ApiError(404, 'record-not-found', 'Record was not found.');
 const runNotFound = () => new ApiError(404, 'record-not-found', 'Actor run was not found.');
@@ -118,7 +128,12 @@ function conditionalReply(req: ApiRequest, currentEtag: string | undefined): Rep
 			: currentEtag === undefined
 				? 'The record does not exist, so it cannot match If-Match.'
 				: 'The record has changed: its current ETag does not match If-Match. Read it again and retry.';
-	throw new ApiError(412, 'precondition-failed', message, currentEtag === undefined ? {} : { ETag: currentEtag });
+	throw new ApiError(
+		412,
+		'precondition-failed',
+		message,
+		currentEtag === undefined ? {} : { ETag: currentEtag },
+	);
 }
 
 // ----- authentication and access -----
@@ -146,23 +161,34 @@ function requireToken(caller: Caller): TokenGrant {
 /** What a `?signature=` may unlock on the endpoint being called. */
 type SignatureScope = { kind: 'store' } | { kind: 'record'; key: string };
 
-function signatureProblem(ctx: ApiContext, store: LocalStore, signature: string, scope: SignatureScope): ApiError | undefined {
+function signatureProblem(
+	ctx: ApiContext,
+	store: LocalStore,
+	signature: string,
+	scope: SignatureScope,
+): ApiError | undefined {
 	const secret = store.urlSigningSecretKey;
-	if (scope.kind === 'record' && signature === createRecordSignature(secret, scope.key)) return undefined;
+	if (scope.kind === 'record' && signature === createRecordSignature(secret, scope.key))
+		return undefined;
 	const storeCheck =
 		scope.kind === 'store' || ctx.settings.storeSignatureGrantsRecords
 			? checkStoreSignature(signature, store.id, secret)
 			: 'invalid';
 	if (storeCheck === 'valid') return undefined;
 	return storeCheck === 'expired'
-		? new ApiError(403, 'invalid-signature', 'The signature has expired. Ask the owner for a new link.')
+		? new ApiError(
+				403,
+				'invalid-signature',
+				'The signature has expired. Ask the owner for a new link.',
+			)
 		: new ApiError(403, 'invalid-signature', 'The signature is not valid for this resource.');
 }
 
 /** Reading is allowed by the owner's token, a store anyone may read by ID, or a valid signature. */
 function authorizeRead(call: RouteCall, store: LocalStore, scope?: SignatureScope): void {
 	const { caller } = call;
-	if (caller.grant?.user.id === store.userId || store.generalAccess === 'ANYONE_WITH_ID_CAN_READ') return;
+	if (caller.grant?.user.id === store.userId || store.generalAccess === 'ANYONE_WITH_ID_CAN_READ')
+		return;
 	if (caller.signature && scope) {
 		const problem = signatureProblem(call.ctx, store, caller.signature, scope);
 		if (!problem) return;
@@ -204,7 +230,8 @@ function resourceRef(segment: string, caller: Caller): ResourceRef | undefined {
 function resolveActor(call: RouteCall): LocalActor {
 	const ref = resourceRef(call.params.actor, call.caller);
 	const { runs } = call.ctx;
-	const actor = ref && ('id' in ref ? runs.actorById(ref.id) : runs.actorByName(ref.ownerId, ref.name));
+	const actor =
+		ref && ('id' in ref ? runs.actorById(ref.id) : runs.actorByName(ref.ownerId, ref.name));
 	if (!actor) throw actorNotFound();
 	return actor;
 }
@@ -212,7 +239,8 @@ function resolveActor(call: RouteCall): LocalActor {
 function resolveTask(call: RouteCall): LocalTask {
 	const ref = resourceRef(call.params.task, call.caller);
 	const { runs } = call.ctx;
-	const task = ref && ('id' in ref ? runs.taskById(ref.id) : runs.taskByName(ref.ownerId, ref.name));
+	const task =
+		ref && ('id' in ref ? runs.taskById(ref.id) : runs.taskByName(ref.ownerId, ref.name));
 	if (!task) throw taskNotFound();
 	return task;
 }
@@ -221,7 +249,11 @@ function resolveTask(call: RouteCall): LocalTask {
 function runStatusParam(query: URLSearchParams): RunStatus | undefined {
 	const status = query.get('status') || undefined;
 	if (status !== undefined && !isRunStatus(status)) {
-		throw new ApiError(400, 'invalid-parameter', `Parameter "status" must be one of ${RUN_STATUSES.join(', ')}, got "${status}".`);
+		throw new ApiError(
+			400,
+			'invalid-parameter',
+			`Parameter "status" must be one of ${RUN_STATUSES.join(', ')}, got "${status}".`,
+		);
 	}
 	return status;
 }
@@ -234,7 +266,10 @@ function resolveRun(call: RouteCall): LocalRun {
 		const id = decodePathSegment(params.run);
 		run = id === undefined ? undefined : ctx.runs.runById(id);
 	} else {
-		const of = params.task !== undefined ? { actorTaskId: resolveTask(call).id } : { actId: resolveActor(call).id };
+		const of =
+			params.task !== undefined
+				? { actorTaskId: resolveTask(call).id }
+				: { actId: resolveActor(call).id };
 		run = ctx.runs.lastRun(of, runStatusParam(call.req.url.searchParams));
 	}
 	if (!run) throw runNotFound();
@@ -280,7 +315,11 @@ function integerParam(query: URLSearchParams, name: string): number | undefined 
 	const raw = query.get(name);
 	if (raw === null || raw === '') return undefined;
 	if (!/^\d+$/.test(raw)) {
-		throw new ApiError(400, 'invalid-parameter', `Parameter "${name}" must be a non-negative integer, got "${raw}".`);
+		throw new ApiError(
+			400,
+			'invalid-parameter',
+			`Parameter "${name}" must be a non-negative integer, got "${raw}".`,
+		);
 	}
 	return Number(raw);
 }
@@ -297,10 +336,18 @@ function keyFilter(store: LocalStore, query: URLSearchParams): (key: string) => 
 	let collection: StoreCollection | undefined;
 	if (collectionName !== undefined) {
 		if (!store.schema) {
-			throw new ApiError(400, 'invalid-collection', 'The key-value store has no schema, so it has no collections.');
+			throw new ApiError(
+				400,
+				'invalid-collection',
+				'The key-value store has no schema, so it has no collections.',
+			);
 		}
 		if (!Object.hasOwn(store.schema.collections, collectionName)) {
-			throw new ApiError(400, 'invalid-collection', `Collection "${collectionName}" is not defined in the key-value store schema.`);
+			throw new ApiError(
+				400,
+				'invalid-collection',
+				`Collection "${collectionName}" is not defined in the key-value store schema.`,
+			);
 		}
 		collection = store.schema.collections[collectionName];
 	}
@@ -366,7 +413,12 @@ function redirectReply(location: string): Reply {
 
 function getMe({ caller }: RouteCall): Reply {
 	const { user } = requireToken(caller);
-	return dataReply({ id: user.id, username: user.username, profile: { name: user.username }, email: `${user.username}@example.com` });
+	return dataReply({
+		id: user.id,
+		username: user.username,
+		profile: { name: user.username },
+		email: `${user.username}@example.com`,
+	});
 }
 
 /** Like a store, a run is visible to its owner's tokens only. */
@@ -383,7 +435,9 @@ function listStores({ ctx, req, caller }: RouteCall): Reply {
 	const limit = pageLimit(query);
 	const desc = isTrueFlag(query.get('desc'));
 	const includeUnnamed = isTrueFlag(query.get('unnamed'));
-	const stores = ctx.stores.ofUser(grant.user.id).filter((store) => includeUnnamed || store.name !== undefined);
+	const stores = ctx.stores
+		.ofUser(grant.user.id)
+		.filter((store) => includeUnnamed || store.name !== undefined);
 	if (desc) stores.reverse();
 	const items = stores.slice(offset, offset + limit).map((store) => storeView(ctx, store, grant));
 	return dataReply({ total: stores.length, offset, limit, desc, count: items.length, items });
@@ -403,9 +457,18 @@ function parseNewStoreSchema(body: Buffer): StoreSchema | undefined {
 	const valid =
 		typeof collections === 'object' &&
 		collections !== null &&
-		Object.values(collections).every((c) => typeof c === 'object' && c !== null && (c.key === undefined) !== (c.keyPrefix === undefined));
+		Object.values(collections).every(
+			(c) =>
+				typeof c === 'object' &&
+				c !== null &&
+				(c.key === undefined) !== (c.keyPrefix === undefined),
+		);
 	if (!valid) {
-		throw new ApiError(400, 'invalid-input', 'Invalid input: every schema collection needs exactly one of "key" or "keyPrefix".');
+		throw new ApiError(
+			400,
+			'invalid-input',
+			'Invalid input: every schema collection needs exactly one of "key" or "keyPrefix".',
+		);
 	}
 	return schema as StoreSchema;
 }
@@ -417,9 +480,16 @@ async function getOrCreateStore({ ctx, req, caller }: RouteCall): Promise<Reply>
 	const existing = name === undefined ? undefined : ctx.stores.byName(grant.user.id, name);
 	if (existing) return dataReply(storeView(ctx, existing, grant));
 	if (name !== undefined && !STORE_NAME_REGEX.test(name)) {
-		throw new ApiError(400, 'invalid-input', 'Store name can only contain letters, digits and hyphens, at most 63 characters.');
+		throw new ApiError(
+			400,
+			'invalid-input',
+			'Store name can only contain letters, digits and hyphens, at most 63 characters.',
+		);
 	}
-	return dataReply(storeView(ctx, ctx.stores.add({ name, schema, userId: grant.user.id }), grant), 201);
+	return dataReply(
+		storeView(ctx, ctx.stores.add({ name, schema, userId: grant.user.id }), grant),
+		201,
+	);
 }
 
 function getStore(call: RouteCall): Reply {
@@ -442,7 +512,8 @@ function recordSignatureOf(store: LocalStore, key: string): string {
 	let signatures = recordSignatures.get(store);
 	if (!signatures) recordSignatures.set(store, (signatures = new Map()));
 	let signature = signatures.get(key);
-	if (signature === undefined) signatures.set(key, (signature = createRecordSignature(store.urlSigningSecretKey, key)));
+	if (signature === undefined)
+		signatures.set(key, (signature = createRecordSignature(store.urlSigningSecretKey, key)));
 	return signature;
 }
 
@@ -463,7 +534,11 @@ function listKeys(call: RouteCall): Reply {
 	// The start key need not exist: skip every key <= it in byte order.
 	const page: string[] = [];
 	let isTruncated = false;
-	for (let index = exclusiveStartKey === null ? 0 : store.firstKeyAfter(exclusiveStartKey); index < keys.length; index++) {
+	for (
+		let index = exclusiveStartKey === null ? 0 : store.firstKeyAfter(exclusiveStartKey);
+		index < keys.length;
+		index++
+	) {
 		if (!matches(keys[index])) continue;
 		if (page.length === limit) {
 			isTruncated = true;
@@ -501,12 +576,19 @@ function archiveOf(store: LocalStore, keys: string[]): Readable {
 			zip.file(record.key, decodedRecordBody(record), { binary: true, createFolders: false });
 		}
 		// JSZip's stream is an old-style stream (no async iteration); wrap it in a current Readable.
-		return new Readable().wrap(zip.generateNodeStream({ type: 'nodebuffer', streamFiles: true, compression: 'DEFLATE' }));
+		return new Readable().wrap(
+			zip.generateNodeStream({ type: 'nodebuffer', streamFiles: true, compression: 'DEFLATE' }),
+		);
 	}
 	const sources = (function* (): Generator<ZipSource> {
 		for (const record of records) {
 			yield isGeneratedRecord(record)
-				? { name: record.key, compression: record.zipCompression ?? 'DEFLATE', size: record.size, open: record.generate }
+				? {
+						name: record.key,
+						compression: record.zipCompression ?? 'DEFLATE',
+						size: record.size,
+						open: record.generate,
+					}
 				: {
 						name: record.key,
 						compression: 'DEFLATE',
@@ -573,7 +655,11 @@ async function putRecord(call: RouteCall): Promise<Reply> {
 	const encodingHeader = req.headers['content-encoding']?.trim().toLowerCase() || 'identity';
 	const contentEncoding = encodingHeader === 'identity' ? undefined : encodingHeader;
 	if (contentEncoding !== undefined && !isContentEncoding(contentEncoding)) {
-		throw new ApiError(415, 'unsupported-content-encoding', `Content-Encoding "${contentEncoding}" is not supported; use br, gzip or deflate.`);
+		throw new ApiError(
+			415,
+			'unsupported-content-encoding',
+			`Content-Encoding "${contentEncoding}" is not supported; use br, gzip or deflate.`,
+		);
 	}
 	// Before the body is read, as RFC 9110 asks; a write is never answered 304.
 	conditionalReply(req, currentEtag(store, key));
@@ -582,7 +668,11 @@ async function putRecord(call: RouteCall): Promise<Reply> {
 		try {
 			decodeBody(stored, contentEncoding);
 		} catch {
-			throw new ApiError(400, 'invalid-input', `The request body is not valid ${contentEncoding} data.`);
+			throw new ApiError(
+				400,
+				'invalid-input',
+				`The request body is not valid ${contentEncoding} data.`,
+			);
 		}
 	}
 	const contentType = req.headers['content-type'] || 'application/octet-stream';
@@ -623,7 +713,11 @@ const LAST_RUN_PATHS = [
 
 const ROUTES: Route[] = [
 	{ segments: ['v2', 'users', 'me'], handlers: { GET: getMe }, rateLimit: 60 },
-	{ segments: ['v2', 'key-value-stores'], handlers: { GET: listStores, POST: getOrCreateStore }, rateLimit: 60 },
+	{
+		segments: ['v2', 'key-value-stores'],
+		handlers: { GET: listStores, POST: getOrCreateStore },
+		rateLimit: 60,
+	},
 	...storeRoutes(['v2', 'key-value-stores', ':store'], { GET: getStore, DELETE: deleteStore }),
 	// A run's default store is read through the run, never deleted through it.
 	...[RUN_PATH, ...LAST_RUN_PATHS].flatMap((runPath) => [
@@ -632,7 +726,9 @@ const ROUTES: Route[] = [
 	]),
 ];
 
-function matchRoute(pathname: string): { route: Route; params: Record<string, string> } | undefined {
+function matchRoute(
+	pathname: string,
+): { route: Route; params: Record<string, string> } | undefined {
 	const segments = pathname.replace(/^\/|\/$/g, '').split('/');
 	for (const route of ROUTES) {
 		if (route.segments.length !== segments.length) continue;
@@ -656,15 +752,27 @@ export async function handleApiRequest(ctx: ApiContext, req: ApiRequest): Promis
 		reply = errorReply(
 			error instanceof ApiError
 				? error
-				: new ApiError(500, 'internal-server-error', `Internal server error: ${(error as Error).message}`),
+				: new ApiError(
+						500,
+						'internal-server-error',
+						`Internal server error: ${(error as Error).message}`,
+					),
 		);
 	}
 	return { ...reply, headers: { ...reply.headers, ...rateLimitHeaders } };
 }
 
-async function dispatch(ctx: ApiContext, req: ApiRequest, matched: ReturnType<typeof matchRoute>): Promise<Reply> {
+async function dispatch(
+	ctx: ApiContext,
+	req: ApiRequest,
+	matched: ReturnType<typeof matchRoute>,
+): Promise<Reply> {
 	if (!matched) {
-		throw new ApiError(404, 'page-not-found', 'We have bad news: there is no API endpoint at this URL. Did you specify it correctly?');
+		throw new ApiError(
+			404,
+			'page-not-found',
+			'We have bad news: there is no API endpoint at this URL. Did you specify it correctly?',
+		);
 	}
 	const { route, params } = matched;
 	const allowed = ['OPTIONS', ...Object.keys(route.handlers)].join(',');

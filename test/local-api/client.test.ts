@@ -30,7 +30,13 @@ import type { LocalApi } from './server';
 let api: LocalApi;
 
 function clientFor(token: string | undefined, maxRetries = 0): ApifyClient {
-	return new ApifyClient({ token, baseUrl: api.url, publicBaseUrl: api.url, maxRetries, minDelayBetweenRetriesMillis: 10 });
+	return new ApifyClient({
+		token,
+		baseUrl: api.url,
+		publicBaseUrl: api.url,
+		maxRetries,
+		minDelayBetweenRetriesMillis: 10,
+	});
 }
 
 async function apiErrorOf(promise: Promise<unknown>): Promise<ApifyApiError> {
@@ -38,7 +44,8 @@ async function apiErrorOf(promise: Promise<unknown>): Promise<ApifyApiError> {
 		() => undefined,
 		(e: unknown) => e,
 	);
-	if (!(error instanceof ApifyApiError)) throw new Error(`Expected an ApifyApiError, got ${String(error)}`);
+	if (!(error instanceof ApifyApiError))
+		throw new Error(`Expected an ApifyApiError, got ${String(error)}`);
 	return error;
 }
 
@@ -83,14 +90,19 @@ describe('listKeys', () => {
 	it('filters by prefix across pages', async () => {
 		const expected = fixtureKeys(PAGING_STORE.id).filter((key) => key.startsWith('p-'));
 		const first = await pagingStore().listKeys({ prefix: 'p-', limit: 120 });
-		const rest = await pagingStore().listKeys({ prefix: 'p-', exclusiveStartKey: first.nextExclusiveStartKey });
+		const rest = await pagingStore().listKeys({
+			prefix: 'p-',
+			exclusiveStartKey: first.nextExclusiveStartKey,
+		});
 		expect([...first.items, ...rest.items].map((item) => item.key)).toEqual(expected);
 		expect(rest.isTruncated).toBe(false);
 	});
 
 	it('starts after an exclusiveStartKey that does not exist', async () => {
 		const page = await pagingStore().listKeys({ exclusiveStartKey: 'm' });
-		const expected = fixtureKeys(PAGING_STORE.id).filter((key) => Buffer.compare(Buffer.from(key), Buffer.from('m')) > 0);
+		const expected = fixtureKeys(PAGING_STORE.id).filter(
+			(key) => Buffer.compare(Buffer.from(key), Buffer.from('m')) > 0,
+		);
 		expect(page.items.map((item) => item.key)).toEqual(expected.slice(0, 1000));
 		expect(page.exclusiveStartKey).toBe('m');
 	});
@@ -102,12 +114,18 @@ describe('listKeys', () => {
 			'img-002',
 			'img-003',
 		]);
-		expect((await demo.listKeys({ collection: 'output' })).items.map((item) => item.key)).toEqual(['OUTPUT']);
+		expect((await demo.listKeys({ collection: 'output' })).items.map((item) => item.key)).toEqual([
+			'OUTPUT',
+		]);
 	});
 
 	it('reports the stored size of each record', async () => {
-		const { items } = await clientFor(READ_ONLY_TOKEN).keyValueStore(DEMO_STORE.id).listKeys({ prefix: 'img-' });
-		expect(items.map((item) => item.size)).toEqual(['img-001', 'img-002', 'img-003'].map((key) => fixtureRecord(DEMO_STORE.id, key).body.length));
+		const { items } = await clientFor(READ_ONLY_TOKEN)
+			.keyValueStore(DEMO_STORE.id)
+			.listKeys({ prefix: 'img-' });
+		expect(items.map((item) => item.size)).toEqual(
+			['img-001', 'img-002', 'img-003'].map((key) => fixtureRecord(DEMO_STORE.id, key).body.length),
+		);
 	});
 });
 
@@ -135,7 +153,9 @@ describe('getRecord and recordExists', () => {
 
 	it('returns undefined for a missing record or store', async () => {
 		expect(await demo().getRecord('MISSING')).toBeUndefined();
-		expect(await clientFor(FULL_ACCESS_TOKEN).keyValueStore('kvsMissingStore01').getRecord('OUTPUT')).toBeUndefined();
+		expect(
+			await clientFor(FULL_ACCESS_TOKEN).keyValueStore('kvsMissingStore01').getRecord('OUTPUT'),
+		).toBeUndefined();
 	});
 
 	it('tells whether a record exists', async () => {
@@ -153,19 +173,28 @@ describe('stores', () => {
 		const all = await stores.list({ unnamed: true, desc: true });
 		// The default stores of local-user's runs are unnamed and newer than the other stores.
 		const runStores = [RUNNING_RUN, FAILED_RUN, SUCCEEDED_RUN].map(({ store }) => store.id);
-		expect(all.items.map((store) => store.id)).toEqual([...runStores, UNNAMED_STORE.id, PAGING_STORE.id, DEMO_STORE.id]);
+		expect(all.items.map((store) => store.id)).toEqual([
+			...runStores,
+			UNNAMED_STORE.id,
+			PAGING_STORE.id,
+			DEMO_STORE.id,
+		]);
 		expect(all.desc).toBe(true);
 	});
 
 	it('gets a store by ID, username/name and ~name; the secret only with a full-access token', async () => {
-		const full = await clientFor(FULL_ACCESS_TOKEN).keyValueStore(`${LOCAL_USER.username}/${DEMO_STORE.name}`).get();
+		const full = await clientFor(FULL_ACCESS_TOKEN)
+			.keyValueStore(`${LOCAL_USER.username}/${DEMO_STORE.name}`)
+			.get();
 		expect(full?.id).toBe(DEMO_STORE.id);
 		expect(full?.createdAt).toBeInstanceOf(Date);
 		expect(full?.urlSigningSecretKey).toBe(DEMO_STORE.urlSigningSecretKey);
 		const readOnly = await clientFor(READ_ONLY_TOKEN).keyValueStore(`~${DEMO_STORE.name}`).get();
 		expect(readOnly?.id).toBe(DEMO_STORE.id);
 		expect(readOnly).not.toHaveProperty('urlSigningSecretKey');
-		expect(await clientFor(FULL_ACCESS_TOKEN).keyValueStore('kvsMissingStore01').get()).toBeUndefined();
+		expect(
+			await clientFor(FULL_ACCESS_TOKEN).keyValueStore('kvsMissingStore01').get(),
+		).toBeUndefined();
 	});
 
 	it('answers /users/me for the credential test', async () => {
@@ -184,7 +213,9 @@ describe('stores', () => {
 		await store.setRecord({ key: 'log-large', value });
 		expect(api.findStore(created.id).getRecord('log-large')?.contentEncoding).toBe('br');
 		expect((await store.getRecord('log-large'))?.value).toEqual(value);
-		expect((await store.listKeys({ collection: 'logs' })).items.map((item) => item.key)).toEqual(['log-large']);
+		expect((await store.listKeys({ collection: 'logs' })).items.map((item) => item.key)).toEqual([
+			'log-large',
+		]);
 		await store.deleteRecord('log-large');
 		expect(await store.recordExists('log-large')).toBe(false);
 		await store.delete();
@@ -193,12 +224,18 @@ describe('stores', () => {
 });
 
 describe('Actor runs', () => {
-	const outputOf = (store: { id: string }) => JSON.parse(fixtureRecord(store.id, 'OUTPUT').body.toString('utf8'));
+	const outputOf = (store: { id: string }) =>
+		JSON.parse(fixtureRecord(store.id, 'OUTPUT').body.toString('utf8'));
 
 	it("reads a record of a run's default store: client.run(id).keyValueStore()", async () => {
-		const record = await clientFor(READ_ONLY_TOKEN).run(SUCCEEDED_RUN.run.id).keyValueStore().getRecord('OUTPUT');
+		const record = await clientFor(READ_ONLY_TOKEN)
+			.run(SUCCEEDED_RUN.run.id)
+			.keyValueStore()
+			.getRecord('OUTPUT');
 		expect(record?.value).toEqual(outputOf(SUCCEEDED_RUN.store));
-		expect(await clientFor(READ_ONLY_TOKEN).run(FAILED_RUN.run.id).keyValueStore().getRecord('MISSING')).toBeUndefined();
+		expect(
+			await clientFor(READ_ONLY_TOKEN).run(FAILED_RUN.run.id).keyValueStore().getRecord('MISSING'),
+		).toBeUndefined();
 	});
 
 	it("lists the keys of the last successful run's store: client.actor(id).lastRun({ status })", async () => {
@@ -210,23 +247,50 @@ describe('Actor runs', () => {
 	});
 
 	it("reads the store of a task's last run: client.task(id).lastRun({ status }).keyValueStore()", async () => {
-		const task = api.addTask({ id: 'tskClientTask0001', name: 'client-task', actId: DEMO_ACTOR.id, userId: LOCAL_USER.id });
+		const task = api.addTask({
+			id: 'tskClientTask0001',
+			name: 'client-task',
+			actId: DEMO_ACTOR.id,
+			userId: LOCAL_USER.id,
+		});
 		const older = api.addStore({ userId: LOCAL_USER.id });
 		api.putRecord(older.id, 'OUTPUT', 'succeeded', { contentType: 'text/plain; charset=utf-8' });
 		const newer = api.addStore({ userId: LOCAL_USER.id });
 		api.putRecord(newer.id, 'OUTPUT', 'failed', { contentType: 'text/plain; charset=utf-8' });
 		const at = (day: number) => new Date(`2020-03-0${day}T10:00:00Z`);
-		api.addRun({ id: 'runClientTask0001', actId: DEMO_ACTOR.id, actorTaskId: task.id, status: 'SUCCEEDED', startedAt: at(1), defaultKeyValueStoreId: older.id });
-		api.addRun({ id: 'runClientTask0002', actId: DEMO_ACTOR.id, actorTaskId: task.id, status: 'FAILED', startedAt: at(2), defaultKeyValueStoreId: newer.id });
+		api.addRun({
+			id: 'runClientTask0001',
+			actId: DEMO_ACTOR.id,
+			actorTaskId: task.id,
+			status: 'SUCCEEDED',
+			startedAt: at(1),
+			defaultKeyValueStoreId: older.id,
+		});
+		api.addRun({
+			id: 'runClientTask0002',
+			actId: DEMO_ACTOR.id,
+			actorTaskId: task.id,
+			status: 'FAILED',
+			startedAt: at(2),
+			defaultKeyValueStoreId: newer.id,
+		});
 
 		const client = clientFor(READ_ONLY_TOKEN);
 		const byName = client.task(`${LOCAL_USER.username}/${task.name}`);
-		expect((await byName.lastRun({ status: 'SUCCEEDED' }).keyValueStore().getRecord('OUTPUT'))?.value).toBe('succeeded');
+		expect(
+			(await byName.lastRun({ status: 'SUCCEEDED' }).keyValueStore().getRecord('OUTPUT'))?.value,
+		).toBe('succeeded');
 		expect((await byName.lastRun().get())?.actorTaskId).toBe(task.id);
-		const keys = await client.task(task.id).lastRun({ status: 'SUCCEEDED' }).keyValueStore().listKeys();
+		const keys = await client
+			.task(task.id)
+			.lastRun({ status: 'SUCCEEDED' })
+			.keyValueStore()
+			.listKeys();
 		expect(keys.items.map((item) => item.key)).toEqual(['OUTPUT']);
 		expect(await client.task(task.id).lastRun({ status: 'ABORTED' }).get()).toBeUndefined();
-		await expect(client.task('local-user/no-such-task').lastRun().keyValueStore().listKeys()).rejects.toThrow(/Actor task was not found/);
+		await expect(
+			client.task('local-user/no-such-task').lastRun().keyValueStore().listKeys(),
+		).rejects.toThrow(/Actor task was not found/);
 		// The Actor's own last run is still its fixture run: task runs are older.
 		expect((await client.actor(DEMO_ACTOR.id).lastRun().get())?.id).toBe(RUNNING_RUN.run.id);
 	});
@@ -242,14 +306,21 @@ describe('Actor runs', () => {
 		});
 		expect(run?.startedAt).toEqual(SUCCEEDED_RUN.run.startedAt);
 		expect(await client.run('runMissingRun0001').get()).toBeUndefined();
-		expect((await client.actor(`${LOCAL_USER.username}/${DEMO_ACTOR.name}`).lastRun().get())?.id).toBe(RUNNING_RUN.run.id);
-		expect((await client.actor(DEMO_ACTOR.id).lastRun({ status: 'FAILED' }).get())?.id).toBe(FAILED_RUN.run.id);
+		expect(
+			(await client.actor(`${LOCAL_USER.username}/${DEMO_ACTOR.name}`).lastRun().get())?.id,
+		).toBe(RUNNING_RUN.run.id);
+		expect((await client.actor(DEMO_ACTOR.id).lastRun({ status: 'FAILED' }).get())?.id).toBe(
+			FAILED_RUN.run.id,
+		);
 		expect(await client.actor(DEMO_ACTOR.id).lastRun({ status: 'ABORTED' }).get()).toBeUndefined();
 	});
 
 	it("writes to and reads the metadata of a run's store", async () => {
 		const store = clientFor(FULL_ACCESS_TOKEN).run(RUNNING_RUN.run.id).keyValueStore();
-		expect(await store.get()).toMatchObject({ id: RUNNING_RUN.store.id, actRunId: RUNNING_RUN.run.id });
+		expect(await store.get()).toMatchObject({
+			id: RUNNING_RUN.store.id,
+			actRunId: RUNNING_RUN.run.id,
+		});
 		await store.setRecord({ key: 'progress', value: { done: 3 } });
 		expect((await store.getRecord('progress'))?.value).toEqual({ done: 3 });
 		await store.deleteRecord('progress');
@@ -257,14 +328,18 @@ describe('Actor runs', () => {
 	});
 
 	it("denies another user's run with 403 permission-denied", async () => {
-		const error = await apiErrorOf(clientFor(READ_ONLY_TOKEN).run(OTHER_USER_RUN.run.id).keyValueStore().getRecord('OUTPUT'));
+		const error = await apiErrorOf(
+			clientFor(READ_ONLY_TOKEN).run(OTHER_USER_RUN.run.id).keyValueStore().getRecord('OUTPUT'),
+		);
 		expect([error.statusCode, error.type]).toEqual([403, 'permission-denied']);
 	});
 });
 
 describe('public URLs', () => {
 	it('signs record URLs that work without a token', async () => {
-		const url = await clientFor(FULL_ACCESS_TOKEN).keyValueStore(DEMO_STORE.id).getRecordPublicUrl('OUTPUT');
+		const url = await clientFor(FULL_ACCESS_TOKEN)
+			.keyValueStore(DEMO_STORE.id)
+			.getRecordPublicUrl('OUTPUT');
 		expect(new URL(url).searchParams.get('signature')).toBeTruthy();
 		const response = await rawRequest(url);
 		expect(response.status).toBe(200);
@@ -272,7 +347,9 @@ describe('public URLs', () => {
 	});
 
 	it('gives an unsigned record URL to a read-only token, which needs a token', async () => {
-		const url = await clientFor(READ_ONLY_TOKEN).keyValueStore(DEMO_STORE.id).getRecordPublicUrl('OUTPUT');
+		const url = await clientFor(READ_ONLY_TOKEN)
+			.keyValueStore(DEMO_STORE.id)
+			.getRecordPublicUrl('OUTPUT');
 		expect(new URL(url).searchParams.has('signature')).toBe(false);
 		expect((await rawRequest(url)).status).toBe(401);
 	});
@@ -289,24 +366,42 @@ describe('public URLs', () => {
 
 describe('errors', () => {
 	it('distinguishes a missing store from a missing record only by message', async () => {
-		const error = await apiErrorOf(clientFor(FULL_ACCESS_TOKEN).keyValueStore('kvsMissingStore01').listKeys());
-		expect([error.statusCode, error.type, error.message]).toEqual([404, 'record-not-found', 'Key-value store was not found.']);
+		const error = await apiErrorOf(
+			clientFor(FULL_ACCESS_TOKEN).keyValueStore('kvsMissingStore01').listKeys(),
+		);
+		expect([error.statusCode, error.type, error.message]).toEqual([
+			404,
+			'record-not-found',
+			'Key-value store was not found.',
+		]);
 	});
 
 	it('rejects an invalid record key with 400 invalid-record-key', async () => {
-		const error = await apiErrorOf(clientFor(FULL_ACCESS_TOKEN).keyValueStore(DEMO_STORE.id).getRecord('bad key'));
+		const error = await apiErrorOf(
+			clientFor(FULL_ACCESS_TOKEN).keyValueStore(DEMO_STORE.id).getRecord('bad key'),
+		);
 		expect([error.statusCode, error.type]).toEqual([400, 'invalid-record-key']);
 	});
 
 	it('rejects an unknown token with 401 token-not-valid', async () => {
-		const error = await apiErrorOf(clientFor('apify_api_unknownToken000000000000000000').keyValueStore(DEMO_STORE.id).get());
-		expect([error.statusCode, error.type, error.message]).toEqual([401, 'token-not-valid', 'Authentication token is not valid.']);
+		const error = await apiErrorOf(
+			clientFor('apify_api_unknownToken000000000000000000').keyValueStore(DEMO_STORE.id).get(),
+		);
+		expect([error.statusCode, error.type, error.message]).toEqual([
+			401,
+			'token-not-valid',
+			'Authentication token is not valid.',
+		]);
 	});
 
 	it("rejects another user's token with 403 permission-denied", async () => {
-		const error = await apiErrorOf(clientFor(OTHER_USER_TOKEN).keyValueStore(DEMO_STORE.id).listKeys());
+		const error = await apiErrorOf(
+			clientFor(OTHER_USER_TOKEN).keyValueStore(DEMO_STORE.id).listKeys(),
+		);
 		expect([error.statusCode, error.type]).toEqual([403, 'permission-denied']);
-		expect((await clientFor(OTHER_USER_TOKEN).keyValueStore(OTHER_STORE.id).listKeys()).count).toBe(1);
+		expect((await clientFor(OTHER_USER_TOKEN).keyValueStore(OTHER_STORE.id).listKeys()).count).toBe(
+			1,
+		);
 	});
 
 	it('rejects writes with a read-only token with 403 insufficient-permissions', async () => {
@@ -316,7 +411,9 @@ describe('errors', () => {
 	});
 
 	it('rejects a bad limit with 400 invalid-parameter', async () => {
-		const error = await apiErrorOf(clientFor(FULL_ACCESS_TOKEN).keyValueStore(DEMO_STORE.id).listKeys({ limit: 2.5 }));
+		const error = await apiErrorOf(
+			clientFor(FULL_ACCESS_TOKEN).keyValueStore(DEMO_STORE.id).listKeys({ limit: 2.5 }),
+		);
 		expect([error.statusCode, error.type]).toEqual([400, 'invalid-parameter']);
 	});
 });
@@ -331,15 +428,21 @@ describe('retries', () => {
 		const rateLimited = api.faults.add({ path, kind: 'status', status: 429, times: 2 });
 		const failed = api.faults.add({ path, kind: 'status', status: 500 });
 		api.clearRequests();
-		const record = await clientFor(READ_ONLY_TOKEN, 4).keyValueStore(DEMO_STORE.id).getRecord('OUTPUT');
-		expect(record?.value).toEqual(JSON.parse(fixtureRecord(DEMO_STORE.id, 'OUTPUT').body.toString('utf8')));
+		const record = await clientFor(READ_ONLY_TOKEN, 4)
+			.keyValueStore(DEMO_STORE.id)
+			.getRecord('OUTPUT');
+		expect(record?.value).toEqual(
+			JSON.parse(fixtureRecord(DEMO_STORE.id, 'OUTPUT').body.toString('utf8')),
+		);
 		expect([rateLimited.hits, failed.hits]).toEqual([2, 1]);
 		expect(api.requests.filter((request) => request.path === path)).toHaveLength(4);
 	});
 
 	it('gives up after maxRetries with the last error', async () => {
 		api.faults.add({ path: /\/keys$/, kind: 'status', status: 429, times: 3 });
-		const error = await apiErrorOf(clientFor(READ_ONLY_TOKEN, 1).keyValueStore(DEMO_STORE.id).listKeys());
+		const error = await apiErrorOf(
+			clientFor(READ_ONLY_TOKEN, 1).keyValueStore(DEMO_STORE.id).listKeys(),
+		);
 		expect([error.statusCode, error.type, error.attempt]).toEqual([429, 'rate-limit-exceeded', 2]);
 	});
 
@@ -347,7 +450,9 @@ describe('retries', () => {
 		const path = `/v2/key-value-stores/${DEMO_STORE.id}/records/screenshot`;
 		const reset = api.faults.add({ path, kind: 'reset' });
 		const cut = api.faults.add({ path, kind: 'reset-mid-body' });
-		const record = await clientFor(READ_ONLY_TOKEN, 3).keyValueStore(DEMO_STORE.id).getRecord('screenshot', { buffer: true });
+		const record = await clientFor(READ_ONLY_TOKEN, 3)
+			.keyValueStore(DEMO_STORE.id)
+			.getRecord('screenshot', { buffer: true });
 		expectSameBytes(record?.value, fixtureRecord(DEMO_STORE.id, 'screenshot').body);
 		expect([reset.hits, cut.hits]).toEqual([1, 1]);
 	});
@@ -356,8 +461,16 @@ describe('retries', () => {
 		const path = `/v2/key-value-stores/${DEMO_STORE.id}/keys`;
 		const slow = api.faults.add({ path, kind: 'slow', delayMs: 2000 });
 		api.clearRequests();
-		const client = new ApifyClient({ token: READ_ONLY_TOKEN, baseUrl: api.url, maxRetries: 2, minDelayBetweenRetriesMillis: 10, timeoutSecs: 0.3 });
-		expect((await client.keyValueStore(DEMO_STORE.id).listKeys()).count).toBe(fixtureKeys(DEMO_STORE.id).length);
+		const client = new ApifyClient({
+			token: READ_ONLY_TOKEN,
+			baseUrl: api.url,
+			maxRetries: 2,
+			minDelayBetweenRetriesMillis: 10,
+			timeoutSecs: 0.3,
+		});
+		expect((await client.keyValueStore(DEMO_STORE.id).listKeys()).count).toBe(
+			fixtureKeys(DEMO_STORE.id).length,
+		);
 		expect(slow.hits).toBe(1);
 		expect(api.requests.filter((request) => request.path === path)).toHaveLength(2);
 	});

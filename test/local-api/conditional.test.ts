@@ -3,7 +3,13 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 
 import { expectSameBytes } from './expect-bytes';
-import { DEMO_STORE, FULL_ACCESS_TOKEN, READ_ONLY_TOKEN, fixtureRecord, startSeededLocalApi } from './fixtures';
+import {
+	DEMO_STORE,
+	FULL_ACCESS_TOKEN,
+	READ_ONLY_TOKEN,
+	fixtureRecord,
+	startSeededLocalApi,
+} from './fixtures';
 import { bearer, jsonBody, rawRequest, type RawRequestOptions, type RawResponse } from './raw-http';
 import type { LocalApi } from './server';
 
@@ -19,11 +25,23 @@ afterEach(() => api.setRedirectMode('off'));
 
 const demoRecordPath = (key: string) => `/v2/key-value-stores/${DEMO_STORE.id}/records/${key}`;
 const request = (path: string, token: string, options: RawRequestOptions = {}) =>
-	rawRequest(`${api.url}${path}`, { ...options, headers: { ...bearer(token), ...options.headers } });
+	rawRequest(`${api.url}${path}`, {
+		...options,
+		headers: { ...bearer(token), ...options.headers },
+	});
 const read = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
 	request(path, READ_ONLY_TOKEN, { method, headers });
-const write = (path: string, method: 'PUT' | 'DELETE', headers: Record<string, string> = {}, body?: string) =>
-	request(path, FULL_ACCESS_TOKEN, { method, headers: { 'Content-Type': 'text/plain', ...headers }, body });
+const write = (
+	path: string,
+	method: 'PUT' | 'DELETE',
+	headers: Record<string, string> = {},
+	body?: string,
+) =>
+	request(path, FULL_ACCESS_TOKEN, {
+		method,
+		headers: { 'Content-Type': 'text/plain', ...headers },
+		body,
+	});
 const etagOf = (response: RawResponse) => response.headers.etag as string;
 const errorOf = (response: RawResponse) => [response.status, jsonBody(response).error.type];
 
@@ -55,12 +73,19 @@ describe('ETag', () => {
 		const copy = api.addStore({ name: 'etag-copy' });
 		api.putRecord(copy.id, 'same', output.body, { contentType: output.contentType });
 		api.putRecord(copy.id, 'other-type', output.body, { contentType: 'text/plain' });
-		api.putRecord(copy.id, 'gzipped', output.body, { contentType: output.contentType, contentEncoding: 'gzip' });
+		api.putRecord(copy.id, 'gzipped', output.body, {
+			contentType: output.contentType,
+			contentEncoding: 'gzip',
+		});
 		// The same stored bytes, but as an identity record: only the encoding tells the two apart.
 		const gzipBytes = gzipSync(output.body);
 		api.putRecord(copy.id, 'gzip-bytes', gzipBytes, { contentType: output.contentType });
-		expectSameBytes((api.findStore(copy.id).getRecord('gzipped') as { stored: Buffer }).stored, gzipBytes);
-		const etagInCopy = async (key: string) => etagOf(await read(`/v2/key-value-stores/${copy.id}/records/${key}`));
+		expectSameBytes(
+			(api.findStore(copy.id).getRecord('gzipped') as { stored: Buffer }).stored,
+			gzipBytes,
+		);
+		const etagInCopy = async (key: string) =>
+			etagOf(await read(`/v2/key-value-stores/${copy.id}/records/${key}`));
 		const original = etagOf(await read(demoRecordPath('OUTPUT')));
 		expect(await etagInCopy('same')).toBe(original);
 		expect(await etagInCopy('other-type')).not.toBe(original);
@@ -80,7 +105,11 @@ describe('ETag', () => {
 
 	it('is sent for generated records too, and changes when one is put again', async () => {
 		const store = api.addStore({ name: 'etag-generated' });
-		const options = { size: 3, contentType: 'application/octet-stream', generate: () => Readable.from([Buffer.from('abc')]) };
+		const options = {
+			size: 3,
+			contentType: 'application/octet-stream',
+			generate: () => Readable.from([Buffer.from('abc')]),
+		};
 		api.putGeneratedRecord(store.id, 'blob', options);
 		const path = `/v2/key-value-stores/${store.id}/records/blob`;
 		const first = etagOf(await read(path));
@@ -97,11 +126,18 @@ describe('If-None-Match on GET and HEAD', () => {
 		const etag = etagOf(await read(demoRecordPath('screenshot')));
 		for (const header of [etag, `"stale", ${etag}`, `W/${etag}`, '*']) {
 			const response = await read(demoRecordPath('screenshot'), { 'If-None-Match': header });
-			expect([header, response.status, etagOf(response), response.body.length]).toEqual([header, 304, etag, 0]);
+			expect([header, response.status, etagOf(response), response.body.length]).toEqual([
+				header,
+				304,
+				etag,
+				0,
+			]);
 			expect(response.headers['content-length']).toBeUndefined();
 			expect(response.headers['content-type']).toBeUndefined();
 		}
-		expect((await read(demoRecordPath('screenshot'), { 'If-None-Match': etag }, 'HEAD')).status).toBe(304);
+		expect(
+			(await read(demoRecordPath('screenshot'), { 'If-None-Match': etag }, 'HEAD')).status,
+		).toBe(304);
 	});
 
 	it('serves the record when no tag matches', async () => {
@@ -114,7 +150,10 @@ describe('If-None-Match on GET and HEAD', () => {
 	});
 
 	it('leaves a missing record a 404, even for *', async () => {
-		expect(errorOf(await read(demoRecordPath('MISSING'), { 'If-None-Match': '*' }))).toEqual([404, 'record-not-found']);
+		expect(errorOf(await read(demoRecordPath('MISSING'), { 'If-None-Match': '*' }))).toEqual([
+			404,
+			'record-not-found',
+		]);
 	});
 });
 
@@ -122,7 +161,10 @@ describe('If-Match on GET and HEAD', () => {
 	it('serves the record when a listed tag matches strongly, or for *', async () => {
 		const etag = etagOf(await read(demoRecordPath('OUTPUT')));
 		for (const header of [etag, `"stale", ${etag}`, '*']) {
-			expect([header, (await read(demoRecordPath('OUTPUT'), { 'If-Match': header })).status]).toEqual([header, 200]);
+			expect([
+				header,
+				(await read(demoRecordPath('OUTPUT'), { 'If-Match': header })).status,
+			]).toEqual([header, 200]);
 		}
 	});
 
@@ -134,12 +176,17 @@ describe('If-Match on GET and HEAD', () => {
 			expect(jsonBody(response).error.message).toMatch(/does not match If-Match/);
 			expect(etagOf(response)).toBe(etag);
 		}
-		expect((await read(demoRecordPath('OUTPUT'), { 'If-Match': '"stale"' }, 'HEAD')).status).toBe(412);
+		expect((await read(demoRecordPath('OUTPUT'), { 'If-Match': '"stale"' }, 'HEAD')).status).toBe(
+			412,
+		);
 	});
 
 	it('is checked before If-None-Match', async () => {
 		const etag = etagOf(await read(demoRecordPath('OUTPUT')));
-		expect((await read(demoRecordPath('OUTPUT'), { 'If-Match': '"stale"', 'If-None-Match': etag })).status).toBe(412);
+		expect(
+			(await read(demoRecordPath('OUTPUT'), { 'If-Match': '"stale"', 'If-None-Match': etag }))
+				.status,
+		).toBe(412);
 	});
 });
 
@@ -153,8 +200,12 @@ describe('If-Match on PUT and DELETE (lost-update protection)', () => {
 		expect(errorOf(lost)).toEqual([412, 'precondition-failed']);
 		expect(etagOf(lost)).toBe(etagOf(first));
 		expect((await read(path)).body.toString()).toBe('written by A');
-		expect((await write(path, 'PUT', { 'If-Match': etagOf(lost) }, 'written by B')).status).toBe(201);
-		expect(api.findStore(id).getRecord('note')).toMatchObject({ stored: Buffer.from('written by B') });
+		expect((await write(path, 'PUT', { 'If-Match': etagOf(lost) }, 'written by B')).status).toBe(
+			201,
+		);
+		expect(api.findStore(id).getRecord('note')).toMatchObject({
+			stored: Buffer.from('written by B'),
+		});
 	});
 
 	it('refuses a PUT with If-Match to a missing record, and If-None-Match: * to an existing one', async () => {
@@ -174,11 +225,17 @@ describe('If-Match on PUT and DELETE (lost-update protection)', () => {
 	it('refuses a DELETE with a stale ETag and keeps the record, accepts the current one', async () => {
 		const { id, path } = scratchStore();
 		const etag = etagOf(await read(path));
-		expect(errorOf(await write(path, 'DELETE', { 'If-Match': '"stale"' }))).toEqual([412, 'precondition-failed']);
+		expect(errorOf(await write(path, 'DELETE', { 'If-Match': '"stale"' }))).toEqual([
+			412,
+			'precondition-failed',
+		]);
 		expect(api.findStore(id).getRecord('note')).toBeDefined();
 		expect((await write(path, 'DELETE', { 'If-Match': etag })).status).toBe(204);
 		expect(api.findStore(id).getRecord('note')).toBeUndefined();
-		expect(errorOf(await write(path, 'DELETE', { 'If-Match': etag }))).toEqual([412, 'precondition-failed']);
+		expect(errorOf(await write(path, 'DELETE', { 'If-Match': etag }))).toEqual([
+			412,
+			'precondition-failed',
+		]);
 	});
 });
 
@@ -194,7 +251,9 @@ describe('conditional requests in storage redirect mode', () => {
 		expect(api.requests.every((logged) => logged.server === 'api')).toBe(true);
 
 		// The storage origin sends the same ETag and ignores conditional headers.
-		const stored = await rawRequest(redirected.headers.location as string, { headers: { 'If-None-Match': etag } });
+		const stored = await rawRequest(redirected.headers.location as string, {
+			headers: { 'If-None-Match': etag },
+		});
 		expect([stored.status, etagOf(stored)]).toEqual([200, etag]);
 	});
 });

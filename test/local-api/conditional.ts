@@ -5,7 +5,12 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
-import { isGeneratedRecord, type GeneratedRecord, type KeyValueRecord, type StoredRecord } from './store-data';
+import {
+	isGeneratedRecord,
+	type GeneratedRecord,
+	type KeyValueRecord,
+	type StoredRecord,
+} from './store-data';
 
 const ETAG_HEX_DIGITS = 32;
 
@@ -24,7 +29,9 @@ function storedRecordEtag(record: StoredRecord): string {
 /** Hashing a generated body would mean generating it (maybe 1 GiB): every generated record gets its own serial instead. */
 function generatedRecordEtag(record: GeneratedRecord): string {
 	generatedRecordSerial += 1;
-	const hash = createHash('sha256').update(`${record.contentType}\0${record.size}\0${generatedRecordSerial}`).digest('hex');
+	const hash = createHash('sha256')
+		.update(`${record.contentType}\0${record.size}\0${generatedRecordSerial}`)
+		.digest('hex');
 	return `"g-${hash.slice(0, ETAG_HEX_DIGITS)}"`;
 }
 
@@ -48,7 +55,10 @@ interface EntityTag {
 }
 
 function parseEntityTags(header: string): EntityTag[] {
-	return [...header.matchAll(/(W\/)?("[^"]*")/g)].map((match) => ({ weak: match[1] !== undefined, opaque: match[2] }));
+	return [...header.matchAll(/(W\/)?("[^"]*")/g)].map((match) => ({
+		weak: match[1] !== undefined,
+		opaque: match[2],
+	}));
 }
 
 /**
@@ -56,21 +66,36 @@ function parseEntityTags(header: string): EntityTag[] {
  * undefined means there is no record. `*` matches any existing record; `strong` comparison
  * (If-Match) never matches a weak tag. Unquoted values are not entity tags and never match.
  */
-function listMatches(header: string, current: string | undefined, comparison: 'strong' | 'weak'): boolean {
+function listMatches(
+	header: string,
+	current: string | undefined,
+	comparison: 'strong' | 'weak',
+): boolean {
 	if (current === undefined) return false;
 	if (header.trim() === '*') return true;
-	return parseEntityTags(header).some((tag) => tag.opaque === current && (comparison === 'weak' || !tag.weak));
+	return parseEntityTags(header).some(
+		(tag) => tag.opaque === current && (comparison === 'weak' || !tag.weak),
+	);
 }
 
-export type PreconditionOutcome = 'proceed' | 'not-modified' | 'if-match-failed' | 'if-none-match-failed';
+export type PreconditionOutcome =
+	| 'proceed'
+	| 'not-modified'
+	| 'if-match-failed'
+	| 'if-none-match-failed';
 
 /**
  * RFC 9110's evaluation order: If-Match first, then If-None-Match, which answers 304 to GET and
  * HEAD and fails any other method. Call it only when the request would otherwise succeed.
  */
-export function evaluatePreconditions(method: string, currentEtag: string | undefined, headers: IncomingHttpHeaders): PreconditionOutcome {
+export function evaluatePreconditions(
+	method: string,
+	currentEtag: string | undefined,
+	headers: IncomingHttpHeaders,
+): PreconditionOutcome {
 	const ifMatch = headers['if-match'];
-	if (ifMatch !== undefined && !listMatches(ifMatch, currentEtag, 'strong')) return 'if-match-failed';
+	if (ifMatch !== undefined && !listMatches(ifMatch, currentEtag, 'strong'))
+		return 'if-match-failed';
 	const ifNoneMatch = headers['if-none-match'];
 	if (ifNoneMatch !== undefined && listMatches(ifNoneMatch, currentEtag, 'weak')) {
 		return method === 'GET' || method === 'HEAD' ? 'not-modified' : 'if-none-match-failed';

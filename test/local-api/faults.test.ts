@@ -2,7 +2,13 @@
 import { request as httpRequest } from 'node:http';
 
 import { expectSameBytes } from './expect-bytes';
-import { DEMO_STORE, FULL_ACCESS_TOKEN, READ_ONLY_TOKEN, fixtureRecord, startSeededLocalApi } from './fixtures';
+import {
+	DEMO_STORE,
+	FULL_ACCESS_TOKEN,
+	READ_ONLY_TOKEN,
+	fixtureRecord,
+	startSeededLocalApi,
+} from './fixtures';
 import { bearer, jsonBody, rawRequest } from './raw-http';
 import { startLocalApi, type LocalApi } from './server';
 
@@ -29,12 +35,18 @@ interface CutResponse {
 /** GETs a response that is expected to break off, keeping what arrived before it did. */
 function getCutResponse(path: string): Promise<CutResponse> {
 	return new Promise((resolve, reject) => {
-		const req = httpRequest(`${api.url}${path}`, { headers: bearer(READ_ONLY_TOKEN), agent: false }, (res) => {
-			const chunks: Buffer[] = [];
-			res.on('data', (chunk: Buffer) => chunks.push(chunk));
-			res.on('error', (error) => resolve({ status: res.statusCode ?? 0, received: Buffer.concat(chunks), error }));
-			res.on('end', () => reject(new Error('The response was not cut')));
-		});
+		const req = httpRequest(
+			`${api.url}${path}`,
+			{ headers: bearer(READ_ONLY_TOKEN), agent: false },
+			(res) => {
+				const chunks: Buffer[] = [];
+				res.on('data', (chunk: Buffer) => chunks.push(chunk));
+				res.on('error', (error) =>
+					resolve({ status: res.statusCode ?? 0, received: Buffer.concat(chunks), error }),
+				);
+				res.on('end', () => reject(new Error('The response was not cut')));
+			},
+		);
 		req.on('error', reject);
 		req.end();
 	});
@@ -42,7 +54,13 @@ function getCutResponse(path: string): Promise<CutResponse> {
 
 describe('status faults', () => {
 	it('answer with the status, an Apify error body and Retry-After, then let requests through', async () => {
-		const fault = api.faults.add({ path: recordPath('OUTPUT'), kind: 'status', status: 429, retryAfter: 2, times: 2 });
+		const fault = api.faults.add({
+			path: recordPath('OUTPUT'),
+			kind: 'status',
+			status: 429,
+			retryAfter: 2,
+			times: 2,
+		});
 		for (let attempt = 0; attempt < 2; attempt++) {
 			const limited = await getRecord('OUTPUT');
 			expect([limited.status, limited.headers['retry-after']]).toEqual([429, '2']);
@@ -56,11 +74,22 @@ describe('status faults', () => {
 	});
 
 	it('take a custom error type and message, and default 5xx to internal-server-error', async () => {
-		api.faults.add({ kind: 'status', status: 403, errorType: 'custom-type', message: 'Custom message.' });
+		api.faults.add({
+			kind: 'status',
+			status: 403,
+			errorType: 'custom-type',
+			message: 'Custom message.',
+		});
 		api.faults.add({ kind: 'status', status: 503 });
-		expect(jsonBody(await getRecord('OUTPUT')).error).toEqual({ type: 'custom-type', message: 'Custom message.' });
+		expect(jsonBody(await getRecord('OUTPUT')).error).toEqual({
+			type: 'custom-type',
+			message: 'Custom message.',
+		});
 		const unavailable = await getRecord('OUTPUT');
-		expect([unavailable.status, jsonBody(unavailable).error.type]).toEqual([503, 'internal-server-error']);
+		expect([unavailable.status, jsonBody(unavailable).error.type]).toEqual([
+			503,
+			'internal-server-error',
+		]);
 	});
 });
 
@@ -79,7 +108,12 @@ describe('matching', () => {
 	});
 
 	it('lets Infinity times affect every matching request until cleared', async () => {
-		const fault = api.faults.add({ path: recordPath('notes'), kind: 'status', status: 500, times: Infinity });
+		const fault = api.faults.add({
+			path: recordPath('notes'),
+			kind: 'status',
+			status: 500,
+			times: Infinity,
+		});
 		for (let i = 0; i < 3; i++) expect((await getRecord('notes')).status).toBe(500);
 		api.faults.clear();
 		expect((await getRecord('notes')).status).toBe(200);
@@ -89,7 +123,13 @@ describe('matching', () => {
 
 describe('every n-th and replaced bodies', () => {
 	it('everyNth affects only every n-th matching request', async () => {
-		const fault = api.faults.add({ path: recordPath('notes'), kind: 'status', status: 503, everyNth: 3, times: Infinity });
+		const fault = api.faults.add({
+			path: recordPath('notes'),
+			kind: 'status',
+			status: 503,
+			everyNth: 3,
+			times: Infinity,
+		});
 		const statuses: number[] = [];
 		for (let i = 0; i < 7; i++) statuses.push((await getRecord('notes')).status);
 		expect(statuses).toEqual([200, 200, 503, 200, 200, 503, 200]);
@@ -98,7 +138,12 @@ describe('every n-th and replaced bodies', () => {
 
 	it('body answers 200 with the given bytes and content type', async () => {
 		const body = Buffer.from('PK not really a zip');
-		api.faults.add({ path: recordPath('notes'), kind: 'body', body, contentType: 'application/zip' });
+		api.faults.add({
+			path: recordPath('notes'),
+			kind: 'body',
+			body,
+			contentType: 'application/zip',
+		});
 		const response = await getRecord('notes');
 		expect(response.status).toBe(200);
 		expect(response.headers['content-type']).toBe('application/zip');
@@ -136,7 +181,11 @@ describe('connection faults', () => {
 	});
 
 	it('reset-mid-body: cuts after a chosen number of bytes, also in a streamed ZIP', async () => {
-		api.faults.add({ path: `/v2/key-value-stores/${DEMO_STORE.id}/records`, kind: 'reset-mid-body', afterBytes: 100 });
+		api.faults.add({
+			path: `/v2/key-value-stores/${DEMO_STORE.id}/records`,
+			kind: 'reset-mid-body',
+			afterBytes: 100,
+		});
 		const cut = await getCutResponse(`/v2/key-value-stores/${DEMO_STORE.id}/records`);
 		expect(cut.status).toBe(200);
 		expect(cut.received.length).toBe(100);
@@ -152,7 +201,12 @@ describe('connection faults', () => {
 	});
 
 	it('slow: delays between body chunks and still sends the whole body', async () => {
-		api.faults.add({ path: recordPath('screenshot'), kind: 'slow', chunkDelayMs: 40, chunkSize: 1024 });
+		api.faults.add({
+			path: recordPath('screenshot'),
+			kind: 'slow',
+			chunkDelayMs: 40,
+			chunkSize: 1024,
+		});
 		const body = fixtureRecord(DEMO_STORE.id, 'screenshot').body;
 		const started = Date.now();
 		const response = await getRecord('screenshot');

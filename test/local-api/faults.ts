@@ -19,7 +19,13 @@ export interface FaultMatch {
 
 export type FaultBehaviour =
 	/** Answer with this status and an Apify error body instead of the real response. */
-	| { kind: 'status'; status: number; errorType?: string; message?: string; /** Seconds, sent as Retry-After. */ retryAfter?: number }
+	| {
+			kind: 'status';
+			status: number;
+			errorType?: string;
+			message?: string;
+			/** Seconds, sent as Retry-After. */ retryAfter?: number;
+	  }
 	/** Reset the connection before sending anything. */
 	| { kind: 'reset' }
 	/** Carry the request out, then reset the connection instead of answering: the answer is lost. */
@@ -31,7 +37,8 @@ export type FaultBehaviour =
 	/** Answer 200 with these bytes instead of the real body, e.g. a damaged or crafted archive. */
 	| { kind: 'body'; body: Buffer; contentType: string };
 
-export type FaultSpec = FaultMatch & FaultBehaviour & { /** Requests to affect; default 1, may be Infinity. */ times?: number };
+export type FaultSpec = FaultMatch &
+	FaultBehaviour & { /** Requests to affect; default 1, may be Infinity. */ times?: number };
 
 export interface Fault {
 	readonly spec: FaultSpec;
@@ -88,7 +95,8 @@ export class FaultQueue {
 		});
 		if (!fault) return undefined;
 		fault.hits += 1;
-		if (fault.remaining <= 0) this.pendingFaults = this.pendingFaults.filter((other) => other !== fault);
+		if (fault.remaining <= 0)
+			this.pendingFaults = this.pendingFaults.filter((other) => other !== fault);
 		return fault.spec;
 	}
 }
@@ -105,7 +113,14 @@ const DEFAULT_STATUS_ERRORS: Record<number, [type: string, message: string]> = {
 export function statusFaultError(fault: Extract<FaultBehaviour, { kind: 'status' }>): ApiError {
 	const [defaultType, defaultMessage] =
 		DEFAULT_STATUS_ERRORS[fault.status] ??
-		(fault.status >= 500 ? ['internal-server-error', 'Internal server error.'] : ['unknown-error', 'Unknown error.']);
+		(fault.status >= 500
+			? ['internal-server-error', 'Internal server error.']
+			: ['unknown-error', 'Unknown error.']);
 	const headers = fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
-	return new ApiError(fault.status, fault.errorType ?? defaultType, fault.message ?? defaultMessage, headers);
+	return new ApiError(
+		fault.status,
+		fault.errorType ?? defaultType,
+		fault.message ?? defaultMessage,
+		headers,
+	);
 }

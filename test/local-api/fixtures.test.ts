@@ -39,9 +39,13 @@ describe('fixture data', () => {
 
 	it('has a real 64x48 PNG screenshot and distinct image records', () => {
 		const png = fixtureRecord(DEMO_STORE.id, 'screenshot').body;
-		expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+		expect(png.subarray(0, 8)).toEqual(
+			Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+		);
 		expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([64, 48]);
-		const images = ['img-001', 'img-002', 'img-003'].map((key) => fixtureRecord(DEMO_STORE.id, key).body.toString('hex'));
+		const images = ['img-001', 'img-002', 'img-003'].map((key) =>
+			fixtureRecord(DEMO_STORE.id, key).body.toString('hex'),
+		);
 		expect(new Set(images).size).toBe(3);
 	});
 
@@ -66,7 +70,9 @@ describe('fixture data', () => {
 		const notes = fixtureRecord(DEMO_STORE.id, 'notes').body.toString('utf8');
 		expect(notes.split('\n').length).toBeGreaterThan(3);
 		expect(notes).toMatch(/[^\x00-\x7f]/);
-		expect(Array.isArray(JSON.parse(fixtureRecord(DEMO_STORE.id, 'list-json').body.toString('utf8')))).toBe(true);
+		expect(
+			Array.isArray(JSON.parse(fixtureRecord(DEMO_STORE.id, 'list-json').body.toString('utf8'))),
+		).toBe(true);
 	});
 
 	it('has an Actor whose SUCCEEDED run is older than its FAILED and RUNNING runs, each with an OUTPUT', () => {
@@ -79,10 +85,12 @@ describe('fixture data', () => {
 		const startTimes = demoRuns.map((run) => run.startedAt.getTime());
 		expect([...startTimes].sort((a, b) => a - b)).toEqual(startTimes);
 		expect(RUNNING_RUN.run.finishedAt).toBeUndefined();
-		const runStores = [SUCCEEDED_RUN, FAILED_RUN, RUNNING_RUN, OTHER_USER_RUN].map(({ run, store }) => {
-			expect(run.defaultKeyValueStoreId).toBe(store.id);
-			return store.id;
-		});
+		const runStores = [SUCCEEDED_RUN, FAILED_RUN, RUNNING_RUN, OTHER_USER_RUN].map(
+			({ run, store }) => {
+				expect(run.defaultKeyValueStoreId).toBe(store.id);
+				return store.id;
+			},
+		);
 		expect(new Set(runStores).size).toBe(4);
 		for (const storeId of runStores) expect(fixtureKeys(storeId)).toContain('OUTPUT');
 	});

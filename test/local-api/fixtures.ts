@@ -9,7 +9,12 @@ import { join } from 'node:path';
 import { LOCAL_USER, OTHER_USER } from './accounts';
 import type { NewActor, NewRun } from './actor-runs';
 import { startLocalApi, type LocalApi, type LocalApiOptions } from './server';
-import { compareKeysByBytes, type ContentEncoding, type NewStore, type StoreSchema } from './store-data';
+import {
+	compareKeysByBytes,
+	type ContentEncoding,
+	type NewStore,
+	type StoreSchema,
+} from './store-data';
 
 export {
 	FULL_ACCESS_TOKEN,
@@ -55,9 +60,17 @@ export const OTHER_STORE = {
 } as const satisfies FixtureStore;
 
 /** An Actor of local-user with three runs: SUCCEEDED, then FAILED, then (newest) RUNNING. */
-export const DEMO_ACTOR = { id: 'actDemoScraper001', name: 'demo-scraper', userId: LOCAL_USER.id } as const satisfies NewActor;
+export const DEMO_ACTOR = {
+	id: 'actDemoScraper001',
+	name: 'demo-scraper',
+	userId: LOCAL_USER.id,
+} as const satisfies NewActor;
 /** An Actor of other-user with one SUCCEEDED run. */
-export const OTHER_ACTOR = { id: 'actOtherActor0001', name: 'other-actor', userId: OTHER_USER.id } as const satisfies NewActor;
+export const OTHER_ACTOR = {
+	id: 'actOtherActor0001',
+	name: 'other-actor',
+	userId: OTHER_USER.id,
+} as const satisfies NewActor;
 
 /** A run and its (unnamed) default store. */
 export interface FixtureRun {
@@ -77,7 +90,11 @@ export const SUCCEEDED_RUN = fixtureRun(
 		startedAt: new Date('2024-06-01T10:00:00.000Z'),
 		finishedAt: new Date('2024-06-01T10:05:00.000Z'),
 	},
-	{ id: 'kvsRunSucceeded01', username: LOCAL_USER.username, urlSigningSecretKey: 'succeededRunStoreSigningSecret' },
+	{
+		id: 'kvsRunSucceeded01',
+		username: LOCAL_USER.username,
+		urlSigningSecretKey: 'succeededRunStoreSigningSecret',
+	},
 );
 
 export const FAILED_RUN = fixtureRun(
@@ -88,13 +105,26 @@ export const FAILED_RUN = fixtureRun(
 		startedAt: new Date('2024-06-02T10:00:00.000Z'),
 		finishedAt: new Date('2024-06-02T10:01:00.000Z'),
 	},
-	{ id: 'kvsRunFailed00001', username: LOCAL_USER.username, urlSigningSecretKey: 'failedRunStoreSigningSecret01' },
+	{
+		id: 'kvsRunFailed00001',
+		username: LOCAL_USER.username,
+		urlSigningSecretKey: 'failedRunStoreSigningSecret01',
+	},
 );
 
 /** The newest run of DEMO_ACTOR, still running: no finishedAt. */
 export const RUNNING_RUN = fixtureRun(
-	{ id: 'runDemoRunning001', actId: DEMO_ACTOR.id, status: 'RUNNING', startedAt: new Date('2024-06-03T10:00:00.000Z') },
-	{ id: 'kvsRunRunning0001', username: LOCAL_USER.username, urlSigningSecretKey: 'runningRunStoreSigningSecret1' },
+	{
+		id: 'runDemoRunning001',
+		actId: DEMO_ACTOR.id,
+		status: 'RUNNING',
+		startedAt: new Date('2024-06-03T10:00:00.000Z'),
+	},
+	{
+		id: 'kvsRunRunning0001',
+		username: LOCAL_USER.username,
+		urlSigningSecretKey: 'runningRunStoreSigningSecret1',
+	},
 );
 
 export const OTHER_USER_RUN = fixtureRun(
@@ -105,11 +135,20 @@ export const OTHER_USER_RUN = fixtureRun(
 		startedAt: new Date('2024-06-04T10:00:00.000Z'),
 		finishedAt: new Date('2024-06-04T10:02:00.000Z'),
 	},
-	{ id: 'kvsRunOtherUser01', username: OTHER_USER.username, urlSigningSecretKey: 'otherUserRunStoreSigningSecret' },
+	{
+		id: 'kvsRunOtherUser01',
+		username: OTHER_USER.username,
+		urlSigningSecretKey: 'otherUserRunStoreSigningSecret',
+	},
 );
 
 const FIXTURE_ACTORS: readonly NewActor[] = [DEMO_ACTOR, OTHER_ACTOR];
-const FIXTURE_RUNS: readonly FixtureRun[] = [SUCCEEDED_RUN, FAILED_RUN, RUNNING_RUN, OTHER_USER_RUN];
+const FIXTURE_RUNS: readonly FixtureRun[] = [
+	SUCCEEDED_RUN,
+	FAILED_RUN,
+	RUNNING_RUN,
+	OTHER_USER_RUN,
+];
 
 /** A run and its default store belong to the run's Actor's owner. */
 function actorOf(run: NewRun): NewActor {
@@ -155,7 +194,8 @@ function demoRecords(): FixtureRecord[] {
 	}));
 	const logLines = Array.from(
 		{ length: 40 },
-		(_, i) => `2024-05-01T12:00:${String(i).padStart(2, '0')}.000Z INFO  Crawled https://example.com/page/${i} (${120 + i * 3} ms)`,
+		(_, i) =>
+			`2024-05-01T12:00:${String(i).padStart(2, '0')}.000Z INFO  Crawled https://example.com/page/${i} (${120 + i * 3} ms)`,
 	);
 	return [
 		{
@@ -166,16 +206,35 @@ function demoRecords(): FixtureRecord[] {
 		{
 			key: 'OUTPUT',
 			contentType: 'application/json',
-			body: json({ status: 'SUCCEEDED', itemCount: 3, title: 'Demo output', finishedAt: '2024-05-01T12:00:40.000Z' }),
+			body: json({
+				status: 'SUCCEEDED',
+				itemCount: 3,
+				title: 'Demo output',
+				finishedAt: '2024-05-01T12:00:40.000Z',
+			}),
 		},
-		{ key: 'list-json', contentType: 'application/json', body: json([1, 'two', { three: 3 }, null]) },
+		{
+			key: 'list-json',
+			contentType: 'application/json',
+			body: json([1, 'two', { three: 3 }, null]),
+		},
 		{ key: 'notes', contentType: TEXT_UTF8, body: fixtureFile('notes.txt') },
 		{ key: 'page', contentType: 'text/html', body: fixtureFile('page.html') },
 		{ key: 'screenshot', contentType: 'image/png', body: fixtureFile('screenshot.png') },
 		{ key: 'report', contentType: 'application/pdf', body: fixtureFile('report.pdf') },
 		{ key: 'archive', contentType: 'application/zip', body: fixtureFile('archive.zip') },
-		{ key: 'big-json', contentType: 'application/json; charset=utf-8', contentEncoding: 'br', body: json(items) },
-		{ key: 'log-gz', contentType: TEXT_UTF8, contentEncoding: 'gzip', body: Buffer.from(`${logLines.join('\n')}\n`) },
+		{
+			key: 'big-json',
+			contentType: 'application/json; charset=utf-8',
+			contentEncoding: 'br',
+			body: json(items),
+		},
+		{
+			key: 'log-gz',
+			contentType: TEXT_UTF8,
+			contentEncoding: 'gzip',
+			body: Buffer.from(`${logLines.join('\n')}\n`),
+		},
 		{
 			key: 'data-deflate',
 			contentType: 'application/octet-stream',
@@ -185,7 +244,11 @@ function demoRecords(): FixtureRecord[] {
 		{ key: 'img-001', contentType: 'image/png', body: fixtureFile('img-001.png') },
 		{ key: 'img-002', contentType: 'image/png', body: fixtureFile('img-002.png') },
 		{ key: 'img-003', contentType: 'image/png', body: fixtureFile('img-003.png') },
-		{ key: "weird!key_(1).v'2", contentType: TEXT_UTF8, body: Buffer.from('A record whose key uses every special character.\n') },
+		{
+			key: "weird!key_(1).v'2",
+			contentType: TEXT_UTF8,
+			body: Buffer.from('A record whose key uses every special character.\n'),
+		},
 		{ key: 'no-type', contentType: 'application/octet-stream', body: fixtureFile('no-type.bin') },
 	];
 }
@@ -194,8 +257,16 @@ function demoRecords(): FixtureRecord[] {
 function runRecords(run: NewRun): FixtureRecord[] {
 	return [
 		{ key: 'INPUT', contentType: 'application/json; charset=utf-8', body: json({ runId: run.id }) },
-		{ key: 'OUTPUT', contentType: 'application/json; charset=utf-8', body: json({ runId: run.id, status: run.status }) },
-		{ key: `log-${run.status.toLowerCase()}`, contentType: TEXT_UTF8, body: Buffer.from(`Run ${run.id} is ${run.status}.\n`) },
+		{
+			key: 'OUTPUT',
+			contentType: 'application/json; charset=utf-8',
+			body: json({ runId: run.id, status: run.status }),
+		},
+		{
+			key: `log-${run.status.toLowerCase()}`,
+			contentType: TEXT_UTF8,
+			body: Buffer.from(`Run ${run.id} is ${run.status}.\n`),
+		},
 	];
 }
 
@@ -206,7 +277,10 @@ const KEY_CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 function hashedKey(seed: string): string {
 	const digest = createHash('sha256').update(seed).digest();
 	const length = 2 + (digest[0] % 10);
-	return Array.from(digest.subarray(1, 1 + length), (byte) => KEY_CHARACTERS[byte % KEY_CHARACTERS.length]).join('');
+	return Array.from(
+		digest.subarray(1, 1 + length),
+		(byte) => KEY_CHARACTERS[byte % KEY_CHARACTERS.length],
+	).join('');
 }
 
 function pagingKeys(): string[] {
@@ -219,30 +293,61 @@ function pagingKeys(): string[] {
 	for (let i = 0; keys.size < PAGING_RECORD_COUNT; i++) {
 		const key = hashedKey(`key-${i}`);
 		// `.` and `..` are valid keys but unusable in URL paths; other prefixes would change the group sizes.
-		if (key !== '.' && key !== '..' && !groups.some(([prefix]) => key.startsWith(prefix))) keys.add(key);
+		if (key !== '.' && key !== '..' && !groups.some(([prefix]) => key.startsWith(prefix)))
+			keys.add(key);
 	}
 	return [...keys];
 }
 
-const FIXTURE_STORES: ReadonlyArray<{ store: NewStore & { id: string }; records: FixtureRecord[] }> = [
+const FIXTURE_STORES: ReadonlyArray<{
+	store: NewStore & { id: string };
+	records: FixtureRecord[];
+}> = [
 	{
-		store: { ...DEMO_STORE, userId: LOCAL_USER.id, schema: DEMO_STORE_SCHEMA, createdAt: new Date('2024-05-01T10:00:00.000Z') },
+		store: {
+			...DEMO_STORE,
+			userId: LOCAL_USER.id,
+			schema: DEMO_STORE_SCHEMA,
+			createdAt: new Date('2024-05-01T10:00:00.000Z'),
+		},
 		records: demoRecords(),
 	},
 	{
-		store: { ...PAGING_STORE, userId: LOCAL_USER.id, createdAt: new Date('2024-05-02T10:00:00.000Z') },
-		records: pagingKeys().map((key) => ({ key, contentType: TEXT_UTF8, body: Buffer.from(`value of ${key}\n`) })),
+		store: {
+			...PAGING_STORE,
+			userId: LOCAL_USER.id,
+			createdAt: new Date('2024-05-02T10:00:00.000Z'),
+		},
+		records: pagingKeys().map((key) => ({
+			key,
+			contentType: TEXT_UTF8,
+			body: Buffer.from(`value of ${key}\n`),
+		})),
 	},
 	{
-		store: { ...UNNAMED_STORE, userId: LOCAL_USER.id, createdAt: new Date('2024-05-03T10:00:00.000Z') },
+		store: {
+			...UNNAMED_STORE,
+			userId: LOCAL_USER.id,
+			createdAt: new Date('2024-05-03T10:00:00.000Z'),
+		},
 		records: [
-			{ key: 'RESULT', contentType: 'application/json; charset=utf-8', body: json({ ok: true, source: 'unnamed store' }) },
+			{
+				key: 'RESULT',
+				contentType: 'application/json; charset=utf-8',
+				body: json({ ok: true, source: 'unnamed store' }),
+			},
 			{ key: 'log.txt', contentType: TEXT_UTF8, body: Buffer.from('Unnamed store log line.\n') },
 		],
 	},
 	{
-		store: { ...OTHER_STORE, userId: OTHER_USER.id, createdAt: new Date('2024-05-04T10:00:00.000Z') },
-		records: [{ key: 'SECRET', contentType: TEXT_UTF8, body: Buffer.from('Data of other-user.\n') }],
+		store: {
+			...OTHER_STORE,
+			userId: OTHER_USER.id,
+			createdAt: new Date('2024-05-04T10:00:00.000Z'),
+		},
+		records: [
+			{ key: 'SECRET', contentType: TEXT_UTF8, body: Buffer.from('Data of other-user.\n') },
+		],
 	},
 	...FIXTURE_RUNS.map(({ run, store }) => ({
 		store: { ...store, userId: actorOf(run).userId, createdAt: run.startedAt },

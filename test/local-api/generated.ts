@@ -138,7 +138,9 @@ export async function sha256OfStream(stream: Readable): Promise<string> {
 }
 
 /** SHA-256 (hex) and length of a generated body, made once more for the comparison. */
-export async function digestOfGenerated(generate: () => Readable): Promise<{ sha256: string; size: number }> {
+export async function digestOfGenerated(
+	generate: () => Readable,
+): Promise<{ sha256: string; size: number }> {
 	const hash = createHash('sha256');
 	let size = 0;
 	for await (const chunk of generate()) {

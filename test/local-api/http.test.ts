@@ -27,7 +27,10 @@ afterAll(() => api.close());
 
 /** A request with the read-only token to a path of the API. */
 function get(path: string, options: RawRequestOptions = {}) {
-	return rawRequest(`${api.url}${path}`, { ...options, headers: { ...bearer(READ_ONLY_TOKEN), ...options.headers } });
+	return rawRequest(`${api.url}${path}`, {
+		...options,
+		headers: { ...bearer(READ_ONLY_TOKEN), ...options.headers },
+	});
 }
 
 const demoPath = `/v2/key-value-stores/${DEMO_STORE.id}`;
@@ -72,21 +75,34 @@ describe('GET record', () => {
 			const headers = acceptEncoding === undefined ? {} : { 'Accept-Encoding': acceptEncoding };
 			const response = await get(`${demoPath}/records/big-json`, { headers });
 			expect(response.headers['content-encoding']).toBe(encoded ? 'br' : undefined);
-			expectSameBytes(encoded ? brotliDecompressSync(response.body) : response.body, demoBody('big-json'));
+			expectSameBytes(
+				encoded ? brotliDecompressSync(response.body) : response.body,
+				demoBody('big-json'),
+			);
 			expect(Number(response.headers['content-length'])).toBe(response.body.length);
 		}
-		const gzip = await get(`${demoPath}/records/log-gz`, { headers: { 'Accept-Encoding': 'gzip' } });
+		const gzip = await get(`${demoPath}/records/log-gz`, {
+			headers: { 'Accept-Encoding': 'gzip' },
+		});
 		expect(gzip.headers['content-encoding']).toBe('gzip');
 		expectSameBytes(gunzipSync(gzip.body), demoBody('log-gz'));
-		const deflate = await get(`${demoPath}/records/data-deflate`, { headers: { 'Accept-Encoding': 'deflate' } });
+		const deflate = await get(`${demoPath}/records/data-deflate`, {
+			headers: { 'Accept-Encoding': 'deflate' },
+		});
 		expect(deflate.headers['content-encoding']).toBe('deflate');
 		expectSameBytes(inflateSync(deflate.body), demoBody('data-deflate'));
 	});
 
 	it('decodes percent-encoded keys', async () => {
 		const key = "weird!key_(1).v'2";
-		expectSameBytes((await get(`${demoPath}/records/${encodeURIComponent(key)}`)).body, demoBody(key));
-		expectSameBytes((await get(`${demoPath}/records/weird%21key_%281%29.v%272`)).body, demoBody(key));
+		expectSameBytes(
+			(await get(`${demoPath}/records/${encodeURIComponent(key)}`)).body,
+			demoBody(key),
+		);
+		expectSameBytes(
+			(await get(`${demoPath}/records/weird%21key_%281%29.v%272`)).body,
+			demoBody(key),
+		);
 	});
 
 	it('answers HEAD with headers only: 200 when the record exists, 404 when not', async () => {
@@ -128,7 +144,9 @@ describe('GET record', () => {
 describe('GET keys', () => {
 	it('clamps the limit to 1000 and treats 0 as not given', async () => {
 		for (const limit of ['5000', '0', '']) {
-			const page = jsonBody(await get(`/v2/key-value-stores/${PAGING_STORE.id}/keys?limit=${limit}`)).data;
+			const page = jsonBody(
+				await get(`/v2/key-value-stores/${PAGING_STORE.id}/keys?limit=${limit}`),
+			).data;
 			expect([page.limit, page.count, page.items.length]).toEqual([1000, 1000, 1000]);
 		}
 	});
@@ -143,23 +161,43 @@ describe('GET keys', () => {
 	it('sends explicit nulls for missing start keys and on the last page', async () => {
 		const response = await get(`${demoPath}/keys`);
 		const page = jsonBody(response).data;
-		expect(page).toMatchObject({ exclusiveStartKey: null, isTruncated: false, nextExclusiveStartKey: null });
-		expect(Object.keys(page)).toEqual(['items', 'count', 'limit', 'exclusiveStartKey', 'isTruncated', 'nextExclusiveStartKey']);
+		expect(page).toMatchObject({
+			exclusiveStartKey: null,
+			isTruncated: false,
+			nextExclusiveStartKey: null,
+		});
+		expect(Object.keys(page)).toEqual([
+			'items',
+			'count',
+			'limit',
+			'exclusiveStartKey',
+			'isTruncated',
+			'nextExclusiveStartKey',
+		]);
 	});
 
 	it('lists keys in byte order with size and a signed public URL', async () => {
 		const page = jsonBody(await get(`${demoPath}/keys?exclusiveStartKey=img-003&limit=3`)).data;
-		expect(page.items.map((item: { key: string }) => item.key)).toEqual(fixtureKeys(DEMO_STORE.id).slice(8, 11));
+		expect(page.items.map((item: { key: string }) => item.key)).toEqual(
+			fixtureKeys(DEMO_STORE.id).slice(8, 11),
+		);
 		expect(page.items[0]).toEqual({
 			key: 'list-json',
 			size: demoBody('list-json').length,
 			recordPublicUrl: `${api.url}${demoPath}/records/list-json?signature=${createRecordSignature(DEMO_STORE.urlSigningSecretKey, 'list-json')}`,
 		});
-		expect([page.exclusiveStartKey, page.isTruncated, page.nextExclusiveStartKey]).toEqual(['img-003', true, 'no-type']);
+		expect([page.exclusiveStartKey, page.isTruncated, page.nextExclusiveStartKey]).toEqual([
+			'img-003',
+			true,
+			'no-type',
+		]);
 	});
 
 	it('rejects collections without a schema or unknown to it with 400 invalid-collection', async () => {
-		for (const path of [`/v2/key-value-stores/${PAGING_STORE.id}/keys?collection=images`, `${demoPath}/keys?collection=videos`]) {
+		for (const path of [
+			`/v2/key-value-stores/${PAGING_STORE.id}/keys?collection=images`,
+			`${demoPath}/keys?collection=videos`,
+		]) {
 			const response = await get(path);
 			expect([response.status, jsonBody(response).error.type]).toEqual([400, 'invalid-collection']);
 		}
@@ -179,7 +217,8 @@ describe('GET records (ZIP)', () => {
 	});
 
 	it('filters by collection and prefix', async () => {
-		const names = async (query: string) => Object.keys((await JSZip.loadAsync((await get(`${demoPath}/records?${query}`)).body)).files);
+		const names = async (query: string) =>
+			Object.keys((await JSZip.loadAsync((await get(`${demoPath}/records?${query}`)).body)).files);
 		expect(await names('collection=images')).toEqual(['img-001', 'img-002', 'img-003']);
 		expect(await names('prefix=O')).toEqual(['OUTPUT']);
 		expect(await names('prefix=nothing-matches')).toEqual([]);
@@ -194,11 +233,22 @@ describe('stores and routing', () => {
 	});
 
 	it('accepts ID, username~name and ~name, but not username/name', async () => {
-		for (const identifier of [DEMO_STORE.id, `${LOCAL_USER.username}~${DEMO_STORE.name}`, `~${DEMO_STORE.name}`]) {
-			expect(jsonBody(await get(`/v2/key-value-stores/${encodeURIComponent(identifier)}`)).data.id).toBe(DEMO_STORE.id);
+		for (const identifier of [
+			DEMO_STORE.id,
+			`${LOCAL_USER.username}~${DEMO_STORE.name}`,
+			`~${DEMO_STORE.name}`,
+		]) {
+			expect(
+				jsonBody(await get(`/v2/key-value-stores/${encodeURIComponent(identifier)}`)).data.id,
+			).toBe(DEMO_STORE.id);
 		}
-		const encodedSlash = await get(`/v2/key-value-stores/${LOCAL_USER.username}%2F${DEMO_STORE.name}/keys`);
-		expect([encodedSlash.status, jsonBody(encodedSlash).error.type]).toEqual([404, 'record-not-found']);
+		const encodedSlash = await get(
+			`/v2/key-value-stores/${LOCAL_USER.username}%2F${DEMO_STORE.name}/keys`,
+		);
+		expect([encodedSlash.status, jsonBody(encodedSlash).error.type]).toEqual([
+			404,
+			'record-not-found',
+		]);
 		const slash = await get(`/v2/key-value-stores/${LOCAL_USER.username}/${DEMO_STORE.name}/keys`);
 		expect([slash.status, jsonBody(slash).error.type]).toEqual([404, 'page-not-found']);
 	});
@@ -207,13 +257,18 @@ describe('stores and routing', () => {
 		const unknown = await get('/v2/datasets');
 		expect([unknown.status, jsonBody(unknown).error.type]).toEqual([404, 'page-not-found']);
 		const wrongMethod = await get(`${demoPath}/keys`, { method: 'POST' });
-		expect([wrongMethod.status, jsonBody(wrongMethod).error.type]).toEqual([405, 'method-not-allowed']);
+		expect([wrongMethod.status, jsonBody(wrongMethod).error.type]).toEqual([
+			405,
+			'method-not-allowed',
+		]);
 		expect(wrongMethod.headers.allow).toBe('OPTIONS,GET');
 	});
 
 	it('logs every request with its parsed query and headers', async () => {
 		api.clearRequests();
-		await rawRequest(`${api.url}${demoPath}/keys?limit=2&prefix=img-`, { headers: bearer(FULL_ACCESS_TOKEN) });
+		await rawRequest(`${api.url}${demoPath}/keys?limit=2&prefix=img-`, {
+			headers: bearer(FULL_ACCESS_TOKEN),
+		});
 		expect(api.requests).toEqual([
 			expect.objectContaining({
 				server: 'api',

@@ -10,7 +10,9 @@ const MIB = 1024 * 1024;
 
 function statusField(name: 'VmRSS' | 'VmHWM'): number | undefined {
 	try {
-		const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
+		const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(
+			readFileSync('/proc/self/status', 'utf8'),
+		);
 		return match ? Number(match[1]) * 1024 : undefined;
 	} catch {
 		return undefined;

@@ -16,12 +16,17 @@ export interface RawRequestOptions {
 	body?: Buffer | string;
 }
 
-export function rawRequest(url: string, { method = 'GET', headers = {}, body }: RawRequestOptions = {}): Promise<RawResponse> {
+export function rawRequest(
+	url: string,
+	{ method = 'GET', headers = {}, body }: RawRequestOptions = {},
+): Promise<RawResponse> {
 	return new Promise((resolve, reject) => {
 		const req = request(url, { method, headers, agent: false }, (res) => {
 			const chunks: Buffer[] = [];
 			res.on('data', (chunk: Buffer) => chunks.push(chunk));
-			res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+			res.on('end', () =>
+				resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+			);
 			res.on('error', reject);
 		});
 		req.on('error', reject);

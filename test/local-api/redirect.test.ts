@@ -3,7 +3,13 @@ import { ApifyClient } from 'apify-client';
 import { brotliDecompressSync } from 'node:zlib';
 
 import { expectSameBytes } from './expect-bytes';
-import { DEMO_STORE, FULL_ACCESS_TOKEN, READ_ONLY_TOKEN, fixtureRecord, startSeededLocalApi } from './fixtures';
+import {
+	DEMO_STORE,
+	FULL_ACCESS_TOKEN,
+	READ_ONLY_TOKEN,
+	fixtureRecord,
+	startSeededLocalApi,
+} from './fixtures';
 import { bearer, rawRequest } from './raw-http';
 import type { LocalApi } from './server';
 
@@ -17,7 +23,8 @@ afterAll(() => api.close());
 
 afterEach(() => api.setRedirectMode('storage'));
 
-const recordUrl = (key: string, query = '') => `${api.url}/v2/key-value-stores/${DEMO_STORE.id}/records/${key}${query}`;
+const recordUrl = (key: string, query = '') =>
+	`${api.url}/v2/key-value-stores/${DEMO_STORE.id}/records/${key}${query}`;
 const demoBody = (key: string) => fixtureRecord(DEMO_STORE.id, key).body;
 
 async function storageLocation(key: string, query = ''): Promise<string> {
@@ -37,7 +44,9 @@ describe('storage redirect mode', () => {
 	});
 
 	it('rejects a storage request that carries an Authorization header, as presigned URLs do', async () => {
-		const response = await rawRequest(await storageLocation('OUTPUT'), { headers: bearer(READ_ONLY_TOKEN) });
+		const response = await rawRequest(await storageLocation('OUTPUT'), {
+			headers: bearer(READ_ONLY_TOKEN),
+		});
 		expect(response.status).toBe(400);
 		expect(response.body.toString()).toContain('<Code>InvalidArgument</Code>');
 	});
@@ -46,7 +55,9 @@ describe('storage redirect mode', () => {
 		const page = await rawRequest(await storageLocation('page', '?attachment=true'));
 		expect(page.headers['content-disposition']).toBe('attachment');
 		expectSameBytes(page.body, demoBody('page'));
-		const bigJson = await rawRequest(await storageLocation('big-json'), { headers: { 'Accept-Encoding': 'br' } });
+		const bigJson = await rawRequest(await storageLocation('big-json'), {
+			headers: { 'Accept-Encoding': 'br' },
+		});
 		expect(bigJson.headers['content-encoding']).toBe('br');
 		expectSameBytes(brotliDecompressSync(bigJson.body), demoBody('big-json'));
 	});
@@ -55,7 +66,10 @@ describe('storage redirect mode', () => {
 		const location = new URL(await storageLocation('OUTPUT'));
 		location.pathname = location.pathname.replace('OUTPUT', 'INPUT');
 		expect((await rawRequest(location.toString())).status).toBe(403);
-		expect((await rawRequest(recordUrl('OUTPUT'), { method: 'HEAD', headers: bearer(READ_ONLY_TOKEN) })).status).toBe(200);
+		expect(
+			(await rawRequest(recordUrl('OUTPUT'), { method: 'HEAD', headers: bearer(READ_ONLY_TOKEN) }))
+				.status,
+		).toBe(200);
 	});
 
 	it('works with apify-client, which drops the token on the cross-origin redirect', async () => {
@@ -81,7 +95,9 @@ describe('other redirect modes', () => {
 		api.setRedirectMode('loop');
 		const url = recordUrl('OUTPUT', '?attachment=true');
 		expect(await storageLocation('OUTPUT', '?attachment=true')).toBe(url);
-		await expect(fetch(url, { headers: { Authorization: `Bearer ${READ_ONLY_TOKEN}` } })).rejects.toThrow();
+		await expect(
+			fetch(url, { headers: { Authorization: `Bearer ${READ_ONLY_TOKEN}` } }),
+		).rejects.toThrow();
 	});
 
 	it('redirects to a non-HTTP URL in ftp mode', async () => {

@@ -6,7 +6,12 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 
 import { recordEtag } from './conditional';
-import { decodedRecordBody, isGeneratedRecord, type GeneratedRecord, type KeyValueRecord } from './store-data';
+import {
+	decodedRecordBody,
+	isGeneratedRecord,
+	type GeneratedRecord,
+	type KeyValueRecord,
+} from './store-data';
 
 export interface Reply {
 	status: number;
@@ -30,7 +35,11 @@ function jsonReply(status: number, payload: unknown, headers: OutgoingHttpHeader
 	const body = Buffer.from(JSON.stringify(payload, null, 2));
 	return {
 		status,
-		headers: { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': body.length, ...headers },
+		headers: {
+			'Content-Type': 'application/json; charset=utf-8',
+			'Content-Length': body.length,
+			...headers,
+		},
 		body,
 	};
 }
@@ -40,7 +49,11 @@ export function dataReply(data: unknown, status = 200): Reply {
 }
 
 export function errorReply(error: ApiError): Reply {
-	return jsonReply(error.status, { error: { type: error.type, message: error.message } }, error.headers);
+	return jsonReply(
+		error.status,
+		{ error: { type: error.type, message: error.message } },
+		error.headers,
+	);
 }
 
 export function emptyReply(status: number, headers: OutgoingHttpHeaders = {}): Reply {
@@ -53,7 +66,8 @@ export function notModifiedReply(etag: string): Reply {
 }
 
 /** Marks HTML served inline, as Apify modifies HTML records fetched without `attachment`. */
-export const INJECTED_HTML_SNIPPET = '<script>/* served inline by the key-value store API */</script>';
+export const INJECTED_HTML_SNIPPET =
+	'<script>/* served inline by the key-value store API */</script>';
 
 function injectSnippet(html: string): string {
 	const head = /<head(\s[^>]*)?>/i.exec(html);
@@ -90,14 +104,24 @@ export interface RecordReplyOptions {
 
 export function recordReply(record: KeyValueRecord, options: RecordReplyOptions): Reply {
 	if (isGeneratedRecord(record)) return generatedRecordReply(record, options);
-	const headers: OutgoingHttpHeaders = { 'Content-Type': record.contentType, ETag: recordEtag(record) };
+	const headers: OutgoingHttpHeaders = {
+		'Content-Type': record.contentType,
+		ETag: recordEtag(record),
+	};
 	if (options.attachment) headers['Content-Disposition'] = 'attachment';
 	if (record.contentEncoding) headers.Vary = 'Accept-Encoding';
 
 	let body: Buffer;
-	if (options.injectIntoHtml && !options.attachment && mediaType(record.contentType) === 'text/html') {
+	if (
+		options.injectIntoHtml &&
+		!options.attachment &&
+		mediaType(record.contentType) === 'text/html'
+	) {
 		body = Buffer.from(injectSnippet(decodedRecordBody(record).toString('utf8')));
-	} else if (record.contentEncoding && acceptsEncoding(options.acceptEncoding, record.contentEncoding)) {
+	} else if (
+		record.contentEncoding &&
+		acceptsEncoding(options.acceptEncoding, record.contentEncoding)
+	) {
 		body = record.stored;
 		headers['Content-Encoding'] = record.contentEncoding;
 	} else {

@@ -2,13 +2,27 @@
  * A local stand-in for api.apify.com (key-value stores only), built on node:http, plus a
  * second "storage" origin that serves redirected record downloads.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+	createServer,
+	type IncomingHttpHeaders,
+	type IncomingMessage,
+	type Server,
+	type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { RunRegistry, type LocalActor, type LocalRun, type NewActor, type NewRun, type LocalTask, type NewTask } from './actor-runs';
+import {
+	RunRegistry,
+	type LocalActor,
+	type LocalRun,
+	type NewActor,
+	type NewRun,
+	type LocalTask,
+	type NewTask,
+} from './actor-runs';
 import { handleApiRequest, type LocalApiSettings, type RedirectMode } from './api-routes';
 import { FaultQueue, statusFaultError, type FaultSpec, type ServerKind } from './faults';
 import { errorReply, type Reply } from './replies';
@@ -23,9 +37,24 @@ import {
 	type StoredRecord,
 } from './store-data';
 
-export type { LocalActor, LocalRun, NewActor, NewRun, LocalTask, NewTask, RunStatus } from './actor-runs';
+export type {
+	LocalActor,
+	LocalRun,
+	NewActor,
+	NewRun,
+	LocalTask,
+	NewTask,
+	RunStatus,
+} from './actor-runs';
 export type { LocalApiSettings, RedirectMode } from './api-routes';
-export type { Fault, FaultBehaviour, FaultMatch, FaultQueue, FaultSpec, ServerKind } from './faults';
+export type {
+	Fault,
+	FaultBehaviour,
+	FaultMatch,
+	FaultQueue,
+	FaultSpec,
+	ServerKind,
+} from './faults';
 export { INJECTED_HTML_SNIPPET } from './replies';
 export type {
 	ContentEncoding,
@@ -93,15 +122,27 @@ export interface LocalApi {
 	findStore(ref: string): LocalStore;
 	deleteStore(ref: string): void;
 	/** `body` is the plain content; it is compressed when `contentEncoding` is given. */
-	putRecord(storeRef: string, key: string, body: Buffer | string, options: PutRecordOptions): StoredRecord;
+	putRecord(
+		storeRef: string,
+		key: string,
+		body: Buffer | string,
+		options: PutRecordOptions,
+	): StoredRecord;
 	/**
 	 * A record whose body is generated as a stream whenever it is read (GET, the storage origin,
 	 * ZIP downloads), so that neither the API nor the test holds it in memory. HEAD does not
 	 * generate it. A store with generated records is zipped by a streaming writer.
 	 */
-	putGeneratedRecord(storeRef: string, key: string, options: GeneratedRecordOptions): GeneratedRecord;
+	putGeneratedRecord(
+		storeRef: string,
+		key: string,
+		options: GeneratedRecordOptions,
+	): GeneratedRecord;
 	/** Many generated records at once, e.g. 100,000 keys; returns how many were put. */
-	putGeneratedRecords(storeRef: string, records: Iterable<GeneratedRecordOptions & { key: string }>): number;
+	putGeneratedRecords(
+		storeRef: string,
+		records: Iterable<GeneratedRecordOptions & { key: string }>,
+	): number;
 	deleteRecord(storeRef: string, key: string): boolean;
 	addActor(input: NewActor): LocalActor;
 	/** The Actor and the run's default store must exist; the run belongs to the Actor's owner. */
@@ -122,14 +163,17 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 function writeChunk(res: ServerResponse, chunk: Buffer): Promise<void> {
-	return new Promise((resolve, reject) => res.write(chunk, (error) => (error ? reject(error) : resolve())));
+	return new Promise((resolve, reject) =>
+		res.write(chunk, (error) => (error ? reject(error) : resolve())),
+	);
 }
 
 async function* bodyChunks(body: Reply['body'], chunkSize: number): AsyncGenerator<Buffer> {
 	if (!body) return;
 	for await (const piece of Buffer.isBuffer(body) ? [body] : body) {
 		const buffer = Buffer.from(piece as Buffer);
-		for (let offset = 0; offset < buffer.length; offset += chunkSize) yield buffer.subarray(offset, offset + chunkSize);
+		for (let offset = 0; offset < buffer.length; offset += chunkSize)
+			yield buffer.subarray(offset, offset + chunkSize);
 	}
 }
 
@@ -138,10 +182,18 @@ const DEFAULT_SLOW_CHUNK_BYTES = 1024;
 const DEFAULT_STREAM_CUT_BYTES = 1024;
 
 /** Sends the body piece by piece for the `slow` (between chunks) and `reset-mid-body` faults. */
-async function writeShapedBody(res: ServerResponse, reply: Reply, fault: FaultSpec, signal: AbortSignal): Promise<void> {
+async function writeShapedBody(
+	res: ServerResponse,
+	reply: Reply,
+	fault: FaultSpec,
+	signal: AbortSignal,
+): Promise<void> {
 	const chunkDelayMs = fault.kind === 'slow' ? (fault.chunkDelayMs ?? 0) : 0;
-	const chunkSize = fault.kind === 'slow' ? (fault.chunkSize ?? DEFAULT_SLOW_CHUNK_BYTES) : Infinity;
-	const defaultCut = Buffer.isBuffer(reply.body) ? Math.floor(reply.body.length / 2) : DEFAULT_STREAM_CUT_BYTES;
+	const chunkSize =
+		fault.kind === 'slow' ? (fault.chunkSize ?? DEFAULT_SLOW_CHUNK_BYTES) : Infinity;
+	const defaultCut = Buffer.isBuffer(reply.body)
+		? Math.floor(reply.body.length / 2)
+		: DEFAULT_STREAM_CUT_BYTES;
 	const cutAt = fault.kind === 'reset-mid-body' ? (fault.afterBytes ?? defaultCut) : Infinity;
 	res.flushHeaders();
 	let sent = 0;
@@ -156,7 +208,12 @@ async function writeShapedBody(res: ServerResponse, reply: Reply, fault: FaultSp
 	else res.end();
 }
 
-async function writeReply(res: ServerResponse, reply: Reply, fault: FaultSpec | undefined, signal: AbortSignal): Promise<void> {
+async function writeReply(
+	res: ServerResponse,
+	reply: Reply,
+	fault: FaultSpec | undefined,
+	signal: AbortSignal,
+): Promise<void> {
 	if (fault?.kind === 'slow' && fault.delayMs) await sleep(fault.delayMs, undefined, { signal });
 	res.writeHead(reply.status, reply.headers);
 	if (fault?.kind === 'reset-mid-body' || (fault?.kind === 'slow' && fault.chunkDelayMs)) {
@@ -169,11 +226,16 @@ async function writeReply(res: ServerResponse, reply: Reply, fault: FaultSpec | 
 }
 
 function replacedBodyReply(body: Buffer, contentType: string): Reply {
-	return { status: 200, headers: { 'content-type': contentType, 'content-length': body.length }, body };
+	return {
+		status: 200,
+		headers: { 'content-type': contentType, 'content-length': body.length },
+		body,
+	};
 }
 
 function generatedRecord(key: string, options: GeneratedRecordOptions): GeneratedRecord {
-	if (!Number.isSafeInteger(options.size) || options.size < 0) throw new Error(`Invalid size of generated record ${key}`);
+	if (!Number.isSafeInteger(options.size) || options.size < 0)
+		throw new Error(`Invalid size of generated record ${key}`);
 	return {
 		key,
 		contentType: options.contentType,
@@ -213,7 +275,10 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
 
 	const apiServer = createServer();
 	const storageServer = createServer();
-	const [url, storageUrl] = await Promise.all([listen(apiServer, options.port), listen(storageServer, options.storagePort)]);
+	const [url, storageUrl] = await Promise.all([
+		listen(apiServer, options.port),
+		listen(storageServer, options.storagePort),
+	]);
 	const storage = new StorageOrigin(storageUrl, stores);
 	const apiContext = { url, stores, runs, storage, settings };
 
@@ -225,10 +290,15 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
 				headers: req.headers,
 				readBody: () => readBody(req),
 			}),
-		storage: async (req, requestUrl) => storage.handle(req.method ?? 'GET', requestUrl, req.headers),
+		storage: async (req, requestUrl) =>
+			storage.handle(req.method ?? 'GET', requestUrl, req.headers),
 	};
 
-	const serve = async (server: ServerKind, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+	const serve = async (
+		server: ServerKind,
+		req: IncomingMessage,
+		res: ServerResponse,
+	): Promise<void> => {
 		const method = req.method ?? 'GET';
 		const requestUrl = new URL(req.url ?? '/', server === 'api' ? url : storageUrl);
 		requests.push({
@@ -262,8 +332,14 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
 			res.destroy();
 		}
 	};
-	apiServer.on('request', (req: IncomingMessage, res: ServerResponse) => void serve('api', req, res));
-	storageServer.on('request', (req: IncomingMessage, res: ServerResponse) => void serve('storage', req, res));
+	apiServer.on(
+		'request',
+		(req: IncomingMessage, res: ServerResponse) => void serve('api', req, res),
+	);
+	storageServer.on(
+		'request',
+		(req: IncomingMessage, res: ServerResponse) => void serve('storage', req, res),
+	);
 
 	return {
 		url,
@@ -289,7 +365,12 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
 		},
 		putRecord: (storeRef, key, body, { contentType, contentEncoding }) => {
 			const plain = typeof body === 'string' ? Buffer.from(body) : body;
-			const record = { key, contentType, contentEncoding, stored: contentEncoding ? encodeBody(plain, contentEncoding) : plain };
+			const record = {
+				key,
+				contentType,
+				contentEncoding,
+				stored: contentEncoding ? encodeBody(plain, contentEncoding) : plain,
+			};
 			stores.find(storeRef).putRecord(record);
 			return record;
 		},

@@ -35,7 +35,11 @@ export interface StoreSignatureInput {
 	expiresInMillis?: number;
 }
 
-export function createStoreSignature({ storeId, secretKey, expiresInMillis }: StoreSignatureInput): string {
+export function createStoreSignature({
+	storeId,
+	secretKey,
+	expiresInMillis,
+}: StoreSignatureInput): string {
 	const expiresAt = expiresInMillis ? Date.now() + expiresInMillis : 0;
 	const hmac = createHmacSignature(secretKey, `${STORE_SIGNATURE_VERSION}.${expiresAt}.${storeId}`);
 	// Node's base64url encoding omits the `=` padding, as Apify's signatures do.
@@ -50,7 +54,9 @@ export interface ParsedStoreSignature {
 
 export function parseStoreSignature(signature: string): ParsedStoreSignature | null {
 	if (!/^[A-Za-z0-9_-]+$/.test(signature)) return null;
-	const match = /^(\d+)\.(\d+)\.([0-9a-zA-Z]+)$/.exec(Buffer.from(signature, 'base64url').toString('utf8'));
+	const match = /^(\d+)\.(\d+)\.([0-9a-zA-Z]+)$/.exec(
+		Buffer.from(signature, 'base64url').toString('utf8'),
+	);
 	if (!match) return null;
 	return { version: Number(match[1]), expiresAt: Number(match[2]), hmac: match[3] };
 }
@@ -65,7 +71,10 @@ export function checkStoreSignature(
 ): StoreSignatureCheck {
 	const parsed = parseStoreSignature(signature);
 	if (!parsed || parsed.version !== STORE_SIGNATURE_VERSION) return 'invalid';
-	const expected = createHmacSignature(secretKey, `${parsed.version}.${parsed.expiresAt}.${storeId}`);
+	const expected = createHmacSignature(
+		secretKey,
+		`${parsed.version}.${parsed.expiresAt}.${storeId}`,
+	);
 	if (parsed.hmac !== expected) return 'invalid';
 	return parsed.expiresAt !== 0 && parsed.expiresAt <= now ? 'expired' : 'valid';
 }

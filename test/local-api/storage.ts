@@ -24,7 +24,11 @@ function s3Error(status: number, code: string, message: string): Reply {
 	const body = Buffer.from(
 		`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`,
 	);
-	return { status, headers: { 'Content-Type': 'application/xml', 'Content-Length': body.length }, body };
+	return {
+		status,
+		headers: { 'Content-Type': 'application/xml', 'Content-Length': body.length },
+		body,
+	};
 }
 
 export class StorageOrigin {
@@ -47,7 +51,11 @@ export class StorageOrigin {
 
 	handle(method: string, url: URL, headers: IncomingHttpHeaders): Reply {
 		if (method !== 'GET' && method !== 'HEAD') {
-			return s3Error(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
+			return s3Error(
+				405,
+				'MethodNotAllowed',
+				'The specified method is not allowed against this resource.',
+			);
 		}
 		if (headers.authorization !== undefined) {
 			return s3Error(
@@ -64,9 +72,14 @@ export class StorageOrigin {
 		const expires = url.searchParams.get('Expires') ?? '';
 		const disposition = url.searchParams.get('response-content-disposition') ?? '';
 		if (url.searchParams.get('Signature') !== this.sign(storeId, key, expires, disposition)) {
-			return s3Error(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
+			return s3Error(
+				403,
+				'SignatureDoesNotMatch',
+				'The request signature we calculated does not match the signature you provided.',
+			);
 		}
-		if (Number(expires) * 1000 < Date.now()) return s3Error(403, 'AccessDenied', 'Request has expired');
+		if (Number(expires) * 1000 < Date.now())
+			return s3Error(403, 'AccessDenied', 'Request has expired');
 
 		const record = this.stores.byId(storeId)?.getRecord(key);
 		if (!record) return s3Error(404, 'NoSuchKey', 'The specified key does not exist.');
@@ -79,6 +92,8 @@ export class StorageOrigin {
 	}
 
 	private sign(storeId: string, key: string, expires: string, disposition: string): string {
-		return createHmac('sha256', this.secret).update(`${storeId}\n${key}\n${expires}\n${disposition}`).digest('hex');
+		return createHmac('sha256', this.secret)
+			.update(`${storeId}\n${key}\n${expires}\n${disposition}`)
+			.digest('hex');
 	}
 }

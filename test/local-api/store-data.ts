@@ -24,7 +24,10 @@ const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456
 
 export type ContentEncoding = 'br' | 'gzip' | 'deflate';
 
-const CODECS: Record<ContentEncoding, { encode(body: Buffer): Buffer; decode(body: Buffer): Buffer }> = {
+const CODECS: Record<
+	ContentEncoding,
+	{ encode(body: Buffer): Buffer; decode(body: Buffer): Buffer }
+> = {
 	br: { encode: brotliCompressSync, decode: brotliDecompressSync },
 	gzip: { encode: gzipSync, decode: gunzipSync },
 	// HTTP's "deflate" is the zlib format (RFC 1950), not a raw deflate stream.
@@ -91,7 +94,10 @@ export function storedSize(record: KeyValueRecord): number {
 }
 
 /** A collection groups keys by exactly one of `keyPrefix` or `key`. */
-export type StoreCollection = { title?: string } & ({ keyPrefix: string; key?: never } | { key: string; keyPrefix?: never });
+export type StoreCollection = { title?: string } & (
+	| { keyPrefix: string; key?: never }
+	| { key: string; keyPrefix?: never }
+);
 
 export interface StoreSchema {
 	actorKeyValueStoreSchemaVersion: 1;
@@ -100,7 +106,9 @@ export interface StoreSchema {
 }
 
 export function collectionContains(collection: StoreCollection, key: string): boolean {
-	return collection.key !== undefined ? key === collection.key : key.startsWith(collection.keyPrefix);
+	return collection.key !== undefined
+		? key === collection.key
+		: key.startsWith(collection.keyPrefix);
 }
 
 export type GeneralAccess = 'RESTRICTED' | 'ANYONE_WITH_ID_CAN_READ';
@@ -134,7 +142,9 @@ export class LocalStore {
 	private keysInByteOrder: string[] | undefined;
 	private keyBytesInByteOrder: Buffer[] | undefined;
 
-	constructor(input: Required<Omit<NewStore, 'name' | 'schema'>> & Pick<NewStore, 'name' | 'schema'>) {
+	constructor(
+		input: Required<Omit<NewStore, 'name' | 'schema'>> & Pick<NewStore, 'name' | 'schema'>,
+	) {
 		const owner = findUserById(input.userId);
 		if (!owner) throw new Error(`Unknown user ${input.userId}`);
 		this.id = input.id;
@@ -213,7 +223,8 @@ export class StoreRegistry {
 	add(input: NewStore): LocalStore {
 		const id = input.id ?? randomStoreId();
 		const userId = input.userId ?? LOCAL_USER.id;
-		if (!APIFY_ID_REGEX.test(id)) throw new Error(`Store id must be 17 alphanumeric characters: ${id}`);
+		if (!APIFY_ID_REGEX.test(id))
+			throw new Error(`Store id must be 17 alphanumeric characters: ${id}`);
 		if (this.stores.has(id)) throw new Error(`Store ${id} already exists`);
 		if (input.name !== undefined) {
 			if (!STORE_NAME_REGEX.test(input.name)) throw new Error(`Invalid store name: ${input.name}`);
@@ -237,7 +248,9 @@ export class StoreRegistry {
 	}
 
 	byName(userId: string, name: string): LocalStore | undefined {
-		return [...this.stores.values()].find((store) => store.userId === userId && store.name === name);
+		return [...this.stores.values()].find(
+			(store) => store.userId === userId && store.name === name,
+		);
 	}
 
 	/** A user's stores, oldest first (Apify's default list order). */
@@ -255,7 +268,8 @@ export class StoreRegistry {
 				? store.username === ref.slice(0, tilde) && store.name === ref.slice(tilde + 1)
 				: store.id === ref || store.name === ref,
 		);
-		if (matches.length !== 1) throw new Error(`Expected exactly one store for "${ref}", found ${matches.length}`);
+		if (matches.length !== 1)
+			throw new Error(`Expected exactly one store for "${ref}", found ${matches.length}`);
 		return matches[0];
 	}
 

@@ -105,14 +105,16 @@ function endOfDirectory(count: number, directorySize: number, directoryOffset: n
 }
 
 function checkFits(value: number, what: string): void {
-	if (value > MAX_32) throw new Error(`The archive's ${what} passes 4 GiB; this writer has no ZIP64`);
+	if (value > MAX_32)
+		throw new Error(`The archive's ${what} passes 4 GiB; this writer has no ZIP64`);
 }
 
 async function* archiveChunks(entries: Iterable<ZipSource>, level: number): AsyncGenerator<Buffer> {
 	const central: CentralEntry[] = [];
 	let offset = 0;
 	for (const entry of entries) {
-		if (central.length === MAX_ENTRIES) throw new Error(`More than ${MAX_ENTRIES} entries need ZIP64, which this writer lacks`);
+		if (central.length === MAX_ENTRIES)
+			throw new Error(`More than ${MAX_ENTRIES} entries need ZIP64, which this writer lacks`);
 		const name = Buffer.from(entry.name, 'utf8');
 		const method = entry.compression === 'STORE' ? 0 : 8;
 		const header = localHeader(name, method);
@@ -190,7 +192,8 @@ function streamedBody(entry: ZipSource, method: number, level: number): EntryBod
 			done(null, chunk);
 		},
 	});
-	const stages = method === 8 ? [entry.open(), counter, createDeflateRaw({ level })] : [entry.open(), counter];
+	const stages =
+		method === 8 ? [entry.open(), counter, createDeflateRaw({ level })] : [entry.open(), counter];
 	// pipeline() returns its last stream and destroys every stage, with the error, if one fails.
 	const last = pipeline(stages, () => {}) as unknown as Readable;
 	return { chunks: last, totals: () => ({ crc, size }) };

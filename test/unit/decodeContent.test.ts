@@ -17,7 +17,10 @@ describe('decodeContent', () => {
 		['gzip', gzipSync(text)],
 		['deflate', deflateSync(text)],
 	])('decodes a body still marked %s and drops the header', async (encoding, encoded) => {
-		const headers: Record<string, string | undefined> = { 'content-encoding': encoding, 'content-length': String(encoded.length) };
+		const headers: Record<string, string | undefined> = {
+			'content-encoding': encoding,
+			'content-length': String(encoded.length),
+		};
 		const decoded = decodeContent({ body: Readable.from([encoded]), headers, statusCode: 200 });
 		expect((await collect(decoded)).equals(text)).toBe(true);
 		expect(headers['content-encoding']).toBeUndefined();

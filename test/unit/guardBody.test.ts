@@ -55,11 +55,13 @@ describe('guardBody', () => {
 		expect(bytesRead()).toBe(8000);
 	});
 
-	it('fails with the body\'s own error when the body fails', async () => {
+	it("fails with the body's own error when the body fails", async () => {
 		const body = new PassThrough();
 		const { stream } = guardBody(body, 10_000, stalled);
 		body.write(Buffer.alloc(10));
-		setImmediate(() => body.destroy(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })));
+		setImmediate(() =>
+			body.destroy(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })),
+		);
 		await expect(collect(stream)).rejects.toThrow('socket hang up');
 	});
 });

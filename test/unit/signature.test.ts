@@ -1,9 +1,16 @@
-import { hmacSignature, recordSignature, storeSignature, toBase62 } from '../../nodes/ApifyKeyValueStore/helpers/signature';
+import {
+	hmacSignature,
+	recordSignature,
+	storeSignature,
+	toBase62,
+} from '../../nodes/ApifyKeyValueStore/helpers/signature';
 import * as localApi from '../local-api/signature';
 
 describe('URL signatures', () => {
 	it('match the HMAC test vector of Apify', () => {
-		expect(hmacSignature('hmac-secret-key', 'hmac-message-to-be-authenticated')).toBe('pcVagAsudj8dFqdlg7mG');
+		expect(hmacSignature('hmac-secret-key', 'hmac-message-to-be-authenticated')).toBe(
+			'pcVagAsudj8dFqdlg7mG',
+		);
 	});
 
 	it('match the store signature test vector of Apify, inner HMAC included', () => {
@@ -14,17 +21,27 @@ describe('URL signatures', () => {
 	});
 
 	it('sign a record key as the HMAC of the key alone', () => {
-		expect(recordSignature('hmac-secret-key', 'hmac-message-to-be-authenticated')).toBe('pcVagAsudj8dFqdlg7mG');
-		expect(recordSignature('hmac-secret-key', 'OUTPUT')).not.toBe(recordSignature('hmac-secret-key', 'OUTPUT2'));
+		expect(recordSignature('hmac-secret-key', 'hmac-message-to-be-authenticated')).toBe(
+			'pcVagAsudj8dFqdlg7mG',
+		);
+		expect(recordSignature('hmac-secret-key', 'OUTPUT')).not.toBe(
+			recordSignature('hmac-secret-key', 'OUTPUT2'),
+		);
 	});
 
 	it('carry the expiry in the store signature, and the local API accepts it until then', () => {
 		const expiresAt = Date.UTC(2030, 0, 1);
 		const signature = storeSignature('secret', 'kvsDemoStore00001', expiresAt);
 		expect(localApi.parseStoreSignature(signature)).toMatchObject({ version: 0, expiresAt });
-		expect(localApi.checkStoreSignature(signature, 'kvsDemoStore00001', 'secret', expiresAt - 1)).toBe('valid');
-		expect(localApi.checkStoreSignature(signature, 'kvsDemoStore00001', 'secret', expiresAt)).toBe('expired');
-		expect(localApi.checkStoreSignature(signature, 'kvsOtherStore0001', 'secret', expiresAt - 1)).toBe('invalid');
+		expect(
+			localApi.checkStoreSignature(signature, 'kvsDemoStore00001', 'secret', expiresAt - 1),
+		).toBe('valid');
+		expect(localApi.checkStoreSignature(signature, 'kvsDemoStore00001', 'secret', expiresAt)).toBe(
+			'expired',
+		);
+		expect(
+			localApi.checkStoreSignature(signature, 'kvsOtherStore0001', 'secret', expiresAt - 1),
+		).toBe('invalid');
 	});
 
 	it('write base62 with digits, then lower case, then upper case', () => {

@@ -79,9 +79,21 @@ export const storeFields: INodeProperties[] = [
 		type: 'options',
 		options: [
 			{ name: 'A Store', value: 'store', description: 'A store by list, ID, name or URL' },
-			{ name: 'An Actor Run', value: 'run', description: 'The default store of an Actor run, e.g. one an Apify webhook names' },
-			{ name: "An Actor's Last Run", value: 'lastRun', description: 'The default store of the last run of an Actor' },
-			{ name: "An Actor Task's Last Run", value: 'lastTaskRun', description: 'The default store of the last run of an Actor task' },
+			{
+				name: 'An Actor Run',
+				value: 'run',
+				description: 'The default store of an Actor run, e.g. one an Apify webhook names',
+			},
+			{
+				name: "An Actor's Last Run",
+				value: 'lastRun',
+				description: 'The default store of the last run of an Actor',
+			},
+			{
+				name: "An Actor Task's Last Run",
+				value: 'lastTaskRun',
+				description: 'The default store of the last run of an Actor task',
+			},
 		],
 		default: 'store',
 	},
@@ -165,7 +177,11 @@ export function getStore(ctx: IPollFunctions): StoreRef;
 export function getStore(ctx: IExecuteFunctions | IPollFunctions, itemIndex?: number): StoreRef {
 	const node = ctx.getNode();
 	const index = itemIndex ?? 0;
-	const parameter = (name: string, fallback: unknown, options?: IGetNodeParameterOptions): unknown =>
+	const parameter = (
+		name: string,
+		fallback: unknown,
+		options?: IGetNodeParameterOptions,
+	): unknown =>
 		itemIndex === undefined
 			? (ctx as IPollFunctions).getNodeParameter(name, fallback, options)
 			: (ctx as IExecuteFunctions).getNodeParameter(name, itemIndex, fallback, options);
@@ -191,11 +207,17 @@ export function getStore(ctx: IExecuteFunctions | IPollFunctions, itemIndex?: nu
 			basePath: `/v2/${ofTask ? 'actor-tasks' : 'acts'}/${encodeURIComponent(id)}/runs/last/key-value-store`,
 			qs: runStatus ? { status: runStatus } : {},
 			source: { [ofTask ? 'actorTaskId' : 'actorId']: id, runStatus: runStatus || 'any' },
-			subject: { storeName: `the default store of the ${which} of ${ofTask ? 'Actor task' : 'Actor'} "${id}"` },
+			subject: {
+				storeName: `the default store of the ${which} of ${ofTask ? 'Actor task' : 'Actor'} "${id}"`,
+			},
 			fileBaseName: `${id.replace('~', '-')}-${which.replace(/ /g, '-')}`,
 		};
 	}
-	const storeId = parseStoreIdentifier(node, parameter(storeLocator.name, undefined, { extractValue: true }), index);
+	const storeId = parseStoreIdentifier(
+		node,
+		parameter(storeLocator.name, undefined, { extractValue: true }),
+		index,
+	);
 	return storeById(storeId);
 }
 
@@ -312,13 +334,17 @@ export function requestOptionFields(defaultTimeoutSeconds: number): INodePropert
 			type: 'number',
 			typeOptions: { minValue: 1 },
 			default: defaultTimeoutSeconds,
-			description: 'How long one attempt may wait for the API (for files: the longest pause in the download)',
+			description:
+				'How long one attempt may wait for the API (for files: the longest pause in the download)',
 		},
 	];
 }
 
 /** The Options collection of an operation: its own options, then Max Retries and Request Timeout. */
-export function optionsCollection(defaultTimeoutSeconds: number, own: INodeProperties[] = []): INodeProperties {
+export function optionsCollection(
+	defaultTimeoutSeconds: number,
+	own: INodeProperties[] = [],
+): INodeProperties {
 	return {
 		displayName: 'Options',
 		name: 'options',
@@ -329,7 +355,11 @@ export function optionsCollection(defaultTimeoutSeconds: number, own: INodePrope
 	};
 }
 
-export function getStoreId(ctx: IExecuteFunctions, itemIndex: number, parameterName = storeLocator.name): string {
+export function getStoreId(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	parameterName = storeLocator.name,
+): string {
 	const value = ctx.getNodeParameter(parameterName, itemIndex, undefined, { extractValue: true });
 	return parseStoreIdentifier(ctx.getNode(), value, itemIndex);
 }
@@ -342,7 +372,12 @@ export function getRecordKey(ctx: IExecuteFunctions, itemIndex: number): string 
 /** How many results a list operation may return; undefined for Return All. */
 export function getListLimit(ctx: IExecuteFunctions, itemIndex: number): number | undefined {
 	if (ctx.getNodeParameter('returnAll', itemIndex) as boolean) return undefined;
-	return validateWholeNumber(ctx.getNode(), 'Limit', ctx.getNodeParameter('limit', itemIndex), itemIndex);
+	return validateWholeNumber(
+		ctx.getNode(),
+		'Limit',
+		ctx.getNodeParameter('limit', itemIndex),
+		itemIndex,
+	);
 }
 
 export interface RecordFilter {
@@ -354,11 +389,21 @@ export function getRecordFilter(ctx: IExecuteFunctions, itemIndex: number): Reco
 	const filter = ctx.getNodeParameter('recordFilter', itemIndex, 'all') as string;
 	const node = ctx.getNode();
 	if (filter === 'prefix') {
-		const prefix = optionalText(node, 'Prefix', ctx.getNodeParameter('prefix', itemIndex, ''), itemIndex);
+		const prefix = optionalText(
+			node,
+			'Prefix',
+			ctx.getNodeParameter('prefix', itemIndex, ''),
+			itemIndex,
+		);
 		return { prefix };
 	}
 	if (filter === 'collection') {
-		const collection = optionalText(node, 'Collection', ctx.getNodeParameter('collection', itemIndex, ''), itemIndex);
+		const collection = optionalText(
+			node,
+			'Collection',
+			ctx.getNodeParameter('collection', itemIndex, ''),
+			itemIndex,
+		);
 		return { collection };
 	}
 	return {};
@@ -368,9 +413,20 @@ export function getOptions(ctx: IExecuteFunctions, itemIndex: number): IDataObje
 	return ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
 }
 
-export function getRetryPolicy(ctx: IExecuteFunctions, options: IDataObject, defaultTimeoutSeconds: number, itemIndex: number): RetryPolicy {
+export function getRetryPolicy(
+	ctx: IExecuteFunctions,
+	options: IDataObject,
+	defaultTimeoutSeconds: number,
+	itemIndex: number,
+): RetryPolicy {
 	const node = ctx.getNode();
-	const maxRetries = validateWholeNumber(node, 'Max Retries', options.maxRetries ?? DEFAULT_MAX_RETRIES, itemIndex, 0);
+	const maxRetries = validateWholeNumber(
+		node,
+		'Max Retries',
+		options.maxRetries ?? DEFAULT_MAX_RETRIES,
+		itemIndex,
+		0,
+	);
 	const timeoutSeconds = validateWholeNumber(
 		node,
 		'Request Timeout (Seconds)',
@@ -397,13 +453,19 @@ export function requireApiToken(
 	itemIndex: number,
 ): void {
 	if (connection.authType === 'apiToken') return;
-	throw new NodeOperationError(ctx.getNode(), `${operation} needs an API token, not a URL signature`, {
-		description: `${why} Use an "Apify Key-Value Store API" credential with Authentication set to API Token.`,
-		itemIndex,
-	});
+	throw new NodeOperationError(
+		ctx.getNode(),
+		`${operation} needs an API token, not a URL signature`,
+		{
+			description: `${why} Use an "Apify Key-Value Store API" credential with Authentication set to API Token.`,
+			itemIndex,
+		},
+	);
 }
 
-export const WRITE_NEEDS_TOKEN = 'A URL signature grants read access only: writing needs an API token with write access to the store.';
-export const STORE_NEEDS_TOKEN = 'A URL signature only reads the keys and records of the one store it was made for.';
+export const WRITE_NEEDS_TOKEN =
+	'A URL signature grants read access only: writing needs an API token with write access to the store.';
+export const STORE_NEEDS_TOKEN =
+	'A URL signature only reads the keys and records of the one store it was made for.';
 export const SIGNING_NEEDS_TOKEN =
 	"The link is signed with the store's URL signing key, which Apify shows only to an API token with write access.";

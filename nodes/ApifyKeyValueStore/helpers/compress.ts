@@ -21,7 +21,12 @@ export interface UploadBody {
  * (images, archives, PDFs) are mostly compressed already and go as they are.
  */
 export async function compressedUpload(bytes: Buffer, contentType: string): Promise<UploadBody> {
-	if (bytes.length < MIN_COMPRESS_BYTES || kindOfContentType(contentType) === 'binary') return { bytes };
-	const compressed = await compress(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY } });
-	return compressed.length < bytes.length ? { bytes: compressed, contentEncoding: 'br' } : { bytes };
+	if (bytes.length < MIN_COMPRESS_BYTES || kindOfContentType(contentType) === 'binary')
+		return { bytes };
+	const compressed = await compress(bytes, {
+		params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY },
+	});
+	return compressed.length < bytes.length
+		? { bytes: compressed, contentEncoding: 'br' }
+		: { bytes };
 }

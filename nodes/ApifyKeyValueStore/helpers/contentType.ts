@@ -1,4 +1,8 @@
-import { extension as preferredExtension, extensions as extensionsByType, lookup as lookupByName } from 'mime-types';
+import {
+	extension as preferredExtension,
+	extensions as extensionsByType,
+	lookup as lookupByName,
+} from 'mime-types';
 
 export type ValueKind = 'json' | 'text' | 'binary';
 
@@ -16,7 +20,12 @@ export function charsetOf(contentType: string | undefined): string {
 export function kindOfContentType(contentType: string | undefined): ValueKind {
 	const type = mediaTypeOf(contentType);
 	if (type === 'application/json' || type.endsWith('+json')) return 'json';
-	if (type.startsWith('text/') || type === 'application/xml' || type.endsWith('+xml') || type === 'application/javascript') {
+	if (
+		type.startsWith('text/') ||
+		type === 'application/xml' ||
+		type.endsWith('+xml') ||
+		type === 'application/javascript'
+	) {
 		return 'text';
 	}
 	return 'binary';
@@ -32,7 +41,8 @@ export function fileNameFor(key: string, contentType: string | undefined): strin
 	const dot = name.lastIndexOf('.');
 	const current = dot > 0 ? name.slice(dot + 1).toLowerCase() : '';
 	const fitting = extensionsByType[type] ?? [];
-	if (current && (fitting.includes(current) || (fitting.length === 0 && lookupByName(current)))) return name;
+	if (current && (fitting.includes(current) || (fitting.length === 0 && lookupByName(current))))
+		return name;
 	const extension = preferredExtension(type);
 	return extension ? `${name}.${extension}` : name;
 }

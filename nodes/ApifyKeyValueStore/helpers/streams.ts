@@ -46,7 +46,12 @@ export interface GuardedBody {
  * once no data arrived for `idleTimeoutMs`, so that a download that makes no progress ends
  * (and can be retried) instead of hanging. One stream does all three, to touch each chunk once.
  */
-export function guardBody(body: Readable, idleTimeoutMs: number, stalled: () => Error, hashBody = false): GuardedBody {
+export function guardBody(
+	body: Readable,
+	idleTimeoutMs: number,
+	stalled: () => Error,
+	hashBody = false,
+): GuardedBody {
 	let bytes = 0;
 	const hash = hashBody ? createHash('sha256') : undefined;
 	let pending: Buffer[] = [];

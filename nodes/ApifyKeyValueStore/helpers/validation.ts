@@ -16,7 +16,10 @@ const STORE_RULE =
  */
 export function parseStoreIdentifier(node: INode, value: unknown, itemIndex: number): string {
 	if (typeof value !== 'string' || value.trim() === '') {
-		throw new NodeOperationError(node, 'The Store parameter is empty', { description: STORE_RULE, itemIndex });
+		throw new NodeOperationError(node, 'The Store parameter is empty', {
+			description: STORE_RULE,
+			itemIndex,
+		});
 	}
 	let identifier = value.trim();
 	const fromUrl = /^https?:\/\//i.test(identifier) ? STORE_URL_PATTERN.exec(identifier) : null;
@@ -31,10 +34,14 @@ export function parseStoreIdentifier(node: INode, value: unknown, itemIndex: num
 		STORE_NAME_PATTERN.test(name) &&
 		(owner === '' || USERNAME_PATTERN.test(owner));
 	if (valid) return identifier;
-	throw new NodeOperationError(node, `The Store parameter "${value}" is not a valid store ID or name`, {
-		description: STORE_RULE,
-		itemIndex,
-	});
+	throw new NodeOperationError(
+		node,
+		`The Store parameter "${value}" is not a valid store ID or name`,
+		{
+			description: STORE_RULE,
+			itemIndex,
+		},
+	);
 }
 
 const RUN_ID_PATTERN = /^[a-zA-Z0-9]{1,64}$/;
@@ -44,29 +51,46 @@ const ACTOR_NAME_PATTERN = /^[a-zA-Z0-9-]{1,63}$/;
 export function parseRunId(node: INode, value: unknown, itemIndex: number): string {
 	const id = typeof value === 'string' ? value.trim() : '';
 	if (RUN_ID_PATTERN.test(id)) return id;
-	throw new NodeOperationError(node, id ? `The Run ID "${id}" is not a valid Actor run ID` : 'The Run ID parameter is empty', {
-		description: 'Use the ID of an Actor run, e.g. HG7ML7M8z78YcAPEB, or {{ $json.eventData.actorRunId }} from an Apify webhook.',
-		itemIndex,
-	});
+	throw new NodeOperationError(
+		node,
+		id ? `The Run ID "${id}" is not a valid Actor run ID` : 'The Run ID parameter is empty',
+		{
+			description:
+				'Use the ID of an Actor run, e.g. HG7ML7M8z78YcAPEB, or {{ $json.eventData.actorRunId }} from an Apify webhook.',
+			itemIndex,
+		},
+	);
 }
 
 /**
  * An Actor's or an Actor task's ID or `username~name`; `username/name` is accepted as Apify's clients
  * accept it. `label` names the parameter and the kind ("Actor", "Actor task") in messages.
  */
-export function parseActorIdentifier(node: INode, value: unknown, itemIndex: number, label: 'Actor' | 'Actor task' = 'Actor'): string {
+export function parseActorIdentifier(
+	node: INode,
+	value: unknown,
+	itemIndex: number,
+	label: 'Actor' | 'Actor task' = 'Actor',
+): string {
 	const identifier = (typeof value === 'string' ? value.trim() : '').replace('/', '~');
 	const [owner, name, ...rest] = identifier.split('~');
 	const valid =
 		identifier !== '' &&
 		(name === undefined
 			? RUN_ID_PATTERN.test(owner)
-			: rest.length === 0 && ACTOR_NAME_PATTERN.test(name) && (owner === '' || USERNAME_PATTERN.test(owner)));
+			: rest.length === 0 &&
+				ACTOR_NAME_PATTERN.test(name) &&
+				(owner === '' || USERNAME_PATTERN.test(owner)));
 	if (valid) return identifier;
-	const example = label === 'Actor' ? 'username/actor-name as in Apify Store (e.g. apify/web-scraper)' : 'username/task-name (e.g. alice/my-task)';
+	const example =
+		label === 'Actor'
+			? 'username/actor-name as in Apify Store (e.g. apify/web-scraper)'
+			: 'username/task-name (e.g. alice/my-task)';
 	throw new NodeOperationError(
 		node,
-		identifier ? `The ${label} "${String(value)}" is not a valid ${label} ID or name` : `The ${label} parameter is empty`,
+		identifier
+			? `The ${label} "${String(value)}" is not a valid ${label} ID or name`
+			: `The ${label} parameter is empty`,
 		{ description: `Use an ${label} ID, or ${example}.`, itemIndex },
 	);
 }
@@ -74,17 +98,26 @@ export function parseActorIdentifier(node: INode, value: unknown, itemIndex: num
 /** A name for a new store, by Apify's rules; checked here so that a bad name costs no request. */
 export function validateStoreName(node: INode, value: unknown, itemIndex: number): string {
 	if (typeof value !== 'string' && typeof value !== 'number') {
-		throw new NodeOperationError(node, `The Name parameter must be text, not ${describeType(value)}`, {
-			description: 'Map a text field to it, or type the name.',
-			itemIndex,
-		});
+		throw new NodeOperationError(
+			node,
+			`The Name parameter must be text, not ${describeType(value)}`,
+			{
+				description: 'Map a text field to it, or type the name.',
+				itemIndex,
+			},
+		);
 	}
 	const name = String(value).trim();
 	if (!STORE_NAME_PATTERN.test(name)) {
-		throw new NodeOperationError(node, `The Name parameter "${name.slice(0, 100)}" is not a valid store name`, {
-			description: 'A store name has 1 to 63 characters: letters a-z and A-Z, digits 0-9 and hyphens (-), e.g. my-store.',
-			itemIndex,
-		});
+		throw new NodeOperationError(
+			node,
+			`The Name parameter "${name.slice(0, 100)}" is not a valid store name`,
+			{
+				description:
+					'A store name has 1 to 63 characters: letters a-z and A-Z, digits 0-9 and hyphens (-), e.g. my-store.',
+				itemIndex,
+			},
+		);
 	}
 	return name;
 }
@@ -92,18 +125,26 @@ export function validateStoreName(node: INode, value: unknown, itemIndex: number
 /** Refuses keys the API would reject, and `.`/`..`, which a URL path would resolve away (apify-client-js#1005). */
 export function validateRecordKey(node: INode, value: unknown, itemIndex: number): string {
 	if (typeof value !== 'string') {
-		throw new NodeOperationError(node, `The Key parameter must be text, not ${describeType(value)}`, {
-			description: 'Map a text field to it, or type the key.',
-			itemIndex,
-		});
+		throw new NodeOperationError(
+			node,
+			`The Key parameter must be text, not ${describeType(value)}`,
+			{
+				description: 'Map a text field to it, or type the key.',
+				itemIndex,
+			},
+		);
 	}
 	const key = value;
 	if (key === '' || key === '.' || key === '..' || !RECORD_KEY_PATTERN.test(key)) {
-		throw new NodeOperationError(node, `The Key parameter "${key.slice(0, 300)}" is not a valid record key`, {
-			description:
-				"A key has 1 to 256 characters: letters, digits and ! - _ . ' ( ), and is not . or .. alone.",
-			itemIndex,
-		});
+		throw new NodeOperationError(
+			node,
+			`The Key parameter "${key.slice(0, 300)}" is not a valid record key`,
+			{
+				description:
+					"A key has 1 to 256 characters: letters, digits and ! - _ . ' ( ), and is not . or .. alone.",
+				itemIndex,
+			},
+		);
 	}
 	return key;
 }
@@ -114,32 +155,56 @@ const CONTENT_TYPE_PATTERN = /^[\w!#$&^.+-]+\/[\w!#$&^.+-]+(\s*;\P{Cc}*)?$/u;
 export function validateContentType(node: INode, value: unknown, itemIndex: number): string {
 	const contentType = typeof value === 'string' ? value.trim() : '';
 	if (!CONTENT_TYPE_PATTERN.test(contentType)) {
-		throw new NodeOperationError(node, `The Content Type parameter ${JSON.stringify(value)} is not a content type`, {
-			description: 'Use a MIME type such as application/json, text/plain; charset=utf-8 or image/png, or leave it empty.',
-			itemIndex,
-		});
+		throw new NodeOperationError(
+			node,
+			`The Content Type parameter ${JSON.stringify(value)} is not a content type`,
+			{
+				description:
+					'Use a MIME type such as application/json, text/plain; charset=utf-8 or image/png, or leave it empty.',
+				itemIndex,
+			},
+		);
 	}
 	return contentType;
 }
 
 /** A whole number of at least `min` (1 unless given), as typed or as an expression result. */
-export function validateWholeNumber(node: INode, name: string, value: unknown, itemIndex: number, min = 1): number {
+export function validateWholeNumber(
+	node: INode,
+	name: string,
+	value: unknown,
+	itemIndex: number,
+	min = 1,
+): number {
 	const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
 	if (typeof number !== 'number' || !Number.isInteger(number) || number < min) {
 		const kind = min === 0 ? 'a whole number of 0 or more' : 'a positive whole number';
-		throw new NodeOperationError(node, `The ${name} parameter must be ${kind}, not ${JSON.stringify(value)}`, {
-			description: `Set ${name} to ${min} or more.`,
-			itemIndex,
-		});
+		throw new NodeOperationError(
+			node,
+			`The ${name} parameter must be ${kind}, not ${JSON.stringify(value)}`,
+			{
+				description: `Set ${name} to ${min} or more.`,
+				itemIndex,
+			},
+		);
 	}
 	return number;
 }
 
 /** Optional text parameters (prefix, collection, start key): empty means "not given". */
-export function optionalText(node: INode, name: string, value: unknown, itemIndex: number): string | undefined {
+export function optionalText(
+	node: INode,
+	name: string,
+	value: unknown,
+	itemIndex: number,
+): string | undefined {
 	if (value === undefined || value === null || value === '') return undefined;
 	if (typeof value !== 'string' && typeof value !== 'number') {
-		throw new NodeOperationError(node, `The ${name} parameter must be text, not ${describeType(value)}`, { itemIndex });
+		throw new NodeOperationError(
+			node,
+			`The ${name} parameter must be text, not ${describeType(value)}`,
+			{ itemIndex },
+		);
 	}
 	return String(value);
 }

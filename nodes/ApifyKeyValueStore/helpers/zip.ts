@@ -4,7 +4,6 @@ import * as zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import { NodeOperationError, type INode } from 'n8n-workflow';
 
-
 export interface UnzipLimits {
 	maxEntries: number;
 	maxTotalBytes: number;
@@ -31,7 +30,10 @@ const DEFLATED = 8;
 const ENCRYPTED_FLAG = 0x1;
 const LOCAL_FILE_HEADER = 0x04034b50;
 const LOCAL_FILE_HEADER_BYTES = 30;
-const inflateRaw = promisify(zlib.inflateRaw) as (data: Uint8Array, options: zlib.ZlibOptions) => Promise<Buffer>;
+const inflateRaw = promisify(zlib.inflateRaw) as (
+	data: Uint8Array,
+	options: zlib.ZlibOptions,
+) => Promise<Buffer>;
 
 /** zlib.crc32 exists from Node 20.15; without it the size checks still hold. */
 const crc32 = (zlib as { crc32?: (data: Buffer) => number }).crc32;
@@ -46,18 +48,28 @@ const ZIP64_END_OF_DIRECTORY = 0x06064b50;
  * sizes against the total limit. yauzl reads the directory (ZIP64 too) without a pass over the
  * archive's bytes; each entry is inflated on its own, when read, by zlib.
  */
-export async function readZipEntries(archive: Buffer, limits: UnzipLimits, node: INode, itemIndex: number): Promise<ZipEntry[]> {
+export async function readZipEntries(
+	archive: Buffer,
+	limits: UnzipLimits,
+	node: INode,
+	itemIndex: number,
+): Promise<ZipEntry[]> {
 	const damaged = (reason: string) =>
 		new NodeOperationError(node, `The downloaded ZIP archive is damaged: ${reason}`, {
-			description: 'No records were output for it. Run the node again; if it persists, download the store as one ZIP file.',
+			description:
+				'No records were output for it. Run the node again; if it persists, download the store as one ZIP file.',
 			itemIndex,
 		});
 	const tooMany = (count: number) =>
-		new NodeOperationError(node, `The store has ${count} records, more than the limit of ${limits.maxEntries}`, {
-			description:
-				'Raise Max Records in the options, narrow the records with a prefix or collection, or download the store as one ZIP file.',
-			itemIndex,
-		});
+		new NodeOperationError(
+			node,
+			`The store has ${count} records, more than the limit of ${limits.maxEntries}`,
+			{
+				description:
+					'Raise Max Records in the options, narrow the records with a prefix or collection, or download the store as one ZIP file.',
+				itemIndex,
+			},
+		);
 
 	const count = declaredEntryCount(archive);
 	if (count !== undefined && count > limits.maxEntries) throw tooMany(count);
@@ -70,7 +82,12 @@ export async function readZipEntries(archive: Buffer, limits: UnzipLimits, node:
 	if (declared.length > limits.maxEntries) throw tooMany(declared.length);
 	const declaredTotal = declared.reduce((sum, entry) => sum + entry.uncompressedSize, 0);
 	if (declaredTotal > limits.maxTotalBytes) {
-		throw totalSizeExceeded(node, `The records would unpack to ${declaredTotal} bytes, which is`, limits.maxTotalBytes, itemIndex);
+		throw totalSizeExceeded(
+			node,
+			`The records would unpack to ${declaredTotal} bytes, which is`,
+			limits.maxTotalBytes,
+			itemIndex,
+		);
 	}
 
 	return declared.map((expected) => {
@@ -87,9 +104,12 @@ export async function readZipEntries(archive: Buffer, limits: UnzipLimits, node:
 				throw damaged(`entry ${quoted} ${reason}`);
 			}
 			if (bytes.length !== expected.uncompressedSize) {
-				throw damaged(`entry ${quoted} has ${bytes.length} bytes, its directory says ${expected.uncompressedSize}`);
+				throw damaged(
+					`entry ${quoted} has ${bytes.length} bytes, its directory says ${expected.uncompressedSize}`,
+				);
 			}
-			if (crc32 && crc32(bytes) >>> 0 !== expected.crc32 >>> 0) throw damaged(`entry ${quoted} fails its CRC check`);
+			if (crc32 && crc32(bytes) >>> 0 !== expected.crc32 >>> 0)
+				throw damaged(`entry ${quoted} fails its CRC check`);
 			return bytes;
 		};
 		return { name: expected.name, read };
@@ -100,39 +120,64 @@ export async function readZipEntries(archive: Buffer, limits: UnzipLimits, node:
 async function readDirectory(archive: Buffer): Promise<DeclaredEntry[]> {
 	// Names are decoded without yauzl's checks, which refuse `..` and absolute paths, and with
 	// backslashes kept (its strict mode): the key is what the archive holds, made safe only as a file name.
-	const zip = await yauzl.fromBufferPromise(archive, { lazyEntries: true, decodeStrings: false, validateEntrySizes: false });
+	const zip = await yauzl.fromBufferPromise(archive, {
+		lazyEntries: true,
+		decodeStrings: false,
+		validateEntrySizes: false,
+	});
 	const entries: DeclaredEntry[] = [];
 	for await (const entry of zip.eachEntry()) {
-		const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true);
+		const name = yauzl.getFileNameLowLevel(
+			entry.generalPurposeBitFlag,
+			entry.fileNameRaw,
+			entry.extraFields,
+			true,
+		);
 		if (name.endsWith('/')) continue;
-		if (entry.generalPurposeBitFlag & ENCRYPTED_FLAG) throw new Error(`entry ${JSON.stringify(name)} is encrypted`);
+		if (entry.generalPurposeBitFlag & ENCRYPTED_FLAG)
+			throw new Error(`entry ${JSON.stringify(name)} is encrypted`);
 		entries.push({
 			name,
 			uncompressedSize: entry.uncompressedSize,
 			crc32: entry.crc32,
 			compressionMethod: entry.compressionMethod,
-			compressed: compressedBytes(archive, entry.relativeOffsetOfLocalHeader, entry.compressedSize, name),
+			compressed: compressedBytes(
+				archive,
+				entry.relativeOffsetOfLocalHeader,
+				entry.compressedSize,
+				name,
+			),
 		});
 	}
 	return entries;
 }
 
 /** Where an entry's data starts: after its local header, whose name and extra field may differ in length from the directory's. */
-function compressedBytes(archive: Buffer, headerOffset: number, compressedSize: number, name: string): Buffer {
+function compressedBytes(
+	archive: Buffer,
+	headerOffset: number,
+	compressedSize: number,
+	name: string,
+): Buffer {
 	const start = headerOffset + LOCAL_FILE_HEADER_BYTES;
 	if (start > archive.length || archive.readUInt32LE(headerOffset) !== LOCAL_FILE_HEADER) {
 		throw new Error(`the local header of entry ${JSON.stringify(name)} is missing`);
 	}
-	const dataStart = start + archive.readUInt16LE(headerOffset + 26) + archive.readUInt16LE(headerOffset + 28);
-	if (dataStart + compressedSize > archive.length) throw new Error(`entry ${JSON.stringify(name)} is cut off`);
+	const dataStart =
+		start + archive.readUInt16LE(headerOffset + 26) + archive.readUInt16LE(headerOffset + 28);
+	if (dataStart + compressedSize > archive.length)
+		throw new Error(`entry ${JSON.stringify(name)} is cut off`);
 	return archive.subarray(dataStart, dataStart + compressedSize);
 }
 
 /** zlib with an output cap, as n8n's Compression node does: a bomb stops at the size it declared. */
 async function inflateEntry(entry: DeclaredEntry): Promise<Buffer> {
 	if (entry.compressionMethod === STORED) return entry.compressed;
-	if (entry.compressionMethod !== DEFLATED) throw new Error('uses a compression method other than deflate');
-	return await inflateRaw(entry.compressed, { maxOutputLength: Math.max(entry.uncompressedSize, 1) });
+	if (entry.compressionMethod !== DEFLATED)
+		throw new Error('uses a compression method other than deflate');
+	return await inflateRaw(entry.compressed, {
+		maxOutputLength: Math.max(entry.uncompressedSize, 1),
+	});
 }
 
 /** The entry count of the archive's end-of-directory record (ZIP64 too), or undefined when there is none. */
@@ -142,16 +187,27 @@ function declaredEntryCount(archive: Buffer): number | undefined {
 		if (archive.readUInt32LE(offset) !== END_OF_DIRECTORY) continue;
 		const count = archive.readUInt16LE(offset + 10);
 		const locator = offset - 20;
-		if (count !== 0xffff || locator < 0 || archive.readUInt32LE(locator) !== ZIP64_END_OF_DIRECTORY_LOCATOR) return count;
+		if (
+			count !== 0xffff ||
+			locator < 0 ||
+			archive.readUInt32LE(locator) !== ZIP64_END_OF_DIRECTORY_LOCATOR
+		)
+			return count;
 		const record = Number(archive.readBigUInt64LE(locator + 8));
-		if (record + 40 > archive.length || archive.readUInt32LE(record) !== ZIP64_END_OF_DIRECTORY) return count;
+		if (record + 40 > archive.length || archive.readUInt32LE(record) !== ZIP64_END_OF_DIRECTORY)
+			return count;
 		return Number(archive.readBigUInt64LE(record + 32));
 	}
 	return undefined;
 }
 
 /** Passing Max Total Size, for the downloaded archive as for what it unpacks to. */
-export function totalSizeExceeded(node: INode, subject: string, limitBytes: number, itemIndex: number): NodeOperationError {
+export function totalSizeExceeded(
+	node: INode,
+	subject: string,
+	limitBytes: number,
+	itemIndex: number,
+): NodeOperationError {
 	return new NodeOperationError(node, `${subject} larger than the limit of ${limitBytes} bytes`, {
 		description:
 			'Raise Max Total Size in the options, narrow the records with a prefix or collection, or download the store as one ZIP file.',

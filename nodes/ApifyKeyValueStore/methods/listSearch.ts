@@ -34,7 +34,8 @@ export async function searchStores(
 	const connection = await getConnection(this);
 	if (connection.authType === 'urlSignature') {
 		throw new NodeOperationError(this.getNode(), 'Listing stores needs an API token', {
-			description: 'With a URL signature, choose "By ID or Name" and enter the ID of the store the signature is for.',
+			description:
+				'With a URL signature, choose "By ID or Name" and enter the ID of the store the signature is for.',
 		});
 	}
 	const offset = Number(paginationToken ?? 0);
@@ -47,14 +48,22 @@ export async function searchStores(
 	});
 	const needle = filter?.trim().toLowerCase();
 	const results: INodeListSearchItems[] = page.items
-		.filter((store) => !needle || store.id.toLowerCase().includes(needle) || store.name?.toLowerCase().includes(needle))
+		.filter(
+			(store) =>
+				!needle ||
+				store.id.toLowerCase().includes(needle) ||
+				store.name?.toLowerCase().includes(needle),
+		)
 		.map((store) => ({
 			name: store.name ?? `${store.id} (unnamed)`,
 			value: store.id,
 			url: `https://console.apify.com/storage/key-value-stores/${store.id}`,
 		}));
 	const next = offset + page.items.length;
-	return { results, paginationToken: next < page.total && page.items.length > 0 ? String(next) : undefined };
+	return {
+		results,
+		paginationToken: next < page.total && page.items.length > 0 ? String(next) : undefined,
+	};
 }
 
 /** Keys of the chosen store; what the user types is used as a key prefix, as Apify filters keys. */

@@ -133,15 +133,24 @@ const NETWORK_FAILURES: Record<string, string> = {
 };
 
 /** A failure without an HTTP answer (reset, timeout, refused), stripped of the request config that holds secrets. */
-export function networkError(node: INode, cause: NetworkFailure, itemIndex: number, attempts: number): NodeApiError {
+export function networkError(
+	node: INode,
+	cause: NetworkFailure,
+	itemIndex: number,
+	attempts: number,
+): NodeApiError {
 	const tried = attempts > 1 ? ` after ${attempts} attempts` : '';
 	const what = NETWORK_FAILURES[cause.code ?? ''] ?? 'a network error';
 	// The message names no error code: n8n would swap a message naming one for a generic text without the attempts.
-	return new NodeApiError(node, { message: cause.message, networkCode: cause.code ?? null } as JsonObject, {
-		message: `Could not reach the Apify API${tried}: ${what}`,
-		description: `${cause.code ?? 'Error'}: ${cause.message}. Check the API Base URL in the credential and the network of this n8n instance, or raise Request Timeout / Max Retries in the options.`,
-		itemIndex,
-	});
+	return new NodeApiError(
+		node,
+		{ message: cause.message, networkCode: cause.code ?? null } as JsonObject,
+		{
+			message: `Could not reach the Apify API${tried}: ${what}`,
+			description: `${cause.code ?? 'Error'}: ${cause.message}. Check the API Base URL in the credential and the network of this n8n instance, or raise Request Timeout / Max Retries in the options.`,
+			itemIndex,
+		},
+	);
 }
 
 export interface NetworkFailure {

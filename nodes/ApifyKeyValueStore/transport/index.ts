@@ -112,17 +112,24 @@ export async function getConnection(ctx: ApifyContext, itemIndex = 0): Promise<A
 	try {
 		url = new URL(raw);
 	} catch {
-		throw new NodeOperationError(ctx.getNode(), `The credential's API Base URL "${raw}" is not a URL`, {
-			description: 'Use https://api.apify.com, or the address of an Apify-compatible API.',
-			itemIndex,
-		});
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`The credential's API Base URL "${raw}" is not a URL`,
+			{
+				description: 'Use https://api.apify.com, or the address of an Apify-compatible API.',
+				itemIndex,
+			},
+		);
 	}
 	const plainHttpAllowed = url.protocol === 'http:' && LOOPBACK_HOSTS.test(url.hostname);
 	if (url.protocol !== 'https:' && !plainHttpAllowed) {
 		throw new NodeOperationError(
 			ctx.getNode(),
 			`The credential's API Base URL must use https:// (plain http:// is allowed only for localhost)`,
-			{ description: 'A token or signature sent over plain HTTP could be read on the way.', itemIndex },
+			{
+				description: 'A token or signature sent over plain HTTP could be read on the way.',
+				itemIndex,
+			},
 		);
 	}
 	return {
@@ -132,7 +139,11 @@ export async function getConnection(ctx: ApifyContext, itemIndex = 0): Promise<A
 }
 
 /** A JSON endpoint; returns the unwrapped `data`, or undefined for an empty answer (such as a 204). */
-export async function requestJson<T>(ctx: ApifyContext, connection: ApifyConnection, request: ApifyRequest): Promise<T> {
+export async function requestJson<T>(
+	ctx: ApifyContext,
+	connection: ApifyConnection,
+	request: ApifyRequest,
+): Promise<T> {
 	return await withRetries(ctx, connection, request, async (attemptRequest, timeoutMs) => {
 		const response = await send(ctx, connection, attemptRequest, 'text', timeoutMs);
 		const text = (response.body as unknown as string | undefined) ?? '';
@@ -141,7 +152,9 @@ export async function requestJson<T>(ctx: ApifyContext, connection: ApifyConnect
 			return (JSON.parse(text) as { data: T }).data;
 		} catch {
 			// A cut-off body is a transport failure: let the retry policy see it as one.
-			throw Object.assign(new Error('The API answered with a body that is not JSON'), { code: 'ECONNRESET' });
+			throw Object.assign(new Error('The API answered with a body that is not JSON'), {
+				code: 'ECONNRESET',
+			});
 		}
 	});
 }
@@ -159,7 +172,11 @@ export async function requestHeaders(
 }
 
 /** A request whose answer is its status alone; the status is returned. */
-export async function requestStatus(ctx: ApifyContext, connection: ApifyConnection, request: ApifyRequest): Promise<number> {
+export async function requestStatus(
+	ctx: ApifyContext,
+	connection: ApifyConnection,
+	request: ApifyRequest,
+): Promise<number> {
 	return (await requestHeaders(ctx, connection, request)).statusCode;
 }
 
@@ -179,7 +196,10 @@ export async function requestStream<T>(
 		const { stream, bytesRead, digest } = guardBody(
 			decodeContent(response),
 			timeoutMs,
-			() => Object.assign(new Error(`The download paused for more than ${timeoutMs} ms`), { code: 'ETIMEDOUT' }),
+			() =>
+				Object.assign(new Error(`The download paused for more than ${timeoutMs} ms`), {
+					code: 'ETIMEDOUT',
+				}),
 			request.hashBody,
 		);
 		try {
@@ -204,7 +224,10 @@ async function withRetries<T>(
 		writes: method !== 'GET' && method !== 'HEAD',
 	};
 	const retrying: ApifyRequest = request.acceptStatusesOnRetry
-		? { ...request, acceptStatuses: [...(request.acceptStatuses ?? []), ...request.acceptStatusesOnRetry] }
+		? {
+				...request,
+				acceptStatuses: [...(request.acceptStatuses ?? []), ...request.acceptStatusesOnRetry],
+			}
 		: request;
 	for (let attemptNo = 0; ; attemptNo++) {
 		try {
@@ -230,14 +253,24 @@ function judgeFailure(
 	if (error instanceof ApifyHttpError) {
 		const retryable = error.statusCode === 429 || error.statusCode >= 500;
 		if (retryable && canRetry) return { delayMs: error.retryAfterMs ?? backoffMs(attemptNo) };
-		return apifyApiError(ctx.getNode(), error.statusCode, error.body, subject, request.itemIndex, attempts);
+		return apifyApiError(
+			ctx.getNode(),
+			error.statusCode,
+			error.body,
+			subject,
+			request.itemIndex,
+			attempts,
+		);
 	}
 	if (error instanceof NodeOperationError) return error;
 	const failure = findNetworkFailure(error);
-	if (failure && RETRYABLE_CODES.has(failure.code ?? '') && canRetry) return { delayMs: backoffMs(attemptNo) };
+	if (failure && RETRYABLE_CODES.has(failure.code ?? '') && canRetry)
+		return { delayMs: backoffMs(attemptNo) };
 	if (failure) return networkError(ctx.getNode(), failure, request.itemIndex, attempts);
 	if (error instanceof NodeApiError) return error;
-	return new NodeOperationError(ctx.getNode(), (error as Error).message, { itemIndex: request.itemIndex });
+	return new NodeOperationError(ctx.getNode(), (error as Error).message, {
+		itemIndex: request.itemIndex,
+	});
 }
 
 /** apify-client's policy: round((1 + random) * 500 ms * 2^attempt). */
@@ -261,7 +294,8 @@ function findNetworkFailure(error: unknown): NetworkFailure | undefined {
 		if (code && /^(E[A-Z]+|ERR_[A-Z_]+|UND_ERR_[A-Z_]+)$/.test(code)) {
 			return { code, message: safeMessage(current.message, code) };
 		}
-		if (current.message === 'aborted') return { code: 'ECONNRESET', message: 'The connection was closed mid-body' };
+		if (current.message === 'aborted')
+			return { code: 'ECONNRESET', message: 'The connection was closed mid-body' };
 		current = current.cause as typeof current;
 	}
 	return undefined;
@@ -269,7 +303,9 @@ function findNetworkFailure(error: unknown): NetworkFailure | undefined {
 
 function safeMessage(message: unknown, code: string): string {
 	// Connection messages name host and port at most; keep them short and free of URLs, which may carry a signature.
-	return typeof message === 'string' ? message.replace(/https?:\/\/\S+/g, '<url>').slice(0, 200) : code;
+	return typeof message === 'string'
+		? message.replace(/https?:\/\/\S+/g, '<url>').slice(0, 200)
+		: code;
 }
 
 async function send(
@@ -313,17 +349,26 @@ async function send(
 		if (response.statusCode >= 300 && response.statusCode < 400 && location) {
 			discard(response.body);
 			if (hop >= MAX_REDIRECTS) {
-				throw new NodeOperationError(ctx.getNode(), `The Apify API redirected more than ${MAX_REDIRECTS} times`, {
-					description: 'The API or a proxy in front of it is in a redirect loop. Check the API Base URL.',
-					itemIndex: request.itemIndex,
-				});
+				throw new NodeOperationError(
+					ctx.getNode(),
+					`The Apify API redirected more than ${MAX_REDIRECTS} times`,
+					{
+						description:
+							'The API or a proxy in front of it is in a redirect loop. Check the API Base URL.',
+						itemIndex: request.itemIndex,
+					},
+				);
 			}
 			const next = new URL(location, url);
 			if (next.protocol !== 'https:' && next.protocol !== 'http:') {
-				throw new NodeOperationError(ctx.getNode(), `The Apify API redirected to an unsupported ${next.protocol} address`, {
-					description: 'Only http and https redirects are followed.',
-					itemIndex: request.itemIndex,
-				});
+				throw new NodeOperationError(
+					ctx.getNode(),
+					`The Apify API redirected to an unsupported ${next.protocol} address`,
+					{
+						description: 'Only http and https redirects are followed.',
+						itemIndex: request.itemIndex,
+					},
+				);
 			}
 			url = next.href;
 			qs = undefined;
@@ -381,4 +426,3 @@ async function readText(body: unknown): Promise<string> {
 	}
 	return Buffer.concat(chunks).toString('utf8');
 }
-

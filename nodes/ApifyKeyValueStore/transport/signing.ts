@@ -29,11 +29,15 @@ export async function getSigningStore(
 		retry,
 	});
 	if (!info?.id || !info.urlSigningSecretKey) {
-		throw new NodeOperationError(ctx.getNode(), `The API did not give the URL signing key of ${storeLabel(store.subject)}`, {
-			description:
-				"Apify shows a store's URL signing key only to an API token with write access to the store. Use a token of the store's owner that is not read-only.",
-			itemIndex,
-		});
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`The API did not give the URL signing key of ${storeLabel(store.subject)}`,
+			{
+				description:
+					"Apify shows a store's URL signing key only to an API token with write access to the store. Use a token of the store's owner that is not read-only.",
+				itemIndex,
+			},
+		);
 	}
 	return { id: info.id, urlSigningSecretKey: info.urlSigningSecretKey };
 }
@@ -47,6 +51,7 @@ export function signedUrl(
 ): string {
 	const url = new URL(connection.baseUrl + path);
 	url.searchParams.set('signature', signature);
-	for (const [name, value] of Object.entries(qs)) if (value !== undefined) url.searchParams.set(name, value);
+	for (const [name, value] of Object.entries(qs))
+		if (value !== undefined) url.searchParams.set(name, value);
 	return url.href;
 }

@@ -22,7 +22,8 @@ export const description: INodeProperties[] = [
 			{
 				name: 'Get Public Listing URL',
 				value: 'getPublicListingUrl',
-				description: "Make a signed link that lists the store's keys without a token, optionally expiring",
+				description:
+					"Make a signed link that lists the store's keys without a token, optionally expiring",
 				action: 'Get a public URL of the key listing',
 			},
 		],

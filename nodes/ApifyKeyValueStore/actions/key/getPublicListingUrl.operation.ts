@@ -61,7 +61,12 @@ export async function execute(
 		expiresIn === '' || expiresIn === null
 			? 0
 			: validateWholeNumber(this.getNode(), 'Expires In Seconds', expiresIn, itemIndex, 0);
-	const retry = getRetryPolicy(this, getOptions(this, itemIndex), DEFAULT_TIMEOUT_SECONDS, itemIndex);
+	const retry = getRetryPolicy(
+		this,
+		getOptions(this, itemIndex),
+		DEFAULT_TIMEOUT_SECONDS,
+		itemIndex,
+	);
 	const signing = await getSigningStore(this, connection, store, itemIndex, retry);
 	const expiresAt = expiresInSeconds === 0 ? 0 : Date.now() + expiresInSeconds * 1000;
 	const url = signedUrl(

@@ -39,7 +39,10 @@ const properties: INodeProperties[] = [
 	]),
 ];
 
-export const description = updateDisplayOptions({ show: { resource: ['key'], operation: ['list'] } }, properties);
+export const description = updateDisplayOptions(
+	{ show: { resource: ['key'], operation: ['list'] } },
+	properties,
+);
 
 export async function execute(
 	this: IExecuteFunctions,
@@ -51,7 +54,12 @@ export async function execute(
 	const filter = getRecordFilter(this, itemIndex);
 	const limit = getListLimit(this, itemIndex);
 	const options = getOptions(this, itemIndex);
-	const exclusiveStartKey = optionalText(node, 'Start After Key', options.exclusiveStartKey, itemIndex);
+	const exclusiveStartKey = optionalText(
+		node,
+		'Start After Key',
+		options.exclusiveStartKey,
+		itemIndex,
+	);
 
 	const items: INodeExecutionData[] = [];
 	const pages = listKeyPages(

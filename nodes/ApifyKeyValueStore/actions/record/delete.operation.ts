@@ -27,7 +27,10 @@ const properties: INodeProperties[] = [
 	optionsCollection(DEFAULT_TIMEOUT_SECONDS),
 ];
 
-export const description = updateDisplayOptions({ show: { resource: ['record'], operation: ['delete'] } }, properties);
+export const description = updateDisplayOptions(
+	{ show: { resource: ['record'], operation: ['delete'] } },
+	properties,
+);
 
 export async function execute(
 	this: IExecuteFunctions,

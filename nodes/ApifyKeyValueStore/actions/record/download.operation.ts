@@ -8,7 +8,12 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import { contentTypeFromName, fileNameFor, kindOfContentType, safeFileName } from '../../helpers/contentType';
+import {
+	contentTypeFromName,
+	fileNameFor,
+	kindOfContentType,
+	safeFileName,
+} from '../../helpers/contentType';
 import { detectContentType, TEXT_CONTENT_TYPE } from '../../helpers/sniff';
 import { readBody } from '../../helpers/streams';
 import { validateWholeNumber } from '../../helpers/validation';
@@ -41,8 +46,16 @@ const properties: INodeProperties[] = [
 		name: 'outputMode',
 		type: 'options',
 		options: [
-			{ name: 'One ZIP File', value: 'zip', description: 'The records as one ZIP archive, streamed to a file' },
-			{ name: 'One Item per Record', value: 'records', description: 'Each record as an item with its file' },
+			{
+				name: 'One ZIP File',
+				value: 'zip',
+				description: 'The records as one ZIP archive, streamed to a file',
+			},
+			{
+				name: 'One Item per Record',
+				value: 'records',
+				description: 'Each record as an item with its file',
+			},
 		],
 		default: 'zip',
 	},
@@ -53,7 +66,8 @@ const properties: INodeProperties[] = [
 			name: 'parseJson',
 			type: 'boolean',
 			default: false,
-			description: 'Whether to put the value of each JSON record into the field "value" of its item, besides its file',
+			description:
+				'Whether to put the value of each JSON record into the field "value" of its item, besides its file',
 			displayOptions: { show: { '/outputMode': ['records'] } },
 		},
 		{
@@ -78,7 +92,10 @@ const properties: INodeProperties[] = [
 	]),
 ];
 
-export const description = updateDisplayOptions({ show: { resource: ['record'], operation: ['download'] } }, properties);
+export const description = updateDisplayOptions(
+	{ show: { resource: ['record'], operation: ['download'] } },
+	properties,
+);
 
 export async function execute(
 	this: IExecuteFunctions,
@@ -100,10 +117,15 @@ export async function execute(
 
 	if (outputMode === 'zip') {
 		const fileName = `${safeFileName(store.fileBaseName)}.zip`;
-		const { binary, size } = await requestStream(this, connection, request, async ({ body, bytesRead }) => ({
-			binary: await this.helpers.prepareBinaryData(body, fileName, 'application/zip'),
-			size: bytesRead(),
-		}));
+		const { binary, size } = await requestStream(
+			this,
+			connection,
+			request,
+			async ({ body, bytesRead }) => ({
+				binary: await this.helpers.prepareBinaryData(body, fileName, 'application/zip'),
+				size: bytesRead(),
+			}),
+		);
 		return [
 			{
 				json: { ...store.source, ...filter, fileName: binary.fileName, size },
@@ -114,18 +136,38 @@ export async function execute(
 	}
 
 	const node = this.getNode();
-	const maxRecords = validateWholeNumber(node, 'Max Records', options.maxRecords ?? DEFAULT_MAX_RECORDS, itemIndex);
+	const maxRecords = validateWholeNumber(
+		node,
+		'Max Records',
+		options.maxRecords ?? DEFAULT_MAX_RECORDS,
+		itemIndex,
+	);
 	const maxTotalBytes =
-		validateWholeNumber(node, 'Max Total Size (MB)', options.maxTotalMegabytes ?? DEFAULT_MAX_TOTAL_MB, itemIndex) * MB;
-	const archive = await requestStream(this, connection, request, async ({ body }) =>
-		// An archive is never larger than what it unpacks to, by more than its headers.
-		await readBody(body, {
-			bytes: maxTotalBytes + MB,
-			exceeded: () => totalSizeExceeded(node, 'The ZIP archive of the store is', maxTotalBytes, itemIndex),
-		}),
+		validateWholeNumber(
+			node,
+			'Max Total Size (MB)',
+			options.maxTotalMegabytes ?? DEFAULT_MAX_TOTAL_MB,
+			itemIndex,
+		) * MB;
+	const archive = await requestStream(
+		this,
+		connection,
+		request,
+		async ({ body }) =>
+			// An archive is never larger than what it unpacks to, by more than its headers.
+			await readBody(body, {
+				bytes: maxTotalBytes + MB,
+				exceeded: () =>
+					totalSizeExceeded(node, 'The ZIP archive of the store is', maxTotalBytes, itemIndex),
+			}),
 	);
 
-	const entries = await readZipEntries(archive, { maxEntries: maxRecords, maxTotalBytes }, node, itemIndex);
+	const entries = await readZipEntries(
+		archive,
+		{ maxEntries: maxRecords, maxTotalBytes },
+		node,
+		itemIndex,
+	);
 	// Several records at once: storing a file is a few file-system calls, each a wait the others can fill.
 	// Items are returned, in archive order, only once every record unpacked: a damaged archive outputs nothing.
 	return await pMap(
@@ -140,14 +182,28 @@ export async function execute(
 				// Only its shape said JSON, and parsing says otherwise: it is text.
 				else if (!contentTypeFromName(entry.name)) contentType = TEXT_CONTENT_TYPE;
 				else {
-					throw new NodeOperationError(node, `Record "${entry.name}" is not valid JSON (${parsed.error})`, {
-						description: 'Turn off Parse JSON Records to get it as a file only, or fix the record in the store.',
-						itemIndex,
-					});
+					throw new NodeOperationError(
+						node,
+						`Record "${entry.name}" is not valid JSON (${parsed.error})`,
+						{
+							description:
+								'Turn off Parse JSON Records to get it as a file only, or fix the record in the store.',
+							itemIndex,
+						},
+					);
 				}
 			}
-			const binary = await this.helpers.prepareBinaryData(bytes, fileNameFor(entry.name, contentType), contentType);
-			const json: IDataObject = { key: entry.name, size: bytes.length, contentType, fileName: binary.fileName };
+			const binary = await this.helpers.prepareBinaryData(
+				bytes,
+				fileNameFor(entry.name, contentType),
+				contentType,
+			);
+			const json: IDataObject = {
+				key: entry.name,
+				size: bytes.length,
+				contentType,
+				fileName: binary.fileName,
+			};
 			if (value !== undefined) json.value = value as IDataObject;
 			return { json, binary: { [binaryPropertyName]: binary }, pairedItem: { item: itemIndex } };
 		},

@@ -26,7 +26,10 @@ const properties: INodeProperties[] = [
 	optionsCollection(DEFAULT_TIMEOUT_SECONDS),
 ];
 
-export const description = updateDisplayOptions({ show: { resource: ['record'], operation: ['exists'] } }, properties);
+export const description = updateDisplayOptions(
+	{ show: { resource: ['record'], operation: ['exists'] } },
+	properties,
+);
 
 /**
  * A 404 is an answer here, not a failure. The API answers 404 for a missing store as for a missing
@@ -48,5 +51,10 @@ export async function execute(
 		itemIndex,
 		retry: getRetryPolicy(this, getOptions(this, itemIndex), DEFAULT_TIMEOUT_SECONDS, itemIndex),
 	});
-	return [{ json: { key, ...store.source, exists: status !== NOT_FOUND }, pairedItem: { item: itemIndex } }];
+	return [
+		{
+			json: { key, ...store.source, exists: status !== NOT_FOUND },
+			pairedItem: { item: itemIndex },
+		},
+	];
 }

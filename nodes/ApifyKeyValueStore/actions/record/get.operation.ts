@@ -9,7 +9,12 @@ import {
 	type IPollFunctions,
 } from 'n8n-workflow';
 
-import { charsetOf, fileNameFor, kindOfContentType, type ValueKind } from '../../helpers/contentType';
+import {
+	charsetOf,
+	fileNameFor,
+	kindOfContentType,
+	type ValueKind,
+} from '../../helpers/contentType';
 import { readBody } from '../../helpers/streams';
 import { requestStream, type ApifyConnection, type RetryPolicy } from '../../transport';
 import {
@@ -42,7 +47,11 @@ const properties: INodeProperties[] = [
 			},
 			{ name: 'JSON', value: 'json', description: 'Parse the record as JSON' },
 			{ name: 'Text', value: 'text', description: 'The record as text in a field' },
-			{ name: 'File (Binary)', value: 'binary', description: 'The record as a file, whatever its type' },
+			{
+				name: 'File (Binary)',
+				value: 'binary',
+				description: 'The record as a file, whatever its type',
+			},
 		],
 		default: 'auto',
 	},
@@ -66,7 +75,10 @@ const properties: INodeProperties[] = [
 	]),
 ];
 
-export const description = updateDisplayOptions({ show: { resource: ['record'], operation: ['get'] } }, properties);
+export const description = updateDisplayOptions(
+	{ show: { resource: ['record'], operation: ['get'] } },
+	properties,
+);
 
 export async function execute(
 	this: IExecuteFunctions,
@@ -173,7 +185,11 @@ export async function fetchRecord(
 			const kind = outputFormat === 'auto' ? kindOfContentType(contentType) : outputFormat;
 			const etag = headers.etag;
 			if (kind === 'binary') {
-				const binary = await ctx.helpers.prepareBinaryData(body, fileNameFor(key, contentType), contentType);
+				const binary = await ctx.helpers.prepareBinaryData(
+					body,
+					fileNameFor(key, contentType),
+					contentType,
+				);
 				return { kind, contentType, size: bytesRead(), etag, sha256: digest(), binary };
 			}
 			const bytes = await readBody(body);
@@ -196,11 +212,16 @@ function jsonItem(
 	try {
 		value = JSON.parse(text);
 	} catch (error) {
-		throw new NodeOperationError(ctx.getNode(), `Record "${key}" is not valid JSON (${(error as Error).message})`, {
-			description: `Its content type is ${contentType}. Set Output to Text or File (Binary) to read it as it is.`,
-			itemIndex,
-		});
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`Record "${key}" is not valid JSON (${(error as Error).message})`,
+			{
+				description: `Its content type is ${contentType}. Set Output to Text or File (Binary) to read it as it is.`,
+				itemIndex,
+			},
+		);
 	}
-	if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as IDataObject;
+	if (value !== null && typeof value === 'object' && !Array.isArray(value))
+		return value as IDataObject;
 	return { key, contentType, size, value: value as IDataObject };
 }

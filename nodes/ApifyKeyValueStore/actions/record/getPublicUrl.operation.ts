@@ -46,12 +46,19 @@ export async function execute(
 	requireApiToken(this, connection, 'Record → Get Public URL', SIGNING_NEEDS_TOKEN, itemIndex);
 	const store = getStore(this, itemIndex);
 	const key = getRecordKey(this, itemIndex);
-	const retry = getRetryPolicy(this, getOptions(this, itemIndex), DEFAULT_TIMEOUT_SECONDS, itemIndex);
+	const retry = getRetryPolicy(
+		this,
+		getOptions(this, itemIndex),
+		DEFAULT_TIMEOUT_SECONDS,
+		itemIndex,
+	);
 	const signing = await getSigningStore(this, connection, store, itemIndex, retry);
 	const url = signedUrl(
 		connection,
 		storePath(signing.id, 'records', encodeURIComponent(key)),
 		recordSignature(signing.urlSigningSecretKey, key),
 	);
-	return [{ json: { key, ...store.source, storeId: signing.id, url }, pairedItem: { item: itemIndex } }];
+	return [
+		{ json: { key, ...store.source, storeId: signing.id, url }, pairedItem: { item: itemIndex } },
+	];
 }

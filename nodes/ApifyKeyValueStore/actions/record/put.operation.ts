@@ -46,8 +46,16 @@ const properties: INodeProperties[] = [
 		type: 'options',
 		options: [
 			{ name: 'Whole Item (JSON)', value: 'item', description: "The input item's JSON" },
-			{ name: 'A Field of the Item', value: 'field', description: 'One top-level field of the input item' },
-			{ name: 'File (Binary)', value: 'binary', description: 'A binary field of the input item, streamed' },
+			{
+				name: 'A Field of the Item',
+				value: 'field',
+				description: 'One top-level field of the input item',
+			},
+			{
+				name: 'File (Binary)',
+				value: 'binary',
+				description: 'A binary field of the input item, streamed',
+			},
 		],
 		default: 'item',
 	},
@@ -80,7 +88,10 @@ const properties: INodeProperties[] = [
 	optionsCollection(DEFAULT_TIMEOUT_SECONDS),
 ];
 
-export const description = updateDisplayOptions({ show: { resource: ['record'], operation: ['put'] } }, properties);
+export const description = updateDisplayOptions(
+	{ show: { resource: ['record'], operation: ['put'] } },
+	properties,
+);
 
 interface Upload {
 	contentType: string;
@@ -101,7 +112,9 @@ export async function execute(
 	const valueSource = this.getNodeParameter('valueSource', itemIndex) as ValueSource;
 	const contentTypeParameter = this.getNodeParameter('contentType', itemIndex, '') as string;
 	const contentType =
-		contentTypeParameter.trim() === '' ? undefined : validateContentType(this.getNode(), contentTypeParameter, itemIndex);
+		contentTypeParameter.trim() === ''
+			? undefined
+			: validateContentType(this.getNode(), contentTypeParameter, itemIndex);
 	const options = getOptions(this, itemIndex);
 
 	const upload =
@@ -111,16 +124,29 @@ export async function execute(
 	await requestStatus(this, connection, {
 		method: 'PUT',
 		path: storePath(storeId, 'records', encodeURIComponent(key)),
-		headers: { 'Content-Type': upload.contentType, ...(upload.contentEncoding ? { 'Content-Encoding': upload.contentEncoding } : {}) },
+		headers: {
+			'Content-Type': upload.contentType,
+			...(upload.contentEncoding ? { 'Content-Encoding': upload.contentEncoding } : {}),
+		},
 		body: upload.body,
 		subject: { storeId, key },
 		itemIndex,
 		retry: getRetryPolicy(this, options, DEFAULT_TIMEOUT_SECONDS, itemIndex),
 	});
-	return [{ json: { key, storeId, contentType: upload.contentType, size: upload.size() }, pairedItem: { item: itemIndex } }];
+	return [
+		{
+			json: { key, storeId, contentType: upload.contentType, size: upload.size() },
+			pairedItem: { item: itemIndex },
+		},
+	];
 }
 
-async function jsonUpload(ctx: IExecuteFunctions, itemIndex: number, source: 'item' | 'field', contentType: string): Promise<Upload> {
+async function jsonUpload(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	source: 'item' | 'field',
+	contentType: string,
+): Promise<Upload> {
 	const item = ctx.getInputData()[itemIndex].json;
 	let value: unknown = item;
 	if (source === 'field') {
@@ -133,7 +159,10 @@ async function jsonUpload(ctx: IExecuteFunctions, itemIndex: number, source: 'it
 		}
 		value = item[fieldName];
 	}
-	const text = typeof value === 'string' && kindOfContentType(contentType) !== 'json' ? value : JSON.stringify(value);
+	const text =
+		typeof value === 'string' && kindOfContentType(contentType) !== 'json'
+			? value
+			: JSON.stringify(value);
 	return await bufferUpload(Buffer.from(text, 'utf8'), contentType);
 }
 
@@ -143,7 +172,11 @@ async function bufferUpload(bytes: Buffer, contentType: string): Promise<Upload>
 }
 
 /** A file in n8n's binary storage is streamed from it, afresh for every attempt; one held in the item is sent as it is. */
-async function fileUpload(ctx: IExecuteFunctions, itemIndex: number, contentType: string | undefined): Promise<Upload> {
+async function fileUpload(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	contentType: string | undefined,
+): Promise<Upload> {
 	const propertyName = ctx.getNodeParameter('binaryPropertyName', itemIndex) as string;
 	const binary = ctx.helpers.assertBinaryData(itemIndex, propertyName);
 	const type = contentType ?? (binary.mimeType || FILE_CONTENT_TYPE);
@@ -156,7 +189,10 @@ async function fileUpload(ctx: IExecuteFunctions, itemIndex: number, contentType
 		contentType: type,
 		body: async () => {
 			sent = 0;
-			return countingUpload(await ctx.helpers.getBinaryStream(binaryId), (bytes) => (sent += bytes));
+			return countingUpload(
+				await ctx.helpers.getBinaryStream(binaryId),
+				(bytes) => (sent += bytes),
+			);
 		},
 		size: () => sent,
 	};

@@ -22,12 +22,16 @@ const DEFAULT_TIMEOUT_SECONDS = 30;
 const properties: INodeProperties[] = [
 	{
 		...storeToDeleteLocator,
-		description: 'The key-value store to delete, with all its records. Type its ID or username~store-name.',
+		description:
+			'The key-value store to delete, with all its records. Type its ID or username~store-name.',
 	},
 	optionsCollection(DEFAULT_TIMEOUT_SECONDS),
 ];
 
-export const description = updateDisplayOptions({ show: { resource: ['store'], operation: ['delete'] } }, properties);
+export const description = updateDisplayOptions(
+	{ show: { resource: ['store'], operation: ['delete'] } },
+	properties,
+);
 
 export async function execute(
 	this: IExecuteFunctions,

@@ -25,7 +25,10 @@ const properties: INodeProperties[] = [
 	optionsCollection(DEFAULT_TIMEOUT_SECONDS),
 ];
 
-export const description = updateDisplayOptions({ show: { resource: ['store'], operation: ['get'] } }, properties);
+export const description = updateDisplayOptions(
+	{ show: { resource: ['store'], operation: ['get'] } },
+	properties,
+);
 
 export async function execute(
 	this: IExecuteFunctions,

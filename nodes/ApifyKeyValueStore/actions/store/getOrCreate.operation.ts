@@ -8,7 +8,13 @@ import {
 import { validateStoreName } from '../../helpers/validation';
 import type { ApifyConnection } from '../../transport';
 import { requestStore } from '../../transport/stores';
-import { getOptions, getRetryPolicy, optionsCollection, requireApiToken, STORE_NEEDS_TOKEN } from '../common.descriptions';
+import {
+	getOptions,
+	getRetryPolicy,
+	optionsCollection,
+	requireApiToken,
+	STORE_NEEDS_TOKEN,
+} from '../common.descriptions';
 
 const DEFAULT_TIMEOUT_SECONDS = 30;
 
@@ -26,7 +32,10 @@ const properties: INodeProperties[] = [
 	optionsCollection(DEFAULT_TIMEOUT_SECONDS),
 ];
 
-export const description = updateDisplayOptions({ show: { resource: ['store'], operation: ['getOrCreate'] } }, properties);
+export const description = updateDisplayOptions(
+	{ show: { resource: ['store'], operation: ['getOrCreate'] } },
+	properties,
+);
 
 export async function execute(
 	this: IExecuteFunctions,
@@ -34,7 +43,11 @@ export async function execute(
 	connection: ApifyConnection,
 ): Promise<INodeExecutionData[]> {
 	requireApiToken(this, connection, 'Store → Get or Create', STORE_NEEDS_TOKEN, itemIndex);
-	const name = validateStoreName(this.getNode(), this.getNodeParameter('name', itemIndex), itemIndex);
+	const name = validateStoreName(
+		this.getNode(),
+		this.getNodeParameter('name', itemIndex),
+		itemIndex,
+	);
 	const options = getOptions(this, itemIndex);
 	// POST is not idempotent in general, but get-or-create by name is: a retry finds the store the first attempt made.
 	const store = await requestStore(this, connection, {

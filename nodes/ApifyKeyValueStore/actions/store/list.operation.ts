@@ -39,7 +39,10 @@ const properties: INodeProperties[] = [
 	]),
 ];
 
-export const description = updateDisplayOptions({ show: { resource: ['store'], operation: ['list'] } }, properties);
+export const description = updateDisplayOptions(
+	{ show: { resource: ['store'], operation: ['list'] } },
+	properties,
+);
 
 export async function execute(
 	this: IExecuteFunctions,
