@@ -35,9 +35,9 @@ export class ApifyKeyValueStore implements INodeType {
 				type: 'options',
 				noDataExpression: true,
 				options: [
-					{ name: 'Record', value: 'record' },
-					{ name: 'Key', value: 'key' },
-					{ name: 'Store', value: 'store' },
+					{ name: record.displayName, value: 'record' },
+					{ name: key.displayName, value: 'key' },
+					{ name: store.displayName, value: 'store' },
 				],
 				default: 'record',
 			},

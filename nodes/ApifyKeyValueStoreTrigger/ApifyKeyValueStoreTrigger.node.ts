@@ -7,7 +7,8 @@ import {
 	type IPollFunctions,
 } from 'n8n-workflow';
 
-import { getStore, storeFields } from '../ApifyKeyValueStore/actions/common.descriptions';
+import { pollParameters, readStore } from '../ApifyKeyValueStore/helpers/parameters';
+import { storeFields } from '../ApifyKeyValueStore/helpers/storeFields';
 import { listSearch } from '../ApifyKeyValueStore/methods';
 import { getConnection } from '../ApifyKeyValueStore/transport';
 import { pollStore, type ChangeKind } from './poll';
@@ -86,7 +87,7 @@ export class ApifyKeyValueStoreTrigger implements INodeType {
 	methods = { listSearch };
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
-		const store = getStore(this);
+		const store = readStore(pollParameters(this));
 		const events = this.getNodeParameter('events', ALL_EVENTS) as ChangeKind[];
 		const items = await pollStore(this, await getConnection(this), {
 			store,

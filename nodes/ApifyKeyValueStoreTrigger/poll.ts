@@ -8,26 +8,22 @@ import {
 } from 'n8n-workflow';
 
 import {
-	DEFAULT_MAX_RETRIES,
-	storeById,
-	storeEndpoint,
-	type StoreRef,
-} from '../ApifyKeyValueStore/actions/common.descriptions';
-import { fetchRecord } from '../ApifyKeyValueStore/actions/record/get.operation';
-import {
+	defaultRetryPolicy,
+	DEFAULT_TIMEOUT_SECONDS,
 	requestHeaders,
 	requestJson,
 	type ApifyConnection,
-	type RetryPolicy,
 } from '../ApifyKeyValueStore/transport';
 import { listKeyPages } from '../ApifyKeyValueStore/transport/keys';
+import { fetchRecord } from '../ApifyKeyValueStore/transport/records';
+import { storeById, storeEndpoint, type StoreRef } from '../ApifyKeyValueStore/transport/store';
 import { diffSnapshots, type RecordChange, type StoreSnapshot } from './changes';
 
 export type { ChangeKind } from './changes';
 
-/** The operations' defaults (list keys, get record): their timeouts and apify-client's retries. */
-const LIST_RETRY: RetryPolicy = { maxRetries: DEFAULT_MAX_RETRIES, timeoutMs: 30_000 };
-const RECORD_RETRY: RetryPolicy = { maxRetries: DEFAULT_MAX_RETRIES, timeoutMs: 360_000 };
+/** The operations' defaults (Key → List, Record → Get). */
+const LIST_RETRY = defaultRetryPolicy(DEFAULT_TIMEOUT_SECONDS.api);
+const RECORD_RETRY = defaultRetryPolicy(DEFAULT_TIMEOUT_SECONDS.records);
 /** ETag checks and record downloads at once: well under the API's 200 requests per second for records. */
 const CONCURRENT_REQUESTS = 8;
 /** A test run before any baseline shows this many of the store's records, as if added. */

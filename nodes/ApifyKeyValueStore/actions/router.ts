@@ -5,36 +5,28 @@ import {
 	type INodeExecutionData,
 } from 'n8n-workflow';
 
+import { getRetryPolicy } from '../helpers/parameters';
 import { getConnection, type ApifyConnection } from '../transport';
 import * as key from './key/Key.resource';
+import type { ApifyKeyValueStoreType, Operation, Resource, TokenNeed } from './node.type';
 import * as record from './record/Record.resource';
 import * as store from './store/Store.resource';
 
-type OperationExecute = (
-	this: IExecuteFunctions,
-	itemIndex: number,
-	connection: ApifyConnection,
-) => Promise<INodeExecutionData[]>;
+const resources: { [R in keyof ApifyKeyValueStoreType]: Resource<R> } = { record, key, store };
 
-const operations: Record<string, Record<string, OperationExecute>> = {
-	record: {
-		get: record.get.execute,
-		download: record.download.execute,
-		put: record.put.execute,
-		delete: record.deleteRecord.execute,
-		exists: record.exists.execute,
-		getPublicUrl: record.getPublicUrl.execute,
-	},
-	key: { list: key.list.execute, getPublicListingUrl: key.getPublicListingUrl.execute },
-	store: {
-		get: store.get.execute,
-		list: store.list.execute,
-		getOrCreate: store.getOrCreate.execute,
-		delete: store.delete.execute,
-	},
+/** Why a URL signature will not do, by what the operation needs the token for. */
+const TOKEN_NEEDED_BECAUSE: Record<TokenNeed, string> = {
+	write:
+		'A URL signature grants read access only: writing needs an API token with write access to the store.',
+	account: 'A URL signature only reads the keys and records of the one store it was made for.',
+	signing:
+		"The link is signed with the store's URL signing key, which Apify shows only to an API token with write access.",
 };
 
-/** Runs the chosen operation once per input item; with Continue On Fail a failing item yields its error and the rest go on. */
+/**
+ * Runs the chosen operation once per input item, after its token check and with its retry policy;
+ * with Continue On Fail a failing item yields its error and the rest go on.
+ */
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const output: INodeExecutionData[] = [];
@@ -42,20 +34,36 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
-			const resource = this.getNodeParameter('resource', itemIndex) as string;
-			const operation = this.getNodeParameter('operation', itemIndex) as string;
-			const execute = operations[resource]?.[operation];
-			if (!execute) {
+			const resourceName = this.getNodeParameter('resource', itemIndex) as string;
+			const operationName = this.getNodeParameter('operation', itemIndex) as string;
+			const resource = resources[resourceName as keyof ApifyKeyValueStoreType] as
+				| Resource<keyof ApifyKeyValueStoreType>
+				| undefined;
+			const operation = (resource?.operations as Record<string, Operation> | undefined)?.[
+				operationName
+			];
+			if (!resource || !operation) {
 				throw new NodeOperationError(
 					this.getNode(),
-					`The operation "${operation}" of "${resource}" is not supported`,
+					`The operation "${operationName}" of "${resourceName}" is not supported`,
+					{ itemIndex },
+				);
+			}
+			connection ??= await getConnection(this, itemIndex);
+			const { needsToken, defaultTimeoutSeconds } = operation.settings;
+			if (needsToken && connection.authType !== 'apiToken') {
+				const label = resource.operationOptions.find((option) => option.value === operationName);
+				throw new NodeOperationError(
+					this.getNode(),
+					`${resource.displayName} → ${label?.name ?? operationName} needs an API token, not a URL signature`,
 					{
+						description: `${TOKEN_NEEDED_BECAUSE[needsToken]} Use an "Apify Key-Value Store API" credential with Authentication set to API Token.`,
 						itemIndex,
 					},
 				);
 			}
-			connection ??= await getConnection(this, itemIndex);
-			output.push(...(await execute.call(this, itemIndex, connection)));
+			const retry = getRetryPolicy(this, itemIndex, defaultTimeoutSeconds);
+			output.push(...(await operation.execute.call(this, itemIndex, { connection, retry })));
 		} catch (error) {
 			if (this.continueOnFail()) {
 				output.push({ json: { error: (error as Error).message }, pairedItem: { item: itemIndex } });

@@ -5,10 +5,10 @@ import {
 	type INodeListSearchResult,
 } from 'n8n-workflow';
 
-import { parseStoreIdentifier } from '../helpers/validation';
+import { currentParameters, readStore } from '../helpers/parameters';
 import { getConnection, requestJson } from '../transport';
 import { listKeyPages } from '../transport/keys';
-import { storePath } from '../actions/common.descriptions';
+import { storeEndpoint } from '../transport/store';
 
 const PAGE_SIZE = 100;
 const RETRY = { maxRetries: 2, timeoutMs: 10_000 };
@@ -66,19 +66,27 @@ export async function searchStores(
 	};
 }
 
-/** Keys of the chosen store; what the user types is used as a key prefix, as Apify filters keys. */
+/**
+ * Keys of the store the node's Store parameter names, whatever Store Of is; what the user types is
+ * used as a key prefix, as Apify filters keys.
+ */
 export async function searchKeys(
 	this: ILoadOptionsFunctions,
 	filter?: string,
 	paginationToken?: string,
 ): Promise<INodeListSearchResult> {
-	const storeValue = this.getCurrentNodeParameter('storeId', { extractValue: true });
-	const storeId = parseStoreIdentifier(this.getNode(), storeValue, 0);
+	const store = readStore(currentParameters(this));
 	const connection = await getConnection(this);
 	const pages = listKeyPages(
 		this,
 		connection,
-		{ path: storePath(storeId, 'keys'), subject: { storeId }, itemIndex: 0, retry: RETRY },
+		{
+			path: storeEndpoint(store, 'keys'),
+			qs: store.qs,
+			subject: store.subject,
+			itemIndex: 0,
+			retry: RETRY,
+		},
 		{ prefix: filter?.trim() || undefined, exclusiveStartKey: paginationToken, limit: PAGE_SIZE },
 	);
 	const results: INodeListSearchItems[] = [];

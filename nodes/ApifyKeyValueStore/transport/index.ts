@@ -38,6 +38,20 @@ export interface RetryPolicy {
 	timeoutMs: number;
 }
 
+/** apify-client's number of retries. */
+export const DEFAULT_MAX_RETRIES = 8;
+
+/**
+ * Per-attempt timeouts the operations offer by default and the trigger uses: a JSON call, and a
+ * record body (files can be large; for them it bounds the longest pause, not the whole download).
+ */
+export const DEFAULT_TIMEOUT_SECONDS = { api: 30, records: 360 } as const;
+
+/** The retry policy of a request made with the defaults, as the trigger and list search make them. */
+export function defaultRetryPolicy(timeoutSeconds: number): RetryPolicy {
+	return { maxRetries: DEFAULT_MAX_RETRIES, timeoutMs: timeoutSeconds * 1000 };
+}
+
 export type ApifyMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
 
 export interface ApifyRequest {

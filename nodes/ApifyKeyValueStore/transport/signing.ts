@@ -1,6 +1,6 @@
 import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 
-import type { StoreRef } from '../actions/common.descriptions';
+import type { StoreRef } from './store';
 import { requestJson, type ApifyConnection, type RetryPolicy } from '.';
 import { storeLabel } from './errors';
 

@@ -1,34 +1,31 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { operationField } from '../common.descriptions';
+import type { OperationOption, ResourceOperations } from '../node.type';
 import * as getPublicListingUrl from './getPublicListingUrl.operation';
 import * as list from './list.operation';
 
-export { getPublicListingUrl, list };
+export const displayName = 'Key';
+
+export const operations: ResourceOperations<'key'> = { list, getPublicListingUrl };
+
+export const operationOptions: Array<OperationOption<'key'>> = [
+	{
+		name: 'List',
+		value: 'list',
+		description: 'List the keys of a store, with their sizes',
+		action: 'List keys',
+	},
+	{
+		name: 'Get Public Listing URL',
+		value: 'getPublicListingUrl',
+		description:
+			"Make a signed link that lists the store's keys without a token, optionally expiring",
+		action: 'Get a public URL of the key listing',
+	},
+];
 
 export const description: INodeProperties[] = [
-	{
-		displayName: 'Operation',
-		name: 'operation',
-		type: 'options',
-		noDataExpression: true,
-		displayOptions: { show: { resource: ['key'] } },
-		options: [
-			{
-				name: 'List',
-				value: 'list',
-				description: 'List the keys of a store, with their sizes',
-				action: 'List keys',
-			},
-			{
-				name: 'Get Public Listing URL',
-				value: 'getPublicListingUrl',
-				description:
-					"Make a signed link that lists the store's keys without a token, optionally expiring",
-				action: 'Get a public URL of the key listing',
-			},
-		],
-		default: 'list',
-	},
-	...list.description,
-	...getPublicListingUrl.description,
+	operationField('key', operationOptions, 'list'),
+	...Object.values(operations).flatMap((operation) => operation.description),
 ];

@@ -5,24 +5,20 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
+import { getRecordFilter, getStore } from '../../helpers/parameters';
 import { storeSignature } from '../../helpers/signature';
+import { storeFields } from '../../helpers/storeFields';
 import { validateWholeNumber } from '../../helpers/validation';
-import type { ApifyConnection } from '../../transport';
+import { DEFAULT_TIMEOUT_SECONDS } from '../../transport';
 import { getSigningStore, signedUrl } from '../../transport/signing';
-import {
-	getOptions,
-	getRecordFilter,
-	getRetryPolicy,
-	getStore,
-	recordFilterFields,
-	optionsCollection,
-	requireApiToken,
-	SIGNING_NEEDS_TOKEN,
-	storeFields,
-	storePath,
-} from '../common.descriptions';
+import { storePath } from '../../transport/store';
+import { optionsCollection, recordFilterFields } from '../common.descriptions';
+import type { OperationContext, OperationSettings } from '../node.type';
 
-const DEFAULT_TIMEOUT_SECONDS = 30;
+export const settings: OperationSettings = {
+	defaultTimeoutSeconds: DEFAULT_TIMEOUT_SECONDS.api,
+	needsToken: 'signing',
+};
 
 const properties: INodeProperties[] = [
 	...storeFields,
@@ -35,7 +31,7 @@ const properties: INodeProperties[] = [
 		default: 0,
 		description: 'How long the link works; 0 or empty: it never expires',
 	},
-	optionsCollection(DEFAULT_TIMEOUT_SECONDS),
+	optionsCollection(settings.defaultTimeoutSeconds),
 ];
 
 export const description = updateDisplayOptions(
@@ -51,9 +47,8 @@ export const description = updateDisplayOptions(
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
-	connection: ApifyConnection,
+	{ connection, retry }: OperationContext,
 ): Promise<INodeExecutionData[]> {
-	requireApiToken(this, connection, 'Key → Get Public Listing URL', SIGNING_NEEDS_TOKEN, itemIndex);
 	const store = getStore(this, itemIndex);
 	const filter = getRecordFilter(this, itemIndex);
 	const expiresIn = this.getNodeParameter('expiresInSeconds', itemIndex, 0);
@@ -61,12 +56,6 @@ export async function execute(
 		expiresIn === '' || expiresIn === null
 			? 0
 			: validateWholeNumber(this.getNode(), 'Expires In Seconds', expiresIn, itemIndex, 0);
-	const retry = getRetryPolicy(
-		this,
-		getOptions(this, itemIndex),
-		DEFAULT_TIMEOUT_SECONDS,
-		itemIndex,
-	);
 	const signing = await getSigningStore(this, connection, store, itemIndex, retry);
 	const expiresAt = expiresInSeconds === 0 ? 0 : Date.now() + expiresInSeconds * 1000;
 	const url = signedUrl(

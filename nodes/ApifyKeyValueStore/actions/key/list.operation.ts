@@ -5,29 +5,28 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
+import { getListLimit, getOptions, getRecordFilter, getStore } from '../../helpers/parameters';
+import { storeFields } from '../../helpers/storeFields';
 import { optionalText } from '../../helpers/validation';
-import type { ApifyConnection } from '../../transport';
+import { DEFAULT_TIMEOUT_SECONDS } from '../../transport';
 import { listKeyPages } from '../../transport/keys';
+import { storeEndpoint } from '../../transport/store';
 import {
-	getListLimit,
-	getOptions,
-	getRecordFilter,
-	getRetryPolicy,
-	getStore,
-	recordFilterFields,
 	optionsCollection,
+	recordFilterFields,
 	returnAllOrLimitFields,
-	storeEndpoint,
-	storeFields,
 } from '../common.descriptions';
+import type { OperationContext, OperationSettings } from '../node.type';
 
-const DEFAULT_TIMEOUT_SECONDS = 30;
+export const settings: OperationSettings = {
+	defaultTimeoutSeconds: DEFAULT_TIMEOUT_SECONDS.api,
+};
 
 const properties: INodeProperties[] = [
 	...storeFields,
 	...recordFilterFields,
 	...returnAllOrLimitFields,
-	optionsCollection(DEFAULT_TIMEOUT_SECONDS, [
+	optionsCollection(settings.defaultTimeoutSeconds, [
 		{
 			displayName: 'Start After Key',
 			name: 'exclusiveStartKey',
@@ -47,7 +46,7 @@ export const description = updateDisplayOptions(
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
-	connection: ApifyConnection,
+	{ connection, retry }: OperationContext,
 ): Promise<INodeExecutionData[]> {
 	const node = this.getNode();
 	const store = getStore(this, itemIndex);
@@ -70,7 +69,7 @@ export async function execute(
 			qs: store.qs,
 			subject: store.subject,
 			itemIndex,
-			retry: getRetryPolicy(this, options, DEFAULT_TIMEOUT_SECONDS, itemIndex),
+			retry,
 		},
 		{ ...filter, exclusiveStartKey, limit },
 	);

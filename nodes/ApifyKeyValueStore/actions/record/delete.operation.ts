@@ -5,26 +5,22 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import { requestStatus, type ApifyConnection } from '../../transport';
-import {
-	getOptions,
-	getRecordKey,
-	getRetryPolicy,
-	getStoreId,
-	recordKeyLocator,
-	optionsCollection,
-	requireApiToken,
-	storeLocator,
-	storePath,
-	WRITE_NEEDS_TOKEN,
-} from '../common.descriptions';
+import { getRecordKey, getStoreId } from '../../helpers/parameters';
+import { storeLocator } from '../../helpers/storeFields';
+import { DEFAULT_TIMEOUT_SECONDS, requestStatus } from '../../transport';
+import { storePath } from '../../transport/store';
+import { optionsCollection, recordKeyLocator } from '../common.descriptions';
+import type { OperationContext, OperationSettings } from '../node.type';
 
-const DEFAULT_TIMEOUT_SECONDS = 30;
+export const settings: OperationSettings = {
+	defaultTimeoutSeconds: DEFAULT_TIMEOUT_SECONDS.api,
+	needsToken: 'write',
+};
 
 const properties: INodeProperties[] = [
 	storeLocator,
 	recordKeyLocator,
-	optionsCollection(DEFAULT_TIMEOUT_SECONDS),
+	optionsCollection(settings.defaultTimeoutSeconds),
 ];
 
 export const description = updateDisplayOptions(
@@ -35,9 +31,8 @@ export const description = updateDisplayOptions(
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
-	connection: ApifyConnection,
+	{ connection, retry }: OperationContext,
 ): Promise<INodeExecutionData[]> {
-	requireApiToken(this, connection, 'Record → Delete', WRITE_NEEDS_TOKEN, itemIndex);
 	const storeId = getStoreId(this, itemIndex);
 	const key = getRecordKey(this, itemIndex);
 	await requestStatus(this, connection, {
@@ -45,7 +40,7 @@ export async function execute(
 		path: storePath(storeId, 'records', encodeURIComponent(key)),
 		subject: { storeId, key },
 		itemIndex,
-		retry: getRetryPolicy(this, getOptions(this, itemIndex), DEFAULT_TIMEOUT_SECONDS, itemIndex),
+		retry,
 	});
 	return [{ json: { deleted: true, key, storeId }, pairedItem: { item: itemIndex } }];
 }

@@ -14,24 +14,20 @@ import {
 	kindOfContentType,
 	safeFileName,
 } from '../../helpers/contentType';
+import { getOptions, getRecordFilter, getStore } from '../../helpers/parameters';
 import { detectContentType, TEXT_CONTENT_TYPE } from '../../helpers/sniff';
+import { storeFields } from '../../helpers/storeFields';
 import { readBody } from '../../helpers/streams';
 import { validateWholeNumber } from '../../helpers/validation';
 import { readZipEntries, totalSizeExceeded } from '../../helpers/zip';
-import { requestStream, type ApifyConnection, type ApifyRequest } from '../../transport';
-import {
-	binaryPropertyField,
-	getOptions,
-	getRecordFilter,
-	getRetryPolicy,
-	getStore,
-	recordFilterFields,
-	optionsCollection,
-	storeEndpoint,
-	storeFields,
-} from '../common.descriptions';
+import { type ApifyRequest, DEFAULT_TIMEOUT_SECONDS, requestStream } from '../../transport';
+import { storeEndpoint } from '../../transport/store';
+import { binaryPropertyField, optionsCollection, recordFilterFields } from '../common.descriptions';
+import type { OperationContext, OperationSettings } from '../node.type';
 
-const DEFAULT_TIMEOUT_SECONDS = 360;
+export const settings: OperationSettings = {
+	defaultTimeoutSeconds: DEFAULT_TIMEOUT_SECONDS.records,
+};
 const DEFAULT_MAX_RECORDS = 10_000;
 const DEFAULT_MAX_TOTAL_MB = 256;
 const MB = 1024 * 1024;
@@ -60,7 +56,7 @@ const properties: INodeProperties[] = [
 		default: 'zip',
 	},
 	binaryPropertyField,
-	optionsCollection(DEFAULT_TIMEOUT_SECONDS, [
+	optionsCollection(settings.defaultTimeoutSeconds, [
 		{
 			displayName: 'Parse JSON Records',
 			name: 'parseJson',
@@ -100,7 +96,7 @@ export const description = updateDisplayOptions(
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
-	connection: ApifyConnection,
+	{ connection, retry }: OperationContext,
 ): Promise<INodeExecutionData[]> {
 	const store = getStore(this, itemIndex);
 	const filter = getRecordFilter(this, itemIndex);
@@ -112,7 +108,7 @@ export async function execute(
 		qs: { ...store.qs, prefix: filter.prefix, collection: filter.collection },
 		subject: store.subject,
 		itemIndex,
-		retry: getRetryPolicy(this, options, DEFAULT_TIMEOUT_SECONDS, itemIndex),
+		retry,
 	};
 
 	if (outputMode === 'zip') {

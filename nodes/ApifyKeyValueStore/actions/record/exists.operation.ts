@@ -5,25 +5,22 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import { requestStatus, type ApifyConnection } from '../../transport';
-import {
-	getOptions,
-	getRecordKey,
-	getRetryPolicy,
-	getStore,
-	recordKeyLocator,
-	optionsCollection,
-	storeEndpoint,
-	storeFields,
-} from '../common.descriptions';
+import { getRecordKey, getStore } from '../../helpers/parameters';
+import { storeFields } from '../../helpers/storeFields';
+import { DEFAULT_TIMEOUT_SECONDS, requestStatus } from '../../transport';
+import { storeEndpoint } from '../../transport/store';
+import { optionsCollection, recordKeyLocator } from '../common.descriptions';
+import type { OperationContext, OperationSettings } from '../node.type';
 
-const DEFAULT_TIMEOUT_SECONDS = 30;
+export const settings: OperationSettings = {
+	defaultTimeoutSeconds: DEFAULT_TIMEOUT_SECONDS.api,
+};
 const NOT_FOUND = 404;
 
 const properties: INodeProperties[] = [
 	...storeFields,
 	{ ...recordKeyLocator, description: 'The key of the record to look for' },
-	optionsCollection(DEFAULT_TIMEOUT_SECONDS),
+	optionsCollection(settings.defaultTimeoutSeconds),
 ];
 
 export const description = updateDisplayOptions(
@@ -38,7 +35,7 @@ export const description = updateDisplayOptions(
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
-	connection: ApifyConnection,
+	{ connection, retry }: OperationContext,
 ): Promise<INodeExecutionData[]> {
 	const store = getStore(this, itemIndex);
 	const key = getRecordKey(this, itemIndex);
@@ -49,7 +46,7 @@ export async function execute(
 		acceptStatuses: [NOT_FOUND],
 		subject: { ...store.subject, key },
 		itemIndex,
-		retry: getRetryPolicy(this, getOptions(this, itemIndex), DEFAULT_TIMEOUT_SECONDS, itemIndex),
+		retry,
 	});
 	return [
 		{

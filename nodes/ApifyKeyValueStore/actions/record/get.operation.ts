@@ -1,36 +1,23 @@
 import {
 	NodeOperationError,
 	updateDisplayOptions,
-	type IBinaryData,
 	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
 	type INodeProperties,
-	type IPollFunctions,
 } from 'n8n-workflow';
 
-import {
-	charsetOf,
-	fileNameFor,
-	kindOfContentType,
-	type ValueKind,
-} from '../../helpers/contentType';
-import { readBody } from '../../helpers/streams';
-import { requestStream, type ApifyConnection, type RetryPolicy } from '../../transport';
-import {
-	binaryPropertyField,
-	getOptions,
-	getRecordKey,
-	getRetryPolicy,
-	getStore,
-	recordKeyLocator,
-	optionsCollection,
-	storeEndpoint,
-	storeFields,
-	type StoreRef,
-} from '../common.descriptions';
+import type { ValueKind } from '../../helpers/contentType';
+import { getOptions, getRecordKey, getStore } from '../../helpers/parameters';
+import { storeFields } from '../../helpers/storeFields';
+import { DEFAULT_TIMEOUT_SECONDS } from '../../transport';
+import { fetchRecord } from '../../transport/records';
+import { binaryPropertyField, optionsCollection, recordKeyLocator } from '../common.descriptions';
+import type { OperationContext, OperationSettings } from '../node.type';
 
-const DEFAULT_TIMEOUT_SECONDS = 360;
+export const settings: OperationSettings = {
+	defaultTimeoutSeconds: DEFAULT_TIMEOUT_SECONDS.records,
+};
 
 const properties: INodeProperties[] = [
 	...storeFields,
@@ -56,7 +43,7 @@ const properties: INodeProperties[] = [
 		default: 'auto',
 	},
 	{ ...binaryPropertyField, displayOptions: { show: { outputFormat: ['auto', 'binary'] } } },
-	optionsCollection(DEFAULT_TIMEOUT_SECONDS, [
+	optionsCollection(settings.defaultTimeoutSeconds, [
 		{
 			displayName: 'Only If Changed',
 			name: 'onlyChanged',
@@ -83,7 +70,7 @@ export const description = updateDisplayOptions(
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
-	connection: ApifyConnection,
+	{ connection, retry }: OperationContext,
 ): Promise<INodeExecutionData[]> {
 	const store = getStore(this, itemIndex);
 	const key = getRecordKey(this, itemIndex);
@@ -105,7 +92,7 @@ export async function execute(
 		key,
 		outputFormat,
 		itemIndex,
-		retry: getRetryPolicy(this, options, DEFAULT_TIMEOUT_SECONDS, itemIndex),
+		retry,
 		ifNoneMatch: last?.etag,
 		hashBody: onlyChanged,
 	});
@@ -138,65 +125,6 @@ function lastOutputs(ctx: IExecuteFunctions): Record<string, LastOutput> {
 	const staticData = ctx.getWorkflowStaticData('node');
 	staticData.lastOutputs ??= {};
 	return staticData.lastOutputs as Record<string, LastOutput>;
-}
-
-export interface RecordRequest {
-	store: StoreRef;
-	key: string;
-	outputFormat: ValueKind | 'auto';
-	itemIndex: number;
-	retry: RetryPolicy;
-	/** An ETag the caller has: the API answers 304 if the record still has it. */
-	ifNoneMatch?: string;
-	/** Also compute the SHA-256 of the record's content. */
-	hashBody?: boolean;
-}
-
-/** A record's value: a file in n8n's binary data for binary records, its text otherwise (JSON unparsed). */
-export type FetchedRecord =
-	| { kind: 'notModified' }
-	| ({ contentType: string; size: number; etag?: string; sha256?: string } & (
-			| { kind: 'binary'; binary: IBinaryData }
-			| { kind: 'text' | 'json'; text: string }
-	  ));
-
-/** Gets one record, streaming a file into n8n's binary data; shared with the trigger. */
-export async function fetchRecord(
-	ctx: IExecuteFunctions | IPollFunctions,
-	connection: ApifyConnection,
-	{ store, key, outputFormat, itemIndex, retry, ifNoneMatch, hashBody }: RecordRequest,
-): Promise<FetchedRecord> {
-	return await requestStream(
-		ctx,
-		connection,
-		{
-			path: storeEndpoint(store, 'records', encodeURIComponent(key)),
-			// Without it the API may rewrite HTML records.
-			qs: { ...store.qs, attachment: 'true' },
-			headers: ifNoneMatch ? { 'If-None-Match': ifNoneMatch } : undefined,
-			hashBody,
-			subject: { ...store.subject, key },
-			itemIndex,
-			retry,
-		},
-		async ({ statusCode, body, headers, bytesRead, digest }): Promise<FetchedRecord> => {
-			if (statusCode === 304) return { kind: 'notModified' };
-			const contentType = headers['content-type'] ?? 'application/octet-stream';
-			const kind = outputFormat === 'auto' ? kindOfContentType(contentType) : outputFormat;
-			const etag = headers.etag;
-			if (kind === 'binary') {
-				const binary = await ctx.helpers.prepareBinaryData(
-					body,
-					fileNameFor(key, contentType),
-					contentType,
-				);
-				return { kind, contentType, size: bytesRead(), etag, sha256: digest(), binary };
-			}
-			const bytes = await readBody(body);
-			const text = new TextDecoder(charsetOf(contentType)).decode(bytes);
-			return { kind, contentType, size: bytes.length, etag, sha256: digest(), text };
-		},
-	);
 }
 
 /** A JSON object becomes the item's fields; any other JSON value goes into `value` beside the metadata. */

@@ -5,28 +5,24 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
+import { getRecordKey, getStore } from '../../helpers/parameters';
 import { recordSignature } from '../../helpers/signature';
-import type { ApifyConnection } from '../../transport';
+import { storeFields } from '../../helpers/storeFields';
+import { DEFAULT_TIMEOUT_SECONDS } from '../../transport';
 import { getSigningStore, signedUrl } from '../../transport/signing';
-import {
-	getOptions,
-	getRecordKey,
-	getRetryPolicy,
-	getStore,
-	recordKeyLocator,
-	optionsCollection,
-	requireApiToken,
-	SIGNING_NEEDS_TOKEN,
-	storeFields,
-	storePath,
-} from '../common.descriptions';
+import { storePath } from '../../transport/store';
+import { optionsCollection, recordKeyLocator } from '../common.descriptions';
+import type { OperationContext, OperationSettings } from '../node.type';
 
-const DEFAULT_TIMEOUT_SECONDS = 30;
+export const settings: OperationSettings = {
+	defaultTimeoutSeconds: DEFAULT_TIMEOUT_SECONDS.api,
+	needsToken: 'signing',
+};
 
 const properties: INodeProperties[] = [
 	...storeFields,
 	recordKeyLocator,
-	optionsCollection(DEFAULT_TIMEOUT_SECONDS),
+	optionsCollection(settings.defaultTimeoutSeconds),
 ];
 
 export const description = updateDisplayOptions(
@@ -41,17 +37,10 @@ export const description = updateDisplayOptions(
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
-	connection: ApifyConnection,
+	{ connection, retry }: OperationContext,
 ): Promise<INodeExecutionData[]> {
-	requireApiToken(this, connection, 'Record → Get Public URL', SIGNING_NEEDS_TOKEN, itemIndex);
 	const store = getStore(this, itemIndex);
 	const key = getRecordKey(this, itemIndex);
-	const retry = getRetryPolicy(
-		this,
-		getOptions(this, itemIndex),
-		DEFAULT_TIMEOUT_SECONDS,
-		itemIndex,
-	);
 	const signing = await getSigningStore(this, connection, store, itemIndex, retry);
 	const url = signedUrl(
 		connection,

@@ -9,24 +9,19 @@ import {
 
 import { compressedUpload } from '../../helpers/compress';
 import { kindOfContentType } from '../../helpers/contentType';
+import { getRecordKey, getStoreId } from '../../helpers/parameters';
+import { storeLocator } from '../../helpers/storeFields';
 import { countingUpload } from '../../helpers/streams';
 import { validateContentType } from '../../helpers/validation';
-import { requestStatus, type ApifyConnection } from '../../transport';
-import {
-	binaryPropertyField,
-	getOptions,
-	getRecordKey,
-	getRetryPolicy,
-	getStoreId,
-	recordKeyLocator,
-	optionsCollection,
-	requireApiToken,
-	storeLocator,
-	storePath,
-	WRITE_NEEDS_TOKEN,
-} from '../common.descriptions';
+import { DEFAULT_TIMEOUT_SECONDS, requestStatus } from '../../transport';
+import { storePath } from '../../transport/store';
+import { binaryPropertyField, optionsCollection, recordKeyLocator } from '../common.descriptions';
+import type { OperationContext, OperationSettings } from '../node.type';
 
-const DEFAULT_TIMEOUT_SECONDS = 360;
+export const settings: OperationSettings = {
+	defaultTimeoutSeconds: DEFAULT_TIMEOUT_SECONDS.records,
+	needsToken: 'write',
+};
 const JSON_CONTENT_TYPE = 'application/json';
 const FILE_CONTENT_TYPE = 'application/octet-stream';
 
@@ -85,7 +80,7 @@ const properties: INodeProperties[] = [
 			"The record's content type. A text field given a content type other than JSON is stored as it is, without quotes.",
 		hint: "Empty: application/json for a JSON value, the file's MIME type for a file",
 	},
-	optionsCollection(DEFAULT_TIMEOUT_SECONDS),
+	optionsCollection(settings.defaultTimeoutSeconds),
 ];
 
 export const description = updateDisplayOptions(
@@ -104,9 +99,8 @@ interface Upload {
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
-	connection: ApifyConnection,
+	{ connection, retry }: OperationContext,
 ): Promise<INodeExecutionData[]> {
-	requireApiToken(this, connection, 'Record → Put', WRITE_NEEDS_TOKEN, itemIndex);
 	const storeId = getStoreId(this, itemIndex);
 	const key = getRecordKey(this, itemIndex);
 	const valueSource = this.getNodeParameter('valueSource', itemIndex) as ValueSource;
@@ -115,7 +109,6 @@ export async function execute(
 		contentTypeParameter.trim() === ''
 			? undefined
 			: validateContentType(this.getNode(), contentTypeParameter, itemIndex);
-	const options = getOptions(this, itemIndex);
 
 	const upload =
 		valueSource === 'binary'
@@ -131,7 +124,7 @@ export async function execute(
 		body: upload.body,
 		subject: { storeId, key },
 		itemIndex,
-		retry: getRetryPolicy(this, options, DEFAULT_TIMEOUT_SECONDS, itemIndex),
+		retry,
 	});
 	return [
 		{

@@ -5,19 +5,16 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import { requestStatus, type ApifyConnection } from '../../transport';
-import {
-	getOptions,
-	getRetryPolicy,
-	getStoreId,
-	optionsCollection,
-	requireApiToken,
-	STORE_NEEDS_TOKEN,
-	storePath,
-	storeToDeleteLocator,
-} from '../common.descriptions';
+import { getStoreId } from '../../helpers/parameters';
+import { DEFAULT_TIMEOUT_SECONDS, requestStatus } from '../../transport';
+import { storePath } from '../../transport/store';
+import { optionsCollection, storeToDeleteLocator } from '../common.descriptions';
+import type { OperationContext, OperationSettings } from '../node.type';
 
-const DEFAULT_TIMEOUT_SECONDS = 30;
+export const settings: OperationSettings = {
+	defaultTimeoutSeconds: DEFAULT_TIMEOUT_SECONDS.api,
+	needsToken: 'account',
+};
 
 const properties: INodeProperties[] = [
 	{
@@ -25,7 +22,7 @@ const properties: INodeProperties[] = [
 		description:
 			'The key-value store to delete, with all its records. Type its ID or username~store-name.',
 	},
-	optionsCollection(DEFAULT_TIMEOUT_SECONDS),
+	optionsCollection(settings.defaultTimeoutSeconds),
 ];
 
 export const description = updateDisplayOptions(
@@ -36,11 +33,9 @@ export const description = updateDisplayOptions(
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
-	connection: ApifyConnection,
+	{ connection, retry }: OperationContext,
 ): Promise<INodeExecutionData[]> {
-	requireApiToken(this, connection, 'Store → Delete', STORE_NEEDS_TOKEN, itemIndex);
 	const storeId = getStoreId(this, itemIndex, storeToDeleteLocator.name);
-	const options = getOptions(this, itemIndex);
 	await requestStatus(this, connection, {
 		method: 'DELETE',
 		path: storePath(storeId),
@@ -48,7 +43,7 @@ export async function execute(
 		acceptStatusesOnRetry: [404],
 		subject: { storeId },
 		itemIndex,
-		retry: getRetryPolicy(this, options, DEFAULT_TIMEOUT_SECONDS, itemIndex),
+		retry,
 	});
 	return [{ json: { deleted: true, storeId }, pairedItem: { item: itemIndex } }];
 }

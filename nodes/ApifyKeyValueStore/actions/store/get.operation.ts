@@ -5,24 +5,22 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import type { ApifyConnection } from '../../transport';
+import { getStoreId } from '../../helpers/parameters';
+import { storeLocator } from '../../helpers/storeFields';
+import { DEFAULT_TIMEOUT_SECONDS } from '../../transport';
+import { storePath } from '../../transport/store';
 import { requestStore } from '../../transport/stores';
-import {
-	getOptions,
-	getRetryPolicy,
-	getStoreId,
-	optionsCollection,
-	requireApiToken,
-	STORE_NEEDS_TOKEN,
-	storeLocator,
-	storePath,
-} from '../common.descriptions';
+import { optionsCollection } from '../common.descriptions';
+import type { OperationContext, OperationSettings } from '../node.type';
 
-const DEFAULT_TIMEOUT_SECONDS = 30;
+export const settings: OperationSettings = {
+	defaultTimeoutSeconds: DEFAULT_TIMEOUT_SECONDS.api,
+	needsToken: 'account',
+};
 
 const properties: INodeProperties[] = [
 	{ ...storeLocator, description: 'The key-value store to describe' },
-	optionsCollection(DEFAULT_TIMEOUT_SECONDS),
+	optionsCollection(settings.defaultTimeoutSeconds),
 ];
 
 export const description = updateDisplayOptions(
@@ -33,16 +31,14 @@ export const description = updateDisplayOptions(
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
-	connection: ApifyConnection,
+	{ connection, retry }: OperationContext,
 ): Promise<INodeExecutionData[]> {
-	requireApiToken(this, connection, 'Store → Get', STORE_NEEDS_TOKEN, itemIndex);
 	const storeId = getStoreId(this, itemIndex);
-	const options = getOptions(this, itemIndex);
 	const store = await requestStore(this, connection, {
 		path: storePath(storeId),
 		subject: { storeId },
 		itemIndex,
-		retry: getRetryPolicy(this, options, DEFAULT_TIMEOUT_SECONDS, itemIndex),
+		retry,
 	});
 	return [{ json: store, pairedItem: { item: itemIndex } }];
 }

@@ -6,17 +6,15 @@ import {
 } from 'n8n-workflow';
 
 import { validateStoreName } from '../../helpers/validation';
-import type { ApifyConnection } from '../../transport';
+import { DEFAULT_TIMEOUT_SECONDS } from '../../transport';
 import { requestStore } from '../../transport/stores';
-import {
-	getOptions,
-	getRetryPolicy,
-	optionsCollection,
-	requireApiToken,
-	STORE_NEEDS_TOKEN,
-} from '../common.descriptions';
+import { optionsCollection } from '../common.descriptions';
+import type { OperationContext, OperationSettings } from '../node.type';
 
-const DEFAULT_TIMEOUT_SECONDS = 30;
+export const settings: OperationSettings = {
+	defaultTimeoutSeconds: DEFAULT_TIMEOUT_SECONDS.api,
+	needsToken: 'account',
+};
 
 const properties: INodeProperties[] = [
 	{
@@ -29,7 +27,7 @@ const properties: INodeProperties[] = [
 		description:
 			'The name of the store in your account: up to 63 letters, digits and hyphens. If a store of this name exists, it is returned as it is.',
 	},
-	optionsCollection(DEFAULT_TIMEOUT_SECONDS),
+	optionsCollection(settings.defaultTimeoutSeconds),
 ];
 
 export const description = updateDisplayOptions(
@@ -40,15 +38,13 @@ export const description = updateDisplayOptions(
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
-	connection: ApifyConnection,
+	{ connection, retry }: OperationContext,
 ): Promise<INodeExecutionData[]> {
-	requireApiToken(this, connection, 'Store → Get or Create', STORE_NEEDS_TOKEN, itemIndex);
 	const name = validateStoreName(
 		this.getNode(),
 		this.getNodeParameter('name', itemIndex),
 		itemIndex,
 	);
-	const options = getOptions(this, itemIndex);
 	// POST is not idempotent in general, but get-or-create by name is: a retry finds the store the first attempt made.
 	const store = await requestStore(this, connection, {
 		method: 'POST',
@@ -56,7 +52,7 @@ export async function execute(
 		qs: { name },
 		subject: { storeId: `~${name}` },
 		itemIndex,
-		retry: getRetryPolicy(this, options, DEFAULT_TIMEOUT_SECONDS, itemIndex),
+		retry,
 	});
 	return [{ json: store, pairedItem: { item: itemIndex } }];
 }

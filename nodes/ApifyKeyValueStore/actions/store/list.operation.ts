@@ -5,23 +5,20 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import type { ApifyConnection } from '../../transport';
+import { getListLimit, getOptions } from '../../helpers/parameters';
+import { DEFAULT_TIMEOUT_SECONDS } from '../../transport';
 import { listStorePages } from '../../transport/stores';
-import {
-	getListLimit,
-	getOptions,
-	getRetryPolicy,
-	optionsCollection,
-	requireApiToken,
-	STORE_NEEDS_TOKEN,
-	returnAllOrLimitFields,
-} from '../common.descriptions';
+import { optionsCollection, returnAllOrLimitFields } from '../common.descriptions';
+import type { OperationContext, OperationSettings } from '../node.type';
 
-const DEFAULT_TIMEOUT_SECONDS = 30;
+export const settings: OperationSettings = {
+	defaultTimeoutSeconds: DEFAULT_TIMEOUT_SECONDS.api,
+	needsToken: 'account',
+};
 
 const properties: INodeProperties[] = [
 	...returnAllOrLimitFields,
-	optionsCollection(DEFAULT_TIMEOUT_SECONDS, [
+	optionsCollection(settings.defaultTimeoutSeconds, [
 		{
 			displayName: 'Include Unnamed Stores',
 			name: 'unnamed',
@@ -47,9 +44,8 @@ export const description = updateDisplayOptions(
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
-	connection: ApifyConnection,
+	{ connection, retry }: OperationContext,
 ): Promise<INodeExecutionData[]> {
-	requireApiToken(this, connection, 'Store → List', STORE_NEEDS_TOKEN, itemIndex);
 	const limit = getListLimit(this, itemIndex);
 	const options = getOptions(this, itemIndex);
 
@@ -61,7 +57,7 @@ export async function execute(
 			path: '/v2/key-value-stores',
 			subject: {},
 			itemIndex,
-			retry: getRetryPolicy(this, options, DEFAULT_TIMEOUT_SECONDS, itemIndex),
+			retry,
 		},
 		{ unnamed: options.unnamed === true, desc: options.desc === true, limit },
 	);

@@ -1,0 +1,174 @@
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	IGetNodeParameterOptions,
+	ILoadOptionsFunctions,
+	INode,
+	IPollFunctions,
+} from 'n8n-workflow';
+
+import { DEFAULT_MAX_RETRIES, type RetryPolicy } from '../transport';
+import { storeById, storeOfLastRun, storeOfRun, type StoreRef } from '../transport/store';
+import { storeLocator } from './storeFields';
+import {
+	optionalText,
+	parseActorIdentifier,
+	parseRunId,
+	parseStoreIdentifier,
+	validateRecordKey,
+	validateWholeNumber,
+} from './validation';
+
+/**
+ * The node's parameters as one context sees them: an operation's item, a poll of the trigger (whose
+ * parameters belong to no item), or a list search (the parameters being edited).
+ */
+export interface NodeParameters {
+	node: INode;
+	/** For error messages; 0 where there are no items. */
+	itemIndex: number;
+	get(name: string, fallback: unknown, options?: IGetNodeParameterOptions): unknown;
+}
+
+export function itemParameters(ctx: IExecuteFunctions, itemIndex: number): NodeParameters {
+	return {
+		node: ctx.getNode(),
+		itemIndex,
+		get: (name, fallback, options) => ctx.getNodeParameter(name, itemIndex, fallback, options),
+	};
+}
+
+export function pollParameters(ctx: IPollFunctions): NodeParameters {
+	return {
+		node: ctx.getNode(),
+		itemIndex: 0,
+		get: (name, fallback, options) => ctx.getNodeParameter(name, fallback, options),
+	};
+}
+
+export function currentParameters(ctx: ILoadOptionsFunctions): NodeParameters {
+	return {
+		node: ctx.getNode(),
+		itemIndex: 0,
+		get: (name, fallback, options) => ctx.getCurrentNodeParameter(name, options) ?? fallback,
+	};
+}
+
+/**
+ * The store that Store Of and its fields name, in any context; checked before any request. Without
+ * Store Of (the write operations) it is the store of the Store parameter.
+ */
+export function readStore(parameters: NodeParameters): StoreRef {
+	const { node, itemIndex } = parameters;
+	const source = parameters.get('storeSource', 'store') as string;
+	if (source === 'run') return storeOfRun(parseRunId(node, parameters.get('runId', ''), itemIndex));
+	if (source === 'lastRun' || source === 'lastTaskRun') {
+		const runStatus = parameters.get('runStatus', 'SUCCEEDED') as string;
+		const owner =
+			source === 'lastTaskRun'
+				? {
+						actorTaskId: parseActorIdentifier(
+							node,
+							parameters.get('taskId', ''),
+							itemIndex,
+							'Actor task',
+						),
+					}
+				: { actorId: parseActorIdentifier(node, parameters.get('actorId', ''), itemIndex) };
+		return storeOfLastRun(owner, runStatus);
+	}
+	return storeById(readStoreId(parameters));
+}
+
+/** A store picked, typed or pasted in a store locator: its ID or `username~store-name`. */
+export function readStoreId(parameters: NodeParameters, parameterName = storeLocator.name): string {
+	const value = parameters.get(parameterName, undefined, { extractValue: true });
+	return parseStoreIdentifier(parameters.node, value, parameters.itemIndex);
+}
+
+/** The store of an operation's item. */
+export function getStore(ctx: IExecuteFunctions, itemIndex: number): StoreRef {
+	return readStore(itemParameters(ctx, itemIndex));
+}
+
+/** The store of an item's store locator, for operations that take a store by ID or name only. */
+export function getStoreId(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	parameterName = storeLocator.name,
+): string {
+	return readStoreId(itemParameters(ctx, itemIndex), parameterName);
+}
+
+export function getRecordKey(ctx: IExecuteFunctions, itemIndex: number): string {
+	const value = ctx.getNodeParameter('key', itemIndex, undefined, { extractValue: true });
+	return validateRecordKey(ctx.getNode(), value, itemIndex);
+}
+
+/** How many results a list operation may return; undefined for Return All. */
+export function getListLimit(ctx: IExecuteFunctions, itemIndex: number): number | undefined {
+	if (ctx.getNodeParameter('returnAll', itemIndex) as boolean) return undefined;
+	return validateWholeNumber(
+		ctx.getNode(),
+		'Limit',
+		ctx.getNodeParameter('limit', itemIndex),
+		itemIndex,
+	);
+}
+
+export interface RecordFilter {
+	prefix?: string;
+	collection?: string;
+}
+
+export function getRecordFilter(ctx: IExecuteFunctions, itemIndex: number): RecordFilter {
+	const filter = ctx.getNodeParameter('recordFilter', itemIndex, 'all') as string;
+	const node = ctx.getNode();
+	if (filter === 'prefix') {
+		const prefix = optionalText(
+			node,
+			'Prefix',
+			ctx.getNodeParameter('prefix', itemIndex, ''),
+			itemIndex,
+		);
+		return { prefix };
+	}
+	if (filter === 'collection') {
+		const collection = optionalText(
+			node,
+			'Collection',
+			ctx.getNodeParameter('collection', itemIndex, ''),
+			itemIndex,
+		);
+		return { collection };
+	}
+	return {};
+}
+
+export function getOptions(ctx: IExecuteFunctions, itemIndex: number): IDataObject {
+	return ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
+}
+
+/** Max Retries and Request Timeout of an item's Options; the default timeout is the operation's. */
+export function getRetryPolicy(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	defaultTimeoutSeconds: number,
+): RetryPolicy {
+	const node = ctx.getNode();
+	const options = getOptions(ctx, itemIndex);
+	const maxRetries = validateWholeNumber(
+		node,
+		'Max Retries',
+		options.maxRetries ?? DEFAULT_MAX_RETRIES,
+		itemIndex,
+		0,
+	);
+	const timeoutSeconds = validateWholeNumber(
+		node,
+		'Request Timeout (Seconds)',
+		options.timeoutSeconds ?? defaultTimeoutSeconds,
+		itemIndex,
+	);
+	return { maxRetries, timeoutMs: timeoutSeconds * 1000 };
+}
