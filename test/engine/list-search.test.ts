@@ -1,14 +1,18 @@
 import { runListSearch } from '../harness/engine';
 import {
+	DEMO_ACTOR,
 	DEMO_STORE,
+	FAILED_RUN,
 	fixtureKeys,
+	LOCAL_USER,
 	OTHER_STORE,
 	PAGING_STORE,
+	SUCCEEDED_RUN,
 	UNNAMED_STORE,
 } from '../local-api/fixtures';
 import { byId, useLocalApi } from './setup';
 
-useLocalApi();
+const local = useLocalApi();
 
 describe('store picker', () => {
 	it("lists the account's named and unnamed stores, not other users' stores", async () => {
@@ -60,5 +64,88 @@ describe('key picker', () => {
 		);
 		expect(results.map((result) => result.value)).toEqual(['img-001', 'img-002', 'img-003']);
 		expect(paginationToken).toBeUndefined();
+	});
+
+	describe('with Store Of set to a run', () => {
+		const lastRequest = () => local.api.requests.at(-1);
+
+		it("lists the keys of an Actor run's default store, through the run alias", async () => {
+			const { results } = await runListSearch('searchKeys', {
+				storeSource: 'run',
+				runId: FAILED_RUN.run.id,
+			});
+			expect(results.map((result) => result.value)).toEqual(fixtureKeys(FAILED_RUN.store.id));
+			expect(lastRequest()?.path).toBe(`/v2/actor-runs/${FAILED_RUN.run.id}/key-value-store/keys`);
+		});
+
+		it("lists the keys of an Actor's last run with the chosen status, filtered by the typed prefix", async () => {
+			const parameters = { storeSource: 'lastRun', actorId: 'local-user/demo-scraper' };
+			const all = fixtureKeys(SUCCEEDED_RUN.store.id);
+			expect(all.length).toBeGreaterThan(0);
+			const { results } = await runListSearch('searchKeys', {
+				...parameters,
+				runStatus: 'SUCCEEDED',
+			});
+			expect(results.map((result) => result.value)).toEqual(all);
+			expect(lastRequest()?.query.status).toBe('SUCCEEDED');
+
+			const prefix = all[0].slice(0, 2);
+			const filtered = await runListSearch(
+				'searchKeys',
+				{ ...parameters, runStatus: 'SUCCEEDED' },
+				prefix,
+			);
+			expect(filtered.results.map((result) => result.value)).toEqual(
+				all.filter((key) => key.startsWith(prefix)),
+			);
+			expect(lastRequest()?.path).toBe(
+				'/v2/acts/local-user~demo-scraper/runs/last/key-value-store/keys',
+			);
+		});
+
+		it("takes Run Status's default (Succeeded) when the editor leaves it out", async () => {
+			const { results } = await runListSearch('searchKeys', {
+				storeSource: 'lastRun',
+				actorId: DEMO_ACTOR.id,
+			});
+			expect(results.map((result) => result.value)).toEqual(fixtureKeys(SUCCEEDED_RUN.store.id));
+			expect(lastRequest()?.query.status).toBe('SUCCEEDED');
+		});
+
+		it("lists the keys of an Actor task's last run", async () => {
+			const task = local.api.addTask({
+				id: 'tskKeyPicker00001',
+				name: 'key-picker-task',
+				actId: DEMO_ACTOR.id,
+				userId: LOCAL_USER.id,
+			});
+			// Older than the fixture runs, so that the Actor's own last run stays the same.
+			local.api.addRun({
+				id: 'runKeyPicker00001',
+				actId: DEMO_ACTOR.id,
+				actorTaskId: task.id,
+				status: 'SUCCEEDED',
+				startedAt: new Date('2020-01-01T10:00:00Z'),
+				defaultKeyValueStoreId: DEMO_STORE.id,
+			});
+			const { results } = await runListSearch(
+				'searchKeys',
+				{ storeSource: 'lastTaskRun', taskId: 'local-user/key-picker-task', runStatus: '' },
+				'img-',
+			);
+			expect(results.map((result) => result.value)).toEqual(['img-001', 'img-002', 'img-003']);
+			expect(lastRequest()?.path).toBe(
+				'/v2/actor-tasks/local-user~key-picker-task/runs/last/key-value-store/keys',
+			);
+			expect(lastRequest()?.query.status).toBeUndefined();
+		});
+
+		it('says what is wrong with a Run ID before any request', async () => {
+			local.api.clearRequests();
+			await expect(
+				runListSearch('searchKeys', { storeSource: 'run', runId: 'not a run id' }),
+			).rejects.toThrow(/Run ID/);
+			expect(local.api.requests).toHaveLength(0);
+		});
 	});
 });
