@@ -123,26 +123,10 @@ export interface RecordFilter {
 
 export function getRecordFilter(ctx: IExecuteFunctions, itemIndex: number): RecordFilter {
 	const filter = ctx.getNodeParameter('recordFilter', itemIndex, 'all') as string;
-	const node = ctx.getNode();
-	if (filter === 'prefix') {
-		const prefix = optionalText(
-			node,
-			'Prefix',
-			ctx.getNodeParameter('prefix', itemIndex, ''),
-			itemIndex,
-		);
-		return { prefix };
-	}
-	if (filter === 'collection') {
-		const collection = optionalText(
-			node,
-			'Collection',
-			ctx.getNodeParameter('collection', itemIndex, ''),
-			itemIndex,
-		);
-		return { collection };
-	}
-	return {};
+	if (filter !== 'prefix' && filter !== 'collection') return {};
+	const value = ctx.getNodeParameter(filter, itemIndex, '');
+	const label = filter === 'prefix' ? 'Prefix' : 'Collection';
+	return { [filter]: optionalText(ctx.getNode(), label, value, itemIndex) };
 }
 
 export function getOptions(ctx: IExecuteFunctions, itemIndex: number): IDataObject {
