@@ -79,7 +79,7 @@ export class ApifyKeyValueStoreTrigger implements INodeType {
 				type: 'boolean',
 				default: false,
 				description:
-					"Whether to also ask the API for each record's ETag, so that an edit that keeps a record's size is noticed too. Costs one light request per record and poll; without it, changes are told by size.",
+					"Whether to also notice edits that keep a record's size. The trigger asks for each record's ETag (one light request per record and poll); where the API sends none, it downloads each record of up to 8 MiB on every poll and compares its content, which costs that traffic. Without it, changes are told by size.",
 			},
 		],
 	};

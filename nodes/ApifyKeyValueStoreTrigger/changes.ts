@@ -1,7 +1,12 @@
-/** What the trigger remembers of a store between polls: each key's size, and its ETag once known. */
+/**
+ * What the trigger remembers of a store between polls: each key's size and, when it looks for
+ * same-size edits, its ETag or, where the API sends none, the SHA-256 of its content.
+ */
 export interface StoreSnapshot {
 	sizes: Record<string, number>;
 	etags: Record<string, string>;
+	/** Absent in snapshots saved before content hashes were used. */
+	hashes?: Record<string, string>;
 }
 
 export type ChangeKind = 'added' | 'changed' | 'deleted';
@@ -23,7 +28,11 @@ export function diffSnapshots(previous: StoreSnapshot, current: StoreSnapshot): 
 	for (const [key, size] of Object.entries(current.sizes)) {
 		const previousSize = previous.sizes[key];
 		if (previousSize === undefined) changes.push({ key, change: 'added', size });
-		else if (previousSize !== size || etagChanged(previous, current, key)) {
+		else if (
+			previousSize !== size ||
+			differs(previous.etags, current.etags, key) ||
+			differs(previous.hashes, current.hashes, key)
+		) {
 			changes.push({ key, change: 'changed', size, previousSize });
 		}
 	}
@@ -33,8 +42,13 @@ export function diffSnapshots(previous: StoreSnapshot, current: StoreSnapshot): 
 	return changes.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
 }
 
-function etagChanged(previous: StoreSnapshot, current: StoreSnapshot, key: string): boolean {
-	const before = previous.etags[key];
-	const now = current.etags[key];
+/** Whether both snapshots know the key's ETag (or hash) and it is not the same. */
+function differs(
+	previous: Record<string, string> | undefined,
+	current: Record<string, string> | undefined,
+	key: string,
+): boolean {
+	const before = previous?.[key];
+	const now = current?.[key];
 	return before !== undefined && now !== undefined && before !== now;
 }

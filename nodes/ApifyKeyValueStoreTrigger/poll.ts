@@ -11,19 +11,25 @@ import {
 	defaultRetryPolicy,
 	DEFAULT_TIMEOUT_SECONDS,
 	requestHeaders,
-	requestJson,
 	type ApifyConnection,
 } from '../ApifyKeyValueStore/transport';
 import { listKeyPages } from '../ApifyKeyValueStore/transport/keys';
-import { fetchRecord } from '../ApifyKeyValueStore/transport/records';
-import { storeById, storeEndpoint, type StoreRef } from '../ApifyKeyValueStore/transport/store';
+import { fetchRecord, hashRecord } from '../ApifyKeyValueStore/transport/records';
+import { storeEndpoint, type StoreRef } from '../ApifyKeyValueStore/transport/store';
+import { pinStore } from '../ApifyKeyValueStore/transport/stores';
 import { diffSnapshots, type RecordChange, type StoreSnapshot } from './changes';
 
 export type { ChangeKind } from './changes';
 
 /** The operations' defaults (Key → List, Record → Get). */
-const LIST_RETRY = defaultRetryPolicy(DEFAULT_TIMEOUT_SECONDS.api);
+const LIST_RETRY = defaultRetryPolicy(DEFAULT_TIMEOUT_SECONDS.medium);
 const RECORD_RETRY = defaultRetryPolicy(DEFAULT_TIMEOUT_SECONDS.records);
+/**
+ * Without ETags, same-size edits are found by downloading records of up to this size and comparing
+ * their SHA-256 with the last poll's; larger records are compared by size only.
+ */
+export const MAX_HASHED_RECORD_BYTES = 8 * 1024 * 1024;
+const SAME_SIZE_EDITS_UNCHECKED = `Edits of this record that keep its size are not noticed: the API sends no ETag for it, and it is larger than the ${MAX_HASHED_RECORD_BYTES / 1024 / 1024} MiB the trigger downloads to compare contents.`;
 /** ETag checks and record downloads at once: well under the API's 200 requests per second for records. */
 const CONCURRENT_REQUESTS = 8;
 /** A test run before any baseline shows this many of the store's records, as if added. */
@@ -60,7 +66,7 @@ export async function pollStore(
 	const state = options.state as SavedState;
 	const scope = scopeOf(options);
 	const previous = state.scope === scope ? state.snapshot : undefined;
-	const store = await pinStore(ctx, connection, options.store);
+	const store = await storeOfPoll(ctx, connection, options.store);
 	// No run of that status yet: an empty store, so that the first such run's records fire as added.
 	const current = store
 		? await takeSnapshot(ctx, connection, { ...options, store }, previous)
@@ -80,7 +86,13 @@ export async function pollStore(
 	const items = await pMap(
 		changes,
 		async (change) =>
-			await changeItem(ctx, connection, { ...options, store: store ?? options.store }, change),
+			await changeItem(
+				ctx,
+				connection,
+				{ ...options, store: store ?? options.store },
+				current,
+				change,
+			),
 		{
 			concurrency: CONCURRENT_REQUESTS,
 		},
@@ -100,41 +112,27 @@ function scopeOf({ store, prefix, checkEtags }: PollOptions): string {
 }
 
 /**
- * An Actor's last run can change during a poll; the poll reads the store that was the last run's
- * when it began, by its ID, so that its listing, ETags and values all come from one store. Items
- * then name the store too. Undefined when the Actor has no run of that status yet; a wrong Actor
- * still fails ("Actor was not found").
+ * A run's store is read by its ID: Apify documents HEAD only there, and an Actor's last run can
+ * change during a poll, so the listing, ETags and values all come from the store that was the last
+ * run's when the poll began. Items then name the store too. Undefined when the Actor or task has
+ * no run of that status yet; a wrong Actor still fails ("Actor was not found").
  */
-async function pinStore(
+async function storeOfPoll(
 	ctx: IPollFunctions,
 	connection: ApifyConnection,
 	store: StoreRef,
 ): Promise<StoreRef | undefined> {
-	if (store.source.actorId === undefined && store.source.actorTaskId === undefined) return store;
-	let pinned: { id?: string } | undefined;
 	try {
-		pinned = await requestJson<{ id?: string } | undefined>(ctx, connection, {
-			path: store.basePath,
-			qs: store.qs,
-			subject: store.subject,
-			itemIndex: 0,
-			retry: LIST_RETRY,
-		});
+		return await pinStore(ctx, connection, store, 0, LIST_RETRY);
 	} catch (error) {
 		const noRunYet =
 			error instanceof NodeApiError &&
 			error.httpCode === '404' &&
 			/actor run was not found/i.test(error.message);
-		if (noRunYet) return undefined;
+		if (noRunYet && store.source.runId === undefined) return undefined;
 		// The transport throws only n8n's own errors: anything else than "no such run" fails the poll as it came.
 		throw error as NodeApiError | NodeOperationError;
 	}
-	if (!pinned?.id) return store;
-	return {
-		...storeById(pinned.id),
-		source: { ...store.source, storeId: pinned.id },
-		subject: store.subject,
-	};
 }
 
 async function takeSnapshot(
@@ -155,37 +153,89 @@ async function takeSnapshot(
 		for (const item of page) snapshot.sizes[item.key] = item.size;
 	}
 	if (!checkEtags) return snapshot;
+	const hashes: Record<string, string> = {};
+	snapshot.hashes = hashes;
 	await pMap(
 		Object.keys(snapshot.sizes),
 		async (key) => {
-			// A record whose size changed is changed anyway; for the others, the API says whether the ETag still matches.
-			const known = previous?.sizes[key] === snapshot.sizes[key] ? previous?.etags[key] : undefined;
-			const { statusCode, headers } = await requestHeaders(ctx, connection, {
-				method: 'HEAD',
-				path: storeEndpoint(store, 'records', encodeURIComponent(key)),
-				qs: store.qs,
-				headers: known ? { 'If-None-Match': known } : undefined,
-				// Deleted since it was listed: the next poll reports it.
-				acceptStatuses: [404],
-				subject: { ...store.subject, key },
-				itemIndex: 0,
-				retry: LIST_RETRY,
-			});
-			const etag = statusCode === 304 ? known : headers.etag;
-			if (etag) snapshot.etags[key] = etag;
+			const size = snapshot.sizes[key];
+			// A record whose size changed is changed anyway; its new ETag or hash is for the next poll.
+			const sameSize = previous?.sizes[key] === size;
+			const knownHash = sameSize ? previous?.hashes?.[key] : undefined;
+			// A record the API gave no ETag for is compared by content straight away.
+			if (knownHash === undefined) {
+				const etag = await recordEtag(ctx, connection, store, key, sameSize ? previous : undefined);
+				if (etag) {
+					snapshot.etags[key] = etag;
+					return;
+				}
+			}
+			if (size > MAX_HASHED_RECORD_BYTES) return;
+			const hash = await contentHash(ctx, connection, store, key);
+			if (hash) hashes[key] = hash;
 		},
 		{ concurrency: CONCURRENT_REQUESTS },
 	);
 	return snapshot;
 }
 
+/**
+ * The record's ETag, if the API sends one (Apify does not document ETags): HEAD, with the ETag of
+ * the last poll, which the API then may answer 304 without a body.
+ */
+async function recordEtag(
+	ctx: IPollFunctions,
+	connection: ApifyConnection,
+	store: StoreRef,
+	key: string,
+	previous: StoreSnapshot | undefined,
+): Promise<string | undefined> {
+	const known = previous?.etags[key];
+	const { statusCode, headers } = await requestHeaders(ctx, connection, {
+		method: 'HEAD',
+		path: storeEndpoint(store, 'records', encodeURIComponent(key)),
+		qs: store.qs,
+		headers: known ? { 'If-None-Match': known } : undefined,
+		// Deleted since it was listed: the next poll reports it. A HEAD refused (Apify documents no
+		// HEAD with a URL signature) gives no ETag: then the content is compared.
+		acceptStatuses: [401, 403, 404, 405],
+		subject: { ...store.subject, key },
+		itemIndex: 0,
+		retry: LIST_RETRY,
+	});
+	if (statusCode === 304) return known;
+	return statusCode < 300 ? headers.etag : undefined;
+}
+
+/** The SHA-256 of the record's content; undefined if it was deleted since it was listed. */
+async function contentHash(
+	ctx: IPollFunctions,
+	connection: ApifyConnection,
+	store: StoreRef,
+	key: string,
+): Promise<string | undefined> {
+	try {
+		return await hashRecord(ctx, connection, { store, key, itemIndex: 0, retry: RECORD_RETRY });
+	} catch (error) {
+		if (error instanceof NodeApiError && error.httpCode === '404') return undefined;
+		throw error as NodeApiError | NodeOperationError;
+	}
+}
+
 async function changeItem(
 	ctx: IPollFunctions,
 	connection: ApifyConnection,
-	{ store, includeValue }: PollOptions,
+	{ store, includeValue, checkEtags }: PollOptions,
+	current: StoreSnapshot,
 	change: RecordChange,
 ): Promise<INodeExecutionData> {
 	const json: IDataObject = { ...store.source, ...change };
+	const unchecked =
+		checkEtags &&
+		change.change !== 'deleted' &&
+		current.etags[change.key] === undefined &&
+		current.hashes?.[change.key] === undefined;
+	if (unchecked) json.note = SAME_SIZE_EDITS_UNCHECKED;
 	if (!includeValue || change.change === 'deleted') return { json };
 	const record = await fetchRecord(ctx, connection, {
 		store,

@@ -155,7 +155,7 @@ describe('URL signature credential', () => {
 	});
 });
 
-describe('refusals of a HEAD request, which has no body to show', () => {
+describe('refusals of Record → Exists, whose HEAD answers have no body to show', () => {
 	const existsParameters = (extra: IDataObject = {}): IDataObject => ({
 		resource: 'record',
 		operation: 'exists',
@@ -168,37 +168,45 @@ describe('refusals of a HEAD request, which has no body to show', () => {
 		[
 			'a token no user has',
 			'badToken',
-			existsParameters(),
 			'The API token is not valid (HTTP 401)',
 			/^Check the API token in the "Apify Key-Value Store API" credential/,
 		],
 		[
 			"another user's token",
 			'otherUser',
-			existsParameters(),
 			`Access to record "OUTPUT" of store "${DEMO_STORE.id}" was refused (HTTP 403): the API token has no permission for this store`,
-			/^The API token has no permission for store "kvsDemoStore00001". Use a token of the store's owner/,
-		],
-		[
-			"another user's run",
-			'default',
-			existsParameters({ storeSource: 'run', runId: OTHER_USER_RUN.run.id }),
-			`Access to record "OUTPUT" of the default store of run "${OTHER_USER_RUN.run.id}" was refused (HTTP 403): the API token has no permission for this store`,
-			/^The API token has no permission for the default store of run/,
-		],
-		[
-			'a signature with the wrong secret',
-			'wrongSignature',
-			existsParameters(),
-			`Access to record "OUTPUT" of store "${DEMO_STORE.id}" was refused (HTTP 403): the URL signature does not grant it`,
-			/^The signature does not grant this: it may have expired/,
+			/^The API token has no access to store "kvsDemoStore00001": the store may belong to another user/,
 		],
 	])(
 		'Exists with %s says what the status means',
-		async (_name, credentialId, parameters, message, description) => {
-			const result = await runNode({ parameters, credentialId });
+		async (_name, credentialId, message, description) => {
+			const result = await runNode({ parameters: existsParameters(), credentialId });
 			expect(local.api.requests.map((request) => request.method)).toEqual(['HEAD']);
 			expect(result.error?.message).toBe(message);
+			expect(result.error?.description).toMatch(description);
+			expectNoSecrets(result);
+		},
+	);
+
+	it.each([
+		[
+			"another user's run, whose store it looks up first",
+			'default',
+			existsParameters({ storeSource: 'run', runId: OTHER_USER_RUN.run.id }),
+			/^The API token has no access to the default store of run/,
+		],
+		[
+			'a signature with the wrong secret, which it asks the key listing',
+			'wrongSignature',
+			existsParameters(),
+			/^The signature does not grant this: it may have expired/,
+		],
+	])(
+		"Exists on %s shows Apify's message (no HEAD)",
+		async (_name, credentialId, parameters, description) => {
+			const result = await runNode({ parameters, credentialId });
+			expect(local.api.requests.map((request) => request.method)).toEqual(['GET']);
+			expect(result.error?.message).toMatch(/^Apify API error 403 [a-z-]+: ./);
 			expect(result.error?.description).toMatch(description);
 			expectNoSecrets(result);
 			expect(JSON.stringify(result.run)).not.toContain(WRONG_SIGNATURE);

@@ -3,7 +3,8 @@ import { constants, createDeflateRaw, crc32 } from 'node:zlib';
 import type { IDataObject } from 'n8n-workflow';
 
 import { readBinary, runNode, type RunResult } from '../harness/engine';
-import { DEMO_STORE } from '../local-api/fixtures';
+import { DEMO_STORE, fixtureRecord } from '../local-api/fixtures';
+import { createRecordSignature } from '../local-api/signature';
 import { byId, recordGetParameters, SECRETS, useLocalApi } from './setup';
 import { craftZip, type CraftedEntry } from './zip-craft';
 
@@ -155,15 +156,27 @@ describe('input edge cases', () => {
 		expect(local.api.requests).toHaveLength(0);
 	});
 
-	it('explains a store signature the API does not accept for single records', async () => {
+	it("reads a record through its listing's signed link where the API does not accept a store signature for it", async () => {
 		local.api.setStoreSignatureGrantsRecords(false);
 		try {
-			const { error } = await runNode({
+			const { items, error } = await runNode({
 				parameters: recordGetParameters('OUTPUT'),
 				credentialId: 'signature',
 			});
-			expect(error?.message).toMatch(/^Apify API error 40[13] /);
-			expect(error?.description).toMatch(/signature/i);
+			expect(error).toBeUndefined();
+			expect(items.map((item) => item.json)).toEqual([
+				JSON.parse(fixtureRecord(DEMO_STORE.id, 'OUTPUT').body.toString()),
+			]);
+			const [refused, listing, signedLink] = local.api.requests;
+			expect(refused.path).toBe(`/v2/key-value-stores/${DEMO_STORE.id}/records/OUTPUT`);
+			expect(refused.query.signature).toBeDefined();
+			expect(listing).toMatchObject({ path: `/v2/key-value-stores/${DEMO_STORE.id}/keys` });
+			expect(listing.query).toMatchObject({ prefix: 'OUTPUT', limit: '1' });
+			expect(signedLink.path).toBe(`/v2/key-value-stores/${DEMO_STORE.id}/records/OUTPUT`);
+			expect(signedLink.query.signature).toBe(
+				createRecordSignature(DEMO_STORE.urlSigningSecretKey, 'OUTPUT'),
+			);
+			expect(local.api.requests).toHaveLength(3);
 		} finally {
 			local.api.setStoreSignatureGrantsRecords(true);
 		}

@@ -269,7 +269,7 @@ describe('Record → Get, bad input and API errors', () => {
 			credentialId: 'otherUser',
 		});
 		expect(result.error?.message).toMatch(/^Apify API error 403 /);
-		expect(result.error?.description).toMatch(/no permission for store/);
+		expect(result.error?.description).toMatch(/has no access to store/);
 		expectNoSecrets(result);
 	});
 

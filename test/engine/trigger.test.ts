@@ -202,7 +202,7 @@ describe('Apify Key-Value Store Trigger on the store of an Actor run', () => {
 		checkEtags: true,
 	};
 
-	it('watches a run by its ID through the run alias, firing once per add, edit and delete, across restarts', async () => {
+	it('watches a run by its ID, through its store looked up once per poll, firing once per add, edit and delete, across restarts', async () => {
 		const records = { 'a-first': '1', 'b-text': 'hello', 'c-old': 'x' };
 		const run = newRun(newActor(), 'RUNNING', '2025-01-01T10:00:00Z', records);
 		const parameters = { storeSource: 'run', runId: run.id, ...everyChange };
@@ -222,9 +222,10 @@ describe('Apify Key-Value Store Trigger on the store of an Actor run', () => {
 			['c-old', 'deleted'],
 			['d-new', 'added'],
 		]);
-		// The same-size edit was found by ETag, and the values were read, all through the run's alias.
+		// The same-size edit was found by ETag, and the values were read, all from the store the run alias names.
 		expect(changed.items[0].json).toEqual({
 			runId: run.id,
+			storeId,
 			key: 'b-text',
 			change: 'changed',
 			size: 5,
@@ -234,6 +235,7 @@ describe('Apify Key-Value Store Trigger on the store of an Actor run', () => {
 		});
 		expect(changed.items[1].json).toEqual({
 			runId: run.id,
+			storeId,
 			key: 'c-old',
 			change: 'deleted',
 			size: 1,
@@ -241,8 +243,14 @@ describe('Apify Key-Value Store Trigger on the store of an Actor run', () => {
 		expect(changed.items[2].json).toMatchObject({ runId: run.id, text: 'new one' });
 		const methods = new Set(local.api.requests.map((request) => request.method));
 		expect([...methods].sort()).toEqual(['GET', 'HEAD']);
-		for (const request of local.api.requests) {
-			expect(request.path).toMatch(new RegExp(`^/v2/actor-runs/${run.id}/key-value-store/`));
+		// The alias is asked once, for the store's ID (Apify documents no HEAD on alias paths); the rest goes by ID.
+		const [lookup, ...byId] = local.api.requests;
+		expect(lookup).toMatchObject({
+			method: 'GET',
+			path: `/v2/actor-runs/${run.id}/key-value-store`,
+		});
+		for (const request of byId) {
+			expect(request.path).toMatch(new RegExp(`^/v2/key-value-stores/${storeId}/`));
 		}
 
 		const after = await runPoll(parameters, changed.staticData);

@@ -74,10 +74,10 @@ function describe(statusCode: number, error: ApifyErrorBody, subject: RequestSub
 		if (subject.authType === 'urlSignature') {
 			return `The signature does not grant this: it may have expired, be made for another store than ${store}, or be a record signature used for another key. Ask the store owner for a new link, or use an API token.`;
 		}
-		if (subject.writes || error.type === 'insufficient-permissions') {
+		if (subject.writes) {
 			return `The API token lacks write permission for ${store}: it may be read-only or scoped to other resources, or belong to another user. Use a token of the store's owner that may write to it (Apify Console → Settings → Integrations → API tokens).`;
 		}
-		return `The API token has no permission for ${store}. Use a token of the store's owner, or one with access to it.`;
+		return `The API token has no access to ${store}: the store may belong to another user, or the token may be scoped to other resources. Use a token of the store's owner, or one with access to it (Apify Console → Settings → Integrations → API tokens).`;
 	}
 	if (statusCode === 404) {
 		if (/actor task was not found/i.test(error.message)) {

@@ -34,7 +34,7 @@ export interface ApifyConnection {
 export interface RetryPolicy {
 	/** Retries after the first attempt, as apify-client counts them. */
 	maxRetries: number;
-	/** Per attempt; for streamed bodies the longest pause between two chunks. */
+	/** The first attempt's timeout, doubled on every retry; for streamed bodies the longest pause between two chunks. */
 	timeoutMs: number;
 }
 
@@ -42,10 +42,12 @@ export interface RetryPolicy {
 export const DEFAULT_MAX_RETRIES = 8;
 
 /**
- * Per-attempt timeouts the operations offer by default and the trigger uses: a JSON call, and a
- * record body (files can be large; for them it bounds the longest pause, not the whole download).
+ * The first attempt's timeouts apify-client uses, which the operations offer by default and the
+ * trigger uses: `small` for store metadata and record deletion, `medium` for listings, `records`
+ * for getting, putting and checking a record (files can be large; for them it bounds the longest
+ * pause, not the whole transfer).
  */
-export const DEFAULT_TIMEOUT_SECONDS = { api: 30, records: 360 } as const;
+export const DEFAULT_TIMEOUT_SECONDS = { small: 5, medium: 30, records: 360 } as const;
 
 /** The retry policy of a request made with the defaults, as the trigger and list search make them. */
 export function defaultRetryPolicy(timeoutSeconds: number): RetryPolicy {
@@ -59,6 +61,11 @@ export interface ApifyRequest {
 	method?: ApifyMethod;
 	/** Path under the API origin with every segment already URL-encoded, e.g. `/v2/key-value-stores/x/keys`. */
 	path: string;
+	/**
+	 * A signed link the API gave (such as a listing's `recordPublicUrl`), asked instead of `path`:
+	 * it carries its own signature, so the credential is never sent with it.
+	 */
+	signedUrl?: string;
 	qs?: Record<string, string | number | boolean | undefined>;
 	headers?: Record<string, string>;
 	/** The body, made anew for every attempt and redirect: a stream, once sent, cannot be sent again. */
@@ -93,6 +100,7 @@ export interface StreamResponse extends HttpResponse {
 const MAX_REDIRECTS = 5;
 const BACKOFF_BASE_MS = 500;
 const MAX_RETRY_AFTER_MS = 60_000;
+const MAX_TIMEOUT_MS = 360_000;
 const LOOPBACK_HOSTS = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
 /** Network failures worth another attempt; refused connections and unknown hosts are set-up mistakes. */
@@ -245,7 +253,10 @@ async function withRetries<T>(
 		: request;
 	for (let attemptNo = 0; ; attemptNo++) {
 		try {
-			return await attempt(attemptNo === 0 ? request : retrying, request.retry.timeoutMs);
+			return await attempt(
+				attemptNo === 0 ? request : retrying,
+				attemptTimeoutMs(request.retry.timeoutMs, attemptNo),
+			);
 		} catch (error) {
 			const outcome = judgeFailure(ctx, error, subject, request, attemptNo);
 			if (outcome instanceof Error) throw outcome;
@@ -285,6 +296,14 @@ function judgeFailure(
 	return new NodeOperationError(ctx.getNode(), (error as Error).message, {
 		itemIndex: request.itemIndex,
 	});
+}
+
+/**
+ * apify-client's policy: the timeout doubles with every retry, up to 360 s (or the first attempt's
+ * timeout where that is longer), so that an API that is slow for a while still gets an answer through.
+ */
+function attemptTimeoutMs(firstTimeoutMs: number, attemptNo: number): number {
+	return Math.min(firstTimeoutMs * 2 ** attemptNo, Math.max(firstTimeoutMs, MAX_TIMEOUT_MS));
 }
 
 /** apify-client's policy: round((1 + random) * 500 ms * 2^attempt). */
@@ -329,7 +348,7 @@ async function send(
 	encoding: 'text' | 'stream',
 	timeoutMs: number,
 ): Promise<HttpResponse> {
-	let url = connection.baseUrl + request.path;
+	let url = request.signedUrl ?? connection.baseUrl + request.path;
 	let qs: IHttpRequestOptions['qs'] = request.qs;
 	for (let hop = 0; ; hop++) {
 		const body = await request.body?.();
@@ -347,11 +366,12 @@ async function send(
 			// Redirects are followed below, so that credentials never go to another origin on any n8n version.
 			disableFollowRedirect: true,
 		};
-		const sameOrigin = new URL(url).origin === new URL(connection.baseUrl).origin;
+		const authenticated =
+			!request.signedUrl && new URL(url).origin === new URL(connection.baseUrl).origin;
 		let response: HttpResponse;
 		try {
 			response = (
-				sameOrigin
+				authenticated
 					? await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, options)
 					: await ctx.helpers.httpRequest(options)
 			) as HttpResponse;

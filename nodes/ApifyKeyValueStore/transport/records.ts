@@ -1,16 +1,38 @@
-import type { IBinaryData, IExecuteFunctions, IPollFunctions } from 'n8n-workflow';
+import {
+	NodeApiError,
+	sleep,
+	type IBinaryData,
+	type IExecuteFunctions,
+	type IPollFunctions,
+} from 'n8n-workflow';
 
 import { charsetOf, fileNameFor, kindOfContentType, type ValueKind } from '../helpers/contentType';
+import { writtenRecently } from '../helpers/recentWrites';
 import { readBody } from '../helpers/streams';
-import { requestStream, type ApifyConnection, type RetryPolicy } from '.';
+import {
+	requestStatus,
+	requestStream,
+	type ApifyConnection,
+	type ApifyContext,
+	type ApifyRequest,
+	type RetryPolicy,
+	type StreamResponse,
+} from '.';
+import { apifyApiError } from './errors';
+import { listKeyPages, type KeyItem } from './keys';
 import { storeEndpoint, type StoreRef } from './store';
+import { pinStore } from './stores';
 
-export interface RecordRequest {
+/** One record of a store, and how to ask for it. */
+export interface RecordAddress {
 	store: StoreRef;
 	key: string;
-	outputFormat: ValueKind | 'auto';
 	itemIndex: number;
 	retry: RetryPolicy;
+}
+
+export interface RecordRequest extends RecordAddress {
+	outputFormat: ValueKind | 'auto';
 	/** An ETag the caller has: the API answers 304 if the record still has it. */
 	ifNoneMatch?: string;
 	/** Also compute the SHA-256 of the record's content. */
@@ -25,25 +47,25 @@ export type FetchedRecord =
 			| { kind: 'text' | 'json'; text: string }
 	  ));
 
+/** Waits between reads of a record this process has just written and the API does not show yet: 7.75 s in all. */
+const VISIBILITY_WAITS_MS = [250, 500, 1000, 2000, 4000];
+
+/** How the process-wide memory of recent writes names a record. */
+export function recordId(connection: ApifyConnection, store: StoreRef, key: string): string {
+	return JSON.stringify([connection.baseUrl, store.basePath, key]);
+}
+
 /** Gets one record, streaming a file into n8n's binary data; Record → Get and the trigger use it. */
 export async function fetchRecord(
 	ctx: IExecuteFunctions | IPollFunctions,
 	connection: ApifyConnection,
-	{ store, key, outputFormat, itemIndex, retry, ifNoneMatch, hashBody }: RecordRequest,
+	request: RecordRequest,
 ): Promise<FetchedRecord> {
-	return await requestStream(
+	const { key, outputFormat } = request;
+	return await requestRecord(
 		ctx,
 		connection,
-		{
-			path: storeEndpoint(store, 'records', encodeURIComponent(key)),
-			// Without it the API may rewrite HTML records.
-			qs: { ...store.qs, attachment: 'true' },
-			headers: ifNoneMatch ? { 'If-None-Match': ifNoneMatch } : undefined,
-			hashBody,
-			subject: { ...store.subject, key },
-			itemIndex,
-			retry,
-		},
+		request,
 		async ({ statusCode, body, headers, bytesRead, digest }): Promise<FetchedRecord> => {
 			if (statusCode === 304) return { kind: 'notModified' };
 			const contentType = headers['content-type'] ?? 'application/octet-stream';
@@ -62,4 +84,160 @@ export async function fetchRecord(
 			return { kind, contentType, size: bytes.length, etag, sha256: digest(), text };
 		},
 	);
+}
+
+/** The SHA-256 (hex) of a record's content, streamed through and dropped. */
+export async function hashRecord(
+	ctx: ApifyContext,
+	connection: ApifyConnection,
+	address: RecordAddress,
+): Promise<string | undefined> {
+	return await requestRecord(
+		ctx,
+		connection,
+		{ ...address, hashBody: true },
+		async ({ body, digest }) => {
+			for await (const chunk of body) void chunk;
+			return digest();
+		},
+	);
+}
+
+/**
+ * Whether the record exists, asked in documented ways only: HEAD on the store's by-ID path (a
+ * run's store is looked up first), or with a URL signature, the store's key listing.
+ */
+export async function recordExists(
+	ctx: ApifyContext,
+	connection: ApifyConnection,
+	address: RecordAddress,
+): Promise<boolean> {
+	const exists = await untilWrittenRecordShows(connection, address, async () => {
+		if (connection.authType === 'urlSignature') {
+			return (await listedRecord(ctx, connection, address)) !== undefined;
+		}
+		const store = await pinStore(ctx, connection, address.store, address.itemIndex, address.retry);
+		const status = await requestStatus(ctx, connection, {
+			method: 'HEAD',
+			path: storeEndpoint(store, 'records', encodeURIComponent(address.key)),
+			qs: store.qs,
+			acceptStatuses: [404],
+			subject: { ...address.store.subject, key: address.key },
+			itemIndex: address.itemIndex,
+			retry: address.retry,
+		});
+		return status !== 404;
+	});
+	return exists;
+}
+
+/**
+ * GET of a record, as a stream for `consume`. With a URL signature the store signature is tried
+ * first, as Apify does not document whether it opens a single record; where the API refuses it, the
+ * record is read through the `recordPublicUrl` (signed for that record) of its key listing, which
+ * Apify documents. A record this process has just written is waited for.
+ */
+async function requestRecord<T>(
+	ctx: ApifyContext,
+	connection: ApifyConnection,
+	{ store, key, itemIndex, retry, ifNoneMatch, hashBody }: RecordAddress & Partial<RecordRequest>,
+	consume: (response: StreamResponse) => Promise<T>,
+): Promise<T> {
+	const request: ApifyRequest = {
+		path: storeEndpoint(store, 'records', encodeURIComponent(key)),
+		// Without it the API may rewrite HTML records.
+		qs: { ...store.qs, attachment: 'true' },
+		headers: ifNoneMatch ? { 'If-None-Match': ifNoneMatch } : undefined,
+		hashBody,
+		subject: { ...store.subject, key },
+		itemIndex,
+		retry,
+	};
+	const address = { store, key, itemIndex, retry };
+	const throughSignedLink = async (refusal: unknown): Promise<T> => {
+		const listed = await listedRecord(ctx, connection, address);
+		if (!listed) throw missingRecord(ctx, connection, address);
+		const signedUrl = listed.recordPublicUrl;
+		// A listing without a signed link: the refusal stands.
+		if (!signedUrl || !/^https?:\/\//i.test(signedUrl)) throw refusal;
+		return await requestStream(
+			ctx,
+			connection,
+			{ ...request, signedUrl, qs: { attachment: 'true' } },
+			consume,
+		);
+	};
+	const readOnce = async (): Promise<T> => {
+		try {
+			return await requestStream(ctx, connection, request, consume);
+		} catch (error) {
+			if (connection.authType !== 'urlSignature' || !hasStatus(error, '401', '403')) throw error;
+			return await throughSignedLink(error);
+		}
+	};
+	let missing: unknown;
+	const read = async (): Promise<{ value: T } | undefined> => {
+		try {
+			return { value: await readOnce() };
+		} catch (error) {
+			if (!hasStatus(error, '404')) throw error;
+			missing = error;
+			return undefined;
+		}
+	};
+	const result = await untilWrittenRecordShows(connection, address, read);
+	if (!result) throw missing;
+	return result.value;
+}
+
+/** The key's item in the store's listing: the first key with the key as prefix is the key itself, if it exists. */
+async function listedRecord(
+	ctx: ApifyContext,
+	connection: ApifyConnection,
+	{ store, key, itemIndex, retry }: RecordAddress,
+): Promise<KeyItem | undefined> {
+	const pages = listKeyPages(
+		ctx,
+		connection,
+		{ path: storeEndpoint(store, 'keys'), qs: store.qs, subject: store.subject, itemIndex, retry },
+		{ prefix: key, limit: 1 },
+	);
+	for await (const [first] of pages) return first?.key === key ? first : undefined;
+	return undefined;
+}
+
+function missingRecord(
+	ctx: ApifyContext,
+	connection: ApifyConnection,
+	{ store, key, itemIndex }: RecordAddress,
+): NodeApiError {
+	return apifyApiError(
+		ctx.getNode(),
+		404,
+		{ type: 'record-not-found', message: 'Record was not found' },
+		{ ...store.subject, key, authType: connection.authType, writes: false },
+		itemIndex,
+	);
+}
+
+function hasStatus(error: unknown, ...statuses: string[]): boolean {
+	return error instanceof NodeApiError && statuses.includes(String(error.httpCode));
+}
+
+/**
+ * Reads until the record shows, if this process has just written it; `read` gives a falsy value
+ * for a missing record. Any other record is read once.
+ */
+async function untilWrittenRecordShows<T>(
+	connection: ApifyConnection,
+	{ store, key }: Pick<RecordAddress, 'store' | 'key'>,
+	read: () => Promise<T>,
+): Promise<T> {
+	let result = await read();
+	for (const waitMs of VISIBILITY_WAITS_MS) {
+		if (result || !writtenRecently(recordId(connection, store, key))) break;
+		await sleep(waitMs);
+		result = await read();
+	}
+	return result;
 }

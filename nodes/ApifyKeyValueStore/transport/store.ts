@@ -4,6 +4,11 @@ import type { IDataObject } from 'n8n-workflow';
 export interface StoreRef {
 	/** `/v2/key-value-stores/{id}`, or a run alias such as `/v2/actor-runs/{runId}/key-value-store`. */
 	basePath: string;
+	/**
+	 * Whether `basePath` is a run alias. Apify documents GET, PUT and DELETE there but not HEAD, and a
+	 * last-run alias may name another store from one request to the next.
+	 */
+	isAlias: boolean;
 	/** Query parameters every request to the store carries: the status of an Actor's last run. */
 	qs: Record<string, string>;
 	/** The fields output items use to say which store it was: `storeId`, or `runId`, or `actorId` or `actorTaskId` and `runStatus`. */
@@ -18,6 +23,7 @@ export interface StoreRef {
 export function storeById(storeId: string): StoreRef {
 	return {
 		basePath: `/v2/key-value-stores/${encodeURIComponent(storeId)}`,
+		isAlias: false,
 		qs: {},
 		source: { storeId },
 		subject: { storeId },
@@ -29,6 +35,7 @@ export function storeById(storeId: string): StoreRef {
 export function storeOfRun(runId: string): StoreRef {
 	return {
 		basePath: `/v2/actor-runs/${encodeURIComponent(runId)}/key-value-store`,
+		isAlias: true,
 		qs: {},
 		source: { runId },
 		subject: { storeName: `the default store of run "${runId}"` },
@@ -49,12 +56,26 @@ export function storeOfLastRun(
 	const which = runStatus ? `last ${runStatus.toLowerCase()} run` : 'last run';
 	return {
 		basePath: `/v2/${ofTask ? 'actor-tasks' : 'acts'}/${encodeURIComponent(id)}/runs/last/key-value-store`,
+		isAlias: true,
 		qs: runStatus ? { status: runStatus } : {},
 		source: { ...owner, runStatus: runStatus || 'any' },
 		subject: {
 			storeName: `the default store of the ${which} of ${ofTask ? 'Actor task' : 'Actor'} "${id}"`,
 		},
 		fileBaseName: `${id.replace('~', '-')}-${which.replace(/ /g, '-')}`,
+	};
+}
+
+/**
+ * The store an alias named, by its ID, keeping how items and messages name it: items gain its
+ * `storeId` beside the run's fields.
+ */
+export function pinnedStore(alias: StoreRef, storeId: string): StoreRef {
+	return {
+		...storeById(storeId),
+		source: { ...alias.source, storeId },
+		subject: alias.subject,
+		fileBaseName: alias.fileBaseName,
 	};
 }
 

@@ -1,6 +1,13 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
-import { requestJson, type ApifyConnection, type ApifyRequest } from '.';
+import {
+	requestJson,
+	type ApifyConnection,
+	type ApifyContext,
+	type ApifyRequest,
+	type RetryPolicy,
+} from '.';
+import { pinnedStore, type StoreRef } from './store';
 
 /** Apify's page size limit for list endpoints. */
 export const MAX_STORES_PER_PAGE = 1000;
@@ -73,4 +80,28 @@ export async function* listStorePages(
 		offset += page.items.length;
 		if (page.items.length < pageLimit || (page.total !== undefined && offset >= page.total)) return;
 	}
+}
+
+/**
+ * A store reached through a run alias, by its ID, read once through the alias (GET, which Apify
+ * documents there): the by-ID paths take every request, HEAD included, and requests made after it
+ * all reach the same store even if a newer run becomes the last one meanwhile. A store named by ID
+ * is returned as it is.
+ */
+export async function pinStore(
+	ctx: ApifyContext,
+	connection: ApifyConnection,
+	store: StoreRef,
+	itemIndex: number,
+	retry: RetryPolicy,
+): Promise<StoreRef> {
+	if (!store.isAlias) return store;
+	const info = await requestJson<{ id?: string } | undefined>(ctx, connection, {
+		path: store.basePath,
+		qs: store.qs,
+		subject: store.subject,
+		itemIndex,
+		retry,
+	});
+	return info?.id ? pinnedStore(store, info.id) : store;
 }

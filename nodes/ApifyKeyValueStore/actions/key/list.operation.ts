@@ -19,7 +19,7 @@ import {
 import type { OperationContext, OperationSettings } from '../node.type';
 
 export const settings: OperationSettings = {
-	defaultTimeoutSeconds: DEFAULT_TIMEOUT_SECONDS.api,
+	defaultTimeoutSeconds: DEFAULT_TIMEOUT_SECONDS.medium,
 };
 
 const properties: INodeProperties[] = [

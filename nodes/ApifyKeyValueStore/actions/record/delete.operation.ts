@@ -6,14 +6,16 @@ import {
 } from 'n8n-workflow';
 
 import { getRecordKey, getStoreId } from '../../helpers/parameters';
+import { forgetWrite } from '../../helpers/recentWrites';
 import { storeLocator } from '../../helpers/storeFields';
 import { DEFAULT_TIMEOUT_SECONDS, requestStatus } from '../../transport';
-import { storePath } from '../../transport/store';
+import { recordId } from '../../transport/records';
+import { storeById, storeEndpoint } from '../../transport/store';
 import { optionsCollection, recordKeyLocator } from '../common.descriptions';
 import type { OperationContext, OperationSettings } from '../node.type';
 
 export const settings: OperationSettings = {
-	defaultTimeoutSeconds: DEFAULT_TIMEOUT_SECONDS.api,
+	defaultTimeoutSeconds: DEFAULT_TIMEOUT_SECONDS.small,
 	needsToken: 'write',
 };
 
@@ -34,13 +36,15 @@ export async function execute(
 	{ connection, retry }: OperationContext,
 ): Promise<INodeExecutionData[]> {
 	const storeId = getStoreId(this, itemIndex);
+	const store = storeById(storeId);
 	const key = getRecordKey(this, itemIndex);
 	await requestStatus(this, connection, {
 		method: 'DELETE',
-		path: storePath(storeId, 'records', encodeURIComponent(key)),
+		path: storeEndpoint(store, 'records', encodeURIComponent(key)),
 		subject: { storeId, key },
 		itemIndex,
 		retry,
 	});
+	forgetWrite(recordId(connection, store, key));
 	return [{ json: { deleted: true, key, storeId }, pairedItem: { item: itemIndex } }];
 }

@@ -7,15 +7,14 @@ import {
 
 import { getRecordKey, getStore } from '../../helpers/parameters';
 import { storeFields } from '../../helpers/storeFields';
-import { DEFAULT_TIMEOUT_SECONDS, requestStatus } from '../../transport';
-import { storeEndpoint } from '../../transport/store';
+import { DEFAULT_TIMEOUT_SECONDS } from '../../transport';
+import { recordExists } from '../../transport/records';
 import { optionsCollection, recordKeyLocator } from '../common.descriptions';
 import type { OperationContext, OperationSettings } from '../node.type';
 
 export const settings: OperationSettings = {
-	defaultTimeoutSeconds: DEFAULT_TIMEOUT_SECONDS.api,
+	defaultTimeoutSeconds: DEFAULT_TIMEOUT_SECONDS.records,
 };
-const NOT_FOUND = 404;
 
 const properties: INodeProperties[] = [
 	...storeFields,
@@ -39,19 +38,6 @@ export async function execute(
 ): Promise<INodeExecutionData[]> {
 	const store = getStore(this, itemIndex);
 	const key = getRecordKey(this, itemIndex);
-	const status = await requestStatus(this, connection, {
-		method: 'HEAD',
-		path: storeEndpoint(store, 'records', encodeURIComponent(key)),
-		qs: store.qs,
-		acceptStatuses: [NOT_FOUND],
-		subject: { ...store.subject, key },
-		itemIndex,
-		retry,
-	});
-	return [
-		{
-			json: { key, ...store.source, exists: status !== NOT_FOUND },
-			pairedItem: { item: itemIndex },
-		},
-	];
+	const exists = await recordExists(this, connection, { store, key, itemIndex, retry });
+	return [{ json: { key, ...store.source, exists }, pairedItem: { item: itemIndex } }];
 }

@@ -11,10 +11,12 @@ import { compressedUpload } from '../../helpers/compress';
 import { kindOfContentType } from '../../helpers/contentType';
 import { getRecordKey, getStoreId } from '../../helpers/parameters';
 import { storeLocator } from '../../helpers/storeFields';
+import { noteWrite } from '../../helpers/recentWrites';
 import { countingUpload } from '../../helpers/streams';
 import { validateContentType } from '../../helpers/validation';
 import { DEFAULT_TIMEOUT_SECONDS, requestStatus } from '../../transport';
-import { storePath } from '../../transport/store';
+import { recordId } from '../../transport/records';
+import { storeById, storeEndpoint } from '../../transport/store';
 import { binaryPropertyField, optionsCollection, recordKeyLocator } from '../common.descriptions';
 import type { OperationContext, OperationSettings } from '../node.type';
 
@@ -102,6 +104,7 @@ export async function execute(
 	{ connection, retry }: OperationContext,
 ): Promise<INodeExecutionData[]> {
 	const storeId = getStoreId(this, itemIndex);
+	const store = storeById(storeId);
 	const key = getRecordKey(this, itemIndex);
 	const valueSource = this.getNodeParameter('valueSource', itemIndex) as ValueSource;
 	const contentTypeParameter = this.getNodeParameter('contentType', itemIndex, '') as string;
@@ -116,7 +119,7 @@ export async function execute(
 			: await jsonUpload(this, itemIndex, valueSource, contentType ?? JSON_CONTENT_TYPE);
 	await requestStatus(this, connection, {
 		method: 'PUT',
-		path: storePath(storeId, 'records', encodeURIComponent(key)),
+		path: storeEndpoint(store, 'records', encodeURIComponent(key)),
 		headers: {
 			'Content-Type': upload.contentType,
 			...(upload.contentEncoding ? { 'Content-Encoding': upload.contentEncoding } : {}),
@@ -126,6 +129,8 @@ export async function execute(
 		itemIndex,
 		retry,
 	});
+	// A Get of this record in the same workflow waits for it if the API does not show it at once.
+	noteWrite(recordId(connection, store, key));
 	return [
 		{
 			json: { key, storeId, contentType: upload.contentType, size: upload.size() },

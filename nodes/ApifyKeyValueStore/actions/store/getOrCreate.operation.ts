@@ -12,7 +12,7 @@ import { optionsCollection } from '../common.descriptions';
 import type { OperationContext, OperationSettings } from '../node.type';
 
 export const settings: OperationSettings = {
-	defaultTimeoutSeconds: DEFAULT_TIMEOUT_SECONDS.api,
+	defaultTimeoutSeconds: DEFAULT_TIMEOUT_SECONDS.medium,
 	needsToken: 'account',
 };
 
