@@ -1,5 +1,6 @@
 import {
 	NodeApiError,
+	NodeOperationError,
 	sleep,
 	type IBinaryData,
 	type IExecuteFunctions,
@@ -154,7 +155,7 @@ async function requestRecord<T>(
 		retry,
 	};
 	const address = { store, key, itemIndex, retry };
-	const throughSignedLink = async (refusal: unknown): Promise<T> => {
+	const throughSignedLink = async (refusal: NodeApiError): Promise<T> => {
 		const listed = await listedRecord(ctx, connection, address);
 		if (!listed) throw missingRecord(ctx, connection, address);
 		const signedUrl = listed.recordPublicUrl;
@@ -171,16 +172,18 @@ async function requestRecord<T>(
 		try {
 			return await requestStream(ctx, connection, request, consume);
 		} catch (error) {
-			if (connection.authType !== 'urlSignature' || !hasStatus(error, '401', '403')) throw error;
+			// The transport throws only n8n's own errors.
+			if (connection.authType !== 'urlSignature' || !hasStatus(error, '401', '403'))
+				throw error as NodeApiError | NodeOperationError;
 			return await throughSignedLink(error);
 		}
 	};
-	let missing: unknown;
+	let missing: NodeApiError | undefined;
 	const read = async (): Promise<{ value: T } | undefined> => {
 		try {
 			return { value: await readOnce() };
 		} catch (error) {
-			if (!hasStatus(error, '404')) throw error;
+			if (!hasStatus(error, '404')) throw error as NodeApiError | NodeOperationError;
 			missing = error;
 			return undefined;
 		}
@@ -220,7 +223,7 @@ function missingRecord(
 	);
 }
 
-function hasStatus(error: unknown, ...statuses: string[]): boolean {
+function hasStatus(error: unknown, ...statuses: string[]): error is NodeApiError {
 	return error instanceof NodeApiError && statuses.includes(String(error.httpCode));
 }
 
