@@ -21,7 +21,7 @@ import {
 	type IWorkflowExecuteAdditionalData,
 } from 'n8n-workflow';
 
-import { credentialsHelper, initBinaryData, NODE_TYPE } from '../test/harness/engine';
+import { credentialsHelper, initBinaryData, NODE_TYPE } from '../dev/harness/engine';
 import { loadBaselineNodes, PROJECT_ROOT } from './baseline';
 
 export const HTTP_REQUEST_TYPE = 'n8n-nodes-base.httpRequest';

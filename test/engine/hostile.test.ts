@@ -2,8 +2,8 @@ import { constants, createDeflateRaw, crc32 } from 'node:zlib';
 
 import type { IDataObject } from 'n8n-workflow';
 
-import { readBinary, runNode, type RunResult } from '../harness/engine';
-import { DEMO_STORE } from '../local-api/fixtures';
+import { readBinary, runNode, type RunResult } from '../../dev/harness/engine';
+import { DEMO_STORE } from '../../dev/local-api/fixtures';
 import { byId, recordGetParameters, SECRETS, useLocalApi } from './setup';
 import { craftZip, type CraftedEntry } from './zip-craft';
 

@@ -1,11 +1,11 @@
-import { runListSearch } from '../harness/engine';
+import { runListSearch } from '../../dev/harness/engine';
 import {
 	DEMO_STORE,
 	fixtureKeys,
 	OTHER_STORE,
 	PAGING_STORE,
 	UNNAMED_STORE,
-} from '../local-api/fixtures';
+} from '../../dev/local-api/fixtures';
 import { byId, useLocalApi } from './setup';
 
 useLocalApi();
