@@ -11,14 +11,14 @@ import { performance } from 'node:perf_hooks';
 import { ApifyClient } from 'apify-client';
 import type { IBinaryData, INodeExecutionData } from 'n8n-workflow';
 
-import { credentialsHelper, CREDENTIAL_TYPE, initBinaryData } from '../test/harness/engine';
-import { jsonBody } from '../test/local-api/generated';
+import { credentialsHelper, CREDENTIAL_TYPE, initBinaryData } from '../dev/harness/engine';
+import { jsonBody } from '../dev/local-api/generated';
 import {
 	currentRssBytes,
 	peakRssBytes,
 	resetPeakRss,
 	toMiB,
-} from '../test/local-api/process-memory';
+} from '../dev/local-api/process-memory';
 import {
 	CREDENTIAL_ID,
 	TOKEN,

@@ -4,10 +4,10 @@
  */
 import type { IConnections, IDataObject, INode } from 'n8n-workflow';
 
-import { CREDENTIAL_TYPE, NODE_TYPE } from '../test/harness/engine';
-import { FULL_ACCESS_TOKEN } from '../test/local-api/accounts';
-import { binaryStream, jsonStream } from '../test/local-api/generated';
-import type { GeneratedRecordOptions, LocalApi } from '../test/local-api/server';
+import { CREDENTIAL_TYPE, NODE_TYPE } from '../dev/harness/engine';
+import { FULL_ACCESS_TOKEN } from '../dev/local-api/accounts';
+import { binaryStream, jsonStream } from '../dev/local-api/generated';
+import type { GeneratedRecordOptions, LocalApi } from '../dev/local-api/server';
 import { COMPRESSION_TYPE, HTTP_REQUEST_TYPE } from './workflow';
 
 export const MIB = 1024 * 1024;

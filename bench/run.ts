@@ -18,9 +18,9 @@ import { cpus, freemem, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-import { digestOfGenerated, binaryStream } from '../test/local-api/generated';
-import { peakRssBytes, toMiB } from '../test/local-api/process-memory';
-import { startLocalApi, type LocalApi } from '../test/local-api/server';
+import { digestOfGenerated, binaryStream } from '../dev/local-api/generated';
+import { peakRssBytes, toMiB } from '../dev/local-api/process-memory';
+import { startLocalApi, type LocalApi } from '../dev/local-api/server';
 import { BASELINE_DIR, BASELINE_VERSION, ensureBaseline, PROJECT_ROOT } from './baseline';
 import {
 	archiveUrl,

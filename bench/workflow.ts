@@ -1,13 +1,10 @@
 /**
  * Runs a benchmark workflow through n8n-core's WorkflowExecute, as the engine tests do, with node
- * types from this package (dist/) and n8n's own HTTP Request and Compression nodes. Credentials
- * and binary data come from the engine harness, so both sides share one engine set-up.
+ * types from this package (dist/) and n8n's own HTTP Request and Compression nodes. This
+ * package's node, the credentials, binary data and the engine's run set-up come from the engine
+ * harness, so both sides share one engine set-up.
  */
-import { join } from 'node:path';
-
-import { ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
 import {
-	createRunExecutionData,
 	NodeHelpers,
 	Workflow,
 	type IConnections,
@@ -18,32 +15,21 @@ import {
 	type IRun,
 	type IVersionedNodeType,
 	type IWorkflowBase,
-	type IWorkflowExecuteAdditionalData,
 } from 'n8n-workflow';
 
-import { credentialsHelper, initBinaryData, NODE_TYPE } from '../test/harness/engine';
-import { loadBaselineNodes, PROJECT_ROOT } from './baseline';
+import { executeWorkflow, initBinaryData, NODE_TYPE, packageNodeType } from '../dev/harness/engine';
+import { loadBaselineNodes } from './baseline';
 
 export const HTTP_REQUEST_TYPE = 'n8n-nodes-base.httpRequest';
 export const COMPRESSION_TYPE = 'n8n-nodes-base.compression';
 
 type AnyNodeType = INodeType | IVersionedNodeType;
 
-/** This package's node, from the file its package.json names, as n8n loads it. */
-function loadOurNode(): AnyNodeType {
-	const pkg = require(join(PROJECT_ROOT, 'package.json')) as { n8n: { nodes: string[] } };
-	const exported = require(join(PROJECT_ROOT, pkg.n8n.nodes[0])) as Record<
-		string,
-		new () => AnyNodeType
-	>;
-	return new (Object.values(exported)[0])();
-}
-
 let registry: Map<string, AnyNodeType> | undefined;
 
 /** Node types known to the runner; the baseline nodes are loaded only when a workflow uses them. */
 function nodeTypesFor(nodes: INode[]): INodeTypes {
-	registry ??= new Map([[NODE_TYPE, loadOurNode()]]);
+	registry ??= new Map<string, AnyNodeType>([[NODE_TYPE, packageNodeType(NODE_TYPE)]]);
 	if (
 		nodes.some((node) => node.type.startsWith('n8n-nodes-base.')) &&
 		!registry.has(HTTP_REQUEST_TYPE)
@@ -63,39 +49,6 @@ function nodeTypesFor(nodes: INode[]): INodeTypes {
 		getByNameAndVersion: (type, version) => NodeHelpers.getVersionedNodeType(get(type), version),
 		getKnownTypes: () => ({}),
 	};
-}
-
-function additionalData(
-	hooks: ExecutionLifecycleHooks,
-	executionId: string,
-	workflowId: string,
-): IWorkflowExecuteAdditionalData {
-	const unsupported = async () => {
-		throw new Error('Not used by the benchmark');
-	};
-	return {
-		hooks,
-		credentialsHelper,
-		executionId,
-		workflowId,
-		executeWorkflow: unsupported,
-		getRunExecutionData: async () => undefined,
-		getRuntimeCredential: async () => undefined,
-		startRunnerTask: unsupported,
-		logAiEvent: () => {},
-		currentNodeExecutionIndex: 0,
-		variables: {},
-		restApiUrl: 'http://localhost:5678/rest',
-		instanceBaseUrl: 'http://localhost:5678/',
-		formBaseUrl: 'http://localhost:5678/form',
-		formWaitingBaseUrl: 'http://localhost:5678/form-waiting',
-		formTestBaseUrl: 'http://localhost:5678/form-test',
-		webhookBaseUrl: 'http://localhost:5678/webhook',
-		webhookWaitingBaseUrl: 'http://localhost:5678/webhook-waiting',
-		webhookTestBaseUrl: 'http://localhost:5678/webhook-test',
-		mcpBaseUrl: 'http://localhost:5678/mcp',
-		mcpTestBaseUrl: 'http://localhost:5678/mcp-test',
-	} as unknown as IWorkflowExecuteAdditionalData;
 }
 
 export interface PreparedWorkflow {
@@ -136,22 +89,7 @@ export async function prepareWorkflow(
 				nodeTypes,
 				settings: {},
 			});
-			const executionId = `exec-${id}`;
-			let finish!: (run: IRun) => void;
-			const finished = new Promise<IRun>((resolve) => (finish = resolve));
-			const hooks = new ExecutionLifecycleHooks('manual', executionId, workflowData);
-			hooks.addHandler('workflowExecuteAfter', (run) => finish(run));
-			const runExecutionData = createRunExecutionData({
-				executionData: {
-					nodeExecutionStack: [{ node: nodes[0], data: { main: [[{ json: {} }]] }, source: null }],
-				},
-			});
-			await new WorkflowExecute(
-				additionalData(hooks, executionId, id),
-				'manual',
-				runExecutionData,
-			).processRunExecutionData(workflow);
-			return await finished;
+			return await executeWorkflow(workflow, workflowData, nodes[0], [{ json: {} }], `exec-${id}`);
 		},
 	};
 }

@@ -34,8 +34,8 @@ import type {
 	IRun,
 } from 'n8n-workflow';
 
-import { DEMO_STORE, FULL_ACCESS_TOKEN, startSeededLocalApi } from '../test/local-api/fixtures';
-import type { LocalApi } from '../test/local-api/server';
+import { DEMO_STORE, FULL_ACCESS_TOKEN, startSeededLocalApi } from '../dev/local-api/fixtures';
+import type { LocalApi } from '../dev/local-api/server';
 
 const CREDENTIAL_ID = 'demo-credential';
 const CREDENTIAL_NAME = 'Apify (demo)';
@@ -297,7 +297,7 @@ function printRun(run: IRun, nodes: INode[]): string[] {
 	return failed;
 }
 
-type RunPoll = typeof import('../test/harness/engine').runPoll;
+type RunPoll = typeof import('../dev/harness/engine').runPoll;
 
 /**
  * The trigger on the same store, local API only (it writes to the store): a first poll that only
@@ -364,7 +364,7 @@ async function main(): Promise<number> {
 		// Node errors are printed below, with what to do; n8n's own log would repeat them.
 		process.env.N8N_LOG_LEVEL ??= 'silent';
 		const { CREDENTIAL_TYPE, NODE_TYPE, credentialsHelper, runPoll, runWorkflow } = await import(
-			'../test/harness/engine'
+			'../dev/harness/engine'
 		);
 		await credentialsHelper.add(CREDENTIAL_ID, CREDENTIAL_TYPE, {
 			authType: 'apiToken',

@@ -11,8 +11,8 @@ import {
 	READ_ONLY_TOKEN,
 	UNNAMED_STORE,
 	startSeededLocalApi,
-} from '../test/local-api/fixtures';
-import { createRecordSignature, createStoreSignature } from '../test/local-api/signature';
+} from '../dev/local-api/fixtures';
+import { createRecordSignature, createStoreSignature } from '../dev/local-api/signature';
 
 async function main(): Promise<void> {
 	const port = process.env.PORT ? Number(process.env.PORT) : undefined;

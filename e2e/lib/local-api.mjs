@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 
 import { require as tsRequire } from 'tsx/cjs/api';
 
-const fixturesPath = fileURLToPath(new URL('../../test/local-api/fixtures.ts', import.meta.url));
-const signaturePath = fileURLToPath(new URL('../../test/local-api/signature.ts', import.meta.url));
+const fixturesPath = fileURLToPath(new URL('../../dev/local-api/fixtures.ts', import.meta.url));
+const signaturePath = fileURLToPath(new URL('../../dev/local-api/signature.ts', import.meta.url));
 
 export async function startLocalApi({ port } = {}) {
 	const fixtures = tsRequire(fixturesPath, import.meta.url);

@@ -6,7 +6,7 @@ import {
 	readBinary,
 	runNode,
 	testCredential,
-} from '../harness/engine';
+} from '../../dev/harness/engine';
 import {
 	DEMO_STORE,
 	fixtureKeys,
@@ -14,8 +14,8 @@ import {
 	FULL_ACCESS_TOKEN,
 	OTHER_USER_RUN,
 	PAGING_STORE,
-} from '../local-api/fixtures';
-import { createStoreSignature } from '../local-api/signature';
+} from '../../dev/local-api/fixtures';
+import { createStoreSignature } from '../../dev/local-api/signature';
 import {
 	byId,
 	DEMO_STORE_SIGNATURE,

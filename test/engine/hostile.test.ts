@@ -2,9 +2,9 @@ import { constants, createDeflateRaw, crc32 } from 'node:zlib';
 
 import type { IDataObject } from 'n8n-workflow';
 
-import { readBinary, runNode, type RunResult } from '../harness/engine';
-import { DEMO_STORE, fixtureRecord } from '../local-api/fixtures';
-import { createRecordSignature } from '../local-api/signature';
+import { readBinary, runNode, type RunResult } from '../../dev/harness/engine';
+import { DEMO_STORE, fixtureRecord } from '../../dev/local-api/fixtures';
+import { createRecordSignature } from '../../dev/local-api/signature';
 import { byId, recordGetParameters, SECRETS, useLocalApi } from './setup';
 import { craftZip, type CraftedEntry } from './zip-craft';
 

@@ -1,7 +1,12 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { runNode } from '../harness/engine';
-import { DEMO_STORE, fixtureKeys, PAGING_RECORD_COUNT, PAGING_STORE } from '../local-api/fixtures';
+import { runNode } from '../../dev/harness/engine';
+import {
+	DEMO_STORE,
+	fixtureKeys,
+	PAGING_RECORD_COUNT,
+	PAGING_STORE,
+} from '../../dev/local-api/fixtures';
 import { byId, expectNoSecrets, useLocalApi } from './setup';
 
 const local = useLocalApi();

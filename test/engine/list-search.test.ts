@@ -1,4 +1,4 @@
-import { runListSearch } from '../harness/engine';
+import { runListSearch } from '../../dev/harness/engine';
 import {
 	DEMO_ACTOR,
 	DEMO_STORE,
@@ -9,7 +9,7 @@ import {
 	PAGING_STORE,
 	SUCCEEDED_RUN,
 	UNNAMED_STORE,
-} from '../local-api/fixtures';
+} from '../../dev/local-api/fixtures';
 import { byId, useLocalApi } from './setup';
 
 const local = useLocalApi();

@@ -1,9 +1,9 @@
 import JSZip from 'jszip';
 import type { IDataObject } from 'n8n-workflow';
 
-import { readBinary, runNode } from '../harness/engine';
-import { FULL_ACCESS_TOKEN } from '../local-api/accounts';
-import { DEMO_STORE, fixtureKeys, fixtureRecord } from '../local-api/fixtures';
+import { readBinary, runNode } from '../../dev/harness/engine';
+import { FULL_ACCESS_TOKEN } from '../../dev/local-api/accounts';
+import { DEMO_STORE, fixtureKeys, fixtureRecord } from '../../dev/local-api/fixtures';
 import { byId, expectNoSecrets, useLocalApi } from './setup';
 
 const local = useLocalApi();

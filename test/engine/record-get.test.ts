@@ -1,5 +1,5 @@
-import { readBinary, runNode } from '../harness/engine';
-import { DEMO_STORE, fixtureRecord } from '../local-api/fixtures';
+import { readBinary, runNode } from '../../dev/harness/engine';
+import { DEMO_STORE, fixtureRecord } from '../../dev/local-api/fixtures';
 import { byId, expectNoSecrets, recordGetParameters, useLocalApi } from './setup';
 
 const local = useLocalApi();

@@ -1,7 +1,7 @@
 import type { IDataObject, INode, INodeExecutionData } from 'n8n-workflow';
 
-import { apifyNode, readBinary, runNode, runWorkflow } from '../harness/engine';
-import { DEMO_STORE, fixtureRecord } from '../local-api/fixtures';
+import { apifyNode, readBinary, runNode, runWorkflow } from '../../dev/harness/engine';
+import { DEMO_STORE, fixtureRecord } from '../../dev/local-api/fixtures';
 import { byId, expectNoSecrets, recordGetParameters, useLocalApi } from './setup';
 
 const local = useLocalApi();

@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import JSZip from 'jszip';
 import type { IDataObject } from 'n8n-workflow';
 
-import { readBinary, runNode } from '../harness/engine';
-import { DEMO_STORE, fixtureKeys, fixtureRecord, PAGING_STORE } from '../local-api/fixtures';
+import { readBinary, runNode } from '../../dev/harness/engine';
+import { DEMO_STORE, fixtureKeys, fixtureRecord, PAGING_STORE } from '../../dev/local-api/fixtures';
 import { byId, useLocalApi } from './setup';
 
 const local = useLocalApi();

@@ -1,6 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { runNode } from '../harness/engine';
+import { runNode } from '../../dev/harness/engine';
 import {
 	DEMO_ACTOR,
 	FAILED_RUN,
@@ -9,7 +9,7 @@ import {
 	fixtureKeys,
 	fixtureRecord,
 	type FixtureRun,
-} from '../local-api/fixtures';
+} from '../../dev/local-api/fixtures';
 import { byId, expectNoSecrets, useLocalApi } from './setup';
 
 const local = useLocalApi();

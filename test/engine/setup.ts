@@ -1,16 +1,16 @@
 /** The local Apify API with its seed data and one credential of each kind, for the engine tests. */
 import type { IDataObject } from 'n8n-workflow';
 
-import { credentialsHelper, CREDENTIAL_TYPE, type RunResult } from '../harness/engine';
+import { credentialsHelper, CREDENTIAL_TYPE, type RunResult } from '../../dev/harness/engine';
 import {
 	DEMO_STORE,
 	FULL_ACCESS_TOKEN,
 	OTHER_USER_TOKEN,
 	READ_ONLY_TOKEN,
 	startSeededLocalApi,
-} from '../local-api/fixtures';
-import type { LocalApi } from '../local-api/server';
-import { createStoreSignature } from '../local-api/signature';
+} from '../../dev/local-api/fixtures';
+import type { LocalApi } from '../../dev/local-api/server';
+import { createStoreSignature } from '../../dev/local-api/signature';
 
 export const DEMO_STORE_SIGNATURE = createStoreSignature({
 	storeId: DEMO_STORE.id,

@@ -1,6 +1,6 @@
 import type { IDataObject, INodeProperties, INodeType } from 'n8n-workflow';
 
-import { runNode, type RunResult } from '../harness/engine';
+import { runNode, type RunResult } from '../../dev/harness/engine';
 import {
 	DEMO_STORE,
 	FAILED_RUN,
@@ -11,7 +11,7 @@ import {
 	RUNNING_RUN,
 	SUCCEEDED_RUN,
 	UNNAMED_STORE,
-} from '../local-api/fixtures';
+} from '../../dev/local-api/fixtures';
 import { byId, expectNoSecrets, useLocalApi } from './setup';
 
 const local = useLocalApi();

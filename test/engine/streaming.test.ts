@@ -11,8 +11,8 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 
 import { ourNode, ourParameters, STORES, type Job, type JobResult } from '../../bench/cases';
-import { binaryStream, digestOfGenerated } from '../local-api/generated';
-import { startLocalApi, type LocalApi } from '../local-api/server';
+import { binaryStream, digestOfGenerated } from '../../dev/local-api/generated';
+import { startLocalApi, type LocalApi } from '../../dev/local-api/server';
 
 const MIB = 1024 * 1024;
 const PROJECT_ROOT = resolve(__dirname, '../..');

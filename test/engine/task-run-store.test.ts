@@ -1,8 +1,8 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { runNode, runPoll } from '../harness/engine';
-import { DEMO_ACTOR, LOCAL_USER } from '../local-api/fixtures';
-import type { LocalRun, LocalTask, RunStatus } from '../local-api/server';
+import { runNode, runPoll } from '../../dev/harness/engine';
+import { DEMO_ACTOR, LOCAL_USER } from '../../dev/local-api/fixtures';
+import type { LocalRun, LocalTask, RunStatus } from '../../dev/local-api/server';
 import { byId, useLocalApi } from './setup';
 
 const local = useLocalApi();

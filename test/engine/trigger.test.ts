@@ -1,8 +1,8 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { readBinary, runPoll } from '../harness/engine';
-import { LOCAL_USER } from '../local-api/fixtures';
-import type { LocalActor, LocalRun, RunStatus } from '../local-api/server';
+import { readBinary, runPoll } from '../../dev/harness/engine';
+import { LOCAL_USER } from '../../dev/local-api/fixtures';
+import type { LocalActor, LocalRun, RunStatus } from '../../dev/local-api/server';
 import { byId, SECRETS, useLocalApi } from './setup';
 
 const local = useLocalApi();

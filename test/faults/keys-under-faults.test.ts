@@ -1,6 +1,6 @@
 /** Long runs under failure: 100,000 keys through failing pages, and an archive of a million entries. */
-import { runNode } from '../harness/engine';
-import { DEMO_STORE } from '../local-api/fixtures';
+import { runNode } from '../../dev/harness/engine';
+import { DEMO_STORE } from '../../dev/local-api/fixtures';
 import { byId, useLocalApi } from '../engine/setup';
 import { craftZip } from '../engine/zip-craft';
 

@@ -1,5 +1,5 @@
 /** The trigger on a store of 100,000 keys: changes found from the listing alone, each once. */
-import { runPoll } from '../harness/engine';
+import { runPoll } from '../../dev/harness/engine';
 import { byId, useLocalApi } from '../engine/setup';
 
 const local = useLocalApi();

@@ -9,11 +9,11 @@ import {
 	READ_ONLY_TOKEN,
 	fixtureRecord,
 	startSeededLocalApi,
-} from './fixtures';
+} from '../../dev/local-api/fixtures';
 import { expectSameBytes } from './expect-bytes';
 import { bearer, jsonBody, rawRequest, type RawRequestOptions, type RawResponse } from './raw-http';
-import type { LocalApi } from './server';
-import { createRecordSignature, createStoreSignature } from './signature';
+import type { LocalApi } from '../../dev/local-api/server';
+import { createRecordSignature, createStoreSignature } from '../../dev/local-api/signature';
 
 let api: LocalApi;
 

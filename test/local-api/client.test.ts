@@ -22,10 +22,10 @@ import {
 	fixtureRecord,
 	fixtureRecords,
 	startSeededLocalApi,
-} from './fixtures';
+} from '../../dev/local-api/fixtures';
 import { expectSameBytes } from './expect-bytes';
 import { jsonBody, rawRequest } from './raw-http';
-import type { LocalApi } from './server';
+import type { LocalApi } from '../../dev/local-api/server';
 
 let api: LocalApi;
 

@@ -9,9 +9,9 @@ import {
 	READ_ONLY_TOKEN,
 	fixtureRecord,
 	startSeededLocalApi,
-} from './fixtures';
+} from '../../dev/local-api/fixtures';
 import { bearer, jsonBody, rawRequest, type RawRequestOptions, type RawResponse } from './raw-http';
-import type { LocalApi } from './server';
+import type { LocalApi } from '../../dev/local-api/server';
 
 let api: LocalApi;
 

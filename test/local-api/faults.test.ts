@@ -8,9 +8,9 @@ import {
 	READ_ONLY_TOKEN,
 	fixtureRecord,
 	startSeededLocalApi,
-} from './fixtures';
+} from '../../dev/local-api/fixtures';
 import { bearer, jsonBody, rawRequest } from './raw-http';
-import { startLocalApi, type LocalApi } from './server';
+import { startLocalApi, type LocalApi } from '../../dev/local-api/server';
 
 let api: LocalApi;
 

@@ -1,6 +1,6 @@
 import JSZip from 'jszip';
 
-import { compareKeysByBytes } from './store-data';
+import { compareKeysByBytes } from '../../dev/local-api/store-data';
 import {
 	DEMO_ACTOR,
 	DEMO_STORE,
@@ -13,7 +13,7 @@ import {
 	PAGING_STORE,
 	fixtureKeys,
 	fixtureRecord,
-} from './fixtures';
+} from '../../dev/local-api/fixtures';
 
 describe('fixture data', () => {
 	it('has every demo record the tests and the demo rely on', () => {

@@ -5,13 +5,19 @@ import JSZip from 'jszip';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 
-import { FULL_ACCESS_TOKEN, READ_ONLY_TOKEN } from './fixtures';
-import { binaryStream, digestOfGenerated, jsonBody, jsonStream, sha256OfStream } from './generated';
-import { currentRssBytes, peakRssBytes, resetPeakRss } from './process-memory';
+import { FULL_ACCESS_TOKEN, READ_ONLY_TOKEN } from '../../dev/local-api/fixtures';
+import {
+	binaryStream,
+	digestOfGenerated,
+	jsonBody,
+	jsonStream,
+	sha256OfStream,
+} from '../../dev/local-api/generated';
+import { currentRssBytes, peakRssBytes, resetPeakRss } from '../../dev/local-api/process-memory';
 import { bearer, jsonBody as parseJsonBody, rawRequest } from './raw-http';
-import { startLocalApi, type LocalApi } from './server';
-import { compareKeysByBytes } from './store-data';
-import { zipStream } from './zip-writer';
+import { startLocalApi, type LocalApi } from '../../dev/local-api/server';
+import { compareKeysByBytes } from '../../dev/local-api/store-data';
+import { zipStream } from '../../dev/local-api/zip-writer';
 
 const MIB = 1024 * 1024;
 let api: LocalApi;

@@ -11,11 +11,11 @@ import {
 	fixtureKeys,
 	fixtureRecord,
 	startSeededLocalApi,
-} from './fixtures';
+} from '../../dev/local-api/fixtures';
 import { expectSameBytes } from './expect-bytes';
 import { bearer, jsonBody, rawRequest, type RawRequestOptions } from './raw-http';
-import { INJECTED_HTML_SNIPPET, type LocalApi } from './server';
-import { createRecordSignature } from './signature';
+import { INJECTED_HTML_SNIPPET, type LocalApi } from '../../dev/local-api/server';
+import { createRecordSignature } from '../../dev/local-api/signature';
 
 let api: LocalApi;
 

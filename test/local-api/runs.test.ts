@@ -18,10 +18,10 @@ import {
 	fixtureRecord,
 	startSeededLocalApi,
 	type FixtureRun,
-} from './fixtures';
+} from '../../dev/local-api/fixtures';
 import { bearer, jsonBody, rawRequest, type RawRequestOptions, type RawResponse } from './raw-http';
-import type { LocalApi } from './server';
-import { createRecordSignature, createStoreSignature } from './signature';
+import type { LocalApi } from '../../dev/local-api/server';
+import { createRecordSignature, createStoreSignature } from '../../dev/local-api/signature';
 
 let api: LocalApi;
 

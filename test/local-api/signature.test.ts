@@ -5,7 +5,7 @@ import {
 	createStoreSignature,
 	parseStoreSignature,
 	toBase62,
-} from './signature';
+} from '../../dev/local-api/signature';
 
 describe('Apify URL signatures', () => {
 	it('matches the documented HMAC test vector', () => {

@@ -4,7 +4,7 @@ import {
 	storeSignature,
 	toBase62,
 } from '../../nodes/ApifyKeyValueStore/helpers/signature';
-import * as localApi from '../local-api/signature';
+import * as localApi from '../../dev/local-api/signature';
 
 describe('URL signatures', () => {
 	it('match the HMAC test vector of Apify', () => {

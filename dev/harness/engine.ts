@@ -94,6 +94,11 @@ const nodeTypes: INodeTypes = {
 	getKnownTypes: () => ({}),
 };
 
+/** A node type of this package, as loaded from dist/; its type name is `NODE_TYPE` or `TRIGGER_TYPE`. */
+export function packageNodeType(type: string): INodeType {
+	return required(loaded.nodeTypes.get(type), type);
+}
+
 function required<T>(value: T | undefined, name: string): T {
 	if (!value) throw new Error(`Unknown type ${name}`);
 	return value;
@@ -277,6 +282,35 @@ export interface WorkflowRunOptions {
 }
 
 /**
+ * Runs `workflow` through WorkflowExecute in manual mode, starting at `startNode` with `input` as if
+ * a trigger had emitted it, and resolves with the finished run. The workflow brings its own node
+ * types, so the benchmark runs n8n's nodes through this too.
+ */
+export async function executeWorkflow(
+	workflow: Workflow,
+	workflowData: IWorkflowBase,
+	startNode: INode,
+	input: INodeExecutionData[],
+	executionId: string,
+): Promise<IRun> {
+	let finish!: (run: IRun) => void;
+	const finished = new Promise<IRun>((resolveRun) => (finish = resolveRun));
+	const hooks = new ExecutionLifecycleHooks('manual', executionId, workflowData);
+	hooks.addHandler('workflowExecuteAfter', (run) => finish(run));
+	const additionalData = createAdditionalData(hooks, executionId, workflowData.id);
+	const runExecutionData = createRunExecutionData({
+		executionData: {
+			nodeExecutionStack: [{ node: startNode, data: { main: [input] }, source: null }],
+		},
+	});
+	const mode: WorkflowExecuteMode = 'manual';
+	await new WorkflowExecute(additionalData, mode, runExecutionData).processRunExecutionData(
+		workflow,
+	);
+	return await finished;
+}
+
+/**
  * Runs a workflow through WorkflowExecute, starting at one node with the given items as if a
  * trigger had emitted them. Nodes may be of this package's types only.
  */
@@ -290,24 +324,13 @@ export async function runWorkflow(
 		(node) => node.name === (options.startNode ?? options.nodes[0].name),
 	);
 	if (!startNode) throw new Error(`No start node ${options.startNode}`);
-	const executionId = `exec-${runCounter}`;
-	let finish!: (run: IRun) => void;
-	const finished = new Promise<IRun>((resolveRun) => (finish = resolveRun));
-	const hooks = new ExecutionLifecycleHooks('manual', executionId, workflowData);
-	hooks.addHandler('workflowExecuteAfter', (run) => finish(run));
-	const additionalData = createAdditionalData(hooks, executionId, workflowData.id);
-	const runExecutionData = createRunExecutionData({
-		executionData: {
-			nodeExecutionStack: [
-				{ node: startNode, data: { main: [options.input ?? [{ json: {} }]] }, source: null },
-			],
-		},
-	});
-	const mode: WorkflowExecuteMode = 'manual';
-	await new WorkflowExecute(additionalData, mode, runExecutionData).processRunExecutionData(
+	const run = await executeWorkflow(
 		workflow,
+		workflowData,
+		startNode,
+		options.input ?? [{ json: {} }],
+		`exec-${runCounter}`,
 	);
-	const run = await finished;
 	return Object.assign(run, {
 		staticData: JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject,
 	});
@@ -408,7 +431,11 @@ export async function runListSearch(
 	return await search.call(context, filter, paginationToken);
 }
 
-function createAdditionalData(
+/**
+ * What n8n's app hands the engine for a run: the credentials helper and the instance's URLs; the
+ * features this package does not use (sub-workflows, task runners) throw.
+ */
+export function createAdditionalData(
 	hooks: ExecutionLifecycleHooks,
 	executionId: string,
 	workflowId: string,
