@@ -1,6 +1,9 @@
 /**
  * Starts the seeded local Apify API for manual testing and the demo.
  * Usage: PORT=8765 npm run local-api   (PORT is optional; an ephemeral port otherwise)
+ * LOCAL_API_UNDOCUMENTED=on turns on the behaviours Apify does not document (ETags, a store
+ * signature opening records, HEAD beyond the documented path); LOCAL_API_WRITE_DELAY_MS=N makes a
+ * written record show to readers only N ms after the write.
  */
 import {
 	DEMO_STORE,
@@ -12,11 +15,19 @@ import {
 	UNNAMED_STORE,
 	startSeededLocalApi,
 } from '../dev/local-api/fixtures';
+import { UNDOCUMENTED_OFF, UNDOCUMENTED_ON } from '../dev/local-api/server';
 import { createRecordSignature, createStoreSignature } from '../dev/local-api/signature';
 
 async function main(): Promise<void> {
 	const port = process.env.PORT ? Number(process.env.PORT) : undefined;
-	const api = await startSeededLocalApi({ port });
+	const undocumented = process.env.LOCAL_API_UNDOCUMENTED === 'on';
+	const api = await startSeededLocalApi({
+		port,
+		settings: {
+			...(undocumented ? UNDOCUMENTED_ON : UNDOCUMENTED_OFF),
+			writeVisibilityDelayMs: Number(process.env.LOCAL_API_WRITE_DELAY_MS ?? 0),
+		},
+	});
 	const storeSignature = createStoreSignature({
 		storeId: DEMO_STORE.id,
 		secretKey: DEMO_STORE.urlSigningSecretKey,
@@ -25,6 +36,9 @@ async function main(): Promise<void> {
 	const demoStoreUrl = `${api.url}/v2/key-value-stores/${DEMO_STORE.id}`;
 
 	console.log(`Local Apify API:   ${api.url}   (storage origin for redirects: ${api.storageUrl})`);
+	console.log(
+		`Undocumented behaviours: ${undocumented ? 'on' : 'off'}; write visibility delay: ${api.options.writeVisibilityDelayMs} ms`,
+	);
 	console.log('Tokens (Authorization: Bearer <token>):');
 	console.log(`  full access, local-user: ${FULL_ACCESS_TOKEN}`);
 	console.log(`  read-only, local-user:   ${READ_ONLY_TOKEN}`);

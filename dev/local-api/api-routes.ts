@@ -51,11 +51,43 @@ import {
 /** `off`: serve records directly; `storage`: 302 to the storage origin; `loop`: 302 to the same URL; `ftp`: 302 to a non-HTTP URL. */
 export type RedirectMode = 'off' | 'storage' | 'loop' | 'ftp';
 
+/**
+ * How the local API behaves. By default it does only what Apify documents; each switch marked
+ * UNDOCUMENTED turns on a behaviour no Apify source confirms, so that tests can run the node
+ * against an API that has it and against one that does not.
+ */
 export interface LocalApiSettings {
 	redirectMode: RedirectMode;
-	/** Whether a store (keys) signature also grants GET/HEAD of single records: unconfirmed for Apify. */
+	/** UNDOCUMENTED: a store (keys) signature also opens single records (GET, HEAD). Default off. */
 	storeSignatureGrantsRecords: boolean;
+	/**
+	 * UNDOCUMENTED: record answers carry a strong `ETag`, and `If-None-Match` (304) and `If-Match`
+	 * (412) are honoured. Default off: no ETag, conditional headers ignored.
+	 */
+	etags: boolean;
+	/**
+	 * UNDOCUMENTED: HEAD of a record also on run-alias paths and with `?signature=`; Apify documents
+	 * HEAD only on `/v2/key-value-stores/{id}/records/{key}` with a token. Default off: 405 there.
+	 */
+	undocumentedHead: boolean;
+	/**
+	 * Apify's storage is eventually consistent (its own client tests poll after a write): a PUT of a
+	 * record shows to readers only this many milliseconds after it was answered. Default 0.
+	 */
+	writeVisibilityDelayMs: number;
 }
+
+/** The UNDOCUMENTED switches, all off (the default) or all on. */
+export const UNDOCUMENTED_OFF = {
+	storeSignatureGrantsRecords: false,
+	etags: false,
+	undocumentedHead: false,
+} as const satisfies Partial<LocalApiSettings>;
+export const UNDOCUMENTED_ON = {
+	storeSignatureGrantsRecords: true,
+	etags: true,
+	undocumentedHead: true,
+} as const satisfies Partial<LocalApiSettings>;
 
 export interface ApiContext {
 	readonly url: string;
@@ -101,15 +133,26 @@ const MAX_PAGE_LIMIT = 1000;
 const tokenNotProvided = () =>
 	new ApiError(401, 'token-not-provided', 'Authentication token was not provided.');
 const tokenNotValid = () =>
-	new ApiError(401, 'token-not-valid', 'Authentication token is not valid.');
-const permissionDenied = () =>
-	new ApiError(403, 'permission-denied', 'You do not have permission to perform this action.');
+	new ApiError(
+		401,
+		'user-or-token-not-found',
+		'User was not found or authentication token is not valid',
+	);
 const insufficientPermissions = (message: string) =>
 	new ApiError(403, 'insufficient-permissions', message);
+/** Apify's message for a store the token may not use; the one for a run is modelled on it. */
+const noStorePermission = () =>
+	insufficientPermissions(
+		"Insufficient permissions for the key-value store. Make sure you're passing a correct API token and that it has the required permissions.",
+	);
+const noRunPermission = () =>
+	insufficientPermissions(
+		"Insufficient permissions for the Actor run. Make sure you're passing a correct API token and that it has the required permissions.",
+	);
 const storeNotFound = () => new ApiError(404, 'record-not-found', 'Key-value store was not found.');
 const recordNotFound = () => new ApiError(404, 'record-not-found', 'Record was not found.');
 const runNotFound = () => new ApiError(404, 'record-not-found', 'Actor run was not found.');
-const actorNotFound = () => new ApiError(404, 'record-not-found', 'Actor was not found.');
+const actorNotFound = () => new ApiError(404, 'actor-not-found', 'Actor was not found.');
 const taskNotFound = () => new ApiError(404, 'record-not-found', 'Actor task was not found.');
 
 /**
@@ -117,7 +160,12 @@ const taskNotFound = () => new ApiError(404, 'record-not-found', 'Actor task was
  * for a GET or HEAD not modified, a thrown 412 `precondition-failed` (with the current ETag, if
  * any) when a precondition fails, undefined to go on.
  */
-function conditionalReply(req: ApiRequest, currentEtag: string | undefined): Reply | undefined {
+function conditionalReply(
+	ctx: ApiContext,
+	req: ApiRequest,
+	currentEtag: string | undefined,
+): Reply | undefined {
+	if (!ctx.settings.etags) return undefined;
 	const outcome = evaluatePreconditions(req.method, currentEtag, req.headers);
 	if (outcome === 'proceed') return undefined;
 	if (outcome === 'not-modified') return notModifiedReply(currentEtag as string);
@@ -194,7 +242,7 @@ function authorizeRead(call: RouteCall, store: LocalStore, scope?: SignatureScop
 		if (!problem) return;
 		throw problem;
 	}
-	throw caller.grant ? permissionDenied() : tokenNotProvided();
+	throw caller.grant ? noStorePermission() : tokenNotProvided();
 }
 
 function authorizeWrite(caller: Caller, store?: LocalStore): TokenGrant {
@@ -202,12 +250,8 @@ function authorizeWrite(caller: Caller, store?: LocalStore): TokenGrant {
 		if (caller.signature) throw insufficientPermissions('A signature grants read access only.');
 		throw tokenNotProvided();
 	}
-	if (store && store.userId !== caller.grant.user.id) throw permissionDenied();
-	if (caller.grant.access !== 'full') {
-		throw insufficientPermissions(
-			"Insufficient permissions for the key-value store. Make sure you're passing a correct API token and that it has the required permissions.",
-		);
-	}
+	if (store && store.userId !== caller.grant.user.id) throw noStorePermission();
+	if (caller.grant.access !== 'full') throw noStorePermission();
 	return caller.grant;
 }
 
@@ -424,7 +468,7 @@ function getMe({ caller }: RouteCall): Reply {
 /** Like a store, a run is visible to its owner's tokens only. */
 function getRun(call: RouteCall): Reply {
 	const run = resolveRun(call);
-	if (requireToken(call.caller).user.id !== run.userId) throw permissionDenied();
+	if (requireToken(call.caller).user.id !== run.userId) throw noRunPermission();
 	return dataReply(runView(run));
 }
 
@@ -551,7 +595,12 @@ function listKeys(call: RouteCall): Reply {
 		items: page.map((key) => ({
 			key,
 			size: sizeOfRecord(store, key),
-			recordPublicUrl: `${storeUrl(ctx, store)}/records/${encodeURIComponent(key)}?signature=${recordSignatureOf(store, key)}`,
+			// Signed unless anyone may read the store by its ID, as Apify's OpenAPI schema says.
+			recordPublicUrl:
+				`${storeUrl(ctx, store)}/records/${encodeURIComponent(key)}` +
+				(store.generalAccess === 'ANYONE_WITH_ID_CAN_READ'
+					? ''
+					: `?signature=${recordSignatureOf(store, key)}`),
 		})),
 		count: page.length,
 		limit,
@@ -618,13 +667,21 @@ function downloadRecords(call: RouteCall): Reply {
 function getRecord(call: RouteCall): Reply {
 	const { ctx, req } = call;
 	const key = recordKeyParam(call);
+	const undocumentedHead = call.params.store === undefined || !call.caller.grant;
+	if (req.method === 'HEAD' && undocumentedHead && !ctx.settings.undocumentedHead) {
+		throw new ApiError(
+			405,
+			'method-not-allowed',
+			'HEAD is allowed only on /v2/key-value-stores/{storeId}/records/{recordKey} with a token.',
+		);
+	}
 	const store = resolveStore(call);
 	authorizeRead(call, store, { kind: 'record', key });
 	const record = store.getRecord(key);
 	if (!record) throw recordNotFound();
 	store.accessedAt = new Date();
 	// Checked before any redirect: the storage origin never sees a request the API answers 304 or 412.
-	const notModified = conditionalReply(req, recordEtag(record));
+	const notModified = conditionalReply(ctx, req, recordEtag(record));
 	if (notModified) return notModified;
 	const attachment = isTrueFlag(req.url.searchParams.get('attachment'));
 	if (req.method === 'GET') {
@@ -644,6 +701,7 @@ function getRecord(call: RouteCall): Reply {
 		attachment,
 		injectIntoHtml: true,
 		method: req.method,
+		etag: ctx.settings.etags,
 	});
 }
 
@@ -662,7 +720,7 @@ async function putRecord(call: RouteCall): Promise<Reply> {
 		);
 	}
 	// Before the body is read, as RFC 9110 asks; a write is never answered 304.
-	conditionalReply(req, currentEtag(store, key));
+	conditionalReply(call.ctx, req, currentEtag(store, key));
 	const stored = await req.readBody();
 	if (contentEncoding) {
 		try {
@@ -677,15 +735,21 @@ async function putRecord(call: RouteCall): Promise<Reply> {
 	}
 	const contentType = req.headers['content-type'] || 'application/octet-stream';
 	const record = { key, contentType, contentEncoding, stored };
-	store.putRecord(record);
-	return emptyReply(201, { ETag: recordEtag(record) });
+	const delayMs = call.ctx.settings.writeVisibilityDelayMs;
+	if (delayMs > 0) setTimeout(() => store.putRecord(record), delayMs).unref();
+	else store.putRecord(record);
+	const location = { Location: `${storeUrl(call.ctx, store)}/records/${encodeURIComponent(key)}` };
+	return emptyReply(
+		201,
+		call.ctx.settings.etags ? { ...location, ETag: recordEtag(record) } : location,
+	);
 }
 
 function deleteRecord(call: RouteCall): Reply {
 	const key = recordKeyParam(call);
 	const store = resolveStore(call);
 	authorizeWrite(call.caller, store);
-	conditionalReply(call.req, currentEtag(store, key));
+	conditionalReply(call.ctx, call.req, currentEtag(store, key));
 	store.deleteRecord(key);
 	return emptyReply(204);
 }

@@ -100,14 +100,14 @@ export interface RecordReplyOptions {
 	injectIntoHtml: boolean;
 	/** `HEAD` answers without generating a generated record's body. */
 	method?: string;
+	/** Whether to send the record's ETag (undocumented for Apify). */
+	etag: boolean;
 }
 
 export function recordReply(record: KeyValueRecord, options: RecordReplyOptions): Reply {
 	if (isGeneratedRecord(record)) return generatedRecordReply(record, options);
-	const headers: OutgoingHttpHeaders = {
-		'Content-Type': record.contentType,
-		ETag: recordEtag(record),
-	};
+	const headers: OutgoingHttpHeaders = { 'Content-Type': record.contentType };
+	if (options.etag) headers.ETag = recordEtag(record);
 	if (options.attachment) headers['Content-Disposition'] = 'attachment';
 	if (record.contentEncoding) headers.Vary = 'Accept-Encoding';
 
@@ -139,8 +139,8 @@ function generatedRecordReply(record: GeneratedRecord, options: RecordReplyOptio
 	const headers: OutgoingHttpHeaders = {
 		'Content-Type': record.contentType,
 		'Content-Length': record.size,
-		ETag: recordEtag(record),
 	};
+	if (options.etag) headers.ETag = recordEtag(record);
 	if (options.attachment) headers['Content-Disposition'] = 'attachment';
 	return { status: 200, headers, body: options.method === 'HEAD' ? undefined : record.generate() };
 }

@@ -23,7 +23,12 @@ import {
 	type LocalTask,
 	type NewTask,
 } from './actor-runs';
-import { handleApiRequest, type LocalApiSettings, type RedirectMode } from './api-routes';
+import {
+	handleApiRequest,
+	UNDOCUMENTED_OFF,
+	type LocalApiSettings,
+	type RedirectMode,
+} from './api-routes';
 import { FaultQueue, statusFaultError, type FaultSpec, type ServerKind } from './faults';
 import { errorReply, type Reply } from './replies';
 import { StorageOrigin } from './storage';
@@ -47,6 +52,7 @@ export type {
 	RunStatus,
 } from './actor-runs';
 export type { LocalApiSettings, RedirectMode } from './api-routes';
+export { UNDOCUMENTED_OFF, UNDOCUMENTED_ON } from './api-routes';
 export type {
 	Fault,
 	FaultBehaviour,
@@ -73,10 +79,8 @@ export interface LocalApiOptions {
 	port?: number;
 	/** Storage origin port; ephemeral when omitted. */
 	storagePort?: number;
-	/** Default `off`. */
-	redirectMode?: RedirectMode;
-	/** Default true. */
-	storeSignatureGrantsRecords?: boolean;
+	/** Behaviour switches; each defaults to what Apify documents (see `LocalApiSettings`). */
+	settings?: Partial<LocalApiSettings>;
 }
 
 export interface LoggedRequest {
@@ -116,7 +120,8 @@ export interface LocalApi {
 	/** Current behaviour switches; change them with the setters below. */
 	readonly options: Readonly<LocalApiSettings>;
 	setRedirectMode(mode: RedirectMode): void;
-	setStoreSignatureGrantsRecords(enabled: boolean): void;
+	/** Changes behaviour switches, e.g. `configure(UNDOCUMENTED_ON)`. */
+	configure(settings: Partial<LocalApiSettings>): void;
 	addStore(input: NewStore): LocalStore;
 	/** By store ID, `username~name`, or a name only one store has; throws when not found. */
 	findStore(ref: string): LocalStore;
@@ -264,8 +269,10 @@ function closeServer(server: Server): Promise<void> {
 
 export async function startLocalApi(options: LocalApiOptions = {}): Promise<LocalApi> {
 	const settings: LocalApiSettings = {
-		redirectMode: options.redirectMode ?? 'off',
-		storeSignatureGrantsRecords: options.storeSignatureGrantsRecords ?? true,
+		redirectMode: 'off',
+		...UNDOCUMENTED_OFF,
+		writeVisibilityDelayMs: 0,
+		...options.settings,
 	};
 	const stores = new StoreRegistry();
 	const runs = new RunRegistry(stores);
@@ -279,7 +286,7 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
 		listen(apiServer, options.port),
 		listen(storageServer, options.storagePort),
 	]);
-	const storage = new StorageOrigin(storageUrl, stores);
+	const storage = new StorageOrigin(storageUrl, stores, () => settings.etags);
 	const apiContext = { url, stores, runs, storage, settings };
 
 	const respond: Record<ServerKind, (req: IncomingMessage, url: URL) => Promise<Reply>> = {
@@ -355,8 +362,8 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
 		setRedirectMode: (mode) => {
 			settings.redirectMode = mode;
 		},
-		setStoreSignatureGrantsRecords: (enabled) => {
-			settings.storeSignatureGrantsRecords = enabled;
+		configure: (changes) => {
+			Object.assign(settings, changes);
 		},
 		addStore: (input) => stores.add(input),
 		findStore: (ref) => stores.find(ref),

@@ -3,7 +3,7 @@
  * presigned URLs: the URL's own query authorizes the request, and a request that also carries
  * an `Authorization` header is rejected, as S3 does.
  *
- * It sends the record's ETag (the API's) but ignores If-Match and If-None-Match: the API has
+ * It sends the record's ETag (the API's, when the API sends ETags) but ignores If-Match and If-None-Match: the API has
  * already evaluated them before redirecting, and answers 304 or 412 itself instead of a 302.
  */
 import { createHmac, randomBytes } from 'node:crypto';
@@ -37,6 +37,8 @@ export class StorageOrigin {
 	constructor(
 		readonly url: string,
 		private readonly stores: StoreRegistry,
+		/** The API's ETag switch: the storage serves the API's ETags only when the API has them. */
+		private readonly sendEtags: () => boolean,
 	) {}
 
 	presign({ storeId, key, attachment }: PresignedRecord): string {
@@ -88,6 +90,7 @@ export class StorageOrigin {
 			attachment: disposition === 'attachment',
 			injectIntoHtml: false,
 			method,
+			etag: this.sendEtags(),
 		});
 	}
 

@@ -157,7 +157,7 @@ describe('input edge cases', () => {
 	});
 
 	it("reads a record through its listing's signed link where the API does not accept a store signature for it", async () => {
-		local.api.setStoreSignatureGrantsRecords(false);
+		local.api.configure({ storeSignatureGrantsRecords: false });
 		try {
 			const { items, error } = await runNode({
 				parameters: recordGetParameters('OUTPUT'),
@@ -178,7 +178,7 @@ describe('input edge cases', () => {
 			);
 			expect(local.api.requests).toHaveLength(3);
 		} finally {
-			local.api.setStoreSignatureGrantsRecords(true);
+			local.api.configure({ storeSignatureGrantsRecords: true });
 		}
 	});
 });

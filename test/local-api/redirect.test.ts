@@ -16,7 +16,7 @@ import type { LocalApi } from '../../dev/local-api/server';
 let api: LocalApi;
 
 beforeAll(async () => {
-	api = await startSeededLocalApi({ redirectMode: 'storage' });
+	api = await startSeededLocalApi({ settings: { redirectMode: 'storage' } });
 });
 
 afterAll(() => api.close());
