@@ -219,7 +219,7 @@ describe('refusals of Record → Exists, whose HEAD answers have no body to show
 			credentialId: 'badToken',
 		});
 		expect(error?.message).toBe(
-			'Apify API error 401 token-not-valid: Authentication token is not valid.',
+			'Apify API error 401 user-or-token-not-found: User was not found or authentication token is not valid',
 		);
 	});
 });

@@ -1,6 +1,13 @@
 import { readBinary, runNode } from '../../dev/harness/engine';
 import { DEMO_STORE, fixtureRecord } from '../../dev/local-api/fixtures';
-import { byId, expectNoSecrets, recordGetParameters, useLocalApi } from './setup';
+import {
+	API_MODES,
+	byId,
+	expectNoSecrets,
+	recordGetParameters,
+	useApiMode,
+	useLocalApi,
+} from './setup';
 
 const local = useLocalApi();
 beforeEach(() => {
@@ -258,7 +265,7 @@ describe('Record → Get, bad input and API errors', () => {
 			parameters: recordGetParameters('OUTPUT'),
 			credentialId: 'badToken',
 		});
-		expect(result.error?.message).toMatch(/401 token-not-valid/);
+		expect(result.error?.message).toMatch(/401 user-or-token-not-found/);
 		expect(result.error?.description).toMatch(/Check the API token/);
 		expectNoSecrets(result);
 	});
@@ -333,33 +340,38 @@ describe('Record → Get, Only If Changed', () => {
 		options: { onlyChanged: true },
 	});
 
-	it('outputs a record once, then nothing until it changes, asking with its ETag', async () => {
-		const { id } = store();
-		local.api.putRecord(id, 'STATE', '{"step":1}', { contentType: 'application/json' });
-		const first = await runNode({ parameters: onlyChanged(id, 'STATE') });
-		expect(first.items.map((item) => item.json)).toEqual([{ step: 1 }]);
+	describe.each(API_MODES)('with an API %s', (_mode, settings) => {
+		useApiMode(local, settings);
 
-		const second = await runNode({
-			parameters: onlyChanged(id, 'STATE'),
-			staticData: first.staticData,
-		});
-		expect(second.error).toBeUndefined();
-		expect(second.items).toEqual([]);
-		const asked = local.api.requests.filter((request) => request.headers['if-none-match']);
-		expect(asked).toHaveLength(1);
-		expect(asked[0].headers['if-none-match']).toMatch(/^"/);
+		it('outputs a record once, then nothing until it changes', async () => {
+			const { id } = store();
+			local.api.putRecord(id, 'STATE', '{"step":1}', { contentType: 'application/json' });
+			const first = await runNode({ parameters: onlyChanged(id, 'STATE') });
+			expect(first.items.map((item) => item.json)).toEqual([{ step: 1 }]);
 
-		local.api.putRecord(id, 'STATE', '{"step":2}', { contentType: 'application/json' });
-		const third = await runNode({
-			parameters: onlyChanged(id, 'STATE'),
-			staticData: second.staticData,
+			const second = await runNode({
+				parameters: onlyChanged(id, 'STATE'),
+				staticData: first.staticData,
+			});
+			expect(second.error).toBeUndefined();
+			expect(second.items).toEqual([]);
+			// With ETags the API is asked whether it changed; without, the content's hash tells.
+			const asked = local.api.requests.filter((request) => request.headers['if-none-match']);
+			expect(asked).toHaveLength(settings.etags ? 1 : 0);
+			if (settings.etags) expect(asked[0].headers['if-none-match']).toMatch(/^"/);
+
+			local.api.putRecord(id, 'STATE', '{"step":2}', { contentType: 'application/json' });
+			const third = await runNode({
+				parameters: onlyChanged(id, 'STATE'),
+				staticData: second.staticData,
+			});
+			expect(third.items.map((item) => item.json)).toEqual([{ step: 2 }]);
+			const fourth = await runNode({
+				parameters: onlyChanged(id, 'STATE'),
+				staticData: third.staticData,
+			});
+			expect(fourth.items).toEqual([]);
 		});
-		expect(third.items.map((item) => item.json)).toEqual([{ step: 2 }]);
-		const fourth = await runNode({
-			parameters: onlyChanged(id, 'STATE'),
-			staticData: third.staticData,
-		});
-		expect(fourth.items).toEqual([]);
 	});
 
 	it('remembers each store and key on its own, and every item of a run', async () => {

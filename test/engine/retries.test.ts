@@ -135,6 +135,19 @@ describe('retries', () => {
 		);
 	});
 
+	it("doubles the timeout with every retry, as apify-client does, so a slow API's answer gets through", async () => {
+		// Every answer takes 1.5 s: the first attempt (1 s) times out, the second (2 s) does not.
+		local.api.faults.add({ path: recordPath('OUTPUT'), kind: 'slow', delayMs: 1500, times: 3 });
+		const { items, error } = await runNode({
+			parameters: getParameters('OUTPUT', { timeoutSeconds: 1 }),
+		});
+		expect(error).toBeUndefined();
+		expect(attemptsAt(recordPath('OUTPUT'))).toBe(2);
+		expect(items[0].json).toEqual(
+			JSON.parse(fixtureRecord(DEMO_STORE.id, 'OUTPUT').body.toString()),
+		);
+	});
+
 	it('starts a ZIP download again after it broke off, outputting one whole archive', async () => {
 		const zipPath = `/v2/key-value-stores/${DEMO_STORE.id}/records`;
 		local.api.faults.add({ path: zipPath, kind: 'reset-mid-body', afterBytes: 3000, times: 1 });

@@ -9,7 +9,12 @@ import {
 	READ_ONLY_TOKEN,
 	startSeededLocalApi,
 } from '../../dev/local-api/fixtures';
-import type { LocalApi } from '../../dev/local-api/server';
+import {
+	UNDOCUMENTED_OFF,
+	UNDOCUMENTED_ON,
+	type LocalApi,
+	type LocalApiSettings,
+} from '../../dev/local-api/server';
 import { createStoreSignature } from '../../dev/local-api/signature';
 
 export const DEMO_STORE_SIGNATURE = createStoreSignature({
@@ -64,6 +69,25 @@ export function useLocalApi(): { readonly api: LocalApi } {
 		local.api.setRedirectMode('off');
 	});
 	return local;
+}
+
+/**
+ * The two APIs the node must work with: one that does only what Apify documents (the local API's
+ * default), and one with the behaviours no Apify source confirms (ETags, HEAD beyond the documented
+ * path, a store signature opening records). Tests of a behaviour that could depend on them run in both.
+ */
+export const API_MODES = [
+	['as Apify documents it', UNDOCUMENTED_OFF],
+	['with the undocumented behaviours', UNDOCUMENTED_ON],
+] as const;
+
+/** Puts the local API in a mode for the tests of the enclosing describe block. */
+export function useApiMode(
+	local: { readonly api: LocalApi },
+	settings: Partial<LocalApiSettings>,
+): void {
+	beforeAll(() => local.api.configure(settings));
+	afterAll(() => local.api.configure({ ...UNDOCUMENTED_OFF, writeVisibilityDelayMs: 0 }));
 }
 
 /** Parameters of Record → Get for a key of the demo store. */

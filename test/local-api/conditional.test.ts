@@ -1,4 +1,7 @@
-/** ETags of records and conditional requests: If-None-Match (304) for reads, If-Match (412) for reads and writes. */
+/**
+ * ETags of records and conditional requests: If-None-Match (304) for reads, If-Match (412) for reads
+ * and writes. Apify documents none of it, so the local API has it only when its `etags` switch is on.
+ */
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 
@@ -11,12 +14,12 @@ import {
 	startSeededLocalApi,
 } from '../../dev/local-api/fixtures';
 import { bearer, jsonBody, rawRequest, type RawRequestOptions, type RawResponse } from './raw-http';
-import type { LocalApi } from '../../dev/local-api/server';
+import { startLocalApi, type LocalApi } from '../../dev/local-api/server';
 
 let api: LocalApi;
 
 beforeAll(async () => {
-	api = await startSeededLocalApi();
+	api = await startSeededLocalApi({ settings: { etags: true } });
 });
 
 afterAll(() => api.close());
@@ -255,5 +258,35 @@ describe('conditional requests in storage redirect mode', () => {
 			headers: { 'If-None-Match': etag },
 		});
 		expect([stored.status, etagOf(stored)]).toEqual([200, etag]);
+	});
+});
+
+describe('by default, as Apify documents', () => {
+	it('sends no ETag and ignores If-None-Match and If-Match', async () => {
+		const plain = await startLocalApi();
+		try {
+			const store = plain.addStore({ name: 'no-etags' });
+			plain.putRecord(store.id, 'note', 'text', { contentType: 'text/plain' });
+			const path = `${plain.url}/v2/key-value-stores/${store.id}/records/note`;
+			const get = await rawRequest(path, {
+				headers: { ...bearer(FULL_ACCESS_TOKEN), 'If-None-Match': '*' },
+			});
+			expect(get.status).toBe(200);
+			expect(get.headers.etag).toBeUndefined();
+			const put = await rawRequest(path, {
+				method: 'PUT',
+				headers: {
+					...bearer(FULL_ACCESS_TOKEN),
+					'Content-Type': 'text/plain',
+					'If-Match': '"stale"',
+				},
+				body: 'new',
+			});
+			expect(put.status).toBe(201);
+			expect(put.headers.etag).toBeUndefined();
+			expect(put.headers.location).toBe(path);
+		} finally {
+			await plain.close();
+		}
 	});
 });
