@@ -315,7 +315,7 @@ async function demoTrigger(api: LocalApi, target: Target, runPoll: RunPoll): Pro
 	);
 	const baseline = await runPoll(parameters, {}, 'trigger', CREDENTIAL_ID);
 	console.log(
-		`    poll 1: ${baseline.items.length} items: the first poll only remembers the store's sizes and ETags`,
+		`    poll 1: ${baseline.items.length} items: the first poll only remembers each record's size and content hash (or ETag, where the API sends one)`,
 	);
 	const [first, second] = api
 		.findStore(target.store)
