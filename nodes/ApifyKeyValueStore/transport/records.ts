@@ -98,6 +98,7 @@ export async function hashRecord(
 		connection,
 		{ ...address, hashBody: true },
 		async ({ body, digest }) => {
+			// The digest is complete once the body has been read to its end.
 			for await (const chunk of body) void chunk;
 			return digest();
 		},
@@ -113,7 +114,7 @@ export async function recordExists(
 	connection: ApifyConnection,
 	address: RecordAddress,
 ): Promise<boolean> {
-	const exists = await untilWrittenRecordShows(connection, address, async () => {
+	return await untilWrittenRecordShows(connection, address, async () => {
 		if (connection.authType === 'urlSignature') {
 			return (await listedRecord(ctx, connection, address)) !== undefined;
 		}
@@ -129,7 +130,6 @@ export async function recordExists(
 		});
 		return status !== 404;
 	});
-	return exists;
 }
 
 /**
