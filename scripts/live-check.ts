@@ -90,14 +90,14 @@ const KEYS_OF_TRIGGER = 'trig-';
 const SHOW_TIMEOUT_MS = 10_000;
 const PROBE_TIMEOUT_MS = 5_000;
 
-/** Polls `probe` every 25 ms until it gives a value or `timeoutMs` passed. */
+/** Polls `probe` every 25 ms until it gives a value or `timeoutMs` passed; a probe that throws counts as no value yet. */
 async function waitFor<T>(
 	probe: () => Promise<T | undefined>,
 	timeoutMs: number,
 ): Promise<{ value?: T; ms: number }> {
 	const started = Date.now();
 	for (;;) {
-		const value = await probe();
+		const value = await probe().catch(() => undefined);
 		const ms = Date.now() - started;
 		if (value !== undefined || ms >= timeoutMs) return { value, ms };
 		await sleep(25);
@@ -136,6 +136,8 @@ class LiveCheck {
 	private readonly storeName = `n8n-live-check-${randomBytes(4).toString('hex')}`;
 	private storeId = '';
 	private signingKey = '';
+	/** Why there is no signing key, if there is none. */
+	private noSigningKey = 'the API did not give it to the token';
 
 	constructor(
 		private readonly target: LiveTarget,
@@ -161,6 +163,10 @@ class LiveCheck {
 		});
 		try {
 			if (await this.operation(OP.create, () => this.createStore())) await this.checkStore();
+		} catch (error) {
+			// A step outside the operations (plain HTTP) failed: what ran so far is still reported.
+			const detail = `the check stopped: ${(error as Error).message}`;
+			this.operations.push({ name: 'The live check itself', ok: false, detail, ms: 0 });
 		} finally {
 			await this.deleteStore();
 		}
@@ -209,7 +215,7 @@ class LiveCheck {
 		await this.operation(OP.sigGet, () => this.signatureGet());
 		await this.operation(OP.sigExists, () => this.signatureExists());
 		await this.operation(OP.sigList, () => this.signatureList());
-		await this.operation(OP.sigDownload, () => this.downloadRecords(this.credential.signature));
+		await this.operation(OP.sigDownload, () => this.signatureDownload());
 
 		await this.operation(OP.badToken, () => this.failsWithBadToken());
 		await this.operation(OP.missingKey, () => this.failsOnMissingKey());
@@ -380,6 +386,10 @@ class LiveCheck {
 	/** The node keeps the signing key out of its output: the check reads it as a client would. */
 	private async readSigningKey(): Promise<void> {
 		const response = await this.http(`/v2/key-value-stores/${this.storeId}`);
+		if (!response.ok) {
+			this.noSigningKey = `a GET of the store answered ${await answerOf(response)}`;
+			return;
+		}
 		const body = (await response.json()) as { data?: { urlSigningSecretKey?: string } };
 		this.signingKey = body.data?.urlSigningSecretKey ?? '';
 		if (!this.signingKey) return;
@@ -619,7 +629,7 @@ class LiveCheck {
 	// ---- with a URL signature ----
 
 	private requireSignature(): void {
-		if (!this.signingKey) throw new Error('no signing key: the API did not give it to the token');
+		if (!this.signingKey) throw new Error(`no signing key: ${this.noSigningKey}`);
 	}
 
 	private async signatureGet(): Promise<string> {
@@ -650,6 +660,11 @@ class LiveCheck {
 			items.map((item) => String(item.json.key)),
 			'listed',
 		);
+	}
+
+	private async signatureDownload(): Promise<string> {
+		this.requireSignature();
+		return await this.downloadRecords(this.credential.signature);
 	}
 
 	// ---- failures the node must report ----
@@ -998,6 +1013,7 @@ class LiveCheck {
 	private async listedKeys(prefix = ''): Promise<string[]> {
 		const query = new URLSearchParams({ prefix, limit: '1000' });
 		const response = await this.http(`/v2/key-value-stores/${this.storeId}/keys?${query}`);
+		if (!response.ok) throw new Error(`the keys listing answered ${await answerOf(response)}`);
 		const body = (await response.json()) as { data: { items: KeySize[] } };
 		return body.data.items.map((item) => item.key);
 	}
@@ -1041,14 +1057,18 @@ class LiveCheck {
 
 	private print(): void {
 		console.log('What the API did where Apify documents nothing, and whether the node coped:');
-		printTable(
-			['Assumption', 'What the API did', 'Node coped'],
-			this.observations.map((observation) => [
-				observation.assumption,
-				this.redact(observation.observed),
-				this.coped(observation),
-			]),
-		);
+		if (this.observations.length === 0) {
+			console.log('    (nothing probed: there was no store to probe)');
+		} else {
+			printTable(
+				['Assumption', 'What the API did', 'Node coped'],
+				this.observations.map((observation) => [
+					observation.assumption,
+					this.redact(observation.observed),
+					this.coped(observation),
+				]),
+			);
+		}
 		console.log("\nOperations of the node (through n8n's engine):");
 		printTable(
 			['Operation', 'Result', 'ms'],
