@@ -394,7 +394,8 @@ class LiveCheck {
 		this.signingKey = body.data?.urlSigningSecretKey ?? '';
 		if (!this.signingKey) return;
 		const signature = storeSignature(this.signingKey, this.storeId, 0);
-		const wrong = storeSignature(`${this.signingKey}-wrong`, this.storeId, 0);
+		// Valid for a record of this store, but not for its listing.
+		const wrong = recordSignature(this.signingKey, 'another-key');
 		this.secrets.push(this.signingKey, signature, wrong);
 		await this.addCredential(this.credential.signature, {
 			authType: 'urlSignature',
@@ -403,7 +404,7 @@ class LiveCheck {
 		});
 		await this.addCredential(this.credential.wrongSignature, {
 			authType: 'urlSignature',
-			signature: recordSignature(this.signingKey, 'another-key'),
+			signature: wrong,
 			signatureStoreId: this.storeId,
 		});
 	}
