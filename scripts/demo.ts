@@ -20,11 +20,6 @@
  * the demo makes, and the items they fire.
  * Exits with 1 when a node fails, 2 when APIFY_TOKEN is set without APIFY_STORE.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, dirname } from 'node:path';
-
 import type {
 	IBinaryData,
 	IConnections,
@@ -36,6 +31,7 @@ import type {
 
 import { DEMO_STORE, FULL_ACCESS_TOKEN, startSeededLocalApi } from '../dev/local-api/fixtures';
 import type { LocalApi } from '../dev/local-api/server';
+import { apifyBaseUrlFromEnv, printTable, withHarness, type Harness } from './support';
 
 const CREDENTIAL_ID = 'demo-credential';
 const CREDENTIAL_NAME = 'Apify (demo)';
@@ -146,7 +142,7 @@ async function chooseTarget(): Promise<{ target: Target; api?: LocalApi } | unde
 			console.error('Or unset APIFY_TOKEN to run against the local API with its demo data.');
 			return undefined;
 		}
-		const baseUrl = process.env.APIFY_BASE_URL?.trim() || 'https://api.apify.com';
+		const baseUrl = apifyBaseUrlFromEnv();
 		return {
 			target: {
 				baseUrl,
@@ -208,17 +204,6 @@ function formatBinary(binary: Record<string, IBinaryData> | undefined): string {
 				`${field}: ${file.fileName ?? '(no name)'}, ${file.mimeType}, ${formatBytes(file.bytes)}`,
 		)
 		.join('; ');
-}
-
-function printTable(header: string[], rows: string[][]): void {
-	const widths = header.map((title, column) =>
-		Math.max(title.length, ...rows.map((row) => row[column].length)),
-	);
-	const line = (cells: string[]) =>
-		`    ${cells.map((cell, column) => cell.padEnd(widths[column])).join('  ')}`.trimEnd();
-	console.log(line(header));
-	console.log(line(widths.map((width) => '─'.repeat(width))));
-	for (const row of rows) console.log(line(row));
 }
 
 /** One row per item: its JSON fields (long values cut short) and its files. */
@@ -297,7 +282,7 @@ function printRun(run: IRun, nodes: INode[]): string[] {
 	return failed;
 }
 
-type RunPoll = typeof import('../dev/harness/engine').runPoll;
+type RunPoll = Harness['runPoll'];
 
 /**
  * The trigger on the same store, local API only (it writes to the store): a first poll that only
@@ -339,58 +324,40 @@ async function demoTrigger(api: LocalApi, target: Target, runPoll: RunPoll): Pro
 	console.log(`    poll 3: ${quiet.items.length} items: each change fires once\n`);
 }
 
-/** The harness creates a temporary n8n folder for binary data unless N8N_USER_FOLDER was given. */
-function removeTemporaryUserFolder(folder: string | undefined): void {
-	if (
-		folder &&
-		dirname(folder) === tmpdir() &&
-		basename(folder).startsWith('n8n-engine-') &&
-		existsSync(folder)
-	) {
-		rmSync(folder, { recursive: true, force: true });
-	}
-}
-
 async function main(): Promise<number> {
-	const userFolderGiven = process.env.N8N_USER_FOLDER !== undefined;
 	const chosen = await chooseTarget();
 	if (!chosen) return 2;
 	const { target, api } = chosen;
 	secrets = [target.token];
 	try {
-		// Imported only now: loading n8n-core sets up its instance folder. A key for this run only
-		// encrypts the credential, as n8n stores credentials, without n8n-core announcing a new key file.
-		process.env.N8N_ENCRYPTION_KEY ??= randomBytes(24).toString('base64');
-		// Node errors are printed below, with what to do; n8n's own log would repeat them.
-		process.env.N8N_LOG_LEVEL ??= 'silent';
-		const { CREDENTIAL_TYPE, NODE_TYPE, credentialsHelper, runPoll, runWorkflow } = await import(
-			'../dev/harness/engine'
-		);
-		await credentialsHelper.add(CREDENTIAL_ID, CREDENTIAL_TYPE, {
-			authType: 'apiToken',
-			apiToken: target.token,
-			baseUrl: target.baseUrl,
-		});
+		return await withHarness(
+			async ({ CREDENTIAL_TYPE, NODE_TYPE, credentialsHelper, runPoll, runWorkflow }) => {
+				await credentialsHelper.add(CREDENTIAL_ID, CREDENTIAL_TYPE, {
+					authType: 'apiToken',
+					apiToken: target.token,
+					baseUrl: target.baseUrl,
+				});
 
-		console.log(`Apify Key-Value Store demo: ${target.label}`);
-		console.log(
-			`Store: ${target.store}   key prefix: ${target.prefix}   record: ${target.recordKey}\n`,
-		);
-		const { nodes, connections } = demoNodes(target, NODE_TYPE, CREDENTIAL_TYPE);
-		printWorkflow(nodes, connections);
+				console.log(`Apify Key-Value Store demo: ${target.label}`);
+				console.log(
+					`Store: ${target.store}   key prefix: ${target.prefix}   record: ${target.recordKey}\n`,
+				);
+				const { nodes, connections } = demoNodes(target, NODE_TYPE, CREDENTIAL_TYPE);
+				printWorkflow(nodes, connections);
 
-		const run = await runWorkflow({ nodes, connections, startNode: startNodeName(target) });
-		const failed = printRun(run, nodes);
-		if (failed.length > 0) {
-			console.log(`Failed: ${failed.join(', ')}`);
-			return 1;
-		}
-		console.log(`All nodes succeeded (workflow status: ${run.status}).\n`);
-		if (api) await demoTrigger(api, target, runPoll);
-		return 0;
+				const run = await runWorkflow({ nodes, connections, startNode: startNodeName(target) });
+				const failed = printRun(run, nodes);
+				if (failed.length > 0) {
+					console.log(`Failed: ${failed.join(', ')}`);
+					return 1;
+				}
+				console.log(`All nodes succeeded (workflow status: ${run.status}).\n`);
+				if (api) await demoTrigger(api, target, runPoll);
+				return 0;
+			},
+		);
 	} finally {
 		await api?.close();
-		if (!userFolderGiven) removeTemporaryUserFolder(process.env.N8N_USER_FOLDER);
 	}
 }
 
