@@ -1,3 +1,4 @@
+// @ts-check
 // End-to-end suite: this package inside a real n8n.
 //
 //   npm run test:e2e
@@ -21,7 +22,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { runActiveChecks, triggerFixture } from './lib/active.mjs';
-import { Checks } from './lib/checks.mjs';
+import { Checks, errorText } from './lib/checks.mjs';
 import { runEditorChecks } from './lib/editor.mjs';
 import { ensureChromium, ensureN8n, ensureNode, N8N_1X, N8N_VERSION } from './lib/install.mjs';
 import { startLocalApi } from './lib/local-api.mjs';
@@ -127,7 +128,7 @@ try {
 		await runInstance(n8n1, `n8n ${n8n1.version}`, { keepRunning: false });
 	}
 } catch (error) {
-	checks.fail('the suite could not go on', error?.stack ?? String(error));
+	checks.fail('the suite could not go on', errorText(error));
 } finally {
 	await run.cleanup();
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // Active workflows in a running `n8n start`: the trigger polling a store on its schedule, across a
 // restart of n8n, and the webhook example answering a POST as Apify sends it when a run finishes.
 import { CheckFailure, expect, expectEqual, show } from './checks.mjs';

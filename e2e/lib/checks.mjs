@@ -1,3 +1,4 @@
+// @ts-check
 // Named checks: one PASS/FAIL line each, and the final "N passed, M failed".
 import { isDeepStrictEqual, inspect } from 'node:util';
 
@@ -20,10 +21,7 @@ export class Checks {
 			console.log(`PASS  ${name}  (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 			return value ?? true;
 		} catch (error) {
-			this.fail(
-				name,
-				error instanceof CheckFailure ? error.message : (error?.stack ?? String(error)),
-			);
+			this.fail(name, error instanceof CheckFailure ? error.message : errorText(error));
 			return undefined;
 		}
 	}
@@ -41,6 +39,17 @@ export class Checks {
 		console.log(`\n${this.passed} passed, ${this.failed.length} failed`);
 		return this.failed.length === 0;
 	}
+}
+
+/**
+ * An error's stack, or what was thrown as text.
+ *
+ * @param {unknown} error
+ */
+export function errorText(error) {
+	if (typeof error === 'object' && error !== null && 'stack' in error && error.stack != null)
+		return String(error.stack);
+	return String(error);
 }
 
 export function expect(condition, message) {

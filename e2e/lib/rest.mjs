@@ -1,3 +1,4 @@
+// @ts-check
 // What a running n8n executed, read as the editor reads it: n8n's REST API, signed in as the owner.
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -12,12 +13,15 @@ export class N8nRest {
 		this.n8n = n8n;
 		// n8n ties its session cookie to the browser's ID header.
 		this.browserId = randomUUID();
+		/** @type {string | undefined} the session cookie, once signed in */
+		this.cookie = undefined;
 		// Execution data is stored "flatted" (JSON with references); n8n's own copy reads it.
 		this.flatted = createRequire(join(n8n.n8n.dir, 'node_modules', 'n8n', 'package.json'))(
 			'flatted',
 		);
 	}
 
+	/** @returns {Promise<string>} the session cookie */
 	async signIn() {
 		let response = await this.post('/login', {
 			emailOrLdapLoginId: OWNER.email,
@@ -41,6 +45,7 @@ export class N8nRest {
 			.getSetCookie()
 			.map((cookie) => cookie.split(';')[0])
 			.join('; ');
+		return this.cookie;
 	}
 
 	async post(path, body) {
@@ -52,9 +57,9 @@ export class N8nRest {
 	}
 
 	async get(path) {
-		if (!this.cookie) await this.signIn();
+		const cookie = this.cookie || (await this.signIn());
 		const response = await fetch(`${this.n8n.url}/rest${path}`, {
-			headers: { cookie: this.cookie, 'browser-id': this.browserId },
+			headers: { cookie, 'browser-id': this.browserId },
 		});
 		const text = await response.text();
 		if (!response.ok)

@@ -1,3 +1,4 @@
+// @ts-check
 // Shared by the suite and `npm run dev`: paths, the packed package, and clean shutdown.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -1,3 +1,4 @@
+// @ts-check
 // The CLI part of the suite: imports the example credential and workflows (plus a few test-only
 // ones) into a real n8n, runs each with `n8n execute --id`, and checks the items, the binary files in
 // n8n's storage, and the logs.
@@ -8,6 +9,11 @@ import JSZip from 'jszip';
 
 import { CheckFailure, expect, expectEqual, show } from './checks.mjs';
 import { sha256 } from './n8n.mjs';
+
+/** @import { Checks } from './checks.mjs' */
+/** @import { LocalApi } from './local-api.mjs' */
+/** @import { N8n } from './n8n.mjs' */
+/** @typedef {Awaited<ReturnType<N8n['execute']>>} ExecuteResult  a run by `n8n execute` */
 
 export const EXAMPLE_CREDENTIAL_ID = 'apifyLocalApi001';
 const CREDENTIAL_TYPE = 'apifyKeyValueStoreApi';
@@ -316,6 +322,16 @@ function expectFailure(result, { message }, what) {
  * Imports and runs everything against `n8n`; `local` is the running local API (fixtures, signatures).
  * `extraWorkflows` are imported too, for later parts. Returns the IDs of the imported example
  * workflows by file name.
+ *
+ * @param {Checks} checks
+ * @param {N8n} n8n
+ * @param {object} options
+ * @param {LocalApi} options.local
+ * @param {string} options.examplesDir
+ * @param {string} options.runDir  where the files to import are written
+ * @param {string} options.nodeType  the node's type as workflows name it
+ * @param {string} options.label  the n8n version, before every check's name
+ * @param {object[]} [options.extraWorkflows]
  */
 export async function runCliChecks(
 	checks,
@@ -343,6 +359,69 @@ export async function runCliChecks(
 		'wrong URL signature': wrongSignature,
 	};
 
+	await checkImport(checks, n8n, {
+		label,
+		local,
+		examples,
+		examplesDir,
+		runDir,
+		nodeType,
+		tests,
+		extraWorkflows,
+	});
+
+	const byFile = Object.fromEntries(examples.map(({ file, workflow }) => [file, workflow]));
+	const logs = [];
+	const execute = async (workflow) => {
+		const result = await n8n.execute(workflow.id);
+		logs.push(result.output);
+		return result;
+	};
+
+	/** @type {CliContext} */
+	const context = {
+		checks,
+		n8n,
+		label,
+		local,
+		fixtures,
+		demo,
+		fixture,
+		execute,
+		byFile,
+		tests,
+		signature,
+		wrongSignature,
+		token,
+	};
+	await checkRecordGet(context);
+	await checkDownloadAll(context);
+	await checkKeyList(context);
+	await checkDailyImageFingerprints(context);
+	await checkRecordWriteAndStores(context);
+	await checkShareLinksAndStores(context);
+	await checkCompressedRecords(context);
+	await checkSignatureCredential(context);
+	await checkFailures(context);
+	await checkContinueOnFail(context);
+	await checks.check(`${label}: no token or signature in any n8n output of this part`, () => {
+		for (const text of logs) expectNoSecrets(text, allSecrets, 'n8n output');
+	});
+	return {
+		examples: Object.fromEntries(examples.map(({ file, workflow }) => [file, workflow.id])),
+		secrets: allSecrets,
+	};
+}
+
+/**
+ * The examples name this package's types exactly as users' workflows do; n8n's CLI imports them,
+ * the example credential and the suite's own credentials and workflows.
+ */
+async function checkImport(
+	checks,
+	n8n,
+	{ label, local, examples, examplesDir, runDir, nodeType, tests, extraWorkflows },
+) {
 	await checks.check(
 		`${label}: import the example credential and workflows with n8n's CLI`,
 		async () => {
@@ -368,16 +447,36 @@ export async function runCliChecks(
 			return `${examples.length} examples`;
 		},
 	);
+}
 
-	const byFile = Object.fromEntries(examples.map(({ file, workflow }) => [file, workflow]));
-	const logs = [];
-	const execute = async (workflow) => {
-		const result = await n8n.execute(workflow.id);
-		logs.push(result.output);
-		return result;
-	};
+/**
+ * What each group of CLI checks gets: the checks, the n8n under test and its label, the local API
+ * with its fixtures (the demo store and its records), `execute` (runs a workflow with n8n's CLI and
+ * keeps its output for the final secrets check), the example workflows by file name, the suite's own
+ * fixtures, and the secrets.
+ *
+ * @typedef {object} CliContext
+ * @property {Checks} checks
+ * @property {N8n} n8n
+ * @property {string} label
+ * @property {LocalApi} local
+ * @property {LocalApi['fixtures']} fixtures
+ * @property {any} demo
+ * @property {(key: string) => any} fixture
+ * @property {(workflow: { id: string }) => Promise<ExecuteResult>} execute
+ * @property {Record<string, any>} byFile
+ * @property {ReturnType<typeof testOnlyFixtures>} tests
+ * @property {string} signature
+ * @property {string} wrongSignature
+ * @property {string} token
+ */
 
-	// Record → Get
+/**
+ * Record → Get (record-get): a JSON record's fields, a text record's text, a PNG in n8n's binary storage.
+ *
+ * @param {CliContext} context
+ */
+async function checkRecordGet({ checks, n8n, label, fixture, execute, byFile }) {
 	const get = await execute(byFile['record-get.workflow.json']);
 	await checks.check(`${label}: record-get runs successfully`, () =>
 		expectSuccess(get, 'record-get'),
@@ -425,8 +524,14 @@ export async function runCliChecks(
 			return `${item.binary.data.fileSize}, ${item.binary.data.id}`;
 		},
 	);
+}
 
-	// Record → Download All
+/**
+ * Record → Download All (record-download-all): one ZIP file, and one item per record, byte for byte.
+ *
+ * @param {CliContext} context
+ */
+async function checkDownloadAll({ checks, n8n, label, fixtures, demo, fixture, execute, byFile }) {
 	const download = await execute(byFile['record-download-all.workflow.json']);
 	await checks.check(`${label}: record-download-all runs successfully`, () =>
 		expectSuccess(download, 'record-download-all'),
@@ -451,13 +556,15 @@ export async function runCliChecks(
 			);
 			expectEqual(json.size, stored.length, 'ZIP item size');
 			const zip = await JSZip.loadAsync(stored);
-			const names = Object.values(zip.files)
-				.filter((entry) => !entry.dir)
-				.map((entry) => entry.name);
+			const entries = Object.values(zip.files).filter((entry) => !entry.dir);
+			const names = entries.map((entry) => entry.name);
 			expectEqual([...names].sort(), [...fixtures.fixtureKeys(demo.id)].sort(), 'ZIP entries');
-			for (const name of names) {
-				const bytes = await zip.file(name).async('nodebuffer');
-				expect(bytes.equals(fixture(name).body), `ZIP entry ${name} differs from the fixture`);
+			for (const entry of entries) {
+				const bytes = await entry.async('nodebuffer');
+				expect(
+					bytes.equals(fixture(entry.name).body),
+					`ZIP entry ${entry.name} differs from the fixture`,
+				);
 			}
 			return names;
 		},
@@ -514,8 +621,14 @@ export async function runCliChecks(
 			return `${items.length} items`;
 		},
 	);
+}
 
-	// Key → List
+/**
+ * Key → List (key-list): every key in byte order with sizes, and paging past 1000 keys.
+ *
+ * @param {CliContext} context
+ */
+async function checkKeyList({ checks, label, fixtures, demo, execute, byFile }) {
 	const list = await execute(byFile['key-list.workflow.json']);
 	await checks.check(`${label}: key-list runs successfully`, () => expectSuccess(list, 'key-list'));
 	await checks.check(
@@ -550,8 +663,14 @@ export async function runCliChecks(
 			'keys',
 		);
 	});
+}
 
-	// The realistic one
+/**
+ * The realistic example (daily-image-fingerprints): a prefix listing, each image as a file, hashed downstream.
+ *
+ * @param {CliContext} context
+ */
+async function checkDailyImageFingerprints({ checks, n8n, label, fixture, execute, byFile }) {
 	const daily = await execute(byFile['daily-image-fingerprints.workflow.json']);
 	await checks.check(`${label}: daily-image-fingerprints runs successfully`, () =>
 		expectSuccess(daily, 'daily-image-fingerprints'),
@@ -586,8 +705,14 @@ export async function runCliChecks(
 			);
 		},
 	);
+}
 
-	// Writing, stores, a run's store
+/**
+ * Writing, stores and a run's store (record-write-and-stores): Put, Get, Exists, Delete; Store → Get or Create and Delete; an Actor run's OUTPUT.
+ *
+ * @param {CliContext} context
+ */
+async function checkRecordWriteAndStores({ checks, label, fixtures, demo, execute, byFile }) {
 	const write = await execute(byFile['record-write-and-stores.workflow.json']);
 	await checks.check(`${label}: record-write-and-stores runs successfully`, () =>
 		expectSuccess(write, 'record-write-and-stores'),
@@ -650,8 +775,26 @@ export async function runCliChecks(
 			);
 		},
 	);
+}
 
-	// Stores, and signed links fetched by n8n's HTTP Request node without a token
+/**
+ * Stores and signed links (share-links-and-stores): Store → List and Get; the public links fetched by n8n's HTTP Request node without a token.
+ *
+ * @param {CliContext} context
+ */
+async function checkShareLinksAndStores({
+	checks,
+	n8n,
+	label,
+	local,
+	fixtures,
+	demo,
+	fixture,
+	execute,
+	byFile,
+	signature,
+	token,
+}) {
 	const links = await execute(byFile['share-links-and-stores.workflow.json']);
 	await checks.check(`${label}: share-links-and-stores runs successfully`, () =>
 		expectSuccess(links, 'share-links-and-stores'),
@@ -723,8 +866,14 @@ export async function runCliChecks(
 			);
 		},
 	);
+}
 
-	// Test-only: compressed records, URL signature, and failures.
+/**
+ * Records stored compressed, fetched as files: the decoded bytes and their size.
+ *
+ * @param {CliContext} context
+ */
+async function checkCompressedRecords({ checks, n8n, label, fixture, execute, tests }) {
 	const compressed = await execute(tests.workflows.compressed);
 	await checks.check(
 		`${label}: Record → Get as a file of records stored compressed: decoded bytes and their size`,
@@ -743,7 +892,22 @@ export async function runCliChecks(
 			}
 		},
 	);
+}
 
+/**
+ * Key → List with a URL signature credential; the signature stays out of n8n's output.
+ *
+ * @param {CliContext} context
+ */
+async function checkSignatureCredential({
+	checks,
+	label,
+	fixtures,
+	demo,
+	execute,
+	tests,
+	signature,
+}) {
 	const signed = await execute(tests.workflows.signature);
 	await checks.check(`${label}: Key → List with a URL signature credential`, () => {
 		expectSuccess(signed, 'signature list');
@@ -754,6 +918,14 @@ export async function runCliChecks(
 		);
 		expectNoSecrets(signed.output, { 'URL signature': signature }, 'signature run');
 	});
+}
+
+/**
+ * Failures: a missing record, a wrong API token, a signature for another store; the node's messages, no secrets in the log.
+ *
+ * @param {CliContext} context
+ */
+async function checkFailures({ checks, label, execute, tests, signature, wrongSignature, token }) {
 	const missing = await execute(tests.workflows.missingRecord);
 	await checks.check(
 		`${label}: a record that does not exist fails with the node's message; no token in the log`,
@@ -790,6 +962,14 @@ export async function runCliChecks(
 			);
 		},
 	);
+}
+
+/**
+ * On Error: Continue with one failing item among files.
+ *
+ * @param {CliContext} context
+ */
+async function checkContinueOnFail({ checks, n8n, label, fixture, execute, tests }) {
 	const continued = await execute(tests.workflows.continueOnFail);
 	await checks.check(
 		`${label}: On Error: Continue gives the failing item an error and the others their files, each paired`,
@@ -818,13 +998,6 @@ export async function runCliChecks(
 			}
 		},
 	);
-	await checks.check(`${label}: no token or signature in any n8n output of this part`, () => {
-		for (const text of logs) expectNoSecrets(text, allSecrets, 'n8n output');
-	});
-	return {
-		examples: Object.fromEntries(examples.map(({ file, workflow }) => [file, workflow.id])),
-		secrets: allSecrets,
-	};
 }
 
 function readStored(n8n, binary) {
