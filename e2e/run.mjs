@@ -40,6 +40,8 @@ import {
 } from './lib/setup.mjs';
 import { runCliChecks } from './lib/workflows.mjs';
 
+/** @import { N8nInstall } from './lib/n8n.mjs' */
+
 const started = Date.now();
 const checks = new Checks();
 const run = temporaryRun('n8n-apify-kvs-e2e-');
@@ -75,6 +77,11 @@ try {
 	run.addCleanup(() => local.api.close());
 	log(`local Apify API on ${local.url}`);
 
+	/**
+	 * A fresh n8n user folder for an installed n8n, with the packed package installed in it.
+	 *
+	 * @param {N8nInstall} n8n
+	 */
 	const instance = async (n8n) => {
 		const home = join(run.dir, `n8n-${n8n.version}`);
 		const logDir = join(run.dir, 'logs');
@@ -85,7 +92,13 @@ try {
 		return n8nInstance;
 	};
 
-	/** The CLI part, then the active workflows in `n8n start`; the instance keeps running for the editor when `keepRunning`. */
+	/**
+	 * The CLI part, then the active workflows in `n8n start`; the instance keeps running for the editor when `keepRunning`.
+	 *
+	 * @param {N8nInstall} n8n
+	 * @param {string} label  before every check's name
+	 * @param {{ keepRunning: boolean }} options
+	 */
 	const runInstance = async (n8n, label, { keepRunning }) => {
 		const n8nInstance = await instance(n8n);
 		const trigger = triggerFixture({ local, nodeType: NODE_TYPE, version: n8n.version });

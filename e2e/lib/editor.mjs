@@ -411,6 +411,7 @@ async function checkRecordGetAndPickers({ checks, ui, workflows }) {
 	});
 	await checks.check('editor: typing in the key picker filters the keys by prefix', async () => {
 		// The chosen key stays at the top of the list.
+		/** @param {string[]} names */
 		const onlyImages = (names) => {
 			const rest = names.filter((name) => name !== 'screenshot');
 			return rest.length > 0 && rest.every((name) => name.startsWith('img-'));
@@ -614,7 +615,11 @@ class EditorPage {
 			});
 	}
 
-	/** Client-side navigation, as the editor's own links do: reloading the editor takes 10 s or more here. */
+	/**
+	 * Client-side navigation, as the editor's own links do: reloading the editor takes 10 s or more here.
+	 *
+	 * @param {string} path
+	 */
 	async navigate(path) {
 		await this.page.evaluate((target) => {
 			window.history.pushState({}, '', target);
@@ -623,15 +628,18 @@ class EditorPage {
 		await this.page.waitForURL((target) => target.pathname === path);
 	}
 
+	/** @param {string} id */
 	async openWorkflow(id) {
 		await this.navigate(`/workflow/${id}`);
 		await this.page.locator('[data-test-id=canvas-node]').first().waitFor();
 	}
 
+	/** @param {string} name */
 	canvasNode(name) {
 		return this.page.locator(`[data-test-id=canvas-node][data-node-name="${name}"]`);
 	}
 
+	/** @param {string} name */
 	async openNode(name) {
 		await this.canvasNode(name).dblclick();
 		await this.page.locator('[data-test-id=ndv] [data-test-id=node-parameters]').waitFor();
@@ -643,7 +651,12 @@ class EditorPage {
 		await this.page.locator('[data-test-id=ndv]').waitFor({ state: 'hidden' });
 	}
 
-	/** Every parameter input by name, and every label by its display name, in the open panel. */
+	/**
+	 * Every parameter input by name, and every label by its display name, in the open panel.
+	 *
+	 * @param {string[]} names
+	 * @param {string[]} labels
+	 */
 	async expectFields(names, labels) {
 		const panel = this.page.locator('[data-test-id=ndv] [data-test-id=node-parameters]');
 		for (const name of names) {
@@ -659,6 +672,12 @@ class EditorPage {
 		for (const label of labels) expect(text.includes(label), `the panel has no "${label}"`);
 	}
 
+	/**
+	 * The option shown for a parameter in the open panel.
+	 *
+	 * @param {string} name
+	 * @param {string} value
+	 */
 	async expectSelected(name, value) {
 		const input = this.page
 			.locator(`[data-test-id=ndv] [data-test-id=parameter-input-${name}] input`)
@@ -670,6 +689,9 @@ class EditorPage {
 	 * Opens a resource locator's list ("From List") and returns the names it shows once `loaded`
 	 * says the list is complete (the chosen value shows at once, the rest when the API answered),
 	 * or after 10 s.
+	 *
+	 * @param {string} name
+	 * @param {(names: string[]) => boolean} loaded
 	 */
 	async openPicker(name, loaded) {
 		const locator = this.page.locator(`[data-test-id=resource-locator-${name}]`);
@@ -679,6 +701,10 @@ class EditorPage {
 		return await this.pickerItems(loaded);
 	}
 
+	/**
+	 * @param {(names: string[]) => boolean} loaded
+	 * @returns {Promise<string[]>}
+	 */
 	async pickerItems(loaded) {
 		const items = this.page.locator('[data-test-id=rlc-item]');
 		await items.first().waitFor();
@@ -690,7 +716,12 @@ class EditorPage {
 		}
 	}
 
-	/** Types into the open list's search box; the list reloads from the API. */
+	/**
+	 * Types into the open list's search box; the list reloads from the API.
+	 *
+	 * @param {string} text
+	 * @param {(names: string[]) => boolean} loaded
+	 */
 	async searchPicker(text, loaded) {
 		await this.page
 			.locator('[data-test-id=rlc-search] input, input[data-test-id=rlc-search]')
@@ -704,7 +735,11 @@ class EditorPage {
 		await this.page.locator('[data-test-id=rlc-item]').first().waitFor({ state: 'hidden' });
 	}
 
-	/** The names in a resource locator's mode menu. */
+	/**
+	 * The names in a resource locator's mode menu.
+	 *
+	 * @param {string} name
+	 */
 	async modeNames(name) {
 		const selector = this.page.locator(
 			`[data-test-id=resource-locator-${name}] [data-test-id=rlc-mode-selector]`,
@@ -718,7 +753,12 @@ class EditorPage {
 		return names;
 	}
 
-	/** Opens a credential's dialog; waits for its test to pass (or fail) and returns the dialog's text. */
+	/**
+	 * Opens a credential's dialog; waits for its test to pass (or fail) and returns the dialog's text.
+	 *
+	 * @param {string} id
+	 * @param {boolean} passes
+	 */
 	async credentialTest(id, passes) {
 		await this.navigate(`/home/credentials/${id}`);
 		const modal = this.page.locator('[data-test-id=editCredential-modal]');
@@ -732,7 +772,11 @@ class EditorPage {
 		return text;
 	}
 
-	/** Clicks Execute step in the open panel, shows the output as `view`; returns the item count shown. */
+	/**
+	 * Clicks Execute step in the open panel, shows the output as `view`; returns the item count shown.
+	 *
+	 * @param {'table' | 'json' | 'binary'} view
+	 */
 	async executeStep(view) {
 		const { page } = this;
 		await page.locator('[data-test-id=node-execute-button]').click();
@@ -753,6 +797,7 @@ class EditorPage {
 		return await this.page.locator('[data-test-id=output-panel]').innerText();
 	}
 
+	/** @param {string} file  in docs/ */
 	async screenshot(file) {
 		const { page } = this;
 		// Toasts ("Node executed successfully") and the mouse's hover effects stay out of the picture.

@@ -42,6 +42,12 @@ function npmCli() {
 	return cli;
 }
 
+/**
+ * What a finished install recorded in its marker file, or undefined when there is none.
+ *
+ * @param {string} dir
+ * @returns {{ version?: string, node?: string } | undefined}
+ */
 function readMarker(dir) {
 	try {
 		return JSON.parse(readFileSync(join(dir, MARKER), 'utf8'));
@@ -50,11 +56,17 @@ function readMarker(dir) {
 	}
 }
 
+/** @param {number} ms */
 function seconds(ms) {
 	return `${Math.round(ms / 1000)} s`;
 }
 
-/** Runs npm with `nodeBin` first on PATH, so that native builds and lifecycle scripts target that Node. */
+/**
+ * Runs npm with `nodeDir`'s Node first on PATH, so that native builds and lifecycle scripts target that Node.
+ *
+ * @param {string[]} args
+ * @param {{ cwd: string, nodeDir: string, timeoutMs: number, label: string, logFile: string }} options
+ */
 async function npm(args, { cwd, nodeDir, timeoutMs, label, logFile }) {
 	const env = cleanEnv({
 		PATH: `${join(nodeDir, 'bin')}:${process.env.PATH}`,

@@ -71,7 +71,11 @@ export class N8n {
 		});
 	}
 
-	/** Where binary data lives: n8n 2.x `.n8n/storage`, n8n 1.x `.n8n/binaryData`. */
+	/**
+	 * Where binary data lives: n8n 2.x `.n8n/storage`, n8n 1.x `.n8n/binaryData`.
+	 *
+	 * @param {string | undefined} id  a binary data ID as n8n stores it in items
+	 */
 	binaryDataPath(id) {
 		const match = /^filesystem(?:-v2)?:(.+)$/.exec(id ?? '');
 		if (!match) return undefined;
@@ -83,6 +87,10 @@ export class N8n {
 	 * Installs the packed tarball as n8n's own installer does (Settings → Community Nodes): unpacked
 	 * to `.n8n/nodes/node_modules/<name>` without its dev and peer dependencies, and recorded in
 	 * `.n8n/nodes/package.json`.
+	 *
+	 * @param {string} tarball
+	 * @param {string} packageName
+	 * @param {string} version
 	 */
 	async installPackage(tarball, packageName, version) {
 		const nodesDir = join(this.n8nFolder, 'nodes');
@@ -135,6 +143,10 @@ export class N8n {
 		});
 	}
 
+	/**
+	 * @param {'credentials' | 'workflow'} kind
+	 * @param {string} file
+	 */
 	async importFile(kind, file) {
 		const result = await this.cli([`import:${kind}`, `--input=${file}`], {
 			label: `import-${kind}`,
@@ -149,6 +161,9 @@ export class N8n {
 	/**
 	 * `n8n execute --id=ID --rawOutput`. n8n prints the run (or, on failure, "Execution error:" and the
 	 * run) as pretty JSON after its log lines; `run` is that JSON, parsed.
+	 *
+	 * @param {string} workflowId
+	 * @param {{ timeoutMs?: number }} [options]
 	 */
 	async execute(workflowId, { timeoutMs = 180_000 } = {}) {
 		const result = await this.cli(['execute', `--id=${workflowId}`, '--rawOutput'], {
@@ -230,7 +245,12 @@ export class N8n {
 	}
 }
 
-/** The JSON document n8n prints after its log lines: from the first line that is just "{" to the last "}". */
+/**
+ * The JSON document n8n prints after its log lines: from the first line that is just "{" to the last "}".
+ *
+ * @param {string} output
+ * @returns {any} n8n's run, as JSON; its shape is n8n's, unchecked
+ */
 export function parseRunOutput(output) {
 	const start = output.search(/^\{$/m);
 	const end = output.lastIndexOf('\n}');
@@ -242,6 +262,7 @@ export function parseRunOutput(output) {
 	}
 }
 
+/** @param {Buffer} buffer */
 export function sha256(buffer) {
 	return createHash('sha256').update(buffer).digest('hex');
 }

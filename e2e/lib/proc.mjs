@@ -122,7 +122,11 @@ export async function runCommand(command, args, { env, cwd, timeoutMs, label, lo
 	};
 }
 
-/** SIGTERM to the process group, SIGKILL after `graceMs`. */
+/**
+ * SIGTERM to the process group, SIGKILL after `graceMs`.
+ *
+ * @param {Proc} proc
+ */
 export async function stopProcess(proc, graceMs = 15_000) {
 	const { child, exited } = proc;
 	if (child.exitCode !== null || child.signalCode !== null || !running.has(child)) return;
@@ -143,7 +147,13 @@ export async function stopProcess(proc, graceMs = 15_000) {
 	signalGroup(child, 'SIGKILL');
 }
 
+/**
+ * @param {import('node:child_process').ChildProcess} child
+ * @param {NodeJS.Signals} signal
+ */
 function signalGroup(child, signal) {
+	// A process that could not start has no ID, and no group.
+	if (child.pid === undefined) return;
 	try {
 		process.kill(-child.pid, signal);
 	} catch {
@@ -187,13 +197,26 @@ export async function portOr(preferred) {
 	});
 }
 
+/**
+ * The last `lines` lines of `text`.
+ *
+ * @param {string} text
+ */
 export function tail(text, lines = 25) {
 	return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
+/** @param {number} ms */
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls `probe` until it returns a truthy value; throws `message` after `timeoutMs`. */
+/**
+ * Polls `probe` until it returns a truthy value; throws `message` after `timeoutMs`.
+ *
+ * @template T
+ * @param {() => Promise<T>} probe  a rejection counts as a falsy value
+ * @param {{ timeoutMs: number, intervalMs?: number, message: string }} options
+ * @returns {Promise<NonNullable<T>>}
+ */
 export async function waitFor(probe, { timeoutMs, intervalMs = 500, message }) {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {

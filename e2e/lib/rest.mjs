@@ -7,6 +7,13 @@ import { join } from 'node:path';
 import { CheckFailure, show } from './checks.mjs';
 import { OWNER } from './n8n.mjs';
 
+/**
+ * An execution as n8n's REST API returns it, with its run data parsed. Its shape is n8n's and not
+ * checked here: JSON.
+ *
+ * @typedef {{ id: string, status: string, mode: string, runData: Record<string, any[]>, error?: { message: string } } & Record<string, any>} Execution
+ */
+
 export class N8nRest {
 	/** @param {import('./n8n.mjs').N8n} n8n  started (`n8n.url` set) */
 	constructor(n8n) {
@@ -48,6 +55,10 @@ export class N8nRest {
 		return this.cookie;
 	}
 
+	/**
+	 * @param {string} path  under /rest
+	 * @param {unknown} body  sent as JSON
+	 */
 	async post(path, body) {
 		return await fetch(`${this.n8n.url}/rest${path}`, {
 			method: 'POST',
@@ -56,6 +67,12 @@ export class N8nRest {
 		});
 	}
 
+	/**
+	 * The `data` of a GET under /rest, signed in.
+	 *
+	 * @param {string} path
+	 * @returns {Promise<any>} n8n's JSON
+	 */
 	async get(path) {
 		const cookie = this.cookie || (await this.signIn());
 		const response = await fetch(`${this.n8n.url}/rest${path}`, {
@@ -67,7 +84,12 @@ export class N8nRest {
 		return JSON.parse(text).data;
 	}
 
-	/** The workflow's executions, oldest first, without their data. */
+	/**
+	 * The workflow's executions, oldest first, without their data.
+	 *
+	 * @param {string} workflowId
+	 * @returns {Promise<Array<{ id: string, status: string, mode: string }>>}
+	 */
 	async executions(workflowId) {
 		const filter = encodeURIComponent(JSON.stringify({ workflowId }));
 		const page = await this.get(`/executions?filter=${filter}&limit=100`);
@@ -77,7 +99,12 @@ export class N8nRest {
 		return results.sort((a, b) => Number(a.id) - Number(b.id));
 	}
 
-	/** One execution with its run data parsed: `{ status, mode, runData, error }`. */
+	/**
+	 * One execution with its run data parsed: `{ status, mode, runData, error }`.
+	 *
+	 * @param {string} id
+	 * @returns {Promise<Execution>}
+	 */
 	async execution(id) {
 		const execution = await this.get(`/executions/${id}`);
 		const data =
@@ -90,7 +117,13 @@ export class N8nRest {
 	}
 }
 
-/** The items a node output in one execution of `N8nRest.execution`. */
+/**
+ * The items a node output in one execution of `N8nRest.execution`.
+ *
+ * @param {Execution} execution
+ * @param {string} nodeName
+ * @returns {any[]} the items, as n8n stored them
+ */
 export function executionItems(execution, nodeName) {
 	const runs = execution.runData[nodeName];
 	if (!runs?.length)

@@ -14,6 +14,16 @@ import { sha256 } from './n8n.mjs';
 /** @import { LocalApi } from './local-api.mjs' */
 /** @import { N8n } from './n8n.mjs' */
 /** @typedef {Awaited<ReturnType<N8n['execute']>>} ExecuteResult  a run by `n8n execute` */
+/**
+ * A workflow as n8n imports and exports it; only the fields the suite reads are typed.
+ *
+ * @typedef {{ id: string, name: string, nodes: Array<{ name: string, type: string }> }} WorkflowJson
+ */
+/**
+ * One node of a test-only workflow: its name, its credential (ID and name) and its parameters.
+ *
+ * @typedef {[string, [string, string], Record<string, unknown>]} NodeSpec
+ */
 
 export const EXAMPLE_CREDENTIAL_ID = 'apifyLocalApi001';
 const CREDENTIAL_TYPE = 'apifyKeyValueStoreApi';
@@ -21,8 +31,14 @@ const MANUAL = 'When clicking ‘Execute workflow’';
 /** Records the local API stores compressed (br, gzip, deflate), as apify-client stores large ones. */
 const COMPRESSED_KEYS = ['big-json', 'log-gz', 'data-deflate'];
 
-/** The example credential with its API Base URL pointed at the running local API. */
+/**
+ * The example credential with its API Base URL pointed at the running local API.
+ *
+ * @param {string} examplesDir
+ * @param {string} apiUrl
+ */
 export function exampleCredentials(examplesDir, apiUrl) {
+	/** @type {Array<{ data: Record<string, unknown> }>} */
 	const credentials = JSON.parse(
 		readFileSync(join(examplesDir, 'local-api.credentials.json'), 'utf8'),
 	);
@@ -32,7 +48,13 @@ export function exampleCredentials(examplesDir, apiUrl) {
 	}));
 }
 
-/** Imports credentials and workflows with n8n's CLI, each kind in one call (each call starts n8n). */
+/**
+ * Imports credentials and workflows with n8n's CLI, each kind in one call (each call starts n8n).
+ *
+ * @param {N8n} n8n
+ * @param {string} dir  where the files to import are written
+ * @param {{ credentials: object[], workflows: object[] }} what
+ */
 export async function importAll(n8n, dir, { credentials, workflows }) {
 	const credentialsFile = join(dir, `${n8n.version}-credentials.json`);
 	const workflowsFile = join(dir, `${n8n.version}-workflows.json`);
@@ -42,6 +64,12 @@ export async function importAll(n8n, dir, { credentials, workflows }) {
 	await n8n.importFile('workflow', workflowsFile);
 }
 
+/**
+ * The example workflows, by file name, in file name order.
+ *
+ * @param {string} examplesDir
+ * @returns {Array<{ file: string, workflow: WorkflowJson }>}
+ */
 export function exampleWorkflows(examplesDir) {
 	return readdirSync(examplesDir)
 		.filter((file) => file.endsWith('.workflow.json'))
@@ -49,8 +77,22 @@ export function exampleWorkflows(examplesDir) {
 		.map((file) => ({ file, workflow: JSON.parse(readFileSync(join(examplesDir, file), 'utf8')) }));
 }
 
-/** Credentials and workflows only the suite uses: a URL signature, and the failures it must survive. */
+/**
+ * Credentials and workflows only the suite uses: a URL signature, and the failures it must survive.
+ *
+ * @param {object} options
+ * @param {string} options.apiUrl  the local API's
+ * @param {string} options.nodeType  the node's type as workflows name it
+ * @param {string} options.signature  a URL signature of the demo store
+ * @param {string} options.wrongSignature  a URL signature of another store
+ * @param {string} options.demoStoreId
+ */
 export function testOnlyFixtures({ apiUrl, nodeType, signature, wrongSignature, demoStoreId }) {
+	/**
+	 * @param {string} id
+	 * @param {string} name
+	 * @param {Record<string, string>} data
+	 */
 	const credential = (id, name, data) => ({
 		id,
 		name,
@@ -75,7 +117,13 @@ export function testOnlyFixtures({ apiUrl, nodeType, signature, wrongSignature, 
 		}),
 	];
 	const storeById = { __rl: true, value: demoStoreId, mode: 'id' };
-	/** A Manual Trigger and, after it, one node of this package per entry of `nodes`: [name, credential, parameters]. */
+	/**
+	 * A Manual Trigger and, after it, one node of this package per entry of `nodes`: [name, credential, parameters].
+	 *
+	 * @param {string} id
+	 * @param {string} name
+	 * @param {NodeSpec[]} nodes
+	 */
 	const workflow = (id, name, nodes) => ({
 		id,
 		name,
@@ -104,8 +152,20 @@ export function testOnlyFixtures({ apiUrl, nodeType, signature, wrongSignature, 
 			[MANUAL]: { main: [nodes.map(([nodeName]) => ({ node: nodeName, type: 'main', index: 0 }))] },
 		},
 	});
+	/**
+	 * @param {string} id
+	 * @param {string} name
+	 * @param {string} nodeName
+	 * @param {string} credentialId
+	 * @param {string} credentialName
+	 * @param {Record<string, unknown>} parameters
+	 */
 	const single = (id, name, nodeName, credentialId, credentialName, parameters) =>
 		workflow(id, name, [[nodeName, [credentialId, credentialName], parameters]]);
+	/**
+	 * @param {string} key
+	 * @returns {NodeSpec}
+	 */
 	const asFile = (key) => [
 		`Get ${key}`,
 		[EXAMPLE_CREDENTIAL_ID, 'Apify (local API)'],
@@ -180,8 +240,18 @@ export function testOnlyFixtures({ apiUrl, nodeType, signature, wrongSignature, 
 	return { credentials, workflows, badToken };
 }
 
-/** Key → List of the images, then Record → Get of each with the second key broken, On Error: Continue. */
+/**
+ * Key → List of the images, then Record → Get of each with the second key broken, On Error: Continue.
+ *
+ * @param {{ nodeType: string, storeById: Record<string, unknown> }} options
+ */
 function continueOnFailWorkflow({ nodeType, storeById }) {
+	/**
+	 * @param {string} name
+	 * @param {[number, number]} position
+	 * @param {Record<string, unknown>} parameters
+	 * @param {Record<string, unknown>} [extra]
+	 */
 	const node = (name, position, parameters, extra = {}) => ({
 		id: `e2eContinue-${position[0]}`,
 		name,
@@ -192,6 +262,7 @@ function continueOnFailWorkflow({ nodeType, storeById }) {
 		credentials: { [CREDENTIAL_TYPE]: { id: EXAMPLE_CREDENTIAL_ID, name: 'Apify (local API)' } },
 		...extra,
 	});
+	/** @param {string} name */
 	const to = (name) => ({ main: [[{ node: name, type: 'main', index: 0 }]] });
 	return {
 		id: 'e2eContinueOnFail',
@@ -236,6 +307,13 @@ function continueOnFailWorkflow({ nodeType, storeById }) {
 	};
 }
 
+/**
+ * The items a node output in a run that `n8n execute` printed.
+ *
+ * @param {any} run  n8n's run, as JSON
+ * @param {string} nodeName
+ * @returns {any[]} the items, as n8n output them
+ */
 function nodeItems(run, nodeName) {
 	const runs = run?.data?.resultData?.runData?.[nodeName];
 	if (!runs?.length) throw new CheckFailure(`node "${nodeName}" did not run`);
@@ -243,6 +321,10 @@ function nodeItems(run, nodeName) {
 	return runs[0].data?.main?.[0] ?? [];
 }
 
+/**
+ * @param {ExecuteResult} result
+ * @param {string} what  the run, for the failure message
+ */
 function expectSuccess(result, what) {
 	const error = result.run?.data?.resultData?.error;
 	const printedSuccess =
@@ -259,11 +341,19 @@ function expectSuccess(result, what) {
 	}
 }
 
+/** @param {string} text */
 function lastLines(text, count = 15) {
 	return text.trimEnd().split('\n').slice(-count).join('\n');
 }
 
-/** A binary property as n8n stored it: its fields, and its bytes read back from n8n's filesystem storage. */
+/**
+ * A binary property as n8n stored it: its fields, and its bytes read back from n8n's filesystem storage.
+ *
+ * @param {N8n} n8n
+ * @param {any} binary  an item's binary property, as n8n output it
+ * @param {{ bytes: Buffer, mimeType: string, fileName: string }} expected
+ * @param {string} what  the file, for the failure message
+ */
 function expectStoredBinary(n8n, binary, { bytes, mimeType, fileName }, what) {
 	expect(binary, `${what}: no binary property`);
 	expectEqual(binary.mimeType, mimeType, `${what} mimeType`);
@@ -296,13 +386,26 @@ function expectStoredBinary(n8n, binary, { bytes, mimeType, fileName }, what) {
 	return stored;
 }
 
-/** The secrets must not appear in what n8n printed. */
+/**
+ * The secrets must not appear in what n8n printed.
+ *
+ * @param {string} text
+ * @param {Record<string, string>} secrets  by label
+ * @param {string} what  the output, for the failure message
+ */
 function expectNoSecrets(text, secrets, what) {
 	for (const [label, secret] of Object.entries(secrets)) {
 		expect(!text.includes(secret), `${what}: the ${label} appears in n8n's output`);
 	}
 }
 
+/**
+ * A run that failed with a message that matches `message`, printed in n8n's log; returns the error.
+ *
+ * @param {ExecuteResult} result
+ * @param {{ message: RegExp }} expected
+ * @param {string} what  the run, for the failure message
+ */
 function expectFailure(result, { message }, what) {
 	expect(result.code !== 0, `${what}: n8n execute exited with 0; expected a failure`);
 	const error = result.run?.data?.resultData?.error;
@@ -340,6 +443,7 @@ export async function runCliChecks(
 ) {
 	const { fixtures } = local;
 	const demo = fixtures.DEMO_STORE;
+	/** @param {string} key */
 	const fixture = (key) => fixtures.fixtureRecord(demo.id, key);
 	const signature = local.storeSignature(demo);
 	const wrongSignature = local.storeSignature(fixtures.PAGING_STORE);
@@ -371,7 +475,9 @@ export async function runCliChecks(
 	});
 
 	const byFile = Object.fromEntries(examples.map(({ file, workflow }) => [file, workflow]));
+	/** @type {string[]} */
 	const logs = [];
+	/** @param {{ id: string }} workflow */
 	const execute = async (workflow) => {
 		const result = await n8n.execute(workflow.id);
 		logs.push(result.output);
@@ -416,6 +522,18 @@ export async function runCliChecks(
 /**
  * The examples name this package's types exactly as users' workflows do; n8n's CLI imports them,
  * the example credential and the suite's own credentials and workflows.
+ *
+ * @param {Checks} checks
+ * @param {N8n} n8n
+ * @param {object} options
+ * @param {string} options.label
+ * @param {LocalApi} options.local
+ * @param {Array<{ file: string, workflow: WorkflowJson }>} options.examples
+ * @param {string} options.examplesDir
+ * @param {string} options.runDir
+ * @param {string} options.nodeType
+ * @param {ReturnType<typeof testOnlyFixtures>} options.tests
+ * @param {object[]} options.extraWorkflows
  */
 async function checkImport(
 	checks,
@@ -461,10 +579,10 @@ async function checkImport(
  * @property {string} label
  * @property {LocalApi} local
  * @property {LocalApi['fixtures']} fixtures
- * @property {any} demo
- * @property {(key: string) => any} fixture
+ * @property {LocalApi['fixtures']['DEMO_STORE']} demo
+ * @property {(key: string) => ReturnType<LocalApi['fixtures']['fixtureRecord']>} fixture  a record of the demo store
  * @property {(workflow: { id: string }) => Promise<ExecuteResult>} execute
- * @property {Record<string, any>} byFile
+ * @property {Record<string, WorkflowJson>} byFile
  * @property {ReturnType<typeof testOnlyFixtures>} tests
  * @property {string} signature
  * @property {string} wrongSignature
@@ -576,6 +694,7 @@ async function checkDownloadAll({ checks, n8n, label, fixtures, demo, fixture, e
 			const keys = items.map((item) => item.json.key);
 			expectEqual([...keys].sort(), [...fixtures.fixtureKeys(demo.id)].sort(), 'record keys');
 			if (Array.isArray(zipOrder)) expectEqual(keys, zipOrder, "items in the archive's order");
+			/** @type {Record<string, { mimeType: string, fileName: string }>} */
 			const expected = {
 				OUTPUT: { mimeType: 'application/json', fileName: 'OUTPUT.json' },
 				screenshot: { mimeType: 'image/png', fileName: 'screenshot.png' },
@@ -860,7 +979,7 @@ async function checkShareLinksAndStores({
 			);
 			const [listing] = nodeItems(links.run, 'List them without a token');
 			expectEqual(
-				listing.json.data?.items?.map((item) => item.key),
+				listing.json.data?.items?.map((/** @type {{ key: string }} */ item) => item.key),
 				['img-001', 'img-002', 'img-003'],
 				'keys listed with the link',
 			);
@@ -1000,6 +1119,12 @@ async function checkContinueOnFail({ checks, n8n, label, fixture, execute, tests
 	);
 }
 
+/**
+ * A binary property's bytes from n8n's filesystem storage.
+ *
+ * @param {N8n} n8n
+ * @param {any} binary  an item's binary property, as n8n output it
+ */
 function readStored(n8n, binary) {
 	const path = n8n.binaryDataPath(binary?.id);
 	if (!path || !existsSync(path))
