@@ -1,3 +1,4 @@
+// @ts-check
 // A real n8n editor with this package, for clicking through it:
 //
 //   npm run dev
@@ -9,6 +10,7 @@
 // deletes the temporary n8n folder.
 import { join } from 'node:path';
 
+import { errorText } from './lib/checks.mjs';
 import { ensureN8n, ensureNode, N8N_VERSION } from './lib/install.mjs';
 import { startLocalApi } from './lib/local-api.mjs';
 import { N8n, OWNER } from './lib/n8n.mjs';
@@ -57,6 +59,7 @@ n8n ${N8N_VERSION} with ${PACKAGE.name}@${PACKAGE.version} is running.
   n8n's log: ${n8n.logFile}
   Press Ctrl-C to stop n8n and the local API.
 `);
+	if (!n8n.server) throw new Error('n8n start resolved without a running process');
 	const { code, signal } = await n8n.server.exited;
 	if (!run.stopping) {
 		console.error(
@@ -65,7 +68,7 @@ n8n ${N8N_VERSION} with ${PACKAGE.name}@${PACKAGE.version} is running.
 		process.exitCode = 1;
 	}
 } catch (error) {
-	console.error(error?.stack ?? String(error));
+	console.error(errorText(error));
 	process.exitCode = 1;
 } finally {
 	await run.cleanup();

@@ -1,3 +1,4 @@
+// @ts-check
 // End-to-end suite: this package inside a real n8n.
 //
 //   npm run test:e2e
@@ -21,7 +22,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { runActiveChecks, triggerFixture } from './lib/active.mjs';
-import { Checks } from './lib/checks.mjs';
+import { Checks, errorText } from './lib/checks.mjs';
 import { runEditorChecks } from './lib/editor.mjs';
 import { ensureChromium, ensureN8n, ensureNode, N8N_1X, N8N_VERSION } from './lib/install.mjs';
 import { startLocalApi } from './lib/local-api.mjs';
@@ -38,6 +39,8 @@ import {
 	temporaryRun,
 } from './lib/setup.mjs';
 import { runCliChecks } from './lib/workflows.mjs';
+
+/** @import { N8nInstall } from './lib/n8n.mjs' */
 
 const started = Date.now();
 const checks = new Checks();
@@ -74,6 +77,11 @@ try {
 	run.addCleanup(() => local.api.close());
 	log(`local Apify API on ${local.url}`);
 
+	/**
+	 * A fresh n8n user folder for an installed n8n, with the packed package installed in it.
+	 *
+	 * @param {N8nInstall} n8n
+	 */
 	const instance = async (n8n) => {
 		const home = join(run.dir, `n8n-${n8n.version}`);
 		const logDir = join(run.dir, 'logs');
@@ -84,7 +92,13 @@ try {
 		return n8nInstance;
 	};
 
-	/** The CLI part, then the active workflows in `n8n start`; the instance keeps running for the editor when `keepRunning`. */
+	/**
+	 * The CLI part, then the active workflows in `n8n start`; the instance keeps running for the editor when `keepRunning`.
+	 *
+	 * @param {N8nInstall} n8n
+	 * @param {string} label  before every check's name
+	 * @param {{ keepRunning: boolean }} options
+	 */
 	const runInstance = async (n8n, label, { keepRunning }) => {
 		const n8nInstance = await instance(n8n);
 		const trigger = triggerFixture({ local, nodeType: NODE_TYPE, version: n8n.version });
@@ -127,7 +141,7 @@ try {
 		await runInstance(n8n1, `n8n ${n8n1.version}`, { keepRunning: false });
 	}
 } catch (error) {
-	checks.fail('the suite could not go on', error?.stack ?? String(error));
+	checks.fail('the suite could not go on', errorText(error));
 } finally {
 	await run.cleanup();
 }

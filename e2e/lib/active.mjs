@@ -1,9 +1,15 @@
+// @ts-check
 // Active workflows in a running `n8n start`: the trigger polling a store on its schedule, across a
 // restart of n8n, and the webhook example answering a POST as Apify sends it when a run finishes.
 import { CheckFailure, expect, expectEqual, show } from './checks.mjs';
 import { executionItems, N8nRest } from './rest.mjs';
 import { sleep, waitFor } from './proc.mjs';
 import { EXAMPLE_CREDENTIAL_ID } from './workflows.mjs';
+
+/** @import { Checks } from './checks.mjs' */
+/** @import { LocalApi } from './local-api.mjs' */
+/** @import { N8n } from './n8n.mjs' */
+/** @import { Execution } from './rest.mjs' */
 
 const TRIGGER_NODE = 'Record changes';
 const WEBHOOK_EXAMPLE = 'apify-run-finished-webhook.workflow.json';
@@ -21,6 +27,11 @@ const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
 /**
  * A store of its own for each n8n (polls of one must not see the other's changes) and a workflow
  * that watches it, with values and ETag checks, as the example does.
+ *
+ * @param {object} options
+ * @param {LocalApi} options.local
+ * @param {string} options.nodeType  the node's type as workflows name it; the trigger's adds "Trigger"
+ * @param {string} options.version  n8n's version
  */
 export function triggerFixture({ local, nodeType, version }) {
 	const store = local.api.addStore({ name: `watched-store-n8n-${version.split('.')[0]}` });
@@ -57,7 +68,12 @@ export function triggerFixture({ local, nodeType, version }) {
 	return { store, workflow };
 }
 
-/** Activates workflows with n8n's CLI before `n8n start`: n8n 2.x publishes them, n8n 1.x sets them active. */
+/**
+ * Activates workflows with n8n's CLI before `n8n start`: n8n 2.x publishes them, n8n 1.x sets them active.
+ *
+ * @param {N8n} n8n
+ * @param {string[]} ids
+ */
 export async function activateWorkflows(n8n, ids) {
 	for (const id of ids) {
 		const args = n8n.version.startsWith('1.')
@@ -75,6 +91,16 @@ export async function activateWorkflows(n8n, ids) {
 /**
  * Starts n8n with the trigger and the webhook example active, checks both, restarts n8n once in
  * between; leaves n8n running (the editor checks use it) unless `stopAfter`.
+ *
+ * @param {Checks} checks
+ * @param {N8n} n8n
+ * @param {object} options
+ * @param {LocalApi} options.local
+ * @param {ReturnType<typeof triggerFixture>} options.trigger
+ * @param {Record<string, string>} options.examples  IDs of the example workflows by file name
+ * @param {number} options.port  for `n8n start`
+ * @param {string} options.label  the n8n version, before every check's name
+ * @param {boolean} options.stopAfter
  */
 export async function runActiveChecks(
 	checks,
@@ -90,18 +116,23 @@ export async function runActiveChecks(
 		},
 	);
 	if (!activated) return;
-	const started = await checks.check(
+	// The same URL after the restart below: n8n starts on the same port.
+	const url = await checks.check(
 		`${label}: n8n start with the active workflows is ready on loopback`,
 		async () => await n8n.start({ port }),
 	);
-	if (!started) return;
+	if (!url) return;
 	const rest = new N8nRest(n8n);
 
 	const listingPath = `/v2/key-value-stores/${trigger.store.id}/keys`;
 	const polls = () =>
 		local.api.requests.filter((request) => request.method === 'GET' && request.path === listingPath)
 			.length;
-	/** Waits until n8n has polled `count` more times, and the last poll has had time to start its execution. */
+	/**
+	 * Waits until n8n has polled `count` more times, and the last poll has had time to start its execution.
+	 *
+	 * @param {number} count
+	 */
 	const waitForPolls = async (count) => {
 		const target = polls() + count;
 		await waitFor(async () => polls() >= target, {
@@ -112,7 +143,11 @@ export async function runActiveChecks(
 		await sleep(3000);
 	};
 	const triggerExecutions = async () => await rest.executions(trigger.workflow.id);
-	/** The changes one execution of the trigger output, as [key, change]. */
+	/**
+	 * The changes one execution of the trigger output, as [key, change].
+	 *
+	 * @param {{ id: string }} execution
+	 */
 	const changesOf = async (execution) =>
 		executionItems(await rest.execution(execution.id), TRIGGER_NODE);
 
@@ -202,7 +237,7 @@ export async function runActiveChecks(
 		`${label}: the webhook example: a POST as Apify sends it gets the run's OUTPUT record`,
 		async () => {
 			const run = fixtures.SUCCEEDED_RUN.run;
-			const response = await postApifyWebhook(n8n.url, run);
+			const response = await postApifyWebhook(url, run, fixtures.DEMO_ACTOR.userId);
 			expectEqual(response.status, 200, `webhook answer ${show(response.body)}`);
 			const execution = await waitForExecution(rest, webhookId, 1);
 			expectEqual(
@@ -220,10 +255,11 @@ export async function runActiveChecks(
 	await checks.check(
 		`${label}: the webhook example: a POST naming an unknown run fails that execution with "Actor run was not found"`,
 		async () => {
-			const response = await postApifyWebhook(n8n.url, {
-				...fixtures.SUCCEEDED_RUN.run,
-				id: 'runUnknownRun0001',
-			});
+			const response = await postApifyWebhook(
+				url,
+				{ ...fixtures.SUCCEEDED_RUN.run, id: 'runUnknownRun0001' },
+				fixtures.DEMO_ACTOR.userId,
+			);
 			expectEqual(response.status, 200, `webhook answer ${show(response.body)}`);
 			const execution = await waitForExecution(rest, webhookId, 2);
 			expectEqual(execution.status, 'error', 'execution status');
@@ -235,10 +271,16 @@ export async function runActiveChecks(
 	if (stopAfter) await n8n.stop();
 }
 
-/** The body of Apify's default webhook payload for ACTOR.RUN.SUCCEEDED. */
-async function postApifyWebhook(url, run) {
+/**
+ * Posts Apify's default webhook payload for ACTOR.RUN.SUCCEEDED to the webhook example.
+ *
+ * @param {string} url  n8n's
+ * @param {{ id: string, actId: string, status: string, defaultKeyValueStoreId: string }} run
+ * @param {string} userId  the run's owner: its Actor's
+ */
+async function postApifyWebhook(url, run, userId) {
 	const payload = {
-		userId: run.userId,
+		userId,
 		createdAt: new Date().toISOString(),
 		eventType: 'ACTOR.RUN.SUCCEEDED',
 		eventData: { actorId: run.actId, actorRunId: run.id },
@@ -257,7 +299,14 @@ async function postApifyWebhook(url, run) {
 	return { status: response.status, body: await response.text() };
 }
 
-/** The workflow's `count`-th execution once it has finished, with its data. */
+/**
+ * The workflow's `count`-th execution once it has finished, with its data.
+ *
+ * @param {N8nRest} rest
+ * @param {string} workflowId
+ * @param {number} count
+ * @returns {Promise<Execution>}
+ */
 async function waitForExecution(rest, workflowId, count, timeoutMs = 60_000) {
 	const summary = await waitFor(
 		async () => {

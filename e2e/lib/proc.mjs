@@ -1,10 +1,21 @@
+// @ts-check
 // Child processes of the suite: every one is started in its own process group, tracked, and
 // stopped (group and all) by stopAll(), which the scripts call on exit and on Ctrl-C.
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 
-/** child → its handle, while it runs. */
+/**
+ * A started process: the child, its exit (never rejects; `error` when it could not start) and all
+ * it printed so far.
+ *
+ * @typedef {object} Proc
+ * @property {import('node:child_process').ChildProcess} child
+ * @property {Promise<{ code: number | null, signal: NodeJS.Signals | null, error?: Error }>} exited
+ * @property {{ text: string }} output
+ */
+
+/** @type {Map<import('node:child_process').ChildProcess, Proc>} child → its handle, while it runs. */
 const running = new Map();
 
 /** npm settings from the environment worth keeping: where the registry is and how to reach it. */
@@ -15,8 +26,11 @@ const KEPT_NPM_CONFIG =
  * The environment without what `npm run` adds: it exports the project's settings too, such as
  * npm_config_ignore_scripts=true from .npmrc and npm_config_local_prefix, which would misdirect the
  * npm commands run in the cache.
+ *
+ * @param {NodeJS.ProcessEnv} [extra]  set on top
  */
 export function cleanEnv(extra = {}) {
+	/** @type {NodeJS.ProcessEnv} */
 	const env = {};
 	for (const [name, value] of Object.entries(process.env)) {
 		if (
@@ -30,7 +44,14 @@ export function cleanEnv(extra = {}) {
 	return { ...env, ...extra };
 }
 
-/** Starts a long-running process; its output goes to `logFile` (and to `onLine` line by line). */
+/**
+ * Starts a long-running process; its output goes to `logFile` (and to `onLine` line by line).
+ *
+ * @param {string} command
+ * @param {string[]} args
+ * @param {{ env?: NodeJS.ProcessEnv, cwd?: string, logFile?: string, onLine?: (line: string) => void }} [options]
+ * @returns {Proc}
+ */
 export function startProcess(command, args, { env, cwd, logFile, onLine } = {}) {
 	const child = spawn(command, args, {
 		env,
@@ -71,8 +92,14 @@ export function startProcess(command, args, { env, cwd, logFile, onLine } = {}) 
 	return proc;
 }
 
-/** Runs a command to its end; rejects after `timeoutMs` (killing it) with the command's last output. */
-export async function runCommand(command, args, { env, cwd, timeoutMs, label, logFile } = {}) {
+/**
+ * Runs a command to its end; rejects after `timeoutMs` (killing it) with the command's last output.
+ *
+ * @param {string} command
+ * @param {string[]} args
+ * @param {{ env?: NodeJS.ProcessEnv, cwd?: string, timeoutMs: number, label?: string, logFile?: string }} options
+ */
+export async function runCommand(command, args, { env, cwd, timeoutMs, label, logFile }) {
 	const started = Date.now();
 	const proc = startProcess(command, args, { env, cwd, logFile });
 	let timer;
@@ -95,7 +122,11 @@ export async function runCommand(command, args, { env, cwd, timeoutMs, label, lo
 	};
 }
 
-/** SIGTERM to the process group, SIGKILL after `graceMs`. */
+/**
+ * SIGTERM to the process group, SIGKILL after `graceMs`.
+ *
+ * @param {Proc} proc
+ */
 export async function stopProcess(proc, graceMs = 15_000) {
 	const { child, exited } = proc;
 	if (child.exitCode !== null || child.signalCode !== null || !running.has(child)) return;
@@ -116,7 +147,13 @@ export async function stopProcess(proc, graceMs = 15_000) {
 	signalGroup(child, 'SIGKILL');
 }
 
+/**
+ * @param {import('node:child_process').ChildProcess} child
+ * @param {NodeJS.Signals} signal
+ */
 function signalGroup(child, signal) {
+	// A process that could not start has no ID, and no group.
+	if (child.pid === undefined) return;
 	try {
 		process.kill(-child.pid, signal);
 	} catch {
@@ -128,20 +165,29 @@ export async function stopAll() {
 	await Promise.all([...running.values()].map((proc) => stopProcess(proc)));
 }
 
-/** A port that was free a moment ago, on loopback. */
+/**
+ * A port that was free a moment ago, on loopback.
+ *
+ * @returns {Promise<number>}
+ */
 export async function freePort() {
 	return await new Promise((resolve, reject) => {
 		const server = createServer();
 		server.unref();
 		server.once('error', reject);
 		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address();
+			const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
 			server.close(() => resolve(port));
 		});
 	});
 }
 
-/** `preferred` if nothing listens on it, otherwise a free port. */
+/**
+ * `preferred` if nothing listens on it, otherwise a free port.
+ *
+ * @param {number} preferred
+ * @returns {Promise<number>}
+ */
 export async function portOr(preferred) {
 	return await new Promise((resolve) => {
 		const server = createServer();
@@ -151,13 +197,26 @@ export async function portOr(preferred) {
 	});
 }
 
+/**
+ * The last `lines` lines of `text`.
+ *
+ * @param {string} text
+ */
 export function tail(text, lines = 25) {
 	return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
+/** @param {number} ms */
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls `probe` until it returns a truthy value; throws `message` after `timeoutMs`. */
+/**
+ * Polls `probe` until it returns a truthy value; throws `message` after `timeoutMs`.
+ *
+ * @template T
+ * @param {() => Promise<T>} probe  a rejection counts as a falsy value
+ * @param {{ timeoutMs: number, intervalMs?: number, message: string }} options
+ * @returns {Promise<NonNullable<T>>}
+ */
 export async function waitFor(probe, { timeoutMs, intervalMs = 500, message }) {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {

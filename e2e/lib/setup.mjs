@@ -1,3 +1,4 @@
+// @ts-check
 // Shared by the suite and `npm run dev`: paths, the packed package, and clean shutdown.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -15,11 +16,16 @@ export const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8
 /** The node type as users' workflows contain it: `<package name>.<node name>`. */
 export const NODE_TYPE = `${PACKAGE.name}.apifyKeyValueStore`;
 
+/** @param {string} message */
 export function log(message) {
 	console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
 }
 
-/** `npm pack` of the built package into `dir`; returns the tarball's path. */
+/**
+ * `npm pack` of the built package into `dir`; returns the tarball's path.
+ *
+ * @param {string} dir
+ */
 export function packPackage(dir) {
 	const output = execFileSync(
 		'npm',
@@ -33,6 +39,9 @@ export function packPackage(dir) {
 /**
  * A temporary folder for one run, and the clean-up that stops every process started and deletes the
  * folder: on normal exit, on errors and on Ctrl-C / SIGTERM.
+ *
+ * @param {string} prefix  of the folder's name
+ * @param {Array<() => unknown>} [cleanups]  run in reverse order before the processes are stopped
  */
 export function temporaryRun(prefix, cleanups = []) {
 	const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -60,6 +69,7 @@ export function temporaryRun(prefix, cleanups = []) {
 	return {
 		dir,
 		cleanup,
+		/** @param {() => unknown} fn */
 		addCleanup: (fn) => cleanups.push(fn),
 		/** Whether a signal asked the run to stop. */
 		get stopping() {

@@ -1,3 +1,4 @@
+// @ts-check
 // The CLI part of the suite: imports the example credential and workflows (plus a few test-only
 // ones) into a real n8n, runs each with `n8n execute --id`, and checks the items, the binary files in
 // n8n's storage, and the logs.
@@ -9,14 +10,35 @@ import JSZip from 'jszip';
 import { CheckFailure, expect, expectEqual, show } from './checks.mjs';
 import { sha256 } from './n8n.mjs';
 
+/** @import { Checks } from './checks.mjs' */
+/** @import { LocalApi } from './local-api.mjs' */
+/** @import { N8n } from './n8n.mjs' */
+/** @typedef {Awaited<ReturnType<N8n['execute']>>} ExecuteResult  a run by `n8n execute` */
+/**
+ * A workflow as n8n imports and exports it; only the fields the suite reads are typed.
+ *
+ * @typedef {{ id: string, name: string, nodes: Array<{ name: string, type: string }> }} WorkflowJson
+ */
+/**
+ * One node of a test-only workflow: its name, its credential (ID and name) and its parameters.
+ *
+ * @typedef {[string, [string, string], Record<string, unknown>]} NodeSpec
+ */
+
 export const EXAMPLE_CREDENTIAL_ID = 'apifyLocalApi001';
 const CREDENTIAL_TYPE = 'apifyKeyValueStoreApi';
 const MANUAL = 'When clicking ‘Execute workflow’';
 /** Records the local API stores compressed (br, gzip, deflate), as apify-client stores large ones. */
 const COMPRESSED_KEYS = ['big-json', 'log-gz', 'data-deflate'];
 
-/** The example credential with its API Base URL pointed at the running local API. */
+/**
+ * The example credential with its API Base URL pointed at the running local API.
+ *
+ * @param {string} examplesDir
+ * @param {string} apiUrl
+ */
 export function exampleCredentials(examplesDir, apiUrl) {
+	/** @type {Array<{ data: Record<string, unknown> }>} */
 	const credentials = JSON.parse(
 		readFileSync(join(examplesDir, 'local-api.credentials.json'), 'utf8'),
 	);
@@ -26,7 +48,13 @@ export function exampleCredentials(examplesDir, apiUrl) {
 	}));
 }
 
-/** Imports credentials and workflows with n8n's CLI, each kind in one call (each call starts n8n). */
+/**
+ * Imports credentials and workflows with n8n's CLI, each kind in one call (each call starts n8n).
+ *
+ * @param {N8n} n8n
+ * @param {string} dir  where the files to import are written
+ * @param {{ credentials: object[], workflows: object[] }} what
+ */
 export async function importAll(n8n, dir, { credentials, workflows }) {
 	const credentialsFile = join(dir, `${n8n.version}-credentials.json`);
 	const workflowsFile = join(dir, `${n8n.version}-workflows.json`);
@@ -36,6 +64,12 @@ export async function importAll(n8n, dir, { credentials, workflows }) {
 	await n8n.importFile('workflow', workflowsFile);
 }
 
+/**
+ * The example workflows, by file name, in file name order.
+ *
+ * @param {string} examplesDir
+ * @returns {Array<{ file: string, workflow: WorkflowJson }>}
+ */
 export function exampleWorkflows(examplesDir) {
 	return readdirSync(examplesDir)
 		.filter((file) => file.endsWith('.workflow.json'))
@@ -43,8 +77,22 @@ export function exampleWorkflows(examplesDir) {
 		.map((file) => ({ file, workflow: JSON.parse(readFileSync(join(examplesDir, file), 'utf8')) }));
 }
 
-/** Credentials and workflows only the suite uses: a URL signature, and the failures it must survive. */
+/**
+ * Credentials and workflows only the suite uses: a URL signature, and the failures it must survive.
+ *
+ * @param {object} options
+ * @param {string} options.apiUrl  the local API's
+ * @param {string} options.nodeType  the node's type as workflows name it
+ * @param {string} options.signature  a URL signature of the demo store
+ * @param {string} options.wrongSignature  a URL signature of another store
+ * @param {string} options.demoStoreId
+ */
 export function testOnlyFixtures({ apiUrl, nodeType, signature, wrongSignature, demoStoreId }) {
+	/**
+	 * @param {string} id
+	 * @param {string} name
+	 * @param {Record<string, string>} data
+	 */
 	const credential = (id, name, data) => ({
 		id,
 		name,
@@ -69,7 +117,13 @@ export function testOnlyFixtures({ apiUrl, nodeType, signature, wrongSignature, 
 		}),
 	];
 	const storeById = { __rl: true, value: demoStoreId, mode: 'id' };
-	/** A Manual Trigger and, after it, one node of this package per entry of `nodes`: [name, credential, parameters]. */
+	/**
+	 * A Manual Trigger and, after it, one node of this package per entry of `nodes`: [name, credential, parameters].
+	 *
+	 * @param {string} id
+	 * @param {string} name
+	 * @param {NodeSpec[]} nodes
+	 */
 	const workflow = (id, name, nodes) => ({
 		id,
 		name,
@@ -98,8 +152,20 @@ export function testOnlyFixtures({ apiUrl, nodeType, signature, wrongSignature, 
 			[MANUAL]: { main: [nodes.map(([nodeName]) => ({ node: nodeName, type: 'main', index: 0 }))] },
 		},
 	});
+	/**
+	 * @param {string} id
+	 * @param {string} name
+	 * @param {string} nodeName
+	 * @param {string} credentialId
+	 * @param {string} credentialName
+	 * @param {Record<string, unknown>} parameters
+	 */
 	const single = (id, name, nodeName, credentialId, credentialName, parameters) =>
 		workflow(id, name, [[nodeName, [credentialId, credentialName], parameters]]);
+	/**
+	 * @param {string} key
+	 * @returns {NodeSpec}
+	 */
 	const asFile = (key) => [
 		`Get ${key}`,
 		[EXAMPLE_CREDENTIAL_ID, 'Apify (local API)'],
@@ -174,8 +240,18 @@ export function testOnlyFixtures({ apiUrl, nodeType, signature, wrongSignature, 
 	return { credentials, workflows, badToken };
 }
 
-/** Key → List of the images, then Record → Get of each with the second key broken, On Error: Continue. */
+/**
+ * Key → List of the images, then Record → Get of each with the second key broken, On Error: Continue.
+ *
+ * @param {{ nodeType: string, storeById: Record<string, unknown> }} options
+ */
 function continueOnFailWorkflow({ nodeType, storeById }) {
+	/**
+	 * @param {string} name
+	 * @param {[number, number]} position
+	 * @param {Record<string, unknown>} parameters
+	 * @param {Record<string, unknown>} [extra]
+	 */
 	const node = (name, position, parameters, extra = {}) => ({
 		id: `e2eContinue-${position[0]}`,
 		name,
@@ -186,6 +262,7 @@ function continueOnFailWorkflow({ nodeType, storeById }) {
 		credentials: { [CREDENTIAL_TYPE]: { id: EXAMPLE_CREDENTIAL_ID, name: 'Apify (local API)' } },
 		...extra,
 	});
+	/** @param {string} name */
 	const to = (name) => ({ main: [[{ node: name, type: 'main', index: 0 }]] });
 	return {
 		id: 'e2eContinueOnFail',
@@ -230,6 +307,13 @@ function continueOnFailWorkflow({ nodeType, storeById }) {
 	};
 }
 
+/**
+ * The items a node output in a run that `n8n execute` printed.
+ *
+ * @param {any} run  n8n's run, as JSON
+ * @param {string} nodeName
+ * @returns {any[]} the items, as n8n output them
+ */
 function nodeItems(run, nodeName) {
 	const runs = run?.data?.resultData?.runData?.[nodeName];
 	if (!runs?.length) throw new CheckFailure(`node "${nodeName}" did not run`);
@@ -237,6 +321,10 @@ function nodeItems(run, nodeName) {
 	return runs[0].data?.main?.[0] ?? [];
 }
 
+/**
+ * @param {ExecuteResult} result
+ * @param {string} what  the run, for the failure message
+ */
 function expectSuccess(result, what) {
 	const error = result.run?.data?.resultData?.error;
 	const printedSuccess =
@@ -253,11 +341,19 @@ function expectSuccess(result, what) {
 	}
 }
 
+/** @param {string} text */
 function lastLines(text, count = 15) {
 	return text.trimEnd().split('\n').slice(-count).join('\n');
 }
 
-/** A binary property as n8n stored it: its fields, and its bytes read back from n8n's filesystem storage. */
+/**
+ * A binary property as n8n stored it: its fields, and its bytes read back from n8n's filesystem storage.
+ *
+ * @param {N8n} n8n
+ * @param {any} binary  an item's binary property, as n8n output it
+ * @param {{ bytes: Buffer, mimeType: string, fileName: string }} expected
+ * @param {string} what  the file, for the failure message
+ */
 function expectStoredBinary(n8n, binary, { bytes, mimeType, fileName }, what) {
 	expect(binary, `${what}: no binary property`);
 	expectEqual(binary.mimeType, mimeType, `${what} mimeType`);
@@ -290,13 +386,26 @@ function expectStoredBinary(n8n, binary, { bytes, mimeType, fileName }, what) {
 	return stored;
 }
 
-/** The secrets must not appear in what n8n printed. */
+/**
+ * The secrets must not appear in what n8n printed.
+ *
+ * @param {string} text
+ * @param {Record<string, string>} secrets  by label
+ * @param {string} what  the output, for the failure message
+ */
 function expectNoSecrets(text, secrets, what) {
 	for (const [label, secret] of Object.entries(secrets)) {
 		expect(!text.includes(secret), `${what}: the ${label} appears in n8n's output`);
 	}
 }
 
+/**
+ * A run that failed with a message that matches `message`, printed in n8n's log; returns the error.
+ *
+ * @param {ExecuteResult} result
+ * @param {{ message: RegExp }} expected
+ * @param {string} what  the run, for the failure message
+ */
 function expectFailure(result, { message }, what) {
 	expect(result.code !== 0, `${what}: n8n execute exited with 0; expected a failure`);
 	const error = result.run?.data?.resultData?.error;
@@ -316,6 +425,16 @@ function expectFailure(result, { message }, what) {
  * Imports and runs everything against `n8n`; `local` is the running local API (fixtures, signatures).
  * `extraWorkflows` are imported too, for later parts. Returns the IDs of the imported example
  * workflows by file name.
+ *
+ * @param {Checks} checks
+ * @param {N8n} n8n
+ * @param {object} options
+ * @param {LocalApi} options.local
+ * @param {string} options.examplesDir
+ * @param {string} options.runDir  where the files to import are written
+ * @param {string} options.nodeType  the node's type as workflows name it
+ * @param {string} options.label  the n8n version, before every check's name
+ * @param {object[]} [options.extraWorkflows]
  */
 export async function runCliChecks(
 	checks,
@@ -324,6 +443,7 @@ export async function runCliChecks(
 ) {
 	const { fixtures } = local;
 	const demo = fixtures.DEMO_STORE;
+	/** @param {string} key */
 	const fixture = (key) => fixtures.fixtureRecord(demo.id, key);
 	const signature = local.storeSignature(demo);
 	const wrongSignature = local.storeSignature(fixtures.PAGING_STORE);
@@ -343,6 +463,83 @@ export async function runCliChecks(
 		'wrong URL signature': wrongSignature,
 	};
 
+	await checkImport(checks, n8n, {
+		label,
+		local,
+		examples,
+		examplesDir,
+		runDir,
+		nodeType,
+		tests,
+		extraWorkflows,
+	});
+
+	const byFile = Object.fromEntries(examples.map(({ file, workflow }) => [file, workflow]));
+	/** @type {string[]} */
+	const logs = [];
+	/** @param {{ id: string }} workflow */
+	const execute = async (workflow) => {
+		const result = await n8n.execute(workflow.id);
+		logs.push(result.output);
+		return result;
+	};
+
+	/** @type {CliContext} */
+	const context = {
+		checks,
+		n8n,
+		label,
+		local,
+		fixtures,
+		demo,
+		fixture,
+		execute,
+		byFile,
+		tests,
+		signature,
+		wrongSignature,
+		token,
+	};
+	await checkRecordGet(context);
+	await checkDownloadAll(context);
+	await checkKeyList(context);
+	await checkDailyImageFingerprints(context);
+	await checkRecordWriteAndStores(context);
+	await checkShareLinksAndStores(context);
+	await checkCompressedRecords(context);
+	await checkSignatureCredential(context);
+	await checkFailures(context);
+	await checkContinueOnFail(context);
+	await checks.check(`${label}: no token or signature in any n8n output of this part`, () => {
+		for (const text of logs) expectNoSecrets(text, allSecrets, 'n8n output');
+	});
+	return {
+		examples: Object.fromEntries(examples.map(({ file, workflow }) => [file, workflow.id])),
+		secrets: allSecrets,
+	};
+}
+
+/**
+ * The examples name this package's types exactly as users' workflows do; n8n's CLI imports them,
+ * the example credential and the suite's own credentials and workflows.
+ *
+ * @param {Checks} checks
+ * @param {N8n} n8n
+ * @param {object} options
+ * @param {string} options.label
+ * @param {LocalApi} options.local
+ * @param {Array<{ file: string, workflow: WorkflowJson }>} options.examples
+ * @param {string} options.examplesDir
+ * @param {string} options.runDir
+ * @param {string} options.nodeType
+ * @param {ReturnType<typeof testOnlyFixtures>} options.tests
+ * @param {object[]} options.extraWorkflows
+ */
+async function checkImport(
+	checks,
+	n8n,
+	{ label, local, examples, examplesDir, runDir, nodeType, tests, extraWorkflows },
+) {
 	await checks.check(
 		`${label}: import the example credential and workflows with n8n's CLI`,
 		async () => {
@@ -368,16 +565,36 @@ export async function runCliChecks(
 			return `${examples.length} examples`;
 		},
 	);
+}
 
-	const byFile = Object.fromEntries(examples.map(({ file, workflow }) => [file, workflow]));
-	const logs = [];
-	const execute = async (workflow) => {
-		const result = await n8n.execute(workflow.id);
-		logs.push(result.output);
-		return result;
-	};
+/**
+ * What each group of CLI checks gets: the checks, the n8n under test and its label, the local API
+ * with its fixtures (the demo store and its records), `execute` (runs a workflow with n8n's CLI and
+ * keeps its output for the final secrets check), the example workflows by file name, the suite's own
+ * fixtures, and the secrets.
+ *
+ * @typedef {object} CliContext
+ * @property {Checks} checks
+ * @property {N8n} n8n
+ * @property {string} label
+ * @property {LocalApi} local
+ * @property {LocalApi['fixtures']} fixtures
+ * @property {LocalApi['fixtures']['DEMO_STORE']} demo
+ * @property {(key: string) => ReturnType<LocalApi['fixtures']['fixtureRecord']>} fixture  a record of the demo store
+ * @property {(workflow: { id: string }) => Promise<ExecuteResult>} execute
+ * @property {Record<string, WorkflowJson>} byFile
+ * @property {ReturnType<typeof testOnlyFixtures>} tests
+ * @property {string} signature
+ * @property {string} wrongSignature
+ * @property {string} token
+ */
 
-	// Record → Get
+/**
+ * Record → Get (record-get): a JSON record's fields, a text record's text, a PNG in n8n's binary storage.
+ *
+ * @param {CliContext} context
+ */
+async function checkRecordGet({ checks, n8n, label, fixture, execute, byFile }) {
 	const get = await execute(byFile['record-get.workflow.json']);
 	await checks.check(`${label}: record-get runs successfully`, () =>
 		expectSuccess(get, 'record-get'),
@@ -425,8 +642,14 @@ export async function runCliChecks(
 			return `${item.binary.data.fileSize}, ${item.binary.data.id}`;
 		},
 	);
+}
 
-	// Record → Download All
+/**
+ * Record → Download All (record-download-all): one ZIP file, and one item per record, byte for byte.
+ *
+ * @param {CliContext} context
+ */
+async function checkDownloadAll({ checks, n8n, label, fixtures, demo, fixture, execute, byFile }) {
 	const download = await execute(byFile['record-download-all.workflow.json']);
 	await checks.check(`${label}: record-download-all runs successfully`, () =>
 		expectSuccess(download, 'record-download-all'),
@@ -451,13 +674,15 @@ export async function runCliChecks(
 			);
 			expectEqual(json.size, stored.length, 'ZIP item size');
 			const zip = await JSZip.loadAsync(stored);
-			const names = Object.values(zip.files)
-				.filter((entry) => !entry.dir)
-				.map((entry) => entry.name);
+			const entries = Object.values(zip.files).filter((entry) => !entry.dir);
+			const names = entries.map((entry) => entry.name);
 			expectEqual([...names].sort(), [...fixtures.fixtureKeys(demo.id)].sort(), 'ZIP entries');
-			for (const name of names) {
-				const bytes = await zip.file(name).async('nodebuffer');
-				expect(bytes.equals(fixture(name).body), `ZIP entry ${name} differs from the fixture`);
+			for (const entry of entries) {
+				const bytes = await entry.async('nodebuffer');
+				expect(
+					bytes.equals(fixture(entry.name).body),
+					`ZIP entry ${entry.name} differs from the fixture`,
+				);
 			}
 			return names;
 		},
@@ -469,6 +694,7 @@ export async function runCliChecks(
 			const keys = items.map((item) => item.json.key);
 			expectEqual([...keys].sort(), [...fixtures.fixtureKeys(demo.id)].sort(), 'record keys');
 			if (Array.isArray(zipOrder)) expectEqual(keys, zipOrder, "items in the archive's order");
+			/** @type {Record<string, { mimeType: string, fileName: string }>} */
 			const expected = {
 				OUTPUT: { mimeType: 'application/json', fileName: 'OUTPUT.json' },
 				screenshot: { mimeType: 'image/png', fileName: 'screenshot.png' },
@@ -514,8 +740,14 @@ export async function runCliChecks(
 			return `${items.length} items`;
 		},
 	);
+}
 
-	// Key → List
+/**
+ * Key → List (key-list): every key in byte order with sizes, and paging past 1000 keys.
+ *
+ * @param {CliContext} context
+ */
+async function checkKeyList({ checks, label, fixtures, demo, execute, byFile }) {
 	const list = await execute(byFile['key-list.workflow.json']);
 	await checks.check(`${label}: key-list runs successfully`, () => expectSuccess(list, 'key-list'));
 	await checks.check(
@@ -550,8 +782,14 @@ export async function runCliChecks(
 			'keys',
 		);
 	});
+}
 
-	// The realistic one
+/**
+ * The realistic example (daily-image-fingerprints): a prefix listing, each image as a file, hashed downstream.
+ *
+ * @param {CliContext} context
+ */
+async function checkDailyImageFingerprints({ checks, n8n, label, fixture, execute, byFile }) {
 	const daily = await execute(byFile['daily-image-fingerprints.workflow.json']);
 	await checks.check(`${label}: daily-image-fingerprints runs successfully`, () =>
 		expectSuccess(daily, 'daily-image-fingerprints'),
@@ -586,8 +824,14 @@ export async function runCliChecks(
 			);
 		},
 	);
+}
 
-	// Writing, stores, a run's store
+/**
+ * Writing, stores and a run's store (record-write-and-stores): Put, Get, Exists, Delete; Store → Get or Create and Delete; an Actor run's OUTPUT.
+ *
+ * @param {CliContext} context
+ */
+async function checkRecordWriteAndStores({ checks, label, fixtures, demo, execute, byFile }) {
 	const write = await execute(byFile['record-write-and-stores.workflow.json']);
 	await checks.check(`${label}: record-write-and-stores runs successfully`, () =>
 		expectSuccess(write, 'record-write-and-stores'),
@@ -650,8 +894,26 @@ export async function runCliChecks(
 			);
 		},
 	);
+}
 
-	// Stores, and signed links fetched by n8n's HTTP Request node without a token
+/**
+ * Stores and signed links (share-links-and-stores): Store → List and Get; the public links fetched by n8n's HTTP Request node without a token.
+ *
+ * @param {CliContext} context
+ */
+async function checkShareLinksAndStores({
+	checks,
+	n8n,
+	label,
+	local,
+	fixtures,
+	demo,
+	fixture,
+	execute,
+	byFile,
+	signature,
+	token,
+}) {
 	const links = await execute(byFile['share-links-and-stores.workflow.json']);
 	await checks.check(`${label}: share-links-and-stores runs successfully`, () =>
 		expectSuccess(links, 'share-links-and-stores'),
@@ -717,14 +979,20 @@ export async function runCliChecks(
 			);
 			const [listing] = nodeItems(links.run, 'List them without a token');
 			expectEqual(
-				listing.json.data?.items?.map((item) => item.key),
+				listing.json.data?.items?.map((/** @type {{ key: string }} */ item) => item.key),
 				['img-001', 'img-002', 'img-003'],
 				'keys listed with the link',
 			);
 		},
 	);
+}
 
-	// Test-only: compressed records, URL signature, and failures.
+/**
+ * Records stored compressed, fetched as files: the decoded bytes and their size.
+ *
+ * @param {CliContext} context
+ */
+async function checkCompressedRecords({ checks, n8n, label, fixture, execute, tests }) {
 	const compressed = await execute(tests.workflows.compressed);
 	await checks.check(
 		`${label}: Record → Get as a file of records stored compressed: decoded bytes and their size`,
@@ -743,7 +1011,22 @@ export async function runCliChecks(
 			}
 		},
 	);
+}
 
+/**
+ * Key → List with a URL signature credential; the signature stays out of n8n's output.
+ *
+ * @param {CliContext} context
+ */
+async function checkSignatureCredential({
+	checks,
+	label,
+	fixtures,
+	demo,
+	execute,
+	tests,
+	signature,
+}) {
 	const signed = await execute(tests.workflows.signature);
 	await checks.check(`${label}: Key → List with a URL signature credential`, () => {
 		expectSuccess(signed, 'signature list');
@@ -754,6 +1037,14 @@ export async function runCliChecks(
 		);
 		expectNoSecrets(signed.output, { 'URL signature': signature }, 'signature run');
 	});
+}
+
+/**
+ * Failures: a missing record, a wrong API token, a signature for another store; the node's messages, no secrets in the log.
+ *
+ * @param {CliContext} context
+ */
+async function checkFailures({ checks, label, execute, tests, signature, wrongSignature, token }) {
 	const missing = await execute(tests.workflows.missingRecord);
 	await checks.check(
 		`${label}: a record that does not exist fails with the node's message; no token in the log`,
@@ -790,6 +1081,14 @@ export async function runCliChecks(
 			);
 		},
 	);
+}
+
+/**
+ * On Error: Continue with one failing item among files.
+ *
+ * @param {CliContext} context
+ */
+async function checkContinueOnFail({ checks, n8n, label, fixture, execute, tests }) {
 	const continued = await execute(tests.workflows.continueOnFail);
 	await checks.check(
 		`${label}: On Error: Continue gives the failing item an error and the others their files, each paired`,
@@ -818,15 +1117,14 @@ export async function runCliChecks(
 			}
 		},
 	);
-	await checks.check(`${label}: no token or signature in any n8n output of this part`, () => {
-		for (const text of logs) expectNoSecrets(text, allSecrets, 'n8n output');
-	});
-	return {
-		examples: Object.fromEntries(examples.map(({ file, workflow }) => [file, workflow.id])),
-		secrets: allSecrets,
-	};
 }
 
+/**
+ * A binary property's bytes from n8n's filesystem storage.
+ *
+ * @param {N8n} n8n
+ * @param {any} binary  an item's binary property, as n8n output it
+ */
 function readStored(n8n, binary) {
 	const path = n8n.binaryDataPath(binary?.id);
 	if (!path || !existsSync(path))
