@@ -26,7 +26,7 @@ const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
 
 /**
  * A store of its own for each n8n (polls of one must not see the other's changes) and a workflow
- * that watches it, with values and ETag checks, as the example does.
+ * that watches it, with values and same-size edit checks, as the example does.
  *
  * @param {object} options
  * @param {LocalApi} options.local
@@ -193,7 +193,7 @@ export async function runActiveChecks(
 				'changes',
 			);
 			const byKey = Object.fromEntries(items.map((item) => [item.json.key, item.json]));
-			expectEqual(byKey['a-json'].value, { n: 2 }, 'a-json value (same size, told by its ETag)');
+			expectEqual(byKey['a-json'].value, { n: 2 }, 'a-json value (same size, told by its content)');
 			expectEqual(
 				[byKey['b-text'].text, byKey['b-text'].previousSize],
 				['hello, longer now', 5],
