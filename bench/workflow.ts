@@ -6,7 +6,6 @@
  */
 import {
 	NodeHelpers,
-	Workflow,
 	type IConnections,
 	type INode,
 	type INodeExecutionData,
@@ -14,10 +13,16 @@ import {
 	type INodeTypes,
 	type IRun,
 	type IVersionedNodeType,
-	type IWorkflowBase,
 } from 'n8n-workflow';
 
-import { executeWorkflow, initBinaryData, NODE_TYPE, packageNodeType } from '../dev/harness/engine';
+import {
+	executeWorkflow,
+	initBinaryData,
+	NODE_TYPE,
+	packageNodeType,
+	workflowDataOf,
+	workflowOf,
+} from '../dev/harness/engine';
 import { loadBaselineNodes } from './baseline';
 
 export const HTTP_REQUEST_TYPE = 'n8n-nodes-base.httpRequest';
@@ -56,8 +61,6 @@ export interface PreparedWorkflow {
 	run(): Promise<IRun>;
 }
 
-let workflowCounter = 0;
-
 /** Builds everything a run needs (node types loaded, binary data ready) so that `run()` is only the run. */
 export async function prepareWorkflow(
 	nodes: INode[],
@@ -65,32 +68,16 @@ export async function prepareWorkflow(
 ): Promise<PreparedWorkflow> {
 	await initBinaryData();
 	const nodeTypes = nodeTypesFor(nodes);
-	const id = `bench-${++workflowCounter}`;
-	const workflowData: IWorkflowBase = {
-		id,
-		name: 'benchmark',
-		active: false,
-		isArchived: false,
-		activeVersionId: null,
-		nodes,
-		connections,
-		settings: {},
-		createdAt: new Date(),
-		updatedAt: new Date(),
-	};
+	const workflowData = workflowDataOf(nodes, connections, 'benchmark');
 	return {
-		run: async () => {
-			const workflow = new Workflow({
-				id,
-				name: workflowData.name,
-				nodes,
-				connections,
-				active: false,
-				nodeTypes,
-				settings: {},
-			});
-			return await executeWorkflow(workflow, workflowData, nodes[0], [{ json: {} }], `exec-${id}`);
-		},
+		run: async () =>
+			await executeWorkflow(
+				workflowOf(workflowData, undefined, nodeTypes),
+				workflowData,
+				nodes[0],
+				[{ json: {} }],
+				`exec-${workflowData.id}`,
+			),
 	};
 }
 

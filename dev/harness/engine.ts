@@ -243,23 +243,33 @@ export function apifyNode(
 	};
 }
 
-function workflowOf(workflowData: IWorkflowBase, staticData?: IDataObject): Workflow {
+/** The engine's workflow of a saved one; the benchmark brings node types of n8n's own too. */
+export function workflowOf(
+	workflowData: IWorkflowBase,
+	staticData?: IDataObject,
+	types: INodeTypes = nodeTypes,
+): Workflow {
 	return new Workflow({
 		id: workflowData.id,
 		name: workflowData.name,
 		nodes: workflowData.nodes,
 		connections: workflowData.connections,
 		active: false,
-		nodeTypes,
+		nodeTypes: types,
 		settings: {},
 		staticData: staticData ? (JSON.parse(JSON.stringify(staticData)) as IDataObject) : undefined,
 	});
 }
 
-function workflowDataOf(nodes: INode[], connections: IConnections = {}): IWorkflowBase {
+/** A saved workflow as n8n's engine takes it, with a new ID; the benchmark names its own. */
+export function workflowDataOf(
+	nodes: INode[],
+	connections: IConnections = {},
+	name = 'engine test',
+): IWorkflowBase {
 	return {
 		id: `wf-${++runCounter}`,
-		name: 'engine test',
+		name,
 		active: false,
 		isArchived: false,
 		activeVersionId: null,
