@@ -69,7 +69,11 @@ const size = Number(options['size-mib']) * MIB;
 
 /** GNU time, for the peak resident memory of `n8n execute`; installed with apt when missing and root. */
 function ensureTime() {
-	const works = () => spawnSync(TIME, ['-V'], { encoding: 'utf8' }).stderr?.includes('GNU Time');
+	const works = () => {
+		// It prints its version to standard output (older releases: to standard error).
+		const answer = spawnSync(TIME, ['-V'], { encoding: 'utf8' });
+		return `${answer.stdout ?? ''}${answer.stderr ?? ''}`.includes('GNU Time');
+	};
 	if (works()) return;
 	if (process.getuid?.() !== 0)
 		throw new Error(`${TIME} (GNU time) is missing: sudo apt-get install -y time`);
