@@ -445,10 +445,10 @@ async function buildCases(api: LocalApi): Promise<Case[]> {
 /** A main case gets the ref's build beside ours: the same job, loaded from the ref's package folder. */
 function addCompareSide(entry: Case, compare: CompareBuild): void {
 	if (entry.group !== 'main') return;
-	entry.ours = { ...entry.ours, label: 'this node (HEAD)' };
+	entry.ours = { ...entry.ours, label: 'this node, this checkout' };
 	entry.ref = {
 		...entry.ours,
-		label: `this node (${compare.label})`,
+		label: `this node, ${compare.label}`,
 		env: { ...entry.ours.env, HARNESS_PACKAGE_DIR: compare.dir },
 	};
 }
@@ -524,11 +524,25 @@ const memoryCell = (measured: Measured) =>
  * The median of the repetitions' ratios: the sides of one repetition run back to back, so a slow
  * spell of this shared machine, which can double every time of a repetition, slows both.
  */
-function timeRatio(ours: Measured, against: Measured | undefined): number {
+function timeRatio(
+	ours: Measured,
+	against: Measured | undefined,
+	pick: (run: JobResult) => number | undefined = (run) => run.ms,
+): number {
+	return median(repetitionRatios(ours, against, pick));
+}
+
+/** Ours / against within each repetition; NaN where a side has no figure. */
+function repetitionRatios(
+	ours: Measured,
+	against: Measured | undefined,
+	pick: (run: JobResult) => number | undefined = (run) => run.ms,
+): number[] {
 	const paired = Math.min(ours.runs.length, against?.runs.length ?? 0);
-	if (!against || paired === 0) return NaN;
-	return median(
-		Array.from({ length: paired }, (_, index) => ours.runs[index].ms / against.runs[index].ms),
+	if (!against || paired === 0) return [NaN];
+	return Array.from(
+		{ length: paired },
+		(_, index) => (pick(ours.runs[index]) ?? NaN) / (pick(against.runs[index]) ?? NaN),
 	);
 }
 
@@ -578,35 +592,46 @@ function table(rows: Row[], compare?: CompareBuild): string[] {
 	return lines;
 }
 
-/** One line per case run against the compare ref: HEAD / ref, and whether it is within the tolerance. */
+/**
+ * One line per case run against the compare ref: HEAD / ref in time and in CPU time, and whether
+ * the time is within the tolerance. CPU time, which other processes change less, tells a slow
+ * spell of the machine from a slower node when the time ratios scatter.
+ */
 function comparison(rows: Row[], compare: CompareBuild): string[] {
+	const percent = `${Math.round((COMPARE_TOLERANCE - 1) * 100)}%`;
 	const lines = [
-		`HEAD is this checkout's build (uncommitted changes included), ref is ${compare.label}, built from that commit; both ran back to back in every repetition, in alternating order. Goal: HEAD at most ${Math.round((COMPARE_TOLERANCE - 1) * 100)}% slower than ref in every case (HEAD / ref ≤ ${COMPARE_TOLERANCE.toFixed(2)}×, the median of the repetitions' ratios).`,
+		`HEAD is this checkout's build (uncommitted changes included), ref is ${compare.label}, built from that commit; both ran back to back in every repetition, in alternating order. Goal: HEAD at most ${percent} slower than ref in every case (HEAD / ref ≤ ${COMPARE_TOLERANCE.toFixed(2)}×, the median of the repetitions' time ratios). CPU is the ratio of the runs' CPU time (user and system).`,
 		'',
 	];
+	const ratioText = (ratios: number[]) => {
+		const value = median(ratios);
+		if (!Number.isFinite(value)) return { value, text: '–' };
+		const range =
+			ratios.length > 1
+				? ` (${ratios.length} repetitions: ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`
+				: ' (1 repetition)';
+		return { value, text: `${value.toFixed(2)}×${range}` };
+	};
 	for (const row of rows) {
 		const ref = row.ref;
 		if (!ref) continue;
-		const paired = Math.min(row.ours.runs.length, ref.runs.length);
-		const value = timeRatio(row.ours, ref);
-		if (!Number.isFinite(value)) {
+		const time = ratioText(repetitionRatios(row.ours, ref));
+		if (!Number.isFinite(time.value)) {
 			lines.push(
 				`- ${row.entry.title}: no ratio (${row.ours.failure ?? ref.failure ?? 'no runs'}).`,
 			);
 			continue;
 		}
-		const each = Array.from(
-			{ length: paired },
-			(_, index) => row.ours.runs[index].ms / ref.runs[index].ms,
-		);
-		const spread =
-			paired > 1
-				? ` (${paired} repetitions: ${Math.min(...each).toFixed(2)}–${Math.max(...each).toFixed(2)})`
-				: ' (1 repetition)';
-		const within = value <= COMPARE_TOLERANCE;
+		const cpu = ratioText(repetitionRatios(row.ours, ref, (run) => run.cpuMs));
+		const within = time.value <= COMPARE_TOLERANCE;
+		const verdict = within
+			? `within ${percent}`
+			: cpu.value <= COMPARE_TOLERANCE
+				? `NOT within ${percent} in time, but within in CPU time: likely the machine; repeat with more repetitions or the full scale`
+				: `NOT within ${percent}`;
 		const peak = (measured: Measured) => mib(maxOf(measured, (run) => run.peakMiB));
 		lines.push(
-			`- ${row.entry.title}: HEAD / ref ${value.toFixed(2)}×${spread}: ${within ? 'within' : 'NOT within'} ${Math.round((COMPARE_TOLERANCE - 1) * 100)}%; peak RSS ${peak(row.ours)} MiB against ${peak(ref)} MiB.`,
+			`- ${row.entry.title}: HEAD / ref ${time.text}, CPU ${cpu.text}: ${verdict}; peak RSS ${peak(row.ours)} MiB against ${peak(ref)} MiB.`,
 		);
 	}
 	return lines;
@@ -708,7 +733,7 @@ async function runRepetition(api: LocalApi, row: Row, rep: number): Promise<void
 			const result = await runSide(api, rep === 0 ? side : withoutHash(side));
 			measured.runs.push(result);
 			const memory = side.job
-				? `, peak RSS ${mib(result.peakMiB)} MiB (+${mib(result.growthMiB)})`
+				? `, peak RSS ${mib(result.peakMiB)} MiB (+${mib(result.growthMiB)}), CPU ${seconds(result.cpuMs ?? NaN)} s`
 				: '';
 			log(
 				`  ${side.label.padEnd(36)} ${seconds(result.ms).padStart(7)} s${memory}; ${result.summary}`,
