@@ -8,8 +8,8 @@
  * libraries these two nodes load, at the exact versions n8n-nodes-base pins. Later runs reuse it.
  *
  * n8n-workflow, n8n-core and @n8n/di are not installed there: the baseline nodes load this
- * project's copies (the same versions n8n-nodes-base asks for), so both sides of the benchmark run
- * on one engine, one `Container` and one set of n8n-workflow classes.
+ * project's copies (the same versions n8n-nodes-base asks for; dev/harness/project-engine.ts), so
+ * both sides of the benchmark run on one engine, one `Container` and one set of n8n-workflow classes.
  */
 import { execFileSync } from 'node:child_process';
 import {
@@ -22,12 +22,20 @@ import {
 	statSync,
 	writeFileSync,
 } from 'node:fs';
-import Module, { builtinModules } from 'node:module';
+import { builtinModules } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 
 import type { INodeType, IVersionedNodeType } from 'n8n-workflow';
 
-export const PROJECT_ROOT = resolve(__dirname, '..');
+import {
+	assertProjectEngine,
+	ENGINE_PACKAGES,
+	packageName,
+	PROJECT_ROOT,
+	useProjectEngineFor,
+} from '../dev/harness/project-engine';
+
+export { PROJECT_ROOT };
 export const BASELINE_PACKAGE = 'n8n-nodes-base';
 /** The n8n-nodes-base of n8n 2.41.1, whose n8n-core is this project's 2.41.1. */
 export const BASELINE_VERSION = '2.41.1';
@@ -50,9 +58,6 @@ const EXTRACTED = [
 	'dist/utils',
 ];
 
-/** Loaded from this project, never from the cache: one engine for both sides. */
-const SHARED_PACKAGES = ['n8n-workflow', 'n8n-core', '@n8n/di'];
-
 export interface BaselineInstall {
 	version: string;
 	/** What was installed beside the package, name@version. */
@@ -60,9 +65,6 @@ export interface BaselineInstall {
 	/** Seconds the install took in this run; 0 when the cache was reused. */
 	installSeconds: number;
 }
-
-const packageName = (specifier: string) =>
-	specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0];
 
 /**
  * The packages the two nodes load, found by following their `require()` and `import()` calls
@@ -149,7 +151,7 @@ export function ensureBaseline(log: (line: string) => void = () => {}): Baseline
 		}
 	).dependencies;
 	const libraries = librariesOfNodes()
-		.filter((name) => !SHARED_PACKAGES.includes(name))
+		.filter((name) => !ENGINE_PACKAGES.includes(name))
 		.map((name) => {
 			if (!pinned[name])
 				throw new Error(`${BASELINE_PACKAGE} does not pin ${name}, which its nodes load`);
@@ -183,39 +185,6 @@ export function ensureBaseline(log: (line: string) => void = () => {}): Baseline
 	return install;
 }
 
-let redirecting = false;
-
-/**
- * Makes every file under the cache folder load n8n-workflow, n8n-core and @n8n/di from this
- * project. Node's resolver would find them here anyway when npm left no copy in the cache;
- * the hook makes sure of it even when a library's dependency brought one along.
- */
-function useProjectEngine(): void {
-	if (redirecting) return;
-	redirecting = true;
-	type Resolve = (request: string, parent: NodeJS.Module | undefined, ...rest: unknown[]) => string;
-	const moduleWithResolver = Module as unknown as { _resolveFilename: Resolve };
-	const original = moduleWithResolver._resolveFilename;
-	moduleWithResolver._resolveFilename = function (request, parent, ...rest) {
-		const fromCache = parent?.filename?.startsWith(BASELINE_DIR);
-		if (fromCache && SHARED_PACKAGES.includes(packageName(request))) {
-			return require.resolve(request, { paths: [PROJECT_ROOT] });
-		}
-		return original.call(this, request, parent, ...rest);
-	};
-}
-
-/** Throws when a module of n8n-workflow, n8n-core or @n8n/di was loaded from the cache folder. */
-export function assertOneEngine(): void {
-	const strays = Object.keys(require.cache).filter(
-		(file) =>
-			file.startsWith(BASELINE_DIR) &&
-			SHARED_PACKAGES.some((name) => file.includes(`/node_modules/${name}/`)),
-	);
-	if (strays.length > 0)
-		throw new Error(`The baseline loaded its own copy of the engine: ${strays[0]}`);
-}
-
 export interface BaselineNodes {
 	/** n8n-nodes-base.httpRequest: versions 1 to 4.x. */
 	httpRequest: INodeType | IVersionedNodeType;
@@ -230,7 +199,7 @@ export function loadBaselineNodes(): BaselineNodes {
 			`The baseline nodes are not installed in ${BASELINE_DIR}; npm run bench installs them`,
 		);
 	}
-	useProjectEngine();
+	useProjectEngineFor(BASELINE_DIR);
 	const load = (file: string, exported: string) => {
 		const NodeClass = (
 			require(join(PACKAGE_DIR, file)) as Record<string, new () => INodeType | IVersionedNodeType>
@@ -241,6 +210,6 @@ export function loadBaselineNodes(): BaselineNodes {
 		httpRequest: load(NODE_FILES.httpRequest, 'HttpRequest'),
 		compression: load(NODE_FILES.compression, 'Compression'),
 	};
-	assertOneEngine();
+	assertProjectEngine('The baseline');
 	return nodes;
 }

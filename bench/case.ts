@@ -107,11 +107,14 @@ async function measure(
 	const rssBefore = currentRssBytes();
 	const peakResetWorked = resetPeakRss();
 	const started = performance.now();
+	const cpuBefore = process.cpuUsage();
 	const value = await run();
+	const cpu = process.cpuUsage(cpuBefore);
 	const ms = performance.now() - started;
 	const peak = peakRssBytes();
 	return {
 		ms: Math.round(ms),
+		cpuMs: Math.round((cpu.user + cpu.system) / 1000),
 		rssBeforeMiB: toMiB(rssBefore),
 		peakMiB: toMiB(peak),
 		growthMiB: toMiB(peak - rssBefore),

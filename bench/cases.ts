@@ -221,6 +221,11 @@ export type Job = WorkflowJob | ClientJob;
 
 export interface JobResult {
 	ms: number;
+	/**
+	 * CPU time (user and system, all threads) of the run's process during the run: less changed than
+	 * `ms` by other processes on the machine. Not measured for programs timed from outside (curl).
+	 */
+	cpuMs?: number;
 	/** Resident memory just before the measured run, and its peak during the run. */
 	rssBeforeMiB: number;
 	peakMiB: number;

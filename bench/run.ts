@@ -10,7 +10,10 @@
  * Environment: BENCH_REPS, BENCH_BUDGET_MIN; BENCH_QUICK=1 for about 1/16
  * of the data (trying the benchmark out); BENCH_ONLY=<case name prefix,...> to run some cases only;
  * BENCH_TMPDIR=<folder> for where binary data and curl's output go (default: /dev/shm when it has room);
- * BENCH_CPU_PROFILE=<folder> for a V8 CPU profile of every child process.
+ * BENCH_CPU_PROFILE=<folder> for a V8 CPU profile of every child process;
+ * BENCH_COMPARE_REF=<git ref> to run that commit's build of this package beside this checkout's in
+ * every main case (bench/compare.ts), the two back to back in each repetition, and report
+ * "HEAD / ref" per case (written to .cache/, never to bench/results.md).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
@@ -22,6 +25,7 @@ import { digestOfGenerated, binaryStream } from '../dev/local-api/generated';
 import { peakRssBytes, toMiB } from '../dev/local-api/process-memory';
 import { startLocalApi, type LocalApi } from '../dev/local-api/server';
 import { BASELINE_DIR, BASELINE_VERSION, ensureBaseline, PROJECT_ROOT } from './baseline';
+import { ensureCompareBuild, type CompareBuild } from './compare';
 import {
 	archiveUrl,
 	BIG_RECORD_KEY,
@@ -53,6 +57,9 @@ const reps = Math.max(1, Number(process.env.BENCH_REPS ?? 5));
 const recordsReps = Math.min(reps, 3);
 const quick = process.env.BENCH_QUICK === '1';
 const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
+const compareRef = process.env.BENCH_COMPARE_REF;
+/** How much slower than the compare ref a case may be: the goal of the before/after comparison. */
+const COMPARE_TOLERANCE = 1.1;
 const scale: Scale = quick ? QUICK_SCALE : FULL_SCALE;
 /** Repetitions after the first stop once the next would end past this many minutes from the start. */
 const budgetMinutes = Number(process.env.BENCH_BUDGET_MIN ?? 13);
@@ -93,6 +100,8 @@ interface Case {
 	name: string;
 	title: string;
 	ours: Side;
+	/** With BENCH_COMPARE_REF, main cases only: the same job with the ref's build of this package. */
+	ref?: Side;
 	baseline: Side;
 	/** Beside the two: curl, and Node.js itself streaming the same URL into a file. */
 	curl?: Side;
@@ -433,6 +442,17 @@ async function buildCases(api: LocalApi): Promise<Case[]> {
 	return cases.filter((entry) => wanted(entry.name));
 }
 
+/** A main case gets the ref's build beside ours: the same job, loaded from the ref's package folder. */
+function addCompareSide(entry: Case, compare: CompareBuild): void {
+	if (entry.group !== 'main') return;
+	entry.ours = { ...entry.ours, label: 'this node, this checkout' };
+	entry.ref = {
+		...entry.ours,
+		label: `this node, ${compare.label}`,
+		env: { ...entry.ours.env, HARNESS_PACKAGE_DIR: compare.dir },
+	};
+}
+
 /**
  * Lists every key of the key store once, so that the local API has sorted the keys and signed
  * their public URLs (it keeps both) before the first measured run: otherwise whichever side
@@ -475,6 +495,7 @@ const mib = (value: number) => value.toFixed(0);
 interface Row {
 	entry: Case;
 	ours: Measured;
+	ref?: Measured;
 	baseline: Measured;
 	curl?: Measured;
 	nodeStream?: Measured;
@@ -503,11 +524,25 @@ const memoryCell = (measured: Measured) =>
  * The median of the repetitions' ratios: the sides of one repetition run back to back, so a slow
  * spell of this shared machine, which can double every time of a repetition, slows both.
  */
-function timeRatio(ours: Measured, against: Measured | undefined): number {
+function timeRatio(
+	ours: Measured,
+	against: Measured | undefined,
+	pick: (run: JobResult) => number | undefined = (run) => run.ms,
+): number {
+	return median(repetitionRatios(ours, against, pick));
+}
+
+/** Ours / against within each repetition; NaN where a side has no figure. */
+function repetitionRatios(
+	ours: Measured,
+	against: Measured | undefined,
+	pick: (run: JobResult) => number | undefined = (run) => run.ms,
+): number[] {
 	const paired = Math.min(ours.runs.length, against?.runs.length ?? 0);
-	if (!against || paired === 0) return NaN;
-	return median(
-		Array.from({ length: paired }, (_, index) => ours.runs[index].ms / against.runs[index].ms),
+	if (!against || paired === 0) return [NaN];
+	return Array.from(
+		{ length: paired },
+		(_, index) => (pick(ours.runs[index]) ?? NaN) / (pick(against.runs[index]) ?? NaN),
 	);
 }
 
@@ -516,14 +551,87 @@ function ratio(row: Row, against: Measured | undefined): string {
 	return Number.isFinite(value) ? `${value.toFixed(2)}×` : '–';
 }
 
-function table(rows: Row[]): string[] {
-	const lines = [
-		'| Case | Baseline | Ours | Baseline time | Ours / baseline | Ours peak RSS, MiB (growth) | Baseline peak RSS, MiB (growth) | curl -o | Ours / curl | Node.js stream → file | Ours / Node.js |',
-		'|---|---|---|---|---|---|---|---|---|---|---|',
+/** The table; with a compare ref, also the ref's time and memory and "HEAD / ref", after "Ours / baseline". */
+function table(rows: Row[], compare?: CompareBuild): string[] {
+	const refHeads = compare ? ['Ref time', 'HEAD / ref', 'Ref peak RSS, MiB (growth)'] : [];
+	const heads = [
+		'Case',
+		'Baseline',
+		'Ours',
+		'Baseline time',
+		'Ours / baseline',
+		...refHeads,
+		'Ours peak RSS, MiB (growth)',
+		'Baseline peak RSS, MiB (growth)',
+		'curl -o',
+		'Ours / curl',
+		'Node.js stream → file',
+		'Ours / Node.js',
 	];
+	const lines = [`| ${heads.join(' | ')} |`, `|${heads.map(() => '---').join('|')}|`];
 	for (const row of rows) {
+		const refCells = compare
+			? [cell(row.ref), row.ref ? ratio(row, row.ref) : '–', row.ref ? memoryCell(row.ref) : '–']
+			: [];
+		const cells = [
+			row.entry.title,
+			row.entry.baseline.label,
+			cell(row.ours),
+			cell(row.baseline),
+			ratio(row, row.baseline),
+			...refCells,
+			memoryCell(row.ours),
+			memoryCell(row.baseline),
+			cell(row.curl),
+			row.curl ? ratio(row, row.curl) : '–',
+			cell(row.nodeStream),
+			row.nodeStream ? ratio(row, row.nodeStream) : '–',
+		];
+		lines.push(`| ${cells.join(' | ')} |`);
+	}
+	return lines;
+}
+
+/**
+ * One line per case run against the compare ref: HEAD / ref in time and in CPU time, and whether
+ * the time is within the tolerance. CPU time, which other processes change less, tells a slow
+ * spell of the machine from a slower node when the time ratios scatter.
+ */
+function comparison(rows: Row[], compare: CompareBuild): string[] {
+	const percent = `${Math.round((COMPARE_TOLERANCE - 1) * 100)}%`;
+	const lines = [
+		`HEAD is this checkout's build (uncommitted changes included), ref is ${compare.label}, built from that commit; both ran back to back in every repetition, in alternating order. Goal: HEAD at most ${percent} slower than ref in every case (HEAD / ref ≤ ${COMPARE_TOLERANCE.toFixed(2)}×, the median of the repetitions' time ratios). CPU is the ratio of the runs' CPU time (user and system).`,
+		'',
+	];
+	const ratioText = (ratios: number[]) => {
+		const value = median(ratios);
+		if (!Number.isFinite(value)) return { value, text: '–' };
+		const range =
+			ratios.length > 1
+				? ` (${ratios.length} repetitions: ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`
+				: ' (1 repetition)';
+		return { value, text: `${value.toFixed(2)}×${range}` };
+	};
+	for (const row of rows) {
+		const ref = row.ref;
+		if (!ref) continue;
+		const time = ratioText(repetitionRatios(row.ours, ref));
+		if (!Number.isFinite(time.value)) {
+			lines.push(
+				`- ${row.entry.title}: no ratio (${row.ours.failure ?? ref.failure ?? 'no runs'}).`,
+			);
+			continue;
+		}
+		const cpu = ratioText(repetitionRatios(row.ours, ref, (run) => run.cpuMs));
+		const within = time.value <= COMPARE_TOLERANCE;
+		const verdict = within
+			? `within ${percent}`
+			: cpu.value <= COMPARE_TOLERANCE
+				? `NOT within ${percent} in time, but within in CPU time: likely the machine; repeat with more repetitions or the full scale`
+				: `NOT within ${percent}`;
+		const peak = (measured: Measured) => mib(maxOf(measured, (run) => run.peakMiB));
 		lines.push(
-			`| ${row.entry.title} | ${row.entry.baseline.label} | ${cell(row.ours)} | ${cell(row.baseline)} | ${ratio(row, row.baseline)} | ${memoryCell(row.ours)} | ${memoryCell(row.baseline)} | ${cell(row.curl)} | ${row.curl ? ratio(row, row.curl) : '–'} | ${cell(row.nodeStream)} | ${row.nodeStream ? ratio(row, row.nodeStream) : '–'} |`,
+			`- ${row.entry.title}: HEAD / ref ${time.text}, CPU ${cpu.text}: ${verdict}; peak RSS ${peak(row.ours)} MiB against ${peak(ref)} MiB.`,
 		);
 	}
 	return lines;
@@ -606,7 +714,9 @@ function machine(): string[] {
 async function runRepetition(api: LocalApi, row: Row, rep: number): Promise<void> {
 	const { entry } = row;
 	log(`\n${entry.title}${entry.reps > 1 ? ` (repetition ${rep + 1} of ${entry.reps})` : ''}`);
+	// The ref's build runs right beside ours, so that both see the same spell of this machine.
 	const sides: Array<[Side, Measured]> = [
+		...(entry.ref && row.ref ? [[entry.ref, row.ref] as [Side, Measured]] : []),
 		[entry.ours, row.ours],
 		[entry.baseline, row.baseline],
 		...(entry.curl && row.curl ? [[entry.curl, row.curl] as [Side, Measured]] : []),
@@ -623,7 +733,7 @@ async function runRepetition(api: LocalApi, row: Row, rep: number): Promise<void
 			const result = await runSide(api, rep === 0 ? side : withoutHash(side));
 			measured.runs.push(result);
 			const memory = side.job
-				? `, peak RSS ${mib(result.peakMiB)} MiB (+${mib(result.growthMiB)})`
+				? `, peak RSS ${mib(result.peakMiB)} MiB (+${mib(result.growthMiB)}), CPU ${seconds(result.cpuMs ?? NaN)} s`
 				: '';
 			log(
 				`  ${side.label.padEnd(36)} ${seconds(result.ms).padStart(7)} s${memory}; ${result.summary}`,
@@ -646,6 +756,7 @@ async function main(): Promise<void> {
 	);
 	const install = ensureBaseline(log);
 	if (install.installSeconds === 0) log(`Baseline nodes: ${BASELINE_DIR} (reused).`);
+	const compare = compareRef ? ensureCompareBuild(compareRef, log) : undefined;
 
 	const api = await startLocalApi();
 	const rows: Row[] = [];
@@ -658,10 +769,12 @@ async function main(): Promise<void> {
 			`Local API at ${api.url}; stores generated in ${seconds(performance.now() - seeding)} s (bodies are made when read).`,
 		);
 		const cases = await buildCases(api);
+		if (compare) cases.forEach((entry) => addCompareSide(entry, compare));
 		for (const entry of cases) {
 			rows.push({
 				entry,
 				ours: { runs: [] },
+				ref: entry.ref ? { runs: [] } : undefined,
 				baseline: { runs: [] },
 				curl: entry.curl ? { runs: [] } : undefined,
 				nodeStream: entry.nodeStream ? { runs: [] } : undefined,
@@ -698,16 +811,17 @@ async function main(): Promise<void> {
 	const report = [
 		'# Benchmark results',
 		'',
-		`Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}${quick ? ' at the quick scale (BENCH_QUICK=1), not the full one' : ''}; up to ${reps} runs of each main case: times are medians (the number of runs and fastest–slowest in brackets), ratios the medians of the ratios within each repetition, whose sides run back to back, peak RSS the highest of the runs, growth its rise during the run.`,
+		`Measured by \`${compare ? `BENCH_COMPARE_REF=${compare.ref} ` : ''}npm run bench\` on ${new Date().toISOString().slice(0, 10)}${quick ? ' at the quick scale (BENCH_QUICK=1), not the full one' : ''}; up to ${reps} runs of each main case: times are medians (the number of runs and fastest–slowest in brackets), ratios the medians of the ratios within each repetition, whose sides run back to back, peak RSS the highest of the runs, growth its rise during the run.`,
 		'',
 		...machine(),
 		'',
 		'## Main cases',
 		'',
-		...table(main),
+		...table(main, compare),
 		'',
 		...goals(rows),
 		'',
+		...(compare ? [`## Against ${compare.label}`, '', ...comparison(main, compare), ''] : []),
 		'## One item per record: how time and memory grow',
 		'',
 		...table(scaling),
@@ -717,14 +831,16 @@ async function main(): Promise<void> {
 		...table(probes),
 		'',
 		`The local API (in the benchmark's own process) peaked at ${mib(apiPeakMiB)} MiB RSS while it generated every body and archive above.`,
-		`Total time of this run: ${(totalSeconds / 60).toFixed(1)} min${install.installSeconds ? `, of which ${install.installSeconds} s installing the baseline nodes` : ' (baseline nodes already installed)'}.`,
+		`Total time of this run: ${(totalSeconds / 60).toFixed(1)} min${install.installSeconds ? `, of which ${install.installSeconds} s installing the baseline nodes` : ' (baseline nodes already installed)'}${compare?.buildSeconds ? `; ${compare.buildSeconds} s building ${compare.label}` : ''}.`,
 		'',
 	];
-	// Only a full run replaces bench/results.md; partial and quick runs go to the git-ignored cache.
-	const output =
-		only.length || quick
-			? join(PROJECT_ROOT, '.cache', `bench-results.${quick ? 'quick' : 'partial'}.md`)
-			: join(__dirname, 'results.md');
+	// Only a full run without a compare ref replaces bench/results.md; the others go to the git-ignored cache.
+	const kind = [compare ? 'compare' : '', quick ? 'quick' : only.length ? 'partial' : '']
+		.filter(Boolean)
+		.join('.');
+	const output = kind
+		? join(PROJECT_ROOT, '.cache', `bench-results.${kind}.md`)
+		: join(__dirname, 'results.md');
 	writeFileSync(output, report.join('\n'));
 	log(`\n${report.slice(4).join('\n')}`);
 	log(`Written to ${output}`);

@@ -2,6 +2,9 @@
  * Runs workflows through n8n's own engine (n8n-core WorkflowExecute) in this process, with the
  * package loaded from dist/ as n8n loads it, credentials encrypted and decrypted by n8n-core, and
  * binary data in n8n's filesystem storage. Nothing of the engine or of HTTP is replaced.
+ *
+ * HARNESS_PACKAGE_DIR=<folder with package.json and dist/> loads another build of this package
+ * instead of this checkout's, on this project's engine (the benchmark's BENCH_COMPARE_REF).
  */
 import 'reflect-metadata';
 
@@ -50,7 +53,12 @@ import {
 	type WorkflowExecuteMode,
 } from 'n8n-workflow';
 
-const packageRoot = resolve(__dirname, '../..');
+import { assertProjectEngine, PROJECT_ROOT, useProjectEngineFor } from './project-engine';
+
+const packageRoot = process.env.HARNESS_PACKAGE_DIR
+	? resolve(process.env.HARNESS_PACKAGE_DIR)
+	: PROJECT_ROOT;
+if (packageRoot !== PROJECT_ROOT) useProjectEngineFor(packageRoot);
 const pkg = require(join(packageRoot, 'package.json')) as {
 	name: string;
 	n8n: { nodes: string[]; credentials: string[] };
@@ -83,6 +91,7 @@ function loadPackage(): {
 }
 
 const loaded = loadPackage();
+assertProjectEngine(`The package in ${packageRoot}`);
 export const NODE_TYPE = `${pkg.name}.apifyKeyValueStore`;
 export const TRIGGER_TYPE = `${pkg.name}.apifyKeyValueStoreTrigger`;
 export const CREDENTIAL_TYPE = 'apifyKeyValueStoreApi';

@@ -127,14 +127,21 @@ export class N8n {
 	}
 
 	/**
-	 * Runs `n8n <args>`; resolves with exit code and output, rejects only on timeout.
+	 * Runs `n8n <args>`; resolves with exit code and output, rejects only on timeout. `prefix` is a
+	 * command that runs n8n, such as `['/usr/bin/time', '-v']`; its output is in the result's too.
 	 *
 	 * @param {string[]} args
-	 * @param {{ timeoutMs?: number, label?: string, extraEnv?: NodeJS.ProcessEnv }} [options]
+	 * @param {{ timeoutMs?: number, label?: string, extraEnv?: NodeJS.ProcessEnv, prefix?: string[] }} [options]
 	 */
-	async cli(args, { timeoutMs = 120_000, label, extraEnv } = {}) {
+	async cli(args, { timeoutMs = 120_000, label, extraEnv, prefix = [] } = {}) {
 		const logName = `${label ?? args[0]}`.replace(/[^a-z0-9.-]+/gi, '_');
-		return await runCommand(join(this.nodeDir, 'bin', 'node'), [this.n8n.bin, ...args], {
+		const [command, ...commandArgs] = [
+			...prefix,
+			join(this.nodeDir, 'bin', 'node'),
+			this.n8n.bin,
+			...args,
+		];
+		return await runCommand(command, commandArgs, {
 			env: this.env(extraEnv),
 			cwd: this.home,
 			timeoutMs,
@@ -163,12 +170,13 @@ export class N8n {
 	 * run) as pretty JSON after its log lines; `run` is that JSON, parsed.
 	 *
 	 * @param {string} workflowId
-	 * @param {{ timeoutMs?: number }} [options]
+	 * @param {{ timeoutMs?: number, prefix?: string[] }} [options]  `prefix` as for `cli`
 	 */
-	async execute(workflowId, { timeoutMs = 180_000 } = {}) {
+	async execute(workflowId, { timeoutMs = 180_000, prefix } = {}) {
 		const result = await this.cli(['execute', `--id=${workflowId}`, '--rawOutput'], {
 			timeoutMs,
 			label: `execute-${workflowId}`,
+			prefix,
 		});
 		return { ...result, run: parseRunOutput(result.output) };
 	}

@@ -25,12 +25,13 @@ export function log(message) {
  * `npm pack` of the built package into `dir`; returns the tarball's path.
  *
  * @param {string} dir
+ * @param {string} [packageDir]  another build of the package (its package.json and dist/); this checkout by default
  */
-export function packPackage(dir) {
+export function packPackage(dir, packageDir = ROOT) {
 	const output = execFileSync(
 		'npm',
 		['pack', '--json', '--loglevel=error', '--pack-destination', dir],
-		{ cwd: ROOT, env: cleanEnv(), encoding: 'utf8' },
+		{ cwd: packageDir, env: cleanEnv(), encoding: 'utf8' },
 	);
 	const [{ filename }] = JSON.parse(output);
 	return join(dir, filename);
