@@ -165,10 +165,21 @@ export function countingUpload(
  * (a connection cut off mid-body) reaches the reader as it is, so that it is retried as one;
  * giving the result up cancels the decoder and destroys the body.
  */
-export function throughDecoder(body: AsyncIterable<Chunk>, decoder: Decoder): NodeReadable {
-	const decoded = ReadableStream.from(body).pipeThrough(decoder);
+export function throughDecoder(body: NodeReadable, decoder: Decoder): NodeReadable {
+	const reader = ReadableStream.from(body).pipeThrough(decoder).getReader();
 	async function* buffers(): AsyncGenerator<Buffer> {
-		for await (const chunk of decoded) yield asBuffer(chunk);
+		for (;;) {
+			const { done, value } = await reader.read();
+			if (done) return;
+			yield asBuffer(value);
+		}
 	}
-	return Readable.from(buffers(), { objectMode: false }) as unknown as NodeReadable;
+	const decoded = Readable.from(buffers(), { objectMode: false });
+	// Ends the decoder and the body directly: a cancel that goes up the chain waits for the body's
+	// next chunk, which a stalled body never sends.
+	decoded.once('close', () => {
+		reader.cancel().catch(() => {});
+		body.destroy();
+	});
+	return decoded as unknown as NodeReadable;
 }
