@@ -23,8 +23,8 @@ const nativeBrotli = (() => {
 /**
  * A decoder for an HTTP Content-Encoding (gzip, deflate, br), or undefined for one it does not know.
  * n8n Cloud allows no node:zlib: the web DecompressionStream, which is zlib underneath, decodes
- * gzip and deflate everywhere and brotli from Node 24 (what n8n 2.x runs on). Only n8n 1.x hands
- * bodies over still encoded, and it runs on Node 20 and 22, so there brotli goes through a
+ * gzip and deflate everywhere and brotli from Node 24 (which n8n 2.x requires). Only n8n 1.x hands
+ * bodies over still encoded, and it also runs on Node 20 and 22: there brotli goes through a
  * bundled WebAssembly decoder, which streams as zlib does. On a 13.6 MB JSON body (2.7 MB as
  * brotli) it took 224 ms, zlib 68 ms, the pure-JavaScript `brotli` package 565 ms and only on the
  * whole body at once.

@@ -23,7 +23,7 @@ export interface BodyLimit {
 type Chunk = Buffer | Uint8Array;
 
 /** A Buffer over the chunk's bytes, without copying them. */
-export function asBuffer(chunk: Chunk): Buffer {
+function asBuffer(chunk: Chunk): Buffer {
 	return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
 }
 
