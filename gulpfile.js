@@ -1,5 +1,6 @@
 // The build: clean dist, type-check, bundle each node and credential with its libraries
-// (yauzl, p-map, mime-types, file-type) so the package needs no runtime dependencies, copy icons and codex files.
+// (yauzl, fflate, readable-stream, brotli-dec-wasm, p-map, mime-types, file-type) so the package
+// needs no runtime dependencies, copy icons and codex files.
 const { rm } = require('node:fs/promises');
 const { execFileSync } = require('node:child_process');
 const { src, dest, series, parallel } = require('gulp');
@@ -35,6 +36,8 @@ async function bundle() {
 		format: 'cjs',
 		// n8n provides n8n-workflow at run time; everything else is bundled.
 		external: ['n8n-workflow'],
+		// brotli-dec-wasm's WebAssembly module goes into the bundle as bytes (helpers/decompress.ts).
+		loader: { '.wasm': 'binary' },
 		legalComments: 'inline',
 		logLevel: 'warning',
 	});

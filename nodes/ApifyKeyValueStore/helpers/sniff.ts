@@ -1,5 +1,3 @@
-import { isUtf8 } from 'node:buffer';
-
 import { fileTypeFromBuffer } from 'file-type/core';
 
 import { contentTypeFromName } from './contentType';
@@ -8,6 +6,18 @@ export const TEXT_CONTENT_TYPE = 'text/plain; charset=utf-8';
 
 /** Enough of a text to tell HTML by its start. */
 const HTML_PEEK_BYTES = 1024;
+
+/** Throws on bytes that are not UTF-8 (n8n Cloud allows no import of node:buffer for its isUtf8). */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function isUtf8(bytes: Uint8Array): boolean {
+	try {
+		strictUtf8.decode(bytes);
+		return true;
+	} catch {
+		return false;
+	}
+}
 
 /**
  * ZIP entries carry no content type, so it is told from the name's extension, then from the bytes:

@@ -1,7 +1,17 @@
 import { createHash } from 'node:crypto';
-import { pipeline, Readable, Transform } from 'node:stream';
-import { clearTimeout, setTimeout } from 'node:timers';
-import type { NodeOperationError } from 'n8n-workflow';
+import type { BinaryHelperFunctions, NodeOperationError } from 'n8n-workflow';
+// Node's stream API as a bundled package: n8n Cloud allows no Node built-in module but crypto,
+// and n8n (prepareBinaryData, its HTTP client) takes these streams as it takes Node's own.
+import { pipeline, Readable, Transform } from 'readable-stream';
+
+import type { Decoder } from './decompress';
+
+/**
+ * Node's Readable, as n8n's helpers hand it out and take it (HTTP bodies, getBinaryStream,
+ * prepareBinaryData). Named through n8n-workflow's types: n8n Cloud allows no import of
+ * node:stream, not even of its types.
+ */
+export type NodeReadable = Awaited<ReturnType<BinaryHelperFunctions['getBinaryStream']>>;
 
 export interface BodyLimit {
 	bytes: number;
@@ -9,20 +19,28 @@ export interface BodyLimit {
 	exceeded: () => NodeOperationError;
 }
 
+/** What a body stream yields: Node's streams give Buffers, web streams Uint8Arrays. */
+type Chunk = Buffer | Uint8Array;
+
+/** A Buffer over the chunk's bytes, without copying them. */
+function asBuffer(chunk: Chunk): Buffer {
+	return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+}
+
 /**
  * Collects a body the user asked to have in memory (JSON, text, an archive to unpack).
  * With a limit, stops reading as soon as it is passed instead of buffering everything first.
  */
-export async function readBody(body: Readable, limit?: BodyLimit): Promise<Buffer> {
-	const chunks: Buffer[] = [];
+export async function readBody(body: NodeReadable, limit?: BodyLimit): Promise<Buffer> {
+	const chunks: Chunk[] = [];
 	let length = 0;
 	for await (const chunk of body) {
-		length += (chunk as Buffer).length;
+		length += (chunk as Chunk).length;
 		if (limit && length > limit.bytes) {
 			body.destroy();
 			throw limit.exceeded();
 		}
-		chunks.push(chunk as Buffer);
+		chunks.push(chunk as Chunk);
 	}
 	return Buffer.concat(chunks, length);
 }
@@ -34,11 +52,34 @@ export async function readBody(body: Readable, limit?: BodyLimit): Promise<Buffe
 export const BODY_CHUNK_BYTES = 1024 * 1024;
 
 export interface GuardedBody {
-	stream: Readable;
+	stream: NodeReadable;
 	/** Bytes that went through so far: older n8n versions do not report a stored file's size. */
 	bytesRead: () => number;
 	/** The SHA-256 (hex) of what went through, when asked for. */
 	digest: () => string | undefined;
+}
+
+/**
+ * Calls `onIdle` once `idleMs` passed since `lastActivity()` (a `performance.now()` time), unless
+ * `done()` says the watch is over by then. n8n Cloud allows no setTimeout: AbortSignal.timeout is
+ * the timer, one per idle period rather than one reset per chunk; it does not keep the process
+ * alive, and a timer still pending when the watch is over only finds `done()` true.
+ */
+function watchIdle(
+	idleMs: number,
+	lastActivity: () => number,
+	done: () => boolean,
+	onIdle: () => void,
+): void {
+	const check = () => {
+		if (done()) return;
+		const quietMs = performance.now() - lastActivity();
+		if (quietMs >= idleMs) onIdle();
+		else wait(idleMs - quietMs);
+	};
+	const wait = (ms: number) =>
+		AbortSignal.timeout(Math.ceil(ms)).addEventListener('abort', check, { once: true });
+	wait(idleMs);
 }
 
 /**
@@ -47,28 +88,29 @@ export interface GuardedBody {
  * (and can be retried) instead of hanging. One stream does all three, to touch each chunk once.
  */
 export function guardBody(
-	body: Readable,
+	body: NodeReadable,
 	idleTimeoutMs: number,
 	stalled: () => Error,
 	hashBody = false,
 ): GuardedBody {
 	let bytes = 0;
 	const hash = hashBody ? createHash('sha256') : undefined;
-	let pending: Buffer[] = [];
+	let pending: Chunk[] = [];
 	let pendingBytes = 0;
 	const takePending = (): Buffer => {
-		const chunk = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
+		const chunk =
+			pending.length === 1 ? asBuffer(pending[0]) : Buffer.concat(pending, pendingBytes);
 		pending = [];
 		pendingBytes = 0;
 		return chunk;
 	};
-	const timer = setTimeout(() => stream.destroy(stalled()), idleTimeoutMs);
+	let lastData = performance.now();
 	const stream = new Transform({
 		// Room for one gathered chunk on each side, so the socket is read while n8n writes the last one.
 		writableHighWaterMark: BODY_CHUNK_BYTES,
 		readableHighWaterMark: BODY_CHUNK_BYTES,
-		transform(chunk: Buffer, _encoding, callback) {
-			timer.refresh();
+		transform(chunk: Chunk, _encoding, callback) {
+			lastData = performance.now();
 			bytes += chunk.length;
 			hash?.update(chunk);
 			pending.push(chunk);
@@ -81,24 +123,63 @@ export function guardBody(
 			else callback();
 		},
 	});
+	let finished = false;
 	// A failing body fails the guarded stream too, so the consumer sees the error; giving up
 	// destroys the body as well, which frees the connection.
-	pipeline(body, stream, () => clearTimeout(timer));
-	stream.on('close', () => clearTimeout(timer));
+	pipeline(body, stream, () => (finished = true));
+	stream.on('close', () => (finished = true));
+	watchIdle(
+		idleTimeoutMs,
+		() => lastData,
+		() => finished || stream.destroyed,
+		() => stream.destroy(stalled()),
+	);
 	let digest: string | undefined;
-	return { stream, bytesRead: () => bytes, digest: () => (digest ??= hash?.digest('hex')) };
+	return {
+		stream: stream as unknown as NodeReadable,
+		bytesRead: () => bytes,
+		digest: () => (digest ??= hash?.digest('hex')),
+	};
 }
 
 /** An upload body over `source` that reports each chunk as it is sent, so the size of a streamed file is known. */
-export function countingUpload(source: Readable, onChunk: (bytes: number) => void): Readable {
+export function countingUpload(
+	source: NodeReadable,
+	onChunk: (bytes: number) => void,
+): NodeReadable {
 	async function* chunks(): AsyncGenerator<Buffer> {
 		for await (const chunk of source) {
-			onChunk((chunk as Buffer).length);
-			yield chunk as Buffer;
+			onChunk((chunk as Chunk).length);
+			yield asBuffer(chunk as Chunk);
 		}
 	}
 	const upload = Readable.from(chunks(), { objectMode: false });
 	// A generator that never started does not close its source: an upload given up early must.
 	upload.once('close', () => source.destroy());
-	return upload;
+	return upload as unknown as NodeReadable;
+}
+
+/**
+ * The body decoded by a web-stream decoder (DecompressionStream and the like, which n8n Cloud
+ * allows where it allows no node:zlib), as a Node-style stream of Buffers. An error of the body
+ * (a connection cut off mid-body) reaches the reader as it is, so that it is retried as one;
+ * giving the result up cancels the decoder and destroys the body.
+ */
+export function throughDecoder(body: NodeReadable, decoder: Decoder): NodeReadable {
+	const reader = ReadableStream.from(body).pipeThrough(decoder).getReader();
+	async function* buffers(): AsyncGenerator<Buffer> {
+		for (;;) {
+			const { done, value } = await reader.read();
+			if (done) return;
+			yield asBuffer(value);
+		}
+	}
+	const decoded = Readable.from(buffers(), { objectMode: false });
+	// Ends the decoder and the body directly: a cancel that goes up the chain waits for the body's
+	// next chunk, which a stalled body never sends.
+	decoded.once('close', () => {
+		reader.cancel().catch(() => {});
+		body.destroy();
+	});
+	return decoded as unknown as NodeReadable;
 }

@@ -1,8 +1,8 @@
-import { promisify } from 'node:util';
-import * as zlib from 'node:zlib';
-
+import { inflateSync } from 'fflate';
 import yauzl from 'yauzl';
 import { NodeOperationError, type INode } from 'n8n-workflow';
+
+import { crc32 } from './crc32';
 
 export interface UnzipLimits {
 	maxEntries: number;
@@ -30,13 +30,6 @@ const DEFLATED = 8;
 const ENCRYPTED_FLAG = 0x1;
 const LOCAL_FILE_HEADER = 0x04034b50;
 const LOCAL_FILE_HEADER_BYTES = 30;
-const inflateRaw = promisify(zlib.inflateRaw) as (
-	data: Uint8Array,
-	options: zlib.ZlibOptions,
-) => Promise<Buffer>;
-
-/** zlib.crc32 exists from Node 20.15; without it the size checks still hold. */
-const crc32 = (zlib as { crc32?: (data: Buffer) => number }).crc32;
 
 const END_OF_DIRECTORY = 0x06054b50;
 const ZIP64_END_OF_DIRECTORY_LOCATOR = 0x07064b50;
@@ -46,7 +39,7 @@ const ZIP64_END_OF_DIRECTORY = 0x06064b50;
  * Reads the archive's directory and checks it before anything is unpacked: the entry count from its
  * end record before a directory that could hold millions of entries is read, then the declared
  * sizes against the total limit. yauzl reads the directory (ZIP64 too) without a pass over the
- * archive's bytes; each entry is inflated on its own, when read, by zlib.
+ * archive's bytes; each entry is inflated on its own, when read, by fflate.
  */
 export async function readZipEntries(
 	archive: Buffer,
@@ -95,20 +88,16 @@ export async function readZipEntries(
 		const read = async (): Promise<Buffer> => {
 			let bytes: Buffer;
 			try {
-				bytes = await inflateEntry(expected);
+				bytes = inflateEntry(expected);
 			} catch (error) {
-				const reason =
-					(error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE'
-						? `inflates to more than its declared ${expected.uncompressedSize} bytes`
-						: (error as Error).message;
-				throw damaged(`entry ${quoted} ${reason}`);
+				throw damaged(`entry ${quoted} ${(error as Error).message}`);
 			}
 			if (bytes.length !== expected.uncompressedSize) {
 				throw damaged(
 					`entry ${quoted} has ${bytes.length} bytes, its directory says ${expected.uncompressedSize}`,
 				);
 			}
-			if (crc32 && crc32(bytes) >>> 0 !== expected.crc32 >>> 0)
+			if (crc32(bytes) !== expected.crc32 >>> 0)
 				throw damaged(`entry ${quoted} fails its CRC check`);
 			return bytes;
 		};
@@ -170,14 +159,24 @@ function compressedBytes(
 	return archive.subarray(dataStart, dataStart + compressedSize);
 }
 
-/** zlib with an output cap, as n8n's Compression node does: a bomb stops at the size it declared. */
-async function inflateEntry(entry: DeclaredEntry): Promise<Buffer> {
+/**
+ * Inflates into a buffer one byte longer than the declared size, which fflate fills and never
+ * grows: a bomb stops there, and a full buffer tells that the entry lied about its size.
+ *
+ * fflate rather than the native DecompressionStream('deflate-raw') that n8n Cloud allows: records
+ * are mostly small, and a web stream per entry costs more than the inflating. Measured on Node 20
+ * against zlib.inflateRawSync: 3,000 entries of 2 KB took 104 ms with fflate, 574 ms with
+ * DecompressionStream, 77 ms with zlib; 300 of 40 KB 58, 75 and 33 ms; one of 16 MB 104, 50 and 27 ms.
+ */
+function inflateEntry(entry: DeclaredEntry): Buffer {
 	if (entry.compressionMethod === STORED) return entry.compressed;
 	if (entry.compressionMethod !== DEFLATED)
 		throw new Error('uses a compression method other than deflate');
-	return await inflateRaw(entry.compressed, {
-		maxOutputLength: Math.max(entry.uncompressedSize, 1),
-	});
+	const out = Buffer.allocUnsafe(entry.uncompressedSize + 1);
+	const inflated = inflateSync(entry.compressed, { out });
+	if (inflated.length > entry.uncompressedSize)
+		throw new Error(`inflates to more than its declared ${entry.uncompressedSize} bytes`);
+	return out.subarray(0, inflated.length);
 }
 
 /** The entry count of the archive's end-of-directory record (ZIP64 too), or undefined when there is none. */

@@ -1,4 +1,3 @@
-import { STATUS_CODES } from 'node:http';
 import { NodeApiError, type INode, type JsonObject } from 'n8n-workflow';
 
 /** What the failing request was about, so a 404 or 403 can say what is missing and what to do. */
@@ -11,6 +10,36 @@ export interface RequestSubject {
 	/** Whether the request changes something, so that a 403 can say the token may only read. */
 	writes: boolean;
 }
+
+/**
+ * The reason phrases (as Node's http module has them) of the error statuses an API or a proxy in
+ * front of it answers with; 401, 403 and 404 have messages of their own. n8n Cloud allows no
+ * import of node:http for its table.
+ */
+const REASON_PHRASES: Record<number, string> = {
+	400: 'Bad Request',
+	402: 'Payment Required',
+	405: 'Method Not Allowed',
+	406: 'Not Acceptable',
+	408: 'Request Timeout',
+	409: 'Conflict',
+	410: 'Gone',
+	411: 'Length Required',
+	412: 'Precondition Failed',
+	413: 'Payload Too Large',
+	414: 'URI Too Long',
+	415: 'Unsupported Media Type',
+	416: 'Range Not Satisfiable',
+	422: 'Unprocessable Entity',
+	429: 'Too Many Requests',
+	431: 'Request Header Fields Too Large',
+	500: 'Internal Server Error',
+	501: 'Not Implemented',
+	502: 'Bad Gateway',
+	503: 'Service Unavailable',
+	504: 'Gateway Timeout',
+	507: 'Insufficient Storage',
+};
 
 export interface ApifyErrorBody {
 	type: string;
@@ -59,7 +88,7 @@ function bodilessMessage(statusCode: number, subject: RequestSubject): string {
 		return `Access to ${target} was refused (HTTP 403): ${why}`;
 	}
 	if (statusCode === 404) return `${capitalised(target)} was not found (HTTP 404)`;
-	return `Apify API error ${statusCode} ${STATUS_CODES[statusCode] ?? 'with no message'}, without details`;
+	return `Apify API error ${statusCode} ${REASON_PHRASES[statusCode] ?? 'with no message'}, without details`;
 }
 
 function describe(statusCode: number, error: ApifyErrorBody, subject: RequestSubject): string {

@@ -1,5 +1,3 @@
-import { pipeline, Readable, type Transform } from 'node:stream';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import {
 	NodeApiError,
 	NodeOperationError,
@@ -10,7 +8,8 @@ import {
 	type IPollFunctions,
 } from 'n8n-workflow';
 
-import { guardBody } from '../helpers/streams';
+import { contentDecoder } from '../helpers/decompress';
+import { guardBody, throughDecoder, type NodeReadable as Readable } from '../helpers/streams';
 import {
 	apifyApiError,
 	networkError,
@@ -377,7 +376,7 @@ async function send(
 			) as HttpResponse;
 		} finally {
 			// An answer that came before the whole upload was sent (an error, a redirect) leaves the stream open.
-			if (body instanceof Readable) body.destroy();
+			discard(body);
 		}
 		const location = response.headers.location;
 		if (response.statusCode >= 300 && response.statusCode < 400 && location) {
@@ -420,26 +419,17 @@ async function send(
 	}
 }
 
-const DECODERS: Record<string, () => Transform> = {
-	br: createBrotliDecompress,
-	gzip: createGunzip,
-	'x-gzip': createGunzip,
-	deflate: createInflate,
-};
-
 /**
  * n8n 2.x's HTTP client decodes a compressed body and drops Content-Encoding; older ones hand it
  * over still encoded. What is still marked encoded is decoded here, as a stream.
  */
 export function decodeContent(response: HttpResponse): Readable {
 	const encoding = response.headers['content-encoding']?.trim().toLowerCase();
-	const decoder = encoding ? DECODERS[encoding] : undefined;
+	const decoder = encoding ? contentDecoder(encoding) : undefined;
 	if (!decoder) return response.body;
 	delete response.headers['content-encoding'];
 	delete response.headers['content-length'];
-	const decoded = decoder();
-	pipeline(response.body, decoded, () => {});
-	return decoded;
+	return throughDecoder(response.body, decoder);
 }
 
 function discard(body: unknown): void {

@@ -1,4 +1,4 @@
-import { requestJson, type ApifyConnection, type ApifyContext, type ApifyRequest } from '.';
+import { requestJson, type ApifyConnection, type ApifyContext, type ApifyRequest } from './index';
 
 /** Apify's page size limit for list keys. */
 export const MAX_KEYS_PER_PAGE = 1000;

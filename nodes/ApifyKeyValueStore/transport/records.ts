@@ -18,7 +18,7 @@ import {
 	type ApifyRequest,
 	type RetryPolicy,
 	type StreamResponse,
-} from '.';
+} from './index';
 import { apifyApiError } from './errors';
 import { listKeyPages, type KeyItem } from './keys';
 import { storeEndpoint, type StoreRef } from './store';

@@ -1,7 +1,7 @@
 import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 
 import type { StoreRef } from './store';
-import { requestJson, type ApifyConnection, type RetryPolicy } from '.';
+import { requestJson, type ApifyConnection, type RetryPolicy } from './index';
 import { storeLabel } from './errors';
 
 export interface SigningStore {

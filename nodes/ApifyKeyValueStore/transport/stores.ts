@@ -6,7 +6,7 @@ import {
 	type ApifyContext,
 	type ApifyRequest,
 	type RetryPolicy,
-} from '.';
+} from './index';
 import { pinnedStore, type StoreRef } from './store';
 
 /** Apify's page size limit for list endpoints. */

@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import {
 	NodeOperationError,
 	updateDisplayOptions,
@@ -12,7 +11,7 @@ import { kindOfContentType } from '../../helpers/contentType';
 import { getRecordKey, getStoreId } from '../../helpers/parameters';
 import { storeLocator } from '../../helpers/storeFields';
 import { noteWrite } from '../../helpers/recentWrites';
-import { countingUpload } from '../../helpers/streams';
+import { countingUpload, type NodeReadable as Readable } from '../../helpers/streams';
 import { validateContentType } from '../../helpers/validation';
 import { DEFAULT_TIMEOUT_SECONDS, requestStatus } from '../../transport';
 import { recordId } from '../../transport/records';
