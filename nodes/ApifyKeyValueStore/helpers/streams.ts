@@ -47,9 +47,12 @@ export async function readBody(body: NodeReadable, limit?: BodyLimit): Promise<B
 
 /**
  * n8n stores a file with one write call per chunk it is handed, and an HTTP body arrives in chunks
- * of 16-64 KiB: gathering them into chunks of this size cuts the write calls about thirtyfold.
+ * of 16-64 KiB: gathering them cuts the write calls. 256 KiB is as fast as 1 MiB (a 1 GiB Record →
+ * Get, paired runs: 1.01×) while a real n8n downloading 512 MiB peaks about 35 MiB lower: each
+ * gathered chunk is a buffer outside V8's heap, freed only when its wrapper is collected, and
+ * larger ones pile up between collections.
  */
-export const BODY_CHUNK_BYTES = 1024 * 1024;
+export const BODY_CHUNK_BYTES = 256 * 1024;
 
 export interface GuardedBody {
 	stream: NodeReadable;
