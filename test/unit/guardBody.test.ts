@@ -23,7 +23,8 @@ describe('guardBody', () => {
 		const { stream, bytesRead } = guardBody(Readable.from(parts), 10_000, stalled);
 		const chunks = await collect(stream);
 		expect(chunks.slice(0, -1).every((chunk) => chunk.length >= BODY_CHUNK_BYTES)).toBe(true);
-		expect(chunks.length).toBe(3);
+		// Whole gathered chunks, then what is left with the tail.
+		expect(chunks.length).toBe(Math.floor((40 * 64 * 1024 + 4) / BODY_CHUNK_BYTES) + 1);
 		expect(Buffer.concat(chunks).equals(Buffer.concat(parts))).toBe(true);
 		expect(bytesRead()).toBe(40 * 64 * 1024 + 4);
 	});
