@@ -324,7 +324,7 @@ try {
 
 	checks.section(`${LABEL}: Only If Changed across workers`);
 	await checks.check(
-		`${LABEL}: Record → Get with Only If Changed outputs the record once over executions on both workers`,
+		`${LABEL}: Record → Get with Only If Changed on two workers: the worker saves what it output, but n8n 2.41.1 hands workers no static data, so the record comes out each time (documented limitation)`,
 		async () => {
 			/** @type {Array<{ id: string, worker: string, items: number }>} */
 			const runs = [];
@@ -344,9 +344,19 @@ try {
 				new Set(runs.map((entry) => entry.worker)).size >= 2,
 				`all executions ran on one worker: ${show(runs)}`,
 			);
+			// The node remembered the record in the workflow's static data, and the worker saved it …
+			const saved = await table.staticData(flows.own.onlyChanged.workflow.id);
+			const memory = saved?.['node:Get it if it changed']?.lastOutputs ?? {};
+			expect(
+				Object.keys(memory).some((key) => key.includes('"watched"')),
+				`the workflow's static data ${show(saved)} does not remember the record`,
+			);
+			// … but n8n 2.41.1 starts each queued execution from a snapshot of the workflow without its
+			// static data (toWorkflowSnapshot), and the worker reloads it only for resumed executions.
+			// When n8n fixes that, this turns into [1, 0, …]: then update docs/queue-mode.md.
 			expectEqual(
 				runs.map((entry) => entry.items),
-				[1, ...runs.slice(1).map(() => 0)],
+				runs.map(() => 1),
 				`items output per execution (${show(runs)})`,
 			);
 			return runs.map((entry) => `${entry.id}@${entry.worker}: ${entry.items}`).join(', ');
@@ -476,7 +486,7 @@ try {
 		/** @type {string | undefined} */
 		let crashedId;
 		await checks.check(
-			`${LABEL}: SIGKILL to the worker downloading 100 MB: n8n marks that execution crashed`,
+			`${LABEL}: SIGKILL to the worker downloading 100 MB: n8n ends that execution as failed (stalled job) and runs it nowhere else`,
 			async () => {
 				const flow = flows.own.fileOnly;
 				// 100 MiB at 1 MiB per 150 ms: 15 s, time enough to kill it in the middle.
@@ -510,10 +520,24 @@ try {
 				const server = killed.n8n.server;
 				if (!server) throw new CheckFailure(`${killed.name} is not running`);
 				const pid = server.child.pid;
+				const killedAt = Date.now();
 				const exit = await killProcess(server, 'SIGKILL');
 				const finished = await waitForExecution(rest, flow.workflow.id, count, 180_000);
-				expectEqual(finished.status, 'crashed', `execution ${finished.id} status`);
-				return `execution ${finished.id}: ${killed.name} (pid ${pid}) killed (${exit?.signal}) 3 s into the download; n8n says ${finished.status}`;
+				// n8n 2.41.1 in queue mode: the job's lock lapses, another worker finds it stalled, and
+				// with no retries (maxStalledCount 0) main ends the execution as failed. `crashed` is
+				// what n8n's regular mode says of executions a dead process left behind.
+				const message = finished.error?.message ?? '';
+				expect(
+					finished.status === 'crashed' ||
+						(finished.status === 'error' && /failed to be processed too many times/.test(message)),
+					`execution ${finished.id}: status ${finished.status}, error ${show(message)}`,
+				);
+				const survivor = workers.find((worker) => worker !== killed);
+				expect(
+					survivor && !workerOf(finished.id).includes(survivor),
+					`the other worker ran execution ${finished.id} again`,
+				);
+				return `execution ${finished.id}: ${killed.name} (pid ${pid}) killed (${exit?.signal}) 3 s into the download; n8n marked it ${finished.status} after ${Math.round((Date.now() - killedAt) / 1000)} s: ${message.slice(0, 70)}…; not run again`;
 			},
 		);
 		const survivor = workers.find((worker) => worker !== killed);

@@ -233,7 +233,7 @@ export async function queueInstance({ nodeDir, n8n, runDir, logDir, tarball, pkg
 }
 
 /**
- * Reads n8n's `binary_data` table (database mode) with n8n's own `pg`.
+ * Reads n8n's database with n8n's own `pg`: the `binary_data` table (database mode), workflows' static data.
  *
  * @param {N8nInstall} n8n
  * @param {{ port: number }} db
@@ -280,10 +280,18 @@ export async function binaryDataTable(n8n, db) {
 			]);
 			return rows[0]?.data;
 		},
-		/** How many files the table holds. */
-		async count() {
-			const { rows } = await client.query('SELECT count(*)::int AS n FROM binary_data');
-			return Number(rows[0].n);
+		/**
+		 * A workflow's static data as n8n saved it.
+		 *
+		 * @param {string} workflowId
+		 * @returns {Promise<any>}
+		 */
+		async staticData(workflowId) {
+			const { rows } = await client.query(
+				'SELECT "staticData" FROM workflow_entity WHERE id = $1',
+				[workflowId],
+			);
+			return rows[0]?.staticData;
 		},
 		close: async () => await client.end(),
 	};
