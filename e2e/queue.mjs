@@ -14,12 +14,15 @@
 //    database and read downstream, one over the limit (20 MB here) failing with the node's message;
 //    Only If Changed across two workers; 40 webhook calls at once spread over both workers, each
 //    output checked, none lost or duplicated; the worker's peak memory for a 100 MB and a 400 MB
-//    record; a worker killed in the middle of a large download.
+//    record in database mode, and for 400 MB in filesystem mode on a folder all processes share;
+//    a worker killed in the middle of a large download.
 //
 // Everything it started is stopped, and its temporary folders deleted, at the end (also on Ctrl-C).
 // Environment: E2E_KEEP_TEMP=1 keeps the run's folder with the logs (not the database cluster).
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 
 import {
 	activateWorkflows,
@@ -99,7 +102,9 @@ try {
 	);
 	if (!redis) throw new Error('no Redis');
 	run.addCleanup(() => redis.stop());
-	const env = queueEnv({ db, redis });
+	const sharedBinaryDir = join(run.dir, 'shared-binary-data');
+	mkdirSync(sharedBinaryDir, { recursive: true });
+	const env = queueEnv({ db, redis, sharedBinaryDir });
 	/** @type {N8n[]} */
 	const instances = [];
 	run.addCleanup(async () => {
@@ -267,6 +272,29 @@ try {
 		return await waitForExecution(rest, flow.workflow.id, count, timeoutMs);
 	};
 
+	/**
+	 * The SHA-256 and length of a file as the main instance serves it to the editor
+	 * (GET /rest/binary-data), streamed.
+	 *
+	 * @param {string} binaryId
+	 */
+	const servedByMain = async (binaryId) => {
+		const cookie = rest.cookie || (await rest.signIn());
+		const response = await fetch(
+			`${url}/rest/binary-data?id=${encodeURIComponent(binaryId)}&action=download`,
+			{ headers: { cookie, 'browser-id': rest.browserId } },
+		);
+		if (!response.ok || !response.body)
+			throw new CheckFailure(`GET /rest/binary-data for ${binaryId}: ${response.status}`);
+		const hash = createHash('sha256');
+		let length = 0;
+		for await (const chunk of Readable.fromWeb(/** @type {any} */ (response.body))) {
+			hash.update(chunk);
+			length += chunk.length;
+		}
+		return { sha256: hash.digest('hex'), length };
+	};
+
 	checks.section(`${LABEL}: binary data in database mode`);
 	await checks.check(
 		`${LABEL}: a 5 MB record lands in n8n's database with its bytes, MIME type and file name; the Crypto node downstream reads it`,
@@ -286,6 +314,11 @@ try {
 				executionItems(execution, 'SHA-256 of the file')[0].json.sha256,
 				sha256,
 				"the Crypto node's SHA-256",
+			);
+			expectEqual(
+				await servedByMain(item.binary.data.id),
+				{ sha256, length: flows.records.medium.size },
+				'the file as the main instance serves it',
 			);
 			return `execution ${execution.id} on ${workerOf(execution.id)[0]?.name}, ${item.binary.data.id}`;
 		},
@@ -442,11 +475,19 @@ try {
 	await stopWorkers();
 	/** @type {Record<string, unknown>} */
 	const memory = {};
-	for (const key of ['big-100', 'big-400']) {
+	for (const { key, mode } of [
+		{ key: 'big-100', mode: 'database' },
+		{ key: 'big-400', mode: 'database' },
+		{ key: 'big-400', mode: 'filesystem' },
+	]) {
+		const shared = mode === 'filesystem' ? ', files in the shared folder, served by main' : '';
 		await checks.check(
-			`${LABEL}: Record → Get of ${key.slice(4)} MB in database mode on a fresh worker (default limit): stored whole, peak memory measured`,
+			`${LABEL}: Record → Get of ${key.slice(4)} MB in ${mode} mode on a fresh worker (default limit): stored whole${shared}, peak memory measured`,
 			async () => {
-				workers = await startWorkers([`memory-${key}`]);
+				workers = await startWorkers(
+					[`memory-${key}-${mode}`],
+					mode === 'filesystem' ? { N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem' } : {},
+				);
 				const [worker] = workers;
 				const pid = worker.n8n.pid;
 				if (!pid) throw new CheckFailure('the worker has no PID');
@@ -461,14 +502,25 @@ try {
 					`execution ${execution.id}`,
 				);
 				const [item] = executionItems(execution, 'Get the record as a file');
-				const file = await expectDatabaseFile(
-					table,
-					item.binary?.data,
-					{ sha256: await flows.recordSha256(key), fileName: `${key}.bin` },
-					key,
-				);
-				expectEqual(file.length, flows.records[key].size, 'stored size');
-				memory[key] = { idle, after, seconds };
+				const sha256 = await flows.recordSha256(key);
+				if (mode === 'database') {
+					const file = await expectDatabaseFile(
+						table,
+						item.binary?.data,
+						{ sha256, fileName: `${key}.bin` },
+						key,
+					);
+					expectEqual(file.length, flows.records[key].size, 'stored size');
+				} else {
+					const id = item.binary?.data?.id ?? '';
+					expect(/^filesystem/.test(id), `binary ${show(id)} is not in filesystem mode`);
+					expectEqual(
+						await servedByMain(id),
+						{ sha256, length: flows.records[key].size },
+						'the file as the main instance serves it from the shared folder',
+					);
+				}
+				memory[`${key} ${mode}`] = { idle, after, seconds };
 				await stopWorkers();
 				return `worker peak (VmHWM) ${after.peakMiB} MiB, idle before ${idle.peakMiB} MiB (+${after.peakMiB - idle.peakMiB} MiB); RSS after ${after.rssMiB} MiB; ${seconds} s`;
 			},

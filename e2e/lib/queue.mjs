@@ -188,10 +188,14 @@ export async function startRedis({ redisServer, logDir, log }) {
  * A worker's lock on a job lapses 20 s after the worker stops renewing it (it died), and the
  * workers look for such jobs every 5 s: a crashed execution shows within a minute, not minutes.
  *
- * @param {{ db: { env: Record<string, string> }, redis: { env: Record<string, string> } }} services
+ * `sharedBinaryDir` is the folder every process would mount as a shared volume: where binary data
+ * goes in `filesystem` mode (the default `database` mode does not use it).
+ *
+ * @param {{ db: { env: Record<string, string> }, redis: { env: Record<string, string> }, sharedBinaryDir: string }} services
  */
-export function queueEnv({ db, redis }) {
+export function queueEnv({ db, redis, sharedBinaryDir }) {
 	return {
+		N8N_BINARY_DATA_STORAGE_PATH: sharedBinaryDir,
 		EXECUTIONS_MODE: 'queue',
 		...db.env,
 		...redis.env,
