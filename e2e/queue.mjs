@@ -68,6 +68,19 @@ const CONCURRENT_CALLS = 40;
 const LABEL = `queue mode, n8n ${N8N_VERSION}`;
 
 /**
+ * A check whose text (what it found: workers, figures) is printed under its PASS line.
+ *
+ * @template T
+ * @param {string} name
+ * @param {() => Promise<T>} fn
+ */
+async function check(name, fn) {
+	const value = await checks.check(name, fn);
+	if (typeof value === 'string') console.log(`      ${value.split('\n').join('\n      ')}`);
+	return value;
+}
+
+/**
  * @typedef {object} Worker
  * @property {string} name
  * @property {N8n} n8n
@@ -90,13 +103,13 @@ try {
 	run.addCleanup(() => local.api.close());
 	log(`local Apify API on ${local.url}`);
 
-	const db = await checks.check(
+	const db = await check(
 		'set-up: a throw-away PostgreSQL 15 cluster runs as postgres on a free loopback port',
 		async () => await startPostgres({ logDir, log }),
 	);
 	if (!db) throw new Error('no database');
 	run.addCleanup(() => db.stop());
-	const redis = await checks.check(
+	const redis = await check(
 		'set-up: redis-server runs on a free loopback port',
 		async () => await startRedis({ redisServer, logDir, log }),
 	);
@@ -134,7 +147,7 @@ try {
 	);
 	if (!webhookExample) throw new Error(`${WEBHOOK_EXAMPLE} is missing`);
 	const ownWorkflows = Object.values(flows.own);
-	await checks.check(
+	await check(
 		`${LABEL}: n8n's CLI imports the credential and workflows into PostgreSQL and publishes the webhooks`,
 		async () => {
 			await importAll(main, run.dir, {
@@ -195,7 +208,7 @@ try {
 			new RegExp(`Worker started execution ${executionId} \\(`).test(worker.log),
 		);
 
-	const startedWorkers = await checks.check(
+	const startedWorkers = await check(
 		`${LABEL}: two workers (n8n worker) start, each with the package in its own user folder; database mode limit ${SMALL_LIMIT_MB} MB`,
 		async () => {
 			workers = await startWorkers(['worker-1', 'worker-2'], {
@@ -222,7 +235,7 @@ try {
 	const table = await binaryDataTable(n8n, db);
 	run.addCleanup(() => table.close());
 
-	await checks.check(
+	await check(
 		`${LABEL}: the trigger's and the webhook example's executions ran on the workers, none on main`,
 		async () => {
 			const ids = [
@@ -282,7 +295,8 @@ try {
 		const cookie = rest.cookie || (await rest.signIn());
 		const response = await fetch(
 			`${url}/rest/binary-data?id=${encodeURIComponent(binaryId)}&action=download`,
-			{ headers: { cookie, 'browser-id': rest.browserId } },
+			// Not gzipped on the fly: the bytes as stored.
+			{ headers: { cookie, 'browser-id': rest.browserId, 'accept-encoding': 'identity' } },
 		);
 		if (!response.ok || !response.body)
 			throw new CheckFailure(`GET /rest/binary-data for ${binaryId}: ${response.status}`);
@@ -296,7 +310,7 @@ try {
 	};
 
 	checks.section(`${LABEL}: binary data in database mode`);
-	await checks.check(
+	await check(
 		`${LABEL}: a 5 MB record lands in n8n's database with its bytes, MIME type and file name; the Crypto node downstream reads it`,
 		async () => {
 			const execution = await callAndWait(flows.own.fileAndHash, { key: 'medium' });
@@ -323,7 +337,7 @@ try {
 			return `execution ${execution.id} on ${workerOf(execution.id)[0]?.name}, ${item.binary.data.id}`;
 		},
 	);
-	await checks.check(
+	await check(
 		`${LABEL}: a 30 MB record over the ${SMALL_LIMIT_MB} MB limit fails with the node's message (what happened, what to do); the worker lives on`,
 		async () => {
 			const execution = await callAndWait(flows.own.fileOnly, { key: 'over-limit' });
@@ -356,7 +370,7 @@ try {
 	);
 
 	checks.section(`${LABEL}: Only If Changed across workers`);
-	await checks.check(
+	await check(
 		`${LABEL}: Record → Get with Only If Changed on two workers: the worker saves what it output, but n8n 2.41.1 hands workers no static data, so the record comes out each time (documented limitation)`,
 		async () => {
 			/** @type {Array<{ id: string, worker: string, items: number }>} */
@@ -397,7 +411,7 @@ try {
 	);
 
 	checks.section(`${LABEL}: ${CONCURRENT_CALLS} webhook calls at once`);
-	await checks.check(
+	await check(
 		`${LABEL}: ${CONCURRENT_CALLS} webhook calls at once to ${flows.variants.length} example workflows: ${CONCURRENT_CALLS} successful executions over both workers, every output right, none lost or duplicated`,
 		async () => {
 			/** @type {Record<string, Set<string>>} */
@@ -481,7 +495,7 @@ try {
 		{ key: 'big-400', mode: 'filesystem' },
 	]) {
 		const shared = mode === 'filesystem' ? ', files in the shared folder, served by main' : '';
-		await checks.check(
+		await check(
 			`${LABEL}: Record → Get of ${key.slice(4)} MB in ${mode} mode on a fresh worker (default limit): stored whole${shared}, peak memory measured`,
 			async () => {
 				workers = await startWorkers(
@@ -529,7 +543,7 @@ try {
 	await stopWorkers();
 
 	checks.section(`${LABEL}: a worker killed in the middle of a large download`);
-	const crashWorkers = await checks.check(`${LABEL}: two fresh workers start`, async () => {
+	const crashWorkers = await check(`${LABEL}: two fresh workers start`, async () => {
 		workers = await startWorkers(['worker-3', 'worker-4']);
 	});
 	if (crashWorkers) {
@@ -537,7 +551,7 @@ try {
 		let killed;
 		/** @type {string | undefined} */
 		let crashedId;
-		await checks.check(
+		await check(
 			`${LABEL}: SIGKILL to the worker downloading 100 MB: n8n ends that execution as failed (stalled job) and runs it nowhere else`,
 			async () => {
 				const flow = flows.own.fileOnly;
@@ -593,7 +607,7 @@ try {
 			},
 		);
 		const survivor = workers.find((worker) => worker !== killed);
-		await checks.check(
+		await check(
 			`${LABEL}: the other worker goes on: 5 new webhook executions succeed on it`,
 			async () => {
 				if (!survivor) throw new CheckFailure('no other worker');
@@ -613,7 +627,7 @@ try {
 				return `${results.join(', ')} on ${survivor.name}`;
 			},
 		);
-		await checks.check(
+		await check(
 			`${LABEL}: the next execution of the crashed workflow succeeds, the file right in the database`,
 			async () => {
 				const execution = await callAndWait(flows.own.fileOnly, { key: 'medium' });
@@ -630,7 +644,8 @@ try {
 			},
 		);
 	}
-	if (Object.keys(memory).length) console.log(`\nmemory: ${JSON.stringify(memory)}`);
+	for (const [what, figures] of Object.entries(memory))
+		console.log(`memory, ${what}: ${JSON.stringify(figures)}`);
 } catch (error) {
 	checks.fail('the suite could not go on', errorText(error));
 } finally {
