@@ -307,7 +307,7 @@ async function postApifyWebhook(url, run, userId) {
  * @param {number} count
  * @returns {Promise<Execution>}
  */
-async function waitForExecution(rest, workflowId, count, timeoutMs = 60_000) {
+export async function waitForExecution(rest, workflowId, count, timeoutMs = 60_000) {
 	const summary = await waitFor(
 		async () => {
 			const executions = await rest.executions(workflowId);

@@ -214,18 +214,49 @@ export async function ensureN8n(cacheDir, nodeDir, { version, overrides }, log) 
  * @returns {Promise<string>}  the executable
  */
 export async function ensureChromium(log) {
-	const path = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+	return await ensureDebianPackage({
+		path: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+		packageName: 'chromium',
+		hint: ' (or set CHROMIUM_PATH)',
+		log,
+	});
+}
+
+/**
+ * Debian's redis-server, for the queue suite; installed with apt when missing and running as root.
+ * Debian's images forbid services to start on install (policy-rc.d), so none starts on 6379: the
+ * suite starts its own on a free port.
+ *
+ * @param {(line: string) => void} log
+ * @returns {Promise<string>}  the executable
+ */
+export async function ensureRedis(log) {
+	return await ensureDebianPackage({
+		path: '/usr/bin/redis-server',
+		packageName: 'redis-server',
+		hint: '',
+		log,
+	});
+}
+
+/**
+ * `path` when it exists, otherwise Debian's `packageName` installed with apt-get (as root only).
+ *
+ * @param {{ path: string, packageName: string, hint: string, log: (line: string) => void }} options
+ * @returns {Promise<string>}  `path`
+ */
+async function ensureDebianPackage({ path, packageName, hint, log }) {
 	if (existsSync(path)) return path;
 	if (process.getuid?.() !== 0) {
 		throw new Error(
-			`${path} is missing. Install it with: sudo apt-get update && sudo apt-get install -y chromium (or set CHROMIUM_PATH)`,
+			`${path} is missing. Install it with: sudo apt-get update && sudo apt-get install -y ${packageName}${hint}`,
 		);
 	}
-	log('Chromium: installing the Debian package chromium with apt-get …');
+	log(`${packageName}: installing the Debian package with apt-get …`);
 	const env = cleanEnv({ DEBIAN_FRONTEND: 'noninteractive' });
 	for (const args of [
 		['update', '-q'],
-		['install', '-y', '-q', 'chromium'],
+		['install', '-y', '-q', packageName],
 	]) {
 		const result = await runCommand('apt-get', args, {
 			env,
@@ -238,7 +269,7 @@ export async function ensureChromium(log) {
 			);
 	}
 	if (!existsSync(path))
-		throw new Error(`apt-get installed chromium, but ${path} is still missing`);
-	log('Chromium: installed');
+		throw new Error(`apt-get installed ${packageName}, but ${path} is still missing`);
+	log(`${packageName}: installed`);
 	return path;
 }

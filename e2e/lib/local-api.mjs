@@ -6,10 +6,12 @@ import { require as tsRequire } from 'tsx/cjs/api';
 
 /** @typedef {typeof import('../../dev/local-api/fixtures.ts')} Fixtures */
 /** @typedef {typeof import('../../dev/local-api/signature.ts')} Signatures */
+/** @typedef {typeof import('../../dev/local-api/generated.ts')} Generated */
 /** @typedef {Awaited<ReturnType<typeof startLocalApi>>} LocalApi */
 
 const fixturesPath = fileURLToPath(new URL('../../dev/local-api/fixtures.ts', import.meta.url));
 const signaturePath = fileURLToPath(new URL('../../dev/local-api/signature.ts', import.meta.url));
+const generatedPath = fileURLToPath(new URL('../../dev/local-api/generated.ts', import.meta.url));
 
 /**
  * @param {{ port?: number }} [options]  a port of its own, or any free one
@@ -19,6 +21,8 @@ export async function startLocalApi({ port } = {}) {
 	const fixtures = tsRequire(fixturesPath, import.meta.url);
 	/** @type {Signatures} */
 	const { createStoreSignature } = tsRequire(signaturePath, import.meta.url);
+	/** @type {Generated} large records made on the fly (binaryStream) */
+	const generated = tsRequire(generatedPath, import.meta.url);
 	const api = await fixtures.startSeededLocalApi(port ? { port } : undefined);
 	/**
 	 * The signature of a shared link to a whole store, as the store's owner would create it.
@@ -27,5 +31,5 @@ export async function startLocalApi({ port } = {}) {
 	 */
 	const storeSignature = (store) =>
 		createStoreSignature({ storeId: store.id, secretKey: store.urlSigningSecretKey });
-	return { api, url: api.url, fixtures, storeSignature };
+	return { api, url: api.url, fixtures, generated, storeSignature };
 }

@@ -26,13 +26,18 @@ export class N8n {
 	 * @param {string} options.home      folder of this instance; N8N_USER_FOLDER is `home`, n8n's data `home/.n8n`
 	 * @param {string} options.logDir
 	 * @param {number} options.brokerPort
+	 * @param {NodeJS.ProcessEnv} [options.extraEnv]  for every command of this instance, e.g. queue mode's database and Redis
+	 * @param {string} [options.name]  in log file names, when several instances of one version run
 	 */
-	constructor({ nodeDir, n8n, home, logDir, brokerPort }) {
+	constructor({ nodeDir, n8n, home, logDir, brokerPort, extraEnv = {}, name }) {
 		this.nodeDir = nodeDir;
 		this.n8n = n8n;
 		this.home = home;
 		this.logDir = logDir;
 		this.brokerPort = brokerPort;
+		this.extraEnv = extraEnv;
+		/** Log files start with this. */
+		this.logName = name ? `${n8n.version}-${name}` : n8n.version;
 		this.n8nFolder = join(home, '.n8n');
 		this.version = n8n.version;
 		mkdirSync(this.n8nFolder, { recursive: true });
@@ -65,8 +70,12 @@ export class N8n {
 			...(this.version.startsWith('1.') ? {} : { N8N_DISABLED_MODULES: 'mcp-registry' }),
 			N8N_RUNNERS_BROKER_PORT: String(this.brokerPort),
 			N8N_RUNNERS_BROKER_LISTEN_ADDRESS: '127.0.0.1',
-			N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem',
+			// Queue mode keeps n8n's default there, `database`.
+			...(this.extraEnv.EXECUTIONS_MODE === 'queue'
+				? {}
+				: { N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem' }),
 			N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'true',
+			...this.extraEnv,
 			...extra,
 		});
 	}
@@ -146,7 +155,7 @@ export class N8n {
 			cwd: this.home,
 			timeoutMs,
 			label: `n8n ${args.join(' ')}`,
-			logFile: join(this.logDir, `${this.version}-${logName}.log`),
+			logFile: join(this.logDir, `${this.logName}-${logName}.log`),
 		});
 	}
 
@@ -205,7 +214,7 @@ export class N8n {
 			N8N_INSTANCE_OWNER_PASSWORD_HASH: bcrypt.hashSync(OWNER.password, 10),
 		});
 		this.starts += 1;
-		this.logFile = join(this.logDir, `${this.version}-start-${this.starts}.log`);
+		this.logFile = join(this.logDir, `${this.logName}-start-${this.starts}.log`);
 		const server = startProcess(join(this.nodeDir, 'bin', 'node'), [this.n8n.bin, 'start'], {
 			env,
 			cwd: this.home,
@@ -237,6 +246,41 @@ export class N8n {
 				`n8n start exited (${exited.code ?? exited.signal}) before it was ready:\n${tail(server.output.text)}`,
 			);
 		return url;
+	}
+
+	/**
+	 * `n8n worker` (queue mode; `extraEnv` names the database and Redis); resolves once it says it is ready.
+	 *
+	 * @param {{ env?: NodeJS.ProcessEnv }} [options]  on top of the instance's
+	 */
+	async startWorker({ env } = {}) {
+		this.starts += 1;
+		this.logFile = join(this.logDir, `${this.logName}-worker-${this.starts}.log`);
+		const worker = startProcess(join(this.nodeDir, 'bin', 'node'), [this.n8n.bin, 'worker'], {
+			env: this.env(env),
+			cwd: this.home,
+			logFile: this.logFile,
+		});
+		this.server = worker;
+		/** @type {Awaited<Proc['exited']> | undefined} */
+		let exited;
+		void worker.exited.then((result) => {
+			exited = result;
+		});
+		await waitFor(async () => exited || worker.output.text.includes('n8n worker is now ready'), {
+			timeoutMs: 180_000,
+			message: `n8n worker did not become ready within 180 s:\n${tail(worker.output.text)}`,
+		});
+		if (exited)
+			throw new Error(
+				`n8n worker exited (${exited.code ?? exited.signal}) before it was ready:\n${tail(worker.output.text)}`,
+			);
+		return worker;
+	}
+
+	/** The process ID of the running `n8n start` or `n8n worker`. */
+	get pid() {
+		return this.server?.child.pid;
 	}
 
 	/** What every `n8n start` of this instance printed. */

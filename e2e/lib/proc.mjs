@@ -148,6 +148,22 @@ export async function stopProcess(proc, graceMs = 15_000) {
 }
 
 /**
+ * `signal` to the process itself only (not its group), as a crash or the OOM killer would end it;
+ * once it is gone, the rest of its group (n8n's task runner) is stopped too.
+ *
+ * @param {Proc} proc
+ * @param {NodeJS.Signals} signal
+ */
+export async function killProcess(proc, signal = 'SIGKILL') {
+	const { child, exited } = proc;
+	if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+	process.kill(child.pid, signal);
+	const result = await exited;
+	signalGroup(child, 'SIGKILL');
+	return result;
+}
+
+/**
  * @param {import('node:child_process').ChildProcess} child
  * @param {NodeJS.Signals} signal
  */

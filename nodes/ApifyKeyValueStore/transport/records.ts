@@ -7,6 +7,7 @@ import {
 	type IPollFunctions,
 } from 'n8n-workflow';
 
+import { prepareBinary } from '../helpers/binaryData';
 import { charsetOf, fileNameFor, kindOfContentType, type ValueKind } from '../helpers/contentType';
 import { writtenRecently } from '../helpers/recentWrites';
 import { readBody } from '../helpers/streams';
@@ -73,11 +74,10 @@ export async function fetchRecord(
 			const kind = outputFormat === 'auto' ? kindOfContentType(contentType) : outputFormat;
 			const etag = headers.etag;
 			if (kind === 'binary') {
-				const binary = await ctx.helpers.prepareBinaryData(
-					body,
-					fileNameFor(key, contentType),
-					contentType,
-				);
+				const binary = await prepareBinary(ctx, body, fileNameFor(key, contentType), contentType, {
+					what: `Record "${key}"`,
+					itemIndex: request.itemIndex,
+				});
 				return { kind, contentType, size: bytesRead(), etag, sha256: digest(), binary };
 			}
 			const bytes = await readBody(body);

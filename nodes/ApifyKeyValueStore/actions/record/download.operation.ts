@@ -14,6 +14,7 @@ import {
 	kindOfContentType,
 	safeFileName,
 } from '../../helpers/contentType';
+import { prepareBinary } from '../../helpers/binaryData';
 import { getOptions, getRecordFilter, getStore } from '../../helpers/parameters';
 import { detectContentType, TEXT_CONTENT_TYPE } from '../../helpers/sniff';
 import { storeFields } from '../../helpers/storeFields';
@@ -118,7 +119,12 @@ export async function execute(
 			connection,
 			request,
 			async ({ body, bytesRead }) => ({
-				binary: await this.helpers.prepareBinaryData(body, fileName, 'application/zip'),
+				binary: await prepareBinary(this, body, fileName, 'application/zip', {
+					what: 'The ZIP archive of the store',
+					smaller:
+						'download part of the store: a Prefix or a Collection, or One Item per Record (each record a file of its own)',
+					itemIndex,
+				}),
 				size: bytesRead(),
 			}),
 		);
@@ -189,10 +195,12 @@ export async function execute(
 					);
 				}
 			}
-			const binary = await this.helpers.prepareBinaryData(
+			const binary = await prepareBinary(
+				this,
 				bytes,
 				fileNameFor(entry.name, contentType),
 				contentType,
+				{ what: `Record "${entry.name}"`, itemIndex },
 			);
 			const json: IDataObject = {
 				key: entry.name,
