@@ -1,10 +1,11 @@
-import type { Readable } from 'node:stream';
 import {
 	NodeOperationError,
 	type IBinaryData,
 	type IExecuteFunctions,
 	type IPollFunctions,
 } from 'n8n-workflow';
+
+import type { NodeReadable } from './streams';
 
 /** What the file is, for the message ("Record \"big\"", "The ZIP archive of the store"), and what to do instead. */
 export interface BinaryDataSubject {
@@ -40,7 +41,7 @@ function sizesOf(message: string): { size?: string; limit?: string } {
  */
 export async function prepareBinary(
 	ctx: IExecuteFunctions | IPollFunctions,
-	data: Buffer | Readable,
+	data: Buffer | NodeReadable,
 	fileName: string | undefined,
 	mimeType: string | undefined,
 	subject: BinaryDataSubject,
