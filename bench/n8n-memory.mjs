@@ -42,6 +42,7 @@ import { ensureN8n, ensureNode, N8N_VERSION } from '../e2e/lib/install.mjs';
 import { N8n } from '../e2e/lib/n8n.mjs';
 import { cleanEnv, freePort, tail } from '../e2e/lib/proc.mjs';
 import { CACHE_DIR, log, packPackage, ROOT, temporaryRun } from '../e2e/lib/setup.mjs';
+import { manualWorkflow } from '../e2e/lib/workflows.mjs';
 
 /** @typedef {typeof import('../dev/local-api/server.ts')} Server */
 /** @typedef {typeof import('../dev/local-api/generated.ts')} Generated */
@@ -54,7 +55,6 @@ const KEY = 'big-file';
 const CREDENTIAL = { id: 'benchMemoryCred1', name: 'Apify (local API, memory benchmark)' };
 const OURS_NODE = 'Apify Key-Value Store';
 const HTTP_NODE = 'HTTP Request';
-const TRIGGER = 'Manual Trigger';
 
 const { values: options } = parseArgs({
 	options: {
@@ -96,34 +96,6 @@ function median(values) {
 	const sorted = [...values].sort((a, b) => a - b);
 	const middle = Math.floor(sorted.length / 2);
 	return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-/**
- * A workflow of a Manual Trigger and one node after it.
- *
- * @param {string} id
- * @param {string} name
- * @param {Record<string, unknown>} node
- */
-function workflow(id, name, node) {
-	return {
-		id,
-		name,
-		active: false,
-		settings: { executionOrder: 'v1' },
-		nodes: [
-			{
-				id: `${id}-trigger`,
-				name: TRIGGER,
-				type: 'n8n-nodes-base.manualTrigger',
-				typeVersion: 1,
-				position: [0, 0],
-				parameters: {},
-			},
-			{ id: `${id}-node`, position: [260, 0], ...node },
-		],
-		connections: { [TRIGGER]: { main: [[{ node: node.name, type: 'main', index: 0 }]] } },
-	};
 }
 
 async function main() {
@@ -182,43 +154,47 @@ async function main() {
 			{
 				label: 'a: this package, Record → Get',
 				node: OURS_NODE,
-				workflow: workflow('benchMemoryOurs1', 'Memory: Record → Get (binary)', {
-					name: OURS_NODE,
-					type: `${pkg.name}.apifyKeyValueStore`,
-					typeVersion: 1,
-					parameters: {
-						resource: 'record',
-						operation: 'get',
-						storeId: { __rl: true, mode: 'id', value: STORE_ID },
-						key: { __rl: true, mode: 'id', value: KEY },
-						outputFormat: 'binary',
+				workflow: manualWorkflow('benchMemoryOurs1', 'Memory: Record → Get (binary)', [
+					{
+						name: OURS_NODE,
+						type: `${pkg.name}.apifyKeyValueStore`,
+						typeVersion: 1,
+						parameters: {
+							resource: 'record',
+							operation: 'get',
+							storeId: { __rl: true, mode: 'id', value: STORE_ID },
+							key: { __rl: true, mode: 'id', value: KEY },
+							outputFormat: 'binary',
+						},
+						credentials: { apifyKeyValueStoreApi: CREDENTIAL },
 					},
-					credentials: { apifyKeyValueStoreApi: CREDENTIAL },
-				}),
+				]),
 				/** @type {Array<{ kib: number, seconds: number, note: string }>} */
 				runs: [],
 			},
 			{
 				label: 'b: HTTP Request 4.2, file',
 				node: HTTP_NODE,
-				workflow: workflow('benchMemoryHttp1', 'Memory: HTTP Request 4.2 (file)', {
-					name: HTTP_NODE,
-					type: 'n8n-nodes-base.httpRequest',
-					typeVersion: 4.2,
-					parameters: {
-						method: 'GET',
-						url,
-						authentication: 'none',
-						sendHeaders: true,
-						specifyHeaders: 'keypair',
-						headerParameters: {
-							parameters: [{ name: 'Authorization', value: `Bearer ${FULL_ACCESS_TOKEN}` }],
-						},
-						options: {
-							response: { response: { responseFormat: 'file', outputPropertyName: 'data' } },
+				workflow: manualWorkflow('benchMemoryHttp1', 'Memory: HTTP Request 4.2 (file)', [
+					{
+						name: HTTP_NODE,
+						type: 'n8n-nodes-base.httpRequest',
+						typeVersion: 4.2,
+						parameters: {
+							method: 'GET',
+							url,
+							authentication: 'none',
+							sendHeaders: true,
+							specifyHeaders: 'keypair',
+							headerParameters: {
+								parameters: [{ name: 'Authorization', value: `Bearer ${FULL_ACCESS_TOKEN}` }],
+							},
+							options: {
+								response: { response: { responseFormat: 'file', outputPropertyName: 'data' } },
+							},
 						},
 					},
-				}),
+				]),
 				runs: [],
 			},
 		];

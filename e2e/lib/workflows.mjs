@@ -28,6 +28,40 @@ import { sha256 } from './n8n.mjs';
 export const EXAMPLE_CREDENTIAL_ID = 'apifyLocalApi001';
 const CREDENTIAL_TYPE = 'apifyKeyValueStoreApi';
 const MANUAL = 'When clicking ‘Execute workflow’';
+
+/**
+ * A workflow of n8n's Manual Trigger and, after it, `nodes`, each fed by the trigger.
+ *
+ * @param {string} id
+ * @param {string} name
+ * @param {Array<Record<string, unknown> & { name: string }>} nodes
+ */
+export function manualWorkflow(id, name, nodes) {
+	return {
+		id,
+		name,
+		active: false,
+		settings: { executionOrder: 'v1' },
+		nodes: [
+			{
+				id: `${id}-trigger`,
+				name: MANUAL,
+				type: 'n8n-nodes-base.manualTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: {},
+			},
+			...nodes.map((node, index) => ({
+				id: `${id}-node-${index}`,
+				position: [260, index * 200],
+				...node,
+			})),
+		],
+		connections: {
+			[MANUAL]: { main: [nodes.map((node) => ({ node: node.name, type: 'main', index: 0 }))] },
+		},
+	};
+}
 /** Records the local API stores compressed (br, gzip, deflate), as apify-client stores large ones. */
 const COMPRESSED_KEYS = ['big-json', 'log-gz', 'data-deflate'];
 
@@ -124,34 +158,18 @@ export function testOnlyFixtures({ apiUrl, nodeType, signature, wrongSignature, 
 	 * @param {string} name
 	 * @param {NodeSpec[]} nodes
 	 */
-	const workflow = (id, name, nodes) => ({
-		id,
-		name,
-		active: false,
-		settings: { executionOrder: 'v1' },
-		nodes: [
-			{
-				id: `${id}-trigger`,
-				name: MANUAL,
-				type: 'n8n-nodes-base.manualTrigger',
-				typeVersion: 1,
-				position: [0, 0],
-				parameters: {},
-			},
-			...nodes.map(([nodeName, [credentialId, credentialName], parameters], index) => ({
-				id: `${id}-node-${index}`,
+	const workflow = (id, name, nodes) =>
+		manualWorkflow(
+			id,
+			name,
+			nodes.map(([nodeName, [credentialId, credentialName], parameters]) => ({
 				name: nodeName,
 				type: nodeType,
 				typeVersion: 1,
-				position: [260, index * 200],
 				parameters,
 				credentials: { [CREDENTIAL_TYPE]: { id: credentialId, name: credentialName } },
 			})),
-		],
-		connections: {
-			[MANUAL]: { main: [nodes.map(([nodeName]) => ({ node: nodeName, type: 'main', index: 0 }))] },
-		},
-	});
+		);
 	/**
 	 * @param {string} id
 	 * @param {string} name
