@@ -47,6 +47,7 @@ import { manualWorkflow } from '../e2e/lib/workflows.mjs';
 /** @typedef {typeof import('../dev/local-api/server.ts')} Server */
 /** @typedef {typeof import('../dev/local-api/generated.ts')} Generated */
 /** @typedef {typeof import('../dev/local-api/accounts.ts')} Accounts */
+/** @typedef {typeof import('./cases.ts')} Cases */
 
 const TIME = '/usr/bin/time';
 const MIB = 1024 * 1024;
@@ -127,6 +128,8 @@ async function main() {
 			fileURLToPath(new URL('../dev/local-api/accounts.ts', import.meta.url)),
 			import.meta.url,
 		);
+		/** @type {Cases} */
+		const cases = tsRequire(fileURLToPath(new URL('./cases.ts', import.meta.url)), import.meta.url);
 		const api = await server.startLocalApi();
 		run.addCleanup(() => api.close());
 		api.addStore({ id: STORE_ID, name: 'bench-memory' });
@@ -175,25 +178,9 @@ async function main() {
 			{
 				label: 'b: HTTP Request 4.2, file',
 				node: HTTP_NODE,
+				// The benchmark's HTTP Request node; the workflow builder gives it its ID and place.
 				workflow: manualWorkflow('benchMemoryHttp1', 'Memory: HTTP Request 4.2 (file)', [
-					{
-						name: HTTP_NODE,
-						type: 'n8n-nodes-base.httpRequest',
-						typeVersion: 4.2,
-						parameters: {
-							method: 'GET',
-							url,
-							authentication: 'none',
-							sendHeaders: true,
-							specifyHeaders: 'keypair',
-							headerParameters: {
-								parameters: [{ name: 'Authorization', value: `Bearer ${FULL_ACCESS_TOKEN}` }],
-							},
-							options: {
-								response: { response: { responseFormat: 'file', outputPropertyName: 'data' } },
-							},
-						},
-					},
+					cases.httpRequestNode(url),
 				]),
 				runs: [],
 			},

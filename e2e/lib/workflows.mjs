@@ -30,11 +30,12 @@ const CREDENTIAL_TYPE = 'apifyKeyValueStoreApi';
 const MANUAL = 'When clicking ‘Execute workflow’';
 
 /**
- * A workflow of n8n's Manual Trigger and, after it, `nodes`, each fed by the trigger.
+ * A workflow of n8n's Manual Trigger and, after it, `nodes`, each fed by the trigger; the
+ * builder gives each node its ID and place.
  *
  * @param {string} id
  * @param {string} name
- * @param {Array<Record<string, unknown> & { name: string }>} nodes
+ * @param {Array<{ name: string, [property: string]: unknown } | import('n8n-workflow').INode>} nodes
  */
 export function manualWorkflow(id, name, nodes) {
 	return {
@@ -52,9 +53,9 @@ export function manualWorkflow(id, name, nodes) {
 				parameters: {},
 			},
 			...nodes.map((node, index) => ({
+				...node,
 				id: `${id}-node-${index}`,
 				position: [260, index * 200],
-				...node,
 			})),
 		],
 		connections: {
