@@ -1,5 +1,5 @@
 // The build: clean dist, type-check, bundle each node and credential with its libraries
-// (yauzl, fflate, readable-stream, brotli-dec-wasm, p-map, mime-types, file-type) so the package
+// (pako, readable-stream, brotli-dec-wasm, p-map, mime-types, file-type) so the package
 // needs no runtime dependencies, copy icons and codex files.
 const { rm } = require('node:fs/promises');
 const { execFileSync } = require('node:child_process');

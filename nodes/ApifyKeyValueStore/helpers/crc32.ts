@@ -23,9 +23,10 @@ function buildTables(): Int32Array {
 	return tables;
 }
 
-export function crc32(bytes: Uint8Array): number {
+/** The CRC-32 of `bytes`, or of the bytes before them and then these when given the CRC of those. */
+export function crc32(bytes: Uint8Array, previous = 0): number {
 	const t = TABLES;
-	let crc = -1;
+	let crc = previous ^ -1;
 	let i = 0;
 	for (const end = bytes.length - 8; i <= end; i += 8) {
 		const low =

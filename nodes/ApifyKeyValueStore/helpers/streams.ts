@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { BinaryHelperFunctions, NodeOperationError } from 'n8n-workflow';
+import type { BinaryHelperFunctions } from 'n8n-workflow';
 // Node's stream API as a bundled package: n8n Cloud allows no Node built-in module but crypto,
 // and n8n (prepareBinaryData, its HTTP client) takes these streams as it takes Node's own.
 import { pipeline, Readable, Transform } from 'readable-stream';
@@ -13,33 +13,20 @@ import type { Decoder } from './decompress';
  */
 export type NodeReadable = Awaited<ReturnType<BinaryHelperFunctions['getBinaryStream']>>;
 
-export interface BodyLimit {
-	bytes: number;
-	/** The error to stop with once more than `bytes` arrived. */
-	exceeded: () => NodeOperationError;
-}
-
 /** What a body stream yields: Node's streams give Buffers, web streams Uint8Arrays. */
 type Chunk = Buffer | Uint8Array;
 
 /** A Buffer over the chunk's bytes, without copying them. */
-function asBuffer(chunk: Chunk): Buffer {
+export function asBuffer(chunk: Chunk): Buffer {
 	return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
 }
 
-/**
- * Collects a body the user asked to have in memory (JSON, text, an archive to unpack).
- * With a limit, stops reading as soon as it is passed instead of buffering everything first.
- */
-export async function readBody(body: NodeReadable, limit?: BodyLimit): Promise<Buffer> {
+/** Collects a body the user asked to have in memory (a JSON or text record). */
+export async function readBody(body: NodeReadable): Promise<Buffer> {
 	const chunks: Chunk[] = [];
 	let length = 0;
 	for await (const chunk of body) {
 		length += (chunk as Chunk).length;
-		if (limit && length > limit.bytes) {
-			body.destroy();
-			throw limit.exceeded();
-		}
 		chunks.push(chunk as Chunk);
 	}
 	return Buffer.concat(chunks, length);

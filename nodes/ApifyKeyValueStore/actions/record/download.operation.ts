@@ -1,26 +1,16 @@
-import pMap from 'p-map';
 import {
-	NodeOperationError,
 	updateDisplayOptions,
-	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import {
-	contentTypeFromName,
-	fileNameFor,
-	kindOfContentType,
-	safeFileName,
-} from '../../helpers/contentType';
+import { safeFileName } from '../../helpers/contentType';
 import { prepareBinary } from '../../helpers/binaryData';
 import { getOptions, getRecordFilter, getStore } from '../../helpers/parameters';
-import { detectContentType, TEXT_CONTENT_TYPE } from '../../helpers/sniff';
 import { storeFields } from '../../helpers/storeFields';
-import { readBody } from '../../helpers/streams';
 import { validateWholeNumber } from '../../helpers/validation';
-import { readZipEntries, totalSizeExceeded } from '../../helpers/zip';
+import { unpackRecords } from '../../helpers/unpackRecords';
 import { type ApifyRequest, DEFAULT_TIMEOUT_SECONDS, requestStream } from '../../transport';
 import { storeEndpoint } from '../../transport/store';
 import { binaryPropertyField, optionsCollection, recordFilterFields } from '../common.descriptions';
@@ -30,10 +20,9 @@ export const settings: OperationSettings = {
 	defaultTimeoutSeconds: DEFAULT_TIMEOUT_SECONDS.records,
 };
 const DEFAULT_MAX_RECORDS = 10_000;
-const DEFAULT_MAX_TOTAL_MB = 256;
+/** What a small n8n instance's disk takes in stride, and a run of a few minutes. */
+const DEFAULT_MAX_TOTAL_MB = 4096;
 const MB = 1024 * 1024;
-/** Records unpacked and stored at once; n8n's file-system calls run on four threads by default. */
-const CONCURRENT_RECORDS = 8;
 
 const properties: INodeProperties[] = [
 	...storeFields,
@@ -73,7 +62,8 @@ const properties: INodeProperties[] = [
 			type: 'number',
 			typeOptions: { minValue: 1 },
 			default: DEFAULT_MAX_RECORDS,
-			description: 'Stop with an error rather than output more records than this',
+			description:
+				'Stop with an error, outputting nothing, rather than output more records than this',
 			displayOptions: { show: { '/outputMode': ['records'] } },
 		},
 		{
@@ -83,7 +73,7 @@ const properties: INodeProperties[] = [
 			typeOptions: { minValue: 1 },
 			default: DEFAULT_MAX_TOTAL_MB,
 			description:
-				'Stop with an error rather than unpack more than this many megabytes; protects a small n8n instance',
+				"Stop with an error, outputting nothing, rather than unpack more than this many megabytes. Records are unpacked as they download and stored in n8n's binary data one by one, so this protects the disk (or database) that holds them and bounds the run's time, not memory.",
 			displayOptions: { show: { '/outputMode': ['records'] } },
 		},
 	]),
@@ -151,74 +141,16 @@ export async function execute(
 			options.maxTotalMegabytes ?? DEFAULT_MAX_TOTAL_MB,
 			itemIndex,
 		) * MB;
-	const archive = await requestStream(
+	return await requestStream(
 		this,
 		connection,
 		request,
 		async ({ body }) =>
-			// An archive is never larger than what it unpacks to, by more than its headers.
-			await readBody(body, {
-				bytes: maxTotalBytes + MB,
-				exceeded: () =>
-					totalSizeExceeded(node, 'The ZIP archive of the store is', maxTotalBytes, itemIndex),
+			await unpackRecords(this, body, {
+				limits: { maxEntries: maxRecords, maxTotalBytes },
+				parseJson: options.parseJson === true,
+				binaryPropertyName,
+				itemIndex,
 			}),
 	);
-
-	const entries = await readZipEntries(
-		archive,
-		{ maxEntries: maxRecords, maxTotalBytes },
-		node,
-		itemIndex,
-	);
-	// Several records at once: storing a file is a few file-system calls, each a wait the others can fill.
-	// Items are returned, in archive order, only once every record unpacked: a damaged archive outputs nothing.
-	return await pMap(
-		entries,
-		async (entry): Promise<INodeExecutionData> => {
-			const bytes = await entry.read();
-			let contentType = await detectContentType(entry.name, bytes);
-			let value: unknown;
-			if (options.parseJson === true && kindOfContentType(contentType) === 'json') {
-				const parsed = parseJson(bytes);
-				if ('value' in parsed) value = parsed.value;
-				// Only its shape said JSON, and parsing says otherwise: it is text.
-				else if (!contentTypeFromName(entry.name)) contentType = TEXT_CONTENT_TYPE;
-				else {
-					throw new NodeOperationError(
-						node,
-						`Record "${entry.name}" is not valid JSON (${parsed.error})`,
-						{
-							description:
-								'Turn off Parse JSON Records to get it as a file only, or fix the record in the store.',
-							itemIndex,
-						},
-					);
-				}
-			}
-			const binary = await prepareBinary(
-				this,
-				bytes,
-				fileNameFor(entry.name, contentType),
-				contentType,
-				{ what: `Record "${entry.name}"`, itemIndex },
-			);
-			const json: IDataObject = {
-				key: entry.name,
-				size: bytes.length,
-				contentType,
-				fileName: binary.fileName,
-			};
-			if (value !== undefined) json.value = value as IDataObject;
-			return { json, binary: { [binaryPropertyName]: binary }, pairedItem: { item: itemIndex } };
-		},
-		{ concurrency: CONCURRENT_RECORDS },
-	);
-}
-
-function parseJson(bytes: Buffer): { value: unknown } | { error: string } {
-	try {
-		return { value: JSON.parse(bytes.toString('utf8')) as unknown };
-	} catch (error) {
-		return { error: (error as Error).message };
-	}
 }

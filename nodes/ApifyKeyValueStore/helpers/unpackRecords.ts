@@ -1,0 +1,290 @@
+import {
+	NodeOperationError,
+	type IBinaryData,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INode,
+	type INodeExecutionData,
+} from 'n8n-workflow';
+import { PassThrough } from 'readable-stream';
+
+import { prepareBinary } from './binaryData';
+import { contentTypeFromName, fileNameFor, kindOfContentType } from './contentType';
+import { detectContentType, TEXT_CONTENT_TYPE } from './sniff';
+import { asBuffer, type NodeReadable } from './streams';
+import {
+	ZipDamagedError,
+	ZipLimitError,
+	ZipStreamReader,
+	type ZipStreamEvent,
+	type ZipStreamLimits,
+} from './zipStream';
+
+const MB = 1024 * 1024;
+/**
+ * Records up to this size are gathered whole, typed from all their bytes and stored several at
+ * once; larger ones are typed from their start and streamed into n8n's binary data as they unpack.
+ * Above Apify's limit for JSON records (9 MiB), so every JSON record is seen whole.
+ */
+const GATHER_BYTES = 10 * MB;
+/** Records stored at once: storing a file is a few file-system calls, each a wait the others can fill. */
+const CONCURRENT_RECORDS = 8;
+/** Bytes of gathered records waiting for storage at most, besides the one being gathered. */
+const STAGED_BYTES = 32 * MB;
+
+export interface UnpackOptions {
+	limits: ZipStreamLimits;
+	parseJson: boolean;
+	binaryPropertyName: string;
+	itemIndex: number;
+}
+
+/** A record as it unpacks: gathered in `chunks`, or, once larger than GATHER_BYTES, streamed. */
+interface RecordInProgress {
+	name: string;
+	chunks: Uint8Array[];
+	size: number;
+	/** Gathered whole whatever its size: a JSON record whose value was asked for. */
+	gatherWhole?: boolean;
+	stream?: PassThrough;
+	stored?: Promise<IBinaryData>;
+}
+
+/**
+ * Unpacks a store's ZIP archive as it downloads into one item per record, each file stored in n8n's
+ * binary data as it arrives: memory holds a few records, whatever the store's size. Items are
+ * returned, in archive order, only once the whole archive was read and checked against its
+ * directory: a damaged archive outputs nothing (files stored before the damage was found stay
+ * unreferenced in the execution's binary data, which n8n removes with the execution).
+ *
+ * Any error of the body (a connection cut off) is thrown as it came, after every store under way
+ * ended, so that the caller's retry starts a clean unpacking.
+ */
+export async function unpackRecords(
+	ctx: IExecuteFunctions,
+	body: NodeReadable,
+	options: UnpackOptions,
+): Promise<INodeExecutionData[]> {
+	const node = ctx.getNode();
+	const reader = new ZipStreamReader(options.limits);
+	const staging = new Staging();
+	let record: RecordInProgress | undefined;
+
+	const storeGathered = async (name: string, bytes: Buffer): Promise<INodeExecutionData> => {
+		let contentType = await detectContentType(name, bytes);
+		let value: unknown;
+		if (options.parseJson && kindOfContentType(contentType) === 'json') {
+			const parsed = parseJson(bytes);
+			if ('value' in parsed) value = parsed.value;
+			// Only its shape said JSON, and parsing says otherwise: it is text.
+			else if (!contentTypeFromName(name)) contentType = TEXT_CONTENT_TYPE;
+			else throw notJson(node, name, parsed.error, options.itemIndex);
+		}
+		const binary = await prepareBinary(ctx, bytes, fileNameFor(name, contentType), contentType, {
+			what: `Record "${name}"`,
+			itemIndex: options.itemIndex,
+		});
+		return itemOf(name, bytes.length, contentType, binary, options, value);
+	};
+
+	/** A record past GATHER_BYTES: typed from what arrived so far, then streamed into storage. */
+	const startStreaming = async (current: RecordInProgress): Promise<void> => {
+		const head = Buffer.concat(current.chunks);
+		const contentType = await detectContentType(current.name, head, true);
+		if (options.parseJson && kindOfContentType(contentType) === 'json') {
+			current.gatherWhole = true;
+			return;
+		}
+		const stream = new PassThrough({ highWaterMark: MB });
+		current.stream = stream;
+		current.stored = prepareBinary(
+			ctx,
+			stream as unknown as NodeReadable,
+			fileNameFor(current.name, contentType),
+			contentType,
+			{ what: `Record "${current.name}"`, itemIndex: options.itemIndex },
+		);
+		const stored = current.stored;
+		await staging.add(0, async () => {
+			const binary = await stored;
+			// Read once the file is stored, which is after its last byte arrived.
+			return itemOf(current.name, current.size, contentType, binary, options);
+		});
+		for (const chunk of current.chunks) await write(current, chunk);
+		current.chunks = [];
+	};
+
+	const handle = async (event: ZipStreamEvent): Promise<void> => {
+		if (event.type === 'start') {
+			record = { name: event.name, chunks: [], size: 0 };
+			return;
+		}
+		const current = record!;
+		if (event.type === 'data') {
+			current.size += event.bytes.length;
+			if (current.stream) return await write(current, event.bytes);
+			current.chunks.push(event.bytes);
+			if (current.size > GATHER_BYTES && !current.gatherWhole) await startStreaming(current);
+			return;
+		}
+		record = undefined;
+		if (current.stream) {
+			current.stream.end();
+			return;
+		}
+		const bytes = Buffer.concat(current.chunks, current.size);
+		await staging.add(current.size, async () => await storeGathered(current.name, bytes));
+	};
+
+	try {
+		for await (const chunk of body) {
+			for (const event of reader.push(chunk as Uint8Array)) await handle(event);
+		}
+		reader.finish();
+		return await staging.results();
+	} catch (error) {
+		record?.stream?.destroy();
+		await staging.settled();
+		throw nodeErrorOf(error, node, options);
+	}
+}
+
+/** Writes to a streamed record's file, waiting while n8n's storage is behind. */
+async function write(record: RecordInProgress, bytes: Uint8Array): Promise<void> {
+	const stream = record.stream!;
+	if (stream.write(asBuffer(bytes))) return;
+	// A store that fails stops reading: its error ends the wait.
+	await Promise.race([
+		new Promise<void>((resolve) => {
+			stream.once('drain', resolve);
+			stream.once('close', resolve);
+		}),
+		record.stored,
+	]);
+}
+
+function itemOf(
+	name: string,
+	size: number,
+	contentType: string,
+	binary: IBinaryData,
+	options: UnpackOptions,
+	value?: unknown,
+): INodeExecutionData {
+	const json: IDataObject = {
+		key: name,
+		size,
+		contentType,
+		fileName: binary.fileName,
+	};
+	if (value !== undefined) json.value = value as IDataObject;
+	return {
+		json,
+		binary: { [options.binaryPropertyName]: binary },
+		pairedItem: { item: options.itemIndex },
+	};
+}
+
+/**
+ * Stores run a few at once and within a byte budget; their items are kept in the order they were
+ * added. The first failure stops the adding.
+ */
+class Staging {
+	private readonly items: Array<Promise<INodeExecutionData>> = [];
+	private readonly running = new Set<Promise<void>>();
+	private bytes = 0;
+	private failure?: { error: unknown };
+
+	async add(bytes: number, store: () => Promise<INodeExecutionData>): Promise<void> {
+		while (
+			this.running.size >= CONCURRENT_RECORDS ||
+			(this.running.size > 0 && this.bytes + bytes > STAGED_BYTES)
+		) {
+			await Promise.race(this.running);
+		}
+		if (this.failure) throw this.failure.error;
+		const item = store();
+		this.items.push(item);
+		this.bytes += bytes;
+		const done: Promise<void> = item
+			.then(
+				() => {},
+				(error: unknown) => {
+					this.failure ??= { error };
+				},
+			)
+			.finally(() => {
+				this.running.delete(done);
+				this.bytes -= bytes;
+			});
+		this.running.add(done);
+	}
+
+	async results(): Promise<INodeExecutionData[]> {
+		return await Promise.all(this.items);
+	}
+
+	/** Waits for every store under way, whatever its outcome. */
+	async settled(): Promise<void> {
+		await Promise.allSettled(this.items);
+	}
+}
+
+function nodeErrorOf(error: unknown, node: INode, options: UnpackOptions): unknown {
+	const { itemIndex, limits } = options;
+	if (error instanceof ZipDamagedError) {
+		return new NodeOperationError(node, `The downloaded ZIP archive is damaged: ${error.message}`, {
+			description:
+				'No records were output for it. Run the node again; if it persists, download the store as one ZIP file.',
+			itemIndex,
+		});
+	}
+	if (error instanceof ZipLimitError && error.limit === 'entries') {
+		return new NodeOperationError(
+			node,
+			`The store has more than ${limits.maxEntries} records, the limit set in Max Records`,
+			{
+				description:
+					'No records were output. Raise Max Records in the options, narrow the records with a prefix or collection, or download the store as one ZIP file.',
+				itemIndex,
+			},
+		);
+	}
+	if (error instanceof ZipLimitError) {
+		const subject =
+			error.declared === undefined
+				? 'The records unpack to more bytes than'
+				: `The records would unpack to at least ${error.declared} bytes, more than`;
+		return totalSizeExceeded(
+			node,
+			`${subject} the limit of ${limits.maxTotalBytes} bytes`,
+			itemIndex,
+		);
+	}
+	return error;
+}
+
+/** Passing Max Total Size. */
+function totalSizeExceeded(node: INode, message: string, itemIndex: number): NodeOperationError {
+	return new NodeOperationError(node, message, {
+		description:
+			'No records were output. Raise Max Total Size in the options, narrow the records with a prefix or collection, or download the store as one ZIP file.',
+		itemIndex,
+	});
+}
+
+function notJson(node: INode, name: string, reason: string, itemIndex: number): NodeOperationError {
+	return new NodeOperationError(node, `Record "${name}" is not valid JSON (${reason})`, {
+		description:
+			'Turn off Parse JSON Records to get it as a file only, or fix the record in the store.',
+		itemIndex,
+	});
+}
+
+function parseJson(bytes: Buffer): { value: unknown } | { error: string } {
+	try {
+		return { value: JSON.parse(bytes.toString('utf8')) as unknown };
+	} catch (error) {
+		return { error: (error as Error).message };
+	}
+}

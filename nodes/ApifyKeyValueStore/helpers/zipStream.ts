@@ -1,0 +1,553 @@
+import {
+	ZStream,
+	Z_BUF_ERROR,
+	Z_NO_FLUSH,
+	Z_OK,
+	Z_STREAM_END,
+	zlibInflate,
+	zlibInflateInit2,
+} from 'pako';
+
+import { crc32 } from './crc32';
+import { asBuffer } from './streams';
+
+/**
+ * Reads a ZIP archive as it streams, front to back, without ever holding it: each entry's bytes are
+ * handed on as they are unpacked, and the archive's directory, which comes last, is checked against
+ * what was read. This is how a store of any size becomes one item per record with flat memory.
+ *
+ * Where an entry ends is known from its local header, or, for entries written as they streamed
+ * (bit 3: sizes and CRC in a data descriptor after the data), from the deflate stream's own end, or,
+ * for stored entries, from a data descriptor whose CRC and size match the bytes before it. pako's
+ * zlib port inflates: unlike the other inflaters n8n Cloud allows, it says where a deflate stream ended.
+ */
+
+export interface ZipStreamLimits {
+	maxEntries: number;
+	/** Bytes the entries may unpack to, together. */
+	maxTotalBytes: number;
+}
+
+export type ZipStreamEvent =
+	| { type: 'start'; name: string }
+	| { type: 'data'; bytes: Uint8Array }
+	| { type: 'end'; name: string; size: number };
+
+/** The archive is not a well-formed ZIP, or an entry is not what the archive says it is. */
+export class ZipDamagedError extends Error {}
+
+/** The archive holds more entries, or unpacks to more bytes, than the limits allow. */
+export class ZipLimitError extends Error {
+	constructor(
+		message: string,
+		readonly limit: 'entries' | 'bytes',
+		/** The entries or bytes the archive declared, where it did before they were read. */
+		readonly declared?: number,
+	) {
+		super(message);
+	}
+}
+
+const LOCAL_FILE_HEADER = 0x04034b50;
+const DATA_DESCRIPTOR = 0x08074b50;
+const CENTRAL_HEADER = 0x02014b50;
+const END_OF_DIRECTORY = 0x06054b50;
+const ZIP64_END_OF_DIRECTORY = 0x06064b50;
+const ZIP64_LOCATOR = 0x07064b50;
+const ZIP64_EXTRA = 0x0001;
+const STORED = 0;
+const DEFLATED = 8;
+const ENCRYPTED_FLAG = 0x1;
+const DESCRIPTOR_FLAG = 0x8;
+const UTF8_FLAG = 0x800;
+const MAX_32 = 0xffffffff;
+const LOCAL_HEADER_BYTES = 30;
+const CENTRAL_HEADER_BYTES = 46;
+/** A data descriptor's signature, as it appears in the bytes. */
+const DESCRIPTOR_SIGNATURE = new Uint8Array([0x50, 0x4b, 0x07, 0x08]);
+/** Inflated bytes are handed on in pieces of this size (the size n8n's file store writes well). */
+const OUTPUT_BYTES = 256 * 1024;
+/** The directory's share per entry beyond its fixed part: name, extra field, comment. */
+const DIRECTORY_BYTES_PER_ENTRY = CENTRAL_HEADER_BYTES + 2048;
+/** End-of-directory records, a comment of the largest size, and ZIP64's records. */
+const DIRECTORY_TAIL_BYTES = 22 + 0xffff + 56 + 20;
+
+const utf8 = new TextDecoder('utf-8');
+const latin1 = new TextDecoder('latin1');
+
+interface Entry {
+	name: string;
+	nameBytes: Uint8Array;
+	method: number;
+	descriptor: boolean;
+	zip64: boolean;
+	/** From the local header; unknown (undefined) when a data descriptor follows the data. */
+	declared?: { crc: number; compressedSize: number; size: number };
+	crc: number;
+	size: number;
+	compressedSize: number;
+	/** Folder entries are checked like the others but not handed on. */
+	folder: boolean;
+}
+
+type State =
+	| 'signature'
+	| 'header'
+	| 'stored'
+	| 'storedScan'
+	| 'inflate'
+	| 'descriptor'
+	| 'directory';
+
+export class ZipStreamReader {
+	private state: State = 'signature';
+	private pending: Uint8Array = new Uint8Array(0);
+	private offset = 0;
+	private entry?: Entry;
+	private readonly read: Array<Pick<Entry, 'nameBytes' | 'crc' | 'size' | 'compressedSize'>> = [];
+	private totalBytes = 0;
+	/** Entries that are records: every one but folders. */
+	private records = 0;
+	private inflater?: ZStream;
+	private output?: Uint8Array;
+	private directory: Uint8Array[] = [];
+	private directoryBytes = 0;
+	private events: ZipStreamEvent[] = [];
+	private waiting = false;
+
+	constructor(private readonly limits: ZipStreamLimits) {}
+
+	/**
+	 * Takes the next bytes of the archive and yields what they hold, in order, as they are unpacked:
+	 * a few kilobytes of a highly compressed archive can hold many megabytes of records, which
+	 * are unpacked only as the caller takes them.
+	 */
+	*push(chunk: Uint8Array): Generator<ZipStreamEvent, void, undefined> {
+		let bytes = chunk;
+		if (this.pending.length > 0) {
+			bytes = new Uint8Array(this.pending.length + chunk.length);
+			bytes.set(this.pending);
+			bytes.set(chunk, this.pending.length);
+		}
+		let at = 0;
+		for (;;) {
+			this.waiting = false;
+			at = this.step(bytes, at);
+			const events = this.events;
+			this.events = [];
+			yield* events;
+			if (this.waiting) break;
+		}
+		// What waits for more is small (a header, a descriptor, a few bytes that may start one): a copy
+		// of it, rather than a view that would keep the whole chunk.
+		this.pending = bytes.slice(at);
+		this.offset += at;
+	}
+
+	/** Ends the archive: checks that it ended where a ZIP ends and that its directory matches what was read. */
+	finish(): void {
+		if (this.state !== 'directory') {
+			const where = this.entry
+				? `in entry ${JSON.stringify(this.entry.name)}`
+				: 'before its directory';
+			throw new ZipDamagedError(`it ends ${where}`);
+		}
+		this.checkDirectory(concat(this.directory, this.directoryBytes));
+	}
+
+	/** One step of reading: at most one header, descriptor or piece of data. Sets `waiting` when it needs more bytes than are here. */
+	private step(bytes: Uint8Array, at: number): number {
+		switch (this.state) {
+			case 'signature':
+				return this.readSignature(bytes, at);
+			case 'header':
+				return this.readHeader(bytes, at);
+			case 'stored':
+				return this.readStored(bytes, at);
+			case 'storedScan':
+				return this.scanStored(bytes, at);
+			case 'inflate':
+				return this.inflate(bytes, at);
+			case 'descriptor':
+				return this.readDescriptor(bytes, at);
+			case 'directory':
+				return this.keepDirectory(bytes, at);
+		}
+	}
+
+	/** Says that the state needs more bytes than are left; returns where it stopped. */
+	private waitAt(at: number): number {
+		this.waiting = true;
+		return at;
+	}
+
+	private readSignature(bytes: Uint8Array, at: number): number {
+		if (bytes.length - at < 4) return this.waitAt(at);
+		const signature = u32(bytes, at);
+		if (signature === LOCAL_FILE_HEADER) this.state = 'header';
+		else if (
+			signature === CENTRAL_HEADER ||
+			signature === END_OF_DIRECTORY ||
+			signature === ZIP64_END_OF_DIRECTORY
+		)
+			this.state = 'directory';
+		else
+			throw new ZipDamagedError(
+				`unexpected bytes at offset ${this.offset + at} where an entry or the directory should start`,
+			);
+		return at;
+	}
+
+	private readHeader(bytes: Uint8Array, at: number): number {
+		if (bytes.length - at < LOCAL_HEADER_BYTES) return this.waitAt(at);
+		const nameLength = u16(bytes, at + 26);
+		const extraLength = u16(bytes, at + 28);
+		const end = at + LOCAL_HEADER_BYTES + nameLength + extraLength;
+		if (bytes.length < end) return this.waitAt(at);
+
+		const flags = u16(bytes, at + 6);
+		const method = u16(bytes, at + 8);
+		const nameBytes = bytes.slice(at + LOCAL_HEADER_BYTES, at + LOCAL_HEADER_BYTES + nameLength);
+		const name = (flags & UTF8_FLAG ? utf8 : latin1).decode(nameBytes);
+		const quoted = JSON.stringify(name);
+		const extra = bytes.subarray(at + LOCAL_HEADER_BYTES + nameLength, end);
+		const zip64 = zip64Sizes(extra, u32(bytes, at + 22), u32(bytes, at + 18));
+		const descriptor = (flags & DESCRIPTOR_FLAG) !== 0;
+		const folder = name.endsWith('/');
+
+		if (flags & ENCRYPTED_FLAG) throw new ZipDamagedError(`entry ${quoted} is encrypted`);
+		if (method !== STORED && method !== DEFLATED)
+			throw new ZipDamagedError(`entry ${quoted} uses a compression method other than deflate`);
+		if (!folder && this.records >= this.limits.maxEntries) {
+			throw new ZipLimitError(`more than ${this.limits.maxEntries} entries`, 'entries');
+		}
+		if (!folder) this.records++;
+		const entry: Entry = {
+			name,
+			nameBytes,
+			method,
+			descriptor,
+			zip64: zip64 !== undefined,
+			crc: 0,
+			size: 0,
+			compressedSize: 0,
+			folder,
+		};
+		if (!descriptor) {
+			entry.declared = {
+				crc: u32(bytes, at + 14),
+				compressedSize: zip64?.compressedSize ?? u32(bytes, at + 18),
+				size: zip64?.size ?? u32(bytes, at + 22),
+			};
+			// A size the header declares is refused before a byte of the entry is inflated.
+			if (this.totalBytes + entry.declared.size > this.limits.maxTotalBytes) {
+				throw new ZipLimitError(
+					`entries that declare ${this.totalBytes + entry.declared.size} bytes`,
+					'bytes',
+					this.totalBytes + entry.declared.size,
+				);
+			}
+		}
+		this.entry = entry;
+		if (!folder) this.events.push({ type: 'start', name });
+		if (method === DEFLATED) {
+			this.inflater = new ZStream();
+			zlibInflateInit2(this.inflater, -15);
+			this.state = 'inflate';
+		} else if (descriptor) this.state = 'storedScan';
+		else this.state = 'stored';
+		if (entry.declared?.compressedSize === 0 && method === STORED) this.endData();
+		return end;
+	}
+
+	/** A stored entry of known size: its bytes are the entry. */
+	private readStored(bytes: Uint8Array, at: number): number {
+		const entry = this.entry!;
+		const take = Math.min(entry.declared!.compressedSize - entry.compressedSize, bytes.length - at);
+		if (take === 0) return this.waitAt(at);
+		this.emit(bytes.subarray(at, at + take), take);
+		if (entry.compressedSize === entry.declared!.compressedSize) this.endData();
+		return at + take;
+	}
+
+	/**
+	 * A stored entry whose size follows it: it ends at the first data descriptor signature that is
+	 * followed by the CRC and size of the bytes before it. The entry's own bytes may hold the
+	 * signature, never with those numbers after it.
+	 */
+	private scanStored(bytes: Uint8Array, at: number): number {
+		const entry = this.entry!;
+		const descriptorBytes = entry.zip64 ? 24 : 16;
+		const view = asBuffer(bytes);
+		for (;;) {
+			const found = view.indexOf(DESCRIPTOR_SIGNATURE, at);
+			if (found === -1) {
+				// The last three bytes may start a signature the next chunk completes.
+				const safe = Math.max(at, bytes.length - 3);
+				if (safe > at) this.emit(bytes.subarray(at, safe), safe - at);
+				return this.waitAt(safe);
+			}
+			if (found > at) this.emit(bytes.subarray(at, found), found - at);
+			at = found;
+			if (bytes.length - at < descriptorBytes) return this.waitAt(at);
+			const crc = u32(bytes, at + 4);
+			const compressed = entry.zip64 ? u64(bytes, at + 8) : u32(bytes, at + 8);
+			const size = entry.zip64 ? u64(bytes, at + 16) : u32(bytes, at + 12);
+			if (crc === entry.crc && compressed === entry.compressedSize && size === entry.size) {
+				this.state = 'descriptor';
+				return at;
+			}
+			this.emit(bytes.subarray(at, at + 1), 1);
+			at += 1;
+		}
+	}
+
+	/** Inflates until one piece of output is full, the entry ends, or the bytes here run out. */
+	private inflate(bytes: Uint8Array, at: number): number {
+		const entry = this.entry!;
+		const inflater = this.inflater!;
+		const quoted = JSON.stringify(entry.name);
+		const left = entry.declared
+			? entry.declared.compressedSize - entry.compressedSize
+			: Number.POSITIVE_INFINITY;
+		const available = Math.min(bytes.length - at, left);
+		if (available === 0 && left > 0) return this.waitAt(at);
+		inflater.input = bytes;
+		inflater.next_in = at;
+		inflater.avail_in = available;
+		if (!this.output) this.startOutput(inflater, entry);
+		const status = zlibInflate(inflater, Z_NO_FLUSH);
+		if (status !== Z_OK && status !== Z_STREAM_END && status !== Z_BUF_ERROR) {
+			throw new ZipDamagedError(
+				`entry ${quoted} is not valid deflate data (${inflater.msg || status})`,
+			);
+		}
+		const ended = status === Z_STREAM_END;
+		if (ended || inflater.avail_out === 0) this.flushOutput(inflater, entry);
+		entry.compressedSize += inflater.next_in - at;
+		if (ended) {
+			this.inflater = undefined;
+			this.endData();
+			return inflater.next_in;
+		}
+		// A full piece went out; the same input may hold more.
+		if (inflater.avail_out === 0) return inflater.next_in;
+		if (entry.compressedSize === entry.declared?.compressedSize)
+			throw new ZipDamagedError(`entry ${quoted} does not end where its header says`);
+		return this.waitAt(inflater.next_in);
+	}
+
+	/** Room for the next inflated piece: never more than one byte past what the entry or the total may still be, so a bomb stops there. */
+	private startOutput(inflater: ZStream, entry: Entry): void {
+		const room = entry.declared
+			? entry.declared.size - entry.size
+			: this.limits.maxTotalBytes - this.totalBytes;
+		this.output = new Uint8Array(Math.min(OUTPUT_BYTES, room + 1));
+		inflater.output = this.output as Uint8Array<ArrayBuffer>;
+		inflater.next_out = 0;
+		inflater.avail_out = this.output.length;
+	}
+
+	private flushOutput(inflater: ZStream, entry: Entry): void {
+		const output = this.output!;
+		this.output = undefined;
+		const length = inflater.next_out;
+		const room = entry.declared
+			? entry.declared.size - entry.size
+			: this.limits.maxTotalBytes - this.totalBytes;
+		if (length > room) {
+			if (entry.declared) {
+				throw new ZipDamagedError(
+					`entry ${JSON.stringify(entry.name)} inflates to more than its declared ${entry.declared.size} bytes`,
+				);
+			}
+			throw new ZipLimitError(`more than ${this.limits.maxTotalBytes} bytes`, 'bytes');
+		}
+		if (length === 0) return;
+		// A short last piece is copied, so that a small record does not keep a whole piece's buffer.
+		const piece = length * 2 < output.length ? output.slice(0, length) : output.subarray(0, length);
+		this.emitInflated(piece);
+	}
+
+	private readDescriptor(bytes: Uint8Array, at: number): number {
+		const entry = this.entry!;
+		const numbers = entry.zip64 ? 20 : 12;
+		if (bytes.length - at < 4) return this.waitAt(at);
+		const signed = u32(bytes, at) === DATA_DESCRIPTOR;
+		const start = signed ? at + 4 : at;
+		if (bytes.length - start < numbers) return this.waitAt(at);
+		const crc = u32(bytes, start);
+		const compressedSize = entry.zip64 ? u64(bytes, start + 4) : u32(bytes, start + 4);
+		const size = entry.zip64 ? u64(bytes, start + 12) : u32(bytes, start + 8);
+		entry.declared = { crc, compressedSize, size };
+		this.endEntry();
+		return start + numbers;
+	}
+
+	private emit(bytes: Uint8Array, compressedLength: number): void {
+		this.entry!.compressedSize += compressedLength;
+		this.emitInflated(bytes);
+	}
+
+	private emitInflated(bytes: Uint8Array): void {
+		const entry = this.entry!;
+		entry.crc = crc32(bytes, entry.crc);
+		entry.size += bytes.length;
+		this.totalBytes += bytes.length;
+		if (entry.declared && entry.size > entry.declared.size) {
+			throw new ZipDamagedError(
+				`entry ${JSON.stringify(entry.name)} holds more than its declared ${entry.declared.size} bytes`,
+			);
+		}
+		if (this.totalBytes > this.limits.maxTotalBytes)
+			throw new ZipLimitError(`more than ${this.limits.maxTotalBytes} bytes`, 'bytes');
+		if (!entry.folder) this.events.push({ type: 'data', bytes });
+	}
+
+	/** The entry's data ended: its sizes and CRC follow, or were in its header. */
+	private endData(): void {
+		if (this.entry!.descriptor) this.state = 'descriptor';
+		else this.endEntry();
+	}
+
+	private endEntry(): void {
+		const entry = this.entry!;
+		const declared = entry.declared!;
+		const quoted = JSON.stringify(entry.name);
+		if (entry.size !== declared.size) {
+			throw new ZipDamagedError(
+				`entry ${quoted} has ${entry.size} bytes, its header says ${declared.size}`,
+			);
+		}
+		if (entry.compressedSize !== declared.compressedSize)
+			throw new ZipDamagedError(`entry ${quoted} does not end where its header says`);
+		if (entry.crc !== declared.crc >>> 0)
+			throw new ZipDamagedError(`entry ${quoted} fails its CRC check`);
+		this.read.push(entry);
+		if (!entry.folder) this.events.push({ type: 'end', name: entry.name, size: entry.size });
+		this.entry = undefined;
+		this.state = 'signature';
+	}
+
+	private keepDirectory(bytes: Uint8Array, at: number): number {
+		const length = bytes.length - at;
+		this.directoryBytes += length;
+		const limit = DIRECTORY_TAIL_BYTES + this.read.length * DIRECTORY_BYTES_PER_ENTRY;
+		if (this.directoryBytes > limit)
+			throw new ZipDamagedError('its directory is larger than its entries need');
+		if (length > 0) this.directory.push(bytes.slice(at));
+		return this.waitAt(bytes.length);
+	}
+
+	/** Every entry of the directory must be the entry that was read at its place, and nothing else. */
+	private checkDirectory(directory: Uint8Array): void {
+		let at = 0;
+		for (const [index, read] of this.read.entries()) {
+			if (directory.length - at < CENTRAL_HEADER_BYTES || u32(directory, at) !== CENTRAL_HEADER) {
+				throw new ZipDamagedError(
+					`its directory lists ${index} entries, the archive holds ${this.read.length}`,
+				);
+			}
+			const nameLength = u16(directory, at + 28);
+			const extraLength = u16(directory, at + 30);
+			const commentLength = u16(directory, at + 32);
+			const nameStart = at + CENTRAL_HEADER_BYTES;
+			const end = nameStart + nameLength + extraLength + commentLength;
+			if (end > directory.length) throw new ZipDamagedError('its directory is cut off');
+			const name = directory.subarray(nameStart, nameStart + nameLength);
+			const extra = directory.subarray(
+				nameStart + nameLength,
+				nameStart + nameLength + extraLength,
+			);
+			const sizes = zip64Sizes(extra, u32(directory, at + 24), u32(directory, at + 20));
+			const size = sizes?.size ?? u32(directory, at + 24);
+			const compressedSize = sizes?.compressedSize ?? u32(directory, at + 20);
+			if (
+				!sameBytes(name, read.nameBytes) ||
+				u32(directory, at + 16) !== read.crc >>> 0 ||
+				size !== read.size ||
+				compressedSize !== read.compressedSize
+			) {
+				const quoted = JSON.stringify(utf8.decode(read.nameBytes));
+				throw new ZipDamagedError(`entry ${quoted} is not what the archive's directory says`);
+			}
+			at = end;
+		}
+		const count = this.directoryCount(directory, at);
+		if (count !== this.read.length) {
+			throw new ZipDamagedError(
+				`its directory lists ${count} entries, the archive holds ${this.read.length}`,
+			);
+		}
+	}
+
+	/** The entry count of the end records after the directory's entries (ZIP64's when there is one). */
+	private directoryCount(directory: Uint8Array, at: number): number {
+		if (directory.length - at >= 4 && u32(directory, at) === CENTRAL_HEADER) return Infinity;
+		let zip64Count: number | undefined;
+		if (directory.length - at >= 56 && u32(directory, at) === ZIP64_END_OF_DIRECTORY) {
+			zip64Count = u64(directory, at + 32);
+			at += 12 + u64(directory, at + 4);
+			if (directory.length - at >= 20 && u32(directory, at) === ZIP64_LOCATOR) at += 20;
+		}
+		if (directory.length - at < 22 || u32(directory, at) !== END_OF_DIRECTORY)
+			throw new ZipDamagedError('its end-of-directory record is missing');
+		const count = u16(directory, at + 10);
+		return count === 0xffff && zip64Count !== undefined ? zip64Count : count;
+	}
+}
+
+/** Sizes from a ZIP64 extra field, for the fields the header left at 0xFFFFFFFF; undefined without one. */
+function zip64Sizes(
+	extra: Uint8Array,
+	size: number,
+	compressedSize: number,
+): { size?: number; compressedSize?: number } | undefined {
+	for (let at = 0; at + 4 <= extra.length; ) {
+		const id = u16(extra, at);
+		const length = u16(extra, at + 2);
+		if (id === ZIP64_EXTRA) {
+			const field = extra.subarray(at + 4, at + 4 + length);
+			let next = 0;
+			const take = () => {
+				if (next + 8 > field.length) return undefined;
+				const value = u64(field, next);
+				next += 8;
+				return value;
+			};
+			const result: { size?: number; compressedSize?: number } = {};
+			if (size === MAX_32) result.size = take();
+			if (compressedSize === MAX_32) result.compressedSize = take();
+			return result;
+		}
+		at += 4 + length;
+	}
+	return undefined;
+}
+
+function concat(chunks: Uint8Array[], length: number): Uint8Array {
+	if (chunks.length === 1) return chunks[0];
+	const all = new Uint8Array(length);
+	let at = 0;
+	for (const chunk of chunks) {
+		all.set(chunk, at);
+		at += chunk.length;
+	}
+	return all;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+	return a.length === b.length && asBuffer(a).equals(b);
+}
+
+function u16(bytes: Uint8Array, at: number): number {
+	return bytes[at] | (bytes[at + 1] << 8);
+}
+
+function u32(bytes: Uint8Array, at: number): number {
+	return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0;
+}
+
+function u64(bytes: Uint8Array, at: number): number {
+	return u32(bytes, at) + u32(bytes, at + 4) * 0x1_0000_0000;
+}
