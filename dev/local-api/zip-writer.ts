@@ -2,7 +2,9 @@
  * A streaming ZIP writer for archives that hold generated records: each entry's body is opened
  * only when its turn comes, compressed by node:zlib on the way through, and followed by a data
  * descriptor (the shape of jszip's `streamFiles` output). Memory stays at a few chunks plus the
- * central directory, whatever the archive's size. No ZIP64: at most 65,535 entries and 4 GiB.
+ * central directory, whatever the archive's size. Past 65,534 entries or 4 GiB, the directory
+ * takes ZIP64's records (entry offsets in an extra field, ZIP64 end records), as streaming
+ * writers do; a single entry stays under 4 GiB.
  */
 import { Readable, Transform, pipeline } from 'node:stream';
 import { constants, createDeflateRaw, crc32, deflateRawSync } from 'node:zlib';
@@ -31,7 +33,11 @@ const END_OF_DIRECTORY = 0x06054b50;
 const FLAGS = 0x0008 | 0x0800;
 const VERSION = 20;
 const MAX_32 = 0xffffffff;
-const MAX_ENTRIES = 0xffff;
+const MAX_16 = 0xffff;
+const ZIP64_VERSION = 45;
+const ZIP64_EXTRA = 0x0001;
+const ZIP64_END_OF_DIRECTORY = 0x06064b50;
+const ZIP64_LOCATOR = 0x07064b50;
 /** 2024-01-01 00:00 in MS-DOS date and time. */
 const DOS_TIME = 0;
 const DOS_DATE = ((2024 - 1980) << 9) | (1 << 5) | 1;
@@ -76,10 +82,12 @@ interface CentralEntry {
 }
 
 function centralHeader(entry: CentralEntry): Buffer {
-	const header = Buffer.alloc(46 + entry.name.length);
+	const zip64 = entry.offset > MAX_32;
+	const extraLength = zip64 ? 12 : 0;
+	const header = Buffer.alloc(46 + entry.name.length + extraLength);
 	header.writeUInt32LE(CENTRAL_HEADER, 0);
-	header.writeUInt16LE(VERSION, 4);
-	header.writeUInt16LE(VERSION, 6);
+	header.writeUInt16LE(zip64 ? ZIP64_VERSION : VERSION, 4);
+	header.writeUInt16LE(zip64 ? ZIP64_VERSION : VERSION, 6);
 	header.writeUInt16LE(FLAGS, 8);
 	header.writeUInt16LE(entry.method, 10);
 	header.writeUInt16LE(DOS_TIME, 12);
@@ -88,33 +96,53 @@ function centralHeader(entry: CentralEntry): Buffer {
 	header.writeUInt32LE(entry.compressedSize, 20);
 	header.writeUInt32LE(entry.size, 24);
 	header.writeUInt16LE(entry.name.length, 28);
-	// Extra field, comment, disk number, internal and external attributes (30..41) are 0.
-	header.writeUInt32LE(entry.offset, 42);
+	header.writeUInt16LE(extraLength, 30);
+	// Comment, disk number, internal and external attributes (32..41) are 0.
+	header.writeUInt32LE(zip64 ? MAX_32 : entry.offset, 42);
 	entry.name.copy(header, 46);
+	if (zip64) {
+		const extra = 46 + entry.name.length;
+		header.writeUInt16LE(ZIP64_EXTRA, extra);
+		header.writeUInt16LE(8, extra + 2);
+		header.writeBigUInt64LE(BigInt(entry.offset), extra + 4);
+	}
 	return header;
 }
 
+/** The end records: ZIP64's as well when the count, the directory's size or its offset does not fit. */
 function endOfDirectory(count: number, directorySize: number, directoryOffset: number): Buffer {
+	const zip64 = count >= MAX_16 || directorySize > MAX_32 || directoryOffset > MAX_32;
 	const record = Buffer.alloc(22);
 	record.writeUInt32LE(END_OF_DIRECTORY, 0);
-	record.writeUInt16LE(count, 8);
-	record.writeUInt16LE(count, 10);
-	record.writeUInt32LE(directorySize, 12);
-	record.writeUInt32LE(directoryOffset, 16);
-	return record;
+	record.writeUInt16LE(zip64 ? MAX_16 : count, 8);
+	record.writeUInt16LE(zip64 ? MAX_16 : count, 10);
+	record.writeUInt32LE(zip64 ? MAX_32 : directorySize, 12);
+	record.writeUInt32LE(zip64 ? MAX_32 : directoryOffset, 16);
+	if (!zip64) return record;
+	const end64 = Buffer.alloc(56);
+	end64.writeUInt32LE(ZIP64_END_OF_DIRECTORY, 0);
+	end64.writeBigUInt64LE(44n, 4);
+	end64.writeUInt16LE(ZIP64_VERSION, 12);
+	end64.writeUInt16LE(ZIP64_VERSION, 14);
+	end64.writeBigUInt64LE(BigInt(count), 24);
+	end64.writeBigUInt64LE(BigInt(count), 32);
+	end64.writeBigUInt64LE(BigInt(directorySize), 40);
+	end64.writeBigUInt64LE(BigInt(directoryOffset), 48);
+	const locator = Buffer.alloc(20);
+	locator.writeUInt32LE(ZIP64_LOCATOR, 0);
+	locator.writeBigUInt64LE(BigInt(directoryOffset + directorySize), 8);
+	locator.writeUInt32LE(1, 16);
+	return Buffer.concat([end64, locator, record]);
 }
 
 function checkFits(value: number, what: string): void {
-	if (value > MAX_32)
-		throw new Error(`The archive's ${what} passes 4 GiB; this writer has no ZIP64`);
+	if (value > MAX_32) throw new Error(`The archive's ${what} passes 4 GiB; entries stay under it`);
 }
 
 async function* archiveChunks(entries: Iterable<ZipSource>, level: number): AsyncGenerator<Buffer> {
 	const central: CentralEntry[] = [];
 	let offset = 0;
 	for (const entry of entries) {
-		if (central.length === MAX_ENTRIES)
-			throw new Error(`More than ${MAX_ENTRIES} entries need ZIP64, which this writer lacks`);
 		const name = Buffer.from(entry.name, 'utf8');
 		const method = entry.compression === 'STORE' ? 0 : 8;
 		const header = localHeader(name, method);
@@ -133,7 +161,7 @@ async function* archiveChunks(entries: Iterable<ZipSource>, level: number): Asyn
 		}
 		const { crc, size } = body.totals();
 		checkFits(size, 'entry size');
-		checkFits(offset + compressedSize, 'size');
+		checkFits(compressedSize, 'entry size');
 		offset += compressedSize;
 		const descriptor = dataDescriptor(crc, compressedSize, size);
 		yield descriptor;
@@ -156,7 +184,6 @@ async function* archiveChunks(entries: Iterable<ZipSource>, level: number): Asyn
 		}
 	}
 	if (batch.length > 0) yield Buffer.concat(batch);
-	checkFits(offset, 'central directory offset');
 	yield endOfDirectory(central.length, offset - directoryOffset, directoryOffset);
 }
 

@@ -243,8 +243,6 @@ describe('Record → Download All as one item per record', () => {
 			}),
 		});
 		expect(items).toEqual([]);
-		expect(error?.message).toBe(
-			'The records unpack to more bytes than the limit of 1048576 bytes',
-		);
+		expect(error?.message).toBe('The records unpack to more bytes than the limit of 1048576 bytes');
 	});
 });

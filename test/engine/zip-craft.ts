@@ -2,7 +2,10 @@
  * Writes ZIP archives byte by byte for hostile-input tests: names a ZIP library would not write,
  * directory entries that lie about sizes, and more entries than a 16-bit count holds (ZIP64 end record).
  */
+import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
+
+import { zipStream } from '../../dev/local-api/zip-writer';
 
 export interface CraftedEntry {
 	name: string;
@@ -74,4 +77,31 @@ export function craftZip(entries: Iterable<CraftedEntry>): Buffer {
 	end.writeUInt32LE(directory.length, 12);
 	end.writeUInt32LE(offset, 16);
 	return Buffer.concat([...locals, directory, ...tail, end]);
+}
+
+/**
+ * The archive the local API's streaming writer makes of these files: data descriptors after every
+ * entry, as an archive written while it streams has them.
+ */
+export async function streamedZip(
+	files: Record<string, Buffer>,
+	compression: 'STORE' | 'DEFLATE',
+): Promise<Buffer> {
+	const sources = Object.entries(files).map(([name, bytes]) => ({
+		name,
+		compression,
+		size: bytes.length,
+		open: () => Readable.from([bytes]),
+	}));
+	const chunks: Buffer[] = [];
+	for await (const chunk of zipStream(sources)) chunks.push(chunk as Buffer);
+	return Buffer.concat(chunks);
+}
+
+/** Where an archive's directory starts, from its end record (ZIP64's when the archive has one). */
+export function directoryOffset(archive: Buffer): number {
+	const offset = archive.readUInt32LE(archive.length - 6);
+	if (offset !== 0xffffffff) return offset;
+	const zip64End = Number(archive.readBigUInt64LE(archive.length - 22 - 20 + 8));
+	return Number(archive.readBigUInt64LE(zip64End + 48));
 }

@@ -70,7 +70,7 @@ describe('guardBody', () => {
 describe('guardBody digest', () => {
 	it('gives the SHA-256 of what went through when asked, and nothing otherwise', async () => {
 		const parts = [Buffer.from('hello '), Buffer.from('world')];
-		const hashed = guardBody(Readable.from(parts), 10_000, stalled, true);
+		const hashed = guardBody(Readable.from(parts), 10_000, stalled, { hashBody: true });
 		await collect(hashed.stream);
 		expect(hashed.digest()).toBe(createHash('sha256').update('hello world').digest('hex'));
 		const plain = guardBody(Readable.from(parts), 10_000, stalled);

@@ -73,15 +73,19 @@ function watchIdle(
 }
 
 /**
- * Passes a body on in chunks of about BODY_CHUNK_BYTES, counts it, and fails it with `stalled()`
- * once no data arrived for `idleTimeoutMs`, so that a download that makes no progress ends
- * (and can be retried) instead of hanging. One stream does all three, to touch each chunk once.
+ * Passes a body on in chunks of about `gatherBytes` (BODY_CHUNK_BYTES unless told; 0 passes the
+ * chunks as they arrive, for a body read in code rather than stored), counts it, and fails it with
+ * `stalled()` once no data arrived for `idleTimeoutMs`, so that a download that makes no progress
+ * ends (and can be retried) instead of hanging. One stream does all three, to touch each chunk once.
  */
 export function guardBody(
 	body: NodeReadable,
 	idleTimeoutMs: number,
 	stalled: () => Error,
-	hashBody = false,
+	{
+		hashBody = false,
+		gatherBytes = BODY_CHUNK_BYTES,
+	}: { hashBody?: boolean; gatherBytes?: number } = {},
 ): GuardedBody {
 	let bytes = 0;
 	const hash = hashBody ? createHash('sha256') : undefined;
@@ -105,7 +109,7 @@ export function guardBody(
 			hash?.update(chunk);
 			pending.push(chunk);
 			pendingBytes += chunk.length;
-			if (pendingBytes >= BODY_CHUNK_BYTES) callback(null, takePending());
+			if (pendingBytes >= gatherBytes) callback(null, takePending());
 			else callback();
 		},
 		flush(callback) {

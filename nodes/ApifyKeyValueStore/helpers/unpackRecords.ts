@@ -132,7 +132,7 @@ export async function unpackRecords(
 			current.stream.end();
 			return;
 		}
-		const bytes = Buffer.concat(current.chunks, current.size);
+		const bytes = gathered(current);
 		await staging.add(current.size, async () => await storeGathered(current.name, bytes));
 	};
 
@@ -147,6 +147,14 @@ export async function unpackRecords(
 		await staging.settled();
 		throw nodeErrorOf(error, node, options);
 	}
+}
+
+/** A gathered record's bytes: its one piece when that piece is a buffer of its own, else a copy of its pieces. */
+function gathered(record: RecordInProgress): Buffer {
+	const [only] = record.chunks;
+	if (record.chunks.length === 1 && only.byteLength === only.buffer.byteLength)
+		return asBuffer(only);
+	return Buffer.concat(record.chunks, record.size);
 }
 
 /** Writes to a streamed record's file, waiting while n8n's storage is behind. */

@@ -6,6 +6,7 @@ import {
 	Z_STREAM_END,
 	zlibInflate,
 	zlibInflateInit2,
+	zlibInflateReset,
 } from 'pako';
 
 import { crc32 } from './crc32';
@@ -65,6 +66,8 @@ const LOCAL_HEADER_BYTES = 30;
 const CENTRAL_HEADER_BYTES = 46;
 /** A data descriptor's signature, as it appears in the bytes. */
 const DESCRIPTOR_SIGNATURE = new Uint8Array([0x50, 0x4b, 0x07, 0x08]);
+/** Of a new chunk, what is joined to the bytes the last one left: more than a header usually takes. */
+const JOIN_BYTES = 4096;
 /** Inflated bytes are handed on in pieces of this size (the size n8n's file store writes well). */
 const OUTPUT_BYTES = 256 * 1024;
 /** The directory's share per entry beyond its fixed part: name, extra field, comment. */
@@ -104,12 +107,16 @@ export class ZipStreamReader {
 	private pending: Uint8Array = new Uint8Array(0);
 	private offset = 0;
 	private entry?: Entry;
-	private readonly read: Array<Pick<Entry, 'nameBytes' | 'crc' | 'size' | 'compressedSize'>> = [];
+	private readonly entriesRead: Array<
+		Pick<Entry, 'nameBytes' | 'crc' | 'size' | 'compressedSize'>
+	> = [];
 	private totalBytes = 0;
 	/** Entries that are records: every one but folders. */
 	private records = 0;
 	private inflater?: ZStream;
-	private output?: Uint8Array;
+	private output?: Buffer;
+	/** Whether `output` holds a piece being inflated, to be handed on when full or at the entry's end. */
+	private pieceOpen = false;
 	private directory: Uint8Array[] = [];
 	private directoryBytes = 0;
 	private events: ZipStreamEvent[] = [];
@@ -124,24 +131,46 @@ export class ZipStreamReader {
 	 */
 	*push(chunk: Uint8Array): Generator<ZipStreamEvent, void, undefined> {
 		let bytes = chunk;
-		if (this.pending.length > 0) {
-			bytes = new Uint8Array(this.pending.length + chunk.length);
-			bytes.set(this.pending);
-			bytes.set(chunk, this.pending.length);
-		}
 		let at = 0;
+		if (this.pending.length > 0) {
+			// Bytes left from the last chunk wait for a header or a descriptor: they are joined with the
+			// start of this chunk only, and reading goes on in the chunk itself once past them.
+			const pendingLength = this.pending.length;
+			const head = join(this.pending, chunk.subarray(0, JOIN_BYTES));
+			const headAt = yield* this.readFrom(head, 0, pendingLength);
+			if (headAt >= pendingLength) {
+				this.offset += pendingLength;
+				at = headAt - pendingLength;
+			} else if (head.length === pendingLength + chunk.length) {
+				this.pending = copyOf(head, headAt);
+				this.offset += headAt;
+				return;
+			} else {
+				// A header longer than what was joined: join it all.
+				bytes = join(head.subarray(headAt), chunk.subarray(JOIN_BYTES));
+				this.offset += headAt;
+			}
+		}
+		at = yield* this.readFrom(bytes, at);
+		// What waits for more is small (a header, a descriptor, a few bytes that may start one).
+		this.pending = copyOf(bytes, at);
+		this.offset += at;
+	}
+
+	/** Reads `bytes` from `at` until they run out for the current state, or past `until`; returns where it stopped. */
+	private *readFrom(
+		bytes: Uint8Array,
+		at: number,
+		until = Number.POSITIVE_INFINITY,
+	): Generator<ZipStreamEvent, number, undefined> {
 		for (;;) {
 			this.waiting = false;
 			at = this.step(bytes, at);
 			const events = this.events;
 			this.events = [];
 			yield* events;
-			if (this.waiting) break;
+			if (this.waiting || at >= until) return at;
 		}
-		// What waits for more is small (a header, a descriptor, a few bytes that may start one): a copy
-		// of it, rather than a view that would keep the whole chunk.
-		this.pending = bytes.slice(at);
-		this.offset += at;
 	}
 
 	/** Ends the archive: checks that it ended where a ZIP ends and that its directory matches what was read. */
@@ -207,7 +236,7 @@ export class ZipStreamReader {
 
 		const flags = u16(bytes, at + 6);
 		const method = u16(bytes, at + 8);
-		const nameBytes = bytes.slice(at + LOCAL_HEADER_BYTES, at + LOCAL_HEADER_BYTES + nameLength);
+		const nameBytes = copyOf(bytes, at + LOCAL_HEADER_BYTES, at + LOCAL_HEADER_BYTES + nameLength);
 		const name = (flags & UTF8_FLAG ? utf8 : latin1).decode(nameBytes);
 		const quoted = JSON.stringify(name);
 		const extra = bytes.subarray(at + LOCAL_HEADER_BYTES + nameLength, end);
@@ -251,8 +280,13 @@ export class ZipStreamReader {
 		this.entry = entry;
 		if (!folder) this.events.push({ type: 'start', name });
 		if (method === DEFLATED) {
-			this.inflater = new ZStream();
-			zlibInflateInit2(this.inflater, -15);
+			// One inflater for every entry, reset between them: a new one per entry costs more than
+			// inflating a small record.
+			if (this.inflater) zlibInflateReset(this.inflater);
+			else {
+				this.inflater = new ZStream();
+				zlibInflateInit2(this.inflater, -15);
+			}
 			this.state = 'inflate';
 		} else if (descriptor) this.state = 'storedScan';
 		else this.state = 'stored';
@@ -315,7 +349,7 @@ export class ZipStreamReader {
 		inflater.input = bytes;
 		inflater.next_in = at;
 		inflater.avail_in = available;
-		if (!this.output) this.startOutput(inflater, entry);
+		if (!this.pieceOpen) this.startOutput(inflater, entry);
 		const status = zlibInflate(inflater, Z_NO_FLUSH);
 		if (status !== Z_OK && status !== Z_STREAM_END && status !== Z_BUF_ERROR) {
 			throw new ZipDamagedError(
@@ -326,7 +360,6 @@ export class ZipStreamReader {
 		if (ended || inflater.avail_out === 0) this.flushOutput(inflater, entry);
 		entry.compressedSize += inflater.next_in - at;
 		if (ended) {
-			this.inflater = undefined;
 			this.endData();
 			return inflater.next_in;
 		}
@@ -337,21 +370,25 @@ export class ZipStreamReader {
 		return this.waitAt(inflater.next_in);
 	}
 
-	/** Room for the next inflated piece: never more than one byte past what the entry or the total may still be, so a bomb stops there. */
+	/**
+	 * Room for the next inflated piece: never more than one byte past what the entry or the total may
+	 * still be, so a bomb stops there. The buffer is reused until a full piece is handed on as it is.
+	 */
 	private startOutput(inflater: ZStream, entry: Entry): void {
 		const room = entry.declared
 			? entry.declared.size - entry.size
 			: this.limits.maxTotalBytes - this.totalBytes;
-		this.output = new Uint8Array(Math.min(OUTPUT_BYTES, room + 1));
+		this.output ??= Buffer.allocUnsafe(OUTPUT_BYTES);
+		this.pieceOpen = true;
 		inflater.output = this.output as Uint8Array<ArrayBuffer>;
 		inflater.next_out = 0;
-		inflater.avail_out = this.output.length;
+		inflater.avail_out = Math.min(OUTPUT_BYTES, room + 1);
 	}
 
 	private flushOutput(inflater: ZStream, entry: Entry): void {
 		const output = this.output!;
-		this.output = undefined;
 		const length = inflater.next_out;
+		this.pieceOpen = false;
 		const room = entry.declared
 			? entry.declared.size - entry.size
 			: this.limits.maxTotalBytes - this.totalBytes;
@@ -364,9 +401,14 @@ export class ZipStreamReader {
 			throw new ZipLimitError(`more than ${this.limits.maxTotalBytes} bytes`, 'bytes');
 		}
 		if (length === 0) return;
-		// A short last piece is copied, so that a small record does not keep a whole piece's buffer.
-		const piece = length * 2 < output.length ? output.slice(0, length) : output.subarray(0, length);
-		this.emitInflated(piece);
+		if (length === output.length) {
+			this.output = undefined;
+			this.emitInflated(output);
+		} else {
+			// A short piece (a small record's, or a record's last) is copied out at its size, and the
+			// buffer serves the next piece: a new buffer per record would cost more than the copy.
+			this.emitInflated(Buffer.from(output.subarray(0, length)));
+		}
 	}
 
 	private readDescriptor(bytes: Uint8Array, at: number): number {
@@ -423,7 +465,7 @@ export class ZipStreamReader {
 			throw new ZipDamagedError(`entry ${quoted} does not end where its header says`);
 		if (entry.crc !== declared.crc >>> 0)
 			throw new ZipDamagedError(`entry ${quoted} fails its CRC check`);
-		this.read.push(entry);
+		this.entriesRead.push(entry);
 		if (!entry.folder) this.events.push({ type: 'end', name: entry.name, size: entry.size });
 		this.entry = undefined;
 		this.state = 'signature';
@@ -432,20 +474,20 @@ export class ZipStreamReader {
 	private keepDirectory(bytes: Uint8Array, at: number): number {
 		const length = bytes.length - at;
 		this.directoryBytes += length;
-		const limit = DIRECTORY_TAIL_BYTES + this.read.length * DIRECTORY_BYTES_PER_ENTRY;
+		const limit = DIRECTORY_TAIL_BYTES + this.entriesRead.length * DIRECTORY_BYTES_PER_ENTRY;
 		if (this.directoryBytes > limit)
 			throw new ZipDamagedError('its directory is larger than its entries need');
-		if (length > 0) this.directory.push(bytes.slice(at));
+		if (length > 0) this.directory.push(copyOf(bytes, at));
 		return this.waitAt(bytes.length);
 	}
 
 	/** Every entry of the directory must be the entry that was read at its place, and nothing else. */
 	private checkDirectory(directory: Uint8Array): void {
 		let at = 0;
-		for (const [index, read] of this.read.entries()) {
+		for (const [index, read] of this.entriesRead.entries()) {
 			if (directory.length - at < CENTRAL_HEADER_BYTES || u32(directory, at) !== CENTRAL_HEADER) {
 				throw new ZipDamagedError(
-					`its directory lists ${index} entries, the archive holds ${this.read.length}`,
+					`its directory lists ${index} entries, the archive holds ${this.entriesRead.length}`,
 				);
 			}
 			const nameLength = u16(directory, at + 28);
@@ -474,9 +516,9 @@ export class ZipStreamReader {
 			at = end;
 		}
 		const count = this.directoryCount(directory, at);
-		if (count !== this.read.length) {
+		if (count !== this.entriesRead.length) {
 			throw new ZipDamagedError(
-				`its directory lists ${count} entries, the archive holds ${this.read.length}`,
+				`its directory lists ${count} entries, the archive holds ${this.entriesRead.length}`,
 			);
 		}
 	}
@@ -523,6 +565,23 @@ function zip64Sizes(
 		at += 4 + length;
 	}
 	return undefined;
+}
+
+/**
+ * A copy of part of the bytes, never a view: the bytes are often a Buffer, whose `slice` is a view
+ * that would keep the whole chunk (a name kept per entry would keep every chunk of the archive).
+ */
+function copyOf(bytes: Uint8Array, start: number, end = bytes.length): Uint8Array {
+	const copy = new Uint8Array(end - start);
+	copy.set(bytes.subarray(start, end));
+	return copy;
+}
+
+function join(first: Uint8Array, second: Uint8Array): Uint8Array {
+	const joined = new Uint8Array(first.length + second.length);
+	joined.set(first);
+	joined.set(second, first.length);
+	return joined;
 }
 
 function concat(chunks: Uint8Array[], length: number): Uint8Array {

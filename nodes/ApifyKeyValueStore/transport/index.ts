@@ -9,7 +9,12 @@ import {
 } from 'n8n-workflow';
 
 import { contentDecoder } from '../helpers/decompress';
-import { guardBody, throughDecoder, type NodeReadable as Readable } from '../helpers/streams';
+import {
+	BODY_CHUNK_BYTES,
+	guardBody,
+	throughDecoder,
+	type NodeReadable as Readable,
+} from '../helpers/streams';
 import {
 	apifyApiError,
 	networkError,
@@ -78,6 +83,11 @@ export interface ApifyRequest {
 	acceptStatusesOnRetry?: number[];
 	/** For a streamed body: also compute its SHA-256, for telling whether a record changed. */
 	hashBody?: boolean;
+	/**
+	 * For a streamed body read by the node itself (an archive it unpacks) rather than stored: its
+	 * chunks as they arrive, not gathered for n8n's file store, which would copy every byte once more.
+	 */
+	readInCode?: boolean;
 	subject: Omit<RequestSubject, 'authType' | 'writes'>;
 	itemIndex: number;
 	retry: RetryPolicy;
@@ -221,7 +231,7 @@ export async function requestStream<T>(
 				Object.assign(new Error(`The download paused for more than ${timeoutMs} ms`), {
 					code: 'ETIMEDOUT',
 				}),
-			request.hashBody,
+			{ hashBody: request.hashBody, gatherBytes: request.readInCode ? 0 : BODY_CHUNK_BYTES },
 		);
 		try {
 			return await consume({ ...response, body: stream, bytesRead, digest });

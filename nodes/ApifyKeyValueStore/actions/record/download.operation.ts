@@ -144,7 +144,7 @@ export async function execute(
 	return await requestStream(
 		this,
 		connection,
-		request,
+		{ ...request, readInCode: true },
 		async ({ body }) =>
 			await unpackRecords(this, body, {
 				limits: { maxEntries: maxRecords, maxTotalBytes },

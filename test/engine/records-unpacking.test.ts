@@ -1,0 +1,171 @@
+/**
+ * Download All as one item per record unpacks the archive while it downloads and stores each record
+ * as it arrives. These runs prove what that must never change: nothing is output unless the whole
+ * archive was read and checked, a retry neither loses nor repeats a record, and the limits hold.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+
+import type { IDataObject } from 'n8n-workflow';
+
+import { readBinary, runNode, type RunResult } from '../../dev/harness/engine';
+import { byId, useLocalApi } from './setup';
+import { directoryOffset, streamedZip } from './zip-craft';
+
+const local = useLocalApi();
+const MIB = 1024 * 1024;
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+const zipPathOf = (storeId: string) => `/v2/key-value-stores/${storeId}/records`;
+const attemptsAt = (path: string) =>
+	local.api.requests.filter((request) => request.path === path).length;
+
+function unpackParameters(storeId: string, options: IDataObject = {}): IDataObject {
+	return {
+		resource: 'record',
+		operation: 'download',
+		storeId: byId(storeId),
+		outputMode: 'records',
+		options,
+	};
+}
+
+/** A store of its own with these records. */
+function storeWith(name: string, records: Record<string, Buffer>): string {
+	const store = local.api.addStore({ name });
+	for (const [key, body] of Object.entries(records)) {
+		local.api.putRecord(store.id, key, body, { contentType: 'application/octet-stream' });
+	}
+	return store.id;
+}
+
+/** Runs the node over an archive the API answers with instead of the store's own. */
+async function unpackArchive(archive: Buffer, options: IDataObject = {}): Promise<RunResult> {
+	const storeId = storeWith(`crafted-${randomBytes(4).toString('hex')}`, {});
+	local.api.faults.add({
+		path: zipPathOf(storeId),
+		kind: 'body',
+		body: archive,
+		contentType: 'application/zip',
+	});
+	return await runNode({ parameters: unpackParameters(storeId, { maxRetries: 0, ...options }) });
+}
+
+async function expectRecords(items: RunResult['items'], records: Record<string, Buffer>) {
+	expect(items.map((item) => item.json.key)).toEqual(Object.keys(records));
+	for (const item of items) {
+		const expected = records[item.json.key as string];
+		expect(item.json.size).toBe(expected.length);
+		expect(sha256(await readBinary(item))).toBe(sha256(expected));
+	}
+}
+
+const randomRecords = (count: number, size: number, prefix = 'record') =>
+	Object.fromEntries(
+		Array.from({ length: count }, (_, index) => [
+			`${prefix}-${String(index).padStart(3, '0')}`,
+			randomBytes(size),
+		]),
+	);
+
+describe('Download All, one item per record, unpacked as it downloads', () => {
+	it('starts again after the download broke off in the middle: every record once, byte for byte', async () => {
+		const records = randomRecords(40, 256 * 1024);
+		const storeId = storeWith('broken-off', records);
+		local.api.faults.add({ path: zipPathOf(storeId), kind: 'reset-mid-body', afterBytes: 5 * MIB });
+		const { items, error } = await runNode({ parameters: unpackParameters(storeId) });
+		expect(error).toBeUndefined();
+		expect(attemptsAt(zipPathOf(storeId))).toBe(2);
+		await expectRecords(items, records);
+	});
+
+	it('outputs nothing when the download breaks off and no retry is left', async () => {
+		const storeId = storeWith('broken-off-for-good', randomRecords(40, 256 * 1024));
+		local.api.faults.add({ path: zipPathOf(storeId), kind: 'reset-mid-body', afterBytes: 5 * MIB });
+		const { items, error } = await runNode({
+			parameters: unpackParameters(storeId, { maxRetries: 0 }),
+		});
+		expect(items).toEqual([]);
+		expect(error).toBeDefined();
+	});
+
+	it('streams a record larger than it gathers (24 MiB) into storage, byte for byte, between small ones', async () => {
+		// The local API lists, and so zips, records in key order.
+		const records = {
+			'a-before': Buffer.from('{"small":true}'),
+			'b-large': randomBytes(24 * MIB),
+			'c-after': Buffer.from('text after'),
+		};
+		const { items, error } = await runNode({
+			parameters: unpackParameters(storeWith('large-record', records)),
+		});
+		expect(error).toBeUndefined();
+		await expectRecords(items, records);
+		expect(items.map((item) => item.json.contentType)).toEqual([
+			'application/json; charset=utf-8',
+			'application/octet-stream',
+			'text/plain; charset=utf-8',
+		]);
+	});
+
+	it('parses a .json record larger than it gathers when Parse JSON Records is on', async () => {
+		const value = { rows: Array.from({ length: 400_000 }, (_, index) => ({ index, name: 'row' })) };
+		const body = Buffer.from(JSON.stringify(value));
+		expect(body.length).toBeGreaterThan(10 * MIB);
+		const { items, error } = await runNode({
+			parameters: unpackParameters(storeWith('large-json', { 'rows.json': body }), {
+				parseJson: true,
+			}),
+		});
+		expect(error).toBeUndefined();
+		expect(items).toHaveLength(1);
+		expect(items[0].json.value).toEqual(value);
+		expect(sha256(await readBinary(items[0]))).toBe(sha256(body));
+	});
+
+	describe('damaged archives output nothing, whatever was stored before the damage', () => {
+		const records = {
+			first: Buffer.from('one'),
+			large: randomBytes(12 * MIB),
+			last: Buffer.from('the last record'),
+		};
+
+		it.each(['STORE', 'DEFLATE'] as const)(
+			'a bad CRC in the last entry (%s, data descriptors)',
+			async (compression) => {
+				const archive = await streamedZip(records, compression);
+				// The last entry's data descriptor: signature, CRC, sizes, just before the directory.
+				archive.writeUInt32LE(0x12345678, directoryOffset(archive) - 12);
+				const { items, error } = await unpackArchive(archive);
+				expect(items).toEqual([]);
+				expect(error?.message).toMatch(/^The downloaded ZIP archive is damaged: /);
+				if (compression === 'DEFLATE')
+					expect(error?.message).toMatch(/entry "last" fails its CRC check$/);
+				expect(error?.description).toMatch(/No records were output/);
+			},
+		);
+
+		it.each([
+			['in the large record', 6 * MIB],
+			['in the last record', -200],
+			['in the directory', -30],
+		])('a stream cut off %s', async (_where, at) => {
+			const archive = await streamedZip(records, 'DEFLATE');
+			const end = at > 0 ? at : archive.length + at;
+			const { items, error } = await unpackArchive(archive.subarray(0, end));
+			expect(items).toEqual([]);
+			expect(error?.message).toMatch(/^The downloaded ZIP archive is damaged: /);
+		});
+	});
+
+	it('stops a bomb of unknown size (data descriptor) at Max Total Size, holding little', async () => {
+		const archive = await streamedZip({ bomb: Buffer.alloc(512 * MIB) }, 'DEFLATE');
+		expect(archive.length).toBeLessThan(2 * MIB);
+		const peakBefore = process.resourceUsage().maxRSS;
+		const { items, error } = await unpackArchive(archive, { maxTotalMegabytes: 16 });
+		expect(items).toEqual([]);
+		expect(error?.message).toBe(
+			`The records unpack to more bytes than the limit of ${16 * MIB} bytes`,
+		);
+		expect(error?.description).toMatch(/Raise Max Total Size/);
+		expect(process.resourceUsage().maxRSS - peakBefore).toBeLessThan(100 * 1024);
+	});
+});
