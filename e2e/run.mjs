@@ -21,7 +21,8 @@
 //
 // Environment: E2E_N8N1=0 skips step 6; E2E_SKIP_EDITOR=1 skips step 5; E2E_KEEP_TEMP=1 keeps the
 // run's temporary folder; CHROMIUM_PATH overrides /usr/bin/chromium. E2E_ONLY=mcp runs only the MCP
-// and AI Agent checks, on n8n 2.x (for working on them; the full suite runs them too).
+// and AI Agent checks and the tool's panel in the editor, on n8n 2.x (E2E_MCP_N8N1=1: and on 1.x),
+// for working on them; the full suite runs them too.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -58,7 +59,7 @@ const run = temporaryRun('n8n-apify-kvs-e2e-');
 try {
 	mkdirSync(CACHE_DIR, { recursive: true });
 	const onlyMcp = process.env.E2E_ONLY === 'mcp';
-	const withEditor = !process.env.E2E_SKIP_EDITOR && !onlyMcp;
+	const withEditor = !process.env.E2E_SKIP_EDITOR;
 	const with1x = process.env.E2E_N8N1 !== '0' && (!onlyMcp || process.env.E2E_MCP_N8N1 === '1');
 
 	checks.section('Set-up');
@@ -159,6 +160,16 @@ try {
 		const options = { fixture: mcp, example: mcpExample.workflow, secrets: mcpSecrets };
 		await runMcpChecks(checks, n8nInstance, { url, label, ...options });
 		await runAgentChecks(checks, n8nInstance, { label, fixture: mcp });
+		if (chromium && n8n === n8n2) {
+			await runEditorChecks(checks, n8nInstance, {
+				chromium,
+				workflows: { [MCP_EXAMPLE]: mcpExample.workflow.id },
+				secrets: mcpSecrets,
+				docsDir: DOCS_DIR,
+				tmpDir: run.dir,
+				onlyToolPanel: true,
+			});
+		}
 		await n8nInstance.stop();
 	};
 
