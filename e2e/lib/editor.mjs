@@ -87,8 +87,9 @@ export async function runEditorChecks(
 		await checkStoreListAndPublicLinks(context);
 		await checkRecordGetAndPickers(context);
 		await checkDownloadAll(context);
-		await checkKeyList(context);
 		await checkToolPanel(context);
+		// Leaves its panel open for the credential checks.
+		await checkKeyList(context);
 		await checkCredentials(context);
 		// Last: it changes a workflow without saving it.
 		await checkStorePickerWithSignature(context);
