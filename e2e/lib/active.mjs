@@ -113,7 +113,7 @@ export async function runActiveChecks(
 	const { fixtures } = local;
 	const webhookId = examples[WEBHOOK_EXAMPLE];
 	const activated = await checks.check(
-		`${label}: the trigger, the webhook example${mcp ? ' and the MCP example' : ''} are activated with n8n's CLI`,
+		`${label}: the trigger${mcp ? ', the webhook example and the MCP example' : ' and the webhook example'} are activated with n8n's CLI`,
 		async () => {
 			await activateWorkflows(n8n, [
 				trigger.workflow.id,
