@@ -16,14 +16,21 @@
 // 6. Repeats steps 3 and 4 on the newest n8n 1.x that installs here (N8N_1X in lib/install.mjs), installed
 //    alongside n8n 2.x in step 1.
 //
+// In step 4 the MCP example (n8n's MCP Server Trigger with the package's tools) is active too: the
+// official MCP client lists and calls its tools (lib/mcp.mjs).
+//
 // Environment: E2E_N8N1=0 skips step 6; E2E_SKIP_EDITOR=1 skips step 5; E2E_KEEP_TEMP=1 keeps the
-// run's temporary folder; CHROMIUM_PATH overrides /usr/bin/chromium.
+// run's temporary folder; CHROMIUM_PATH overrides /usr/bin/chromium. E2E_ONLY=mcp runs only the MCP
+// and AI Agent checks and the tool's panel in the editor, on n8n 2.x (E2E_MCP_N8N1=1: and on 1.x),
+// for working on them; the full suite runs them too.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { runActiveChecks, triggerFixture } from './lib/active.mjs';
 import { Checks, errorText } from './lib/checks.mjs';
 import { runEditorChecks } from './lib/editor.mjs';
+import { MCP_EXAMPLE, mcpFixture, runAgentChecks, runMcpChecks } from './lib/mcp.mjs';
+import { activateWorkflows } from './lib/active.mjs';
 import { ensureChromium, ensureN8n, ensureNode, N8N_1X, N8N_VERSION } from './lib/install.mjs';
 import { startLocalApi } from './lib/local-api.mjs';
 import { N8n } from './lib/n8n.mjs';
@@ -38,9 +45,12 @@ import {
 	packPackage,
 	temporaryRun,
 } from './lib/setup.mjs';
-import { runCliChecks } from './lib/workflows.mjs';
+import { exampleCredentials, exampleWorkflows, importAll, runCliChecks } from './lib/workflows.mjs';
 
 /** @import { N8nInstall } from './lib/n8n.mjs' */
+
+/** Ends an E2E_ONLY=mcp run after its part. */
+class OnlyMcpDone extends Error {}
 
 const started = Date.now();
 const checks = new Checks();
@@ -48,8 +58,9 @@ const run = temporaryRun('n8n-apify-kvs-e2e-');
 
 try {
 	mkdirSync(CACHE_DIR, { recursive: true });
+	const onlyMcp = process.env.E2E_ONLY === 'mcp';
 	const withEditor = !process.env.E2E_SKIP_EDITOR;
-	const with1x = process.env.E2E_N8N1 !== '0';
+	const with1x = process.env.E2E_N8N1 !== '0' && (!onlyMcp || process.env.E2E_MCP_N8N1 === '1');
 
 	checks.section('Set-up');
 	// Without Chromium only the editor part, without n8n 1.x only the compatibility part fails.
@@ -92,6 +103,13 @@ try {
 		return n8nInstance;
 	};
 
+	const mcpExample = exampleWorkflows(EXAMPLES_DIR).find(({ file }) => file === MCP_EXAMPLE);
+	if (!mcpExample) throw new Error(`examples/${MCP_EXAMPLE} is missing`);
+	const mcpSecrets = {
+		'API token': local.fixtures.FULL_ACCESS_TOKEN,
+		'URL signature': local.storeSignature(local.fixtures.DEMO_STORE),
+	};
+
 	/**
 	 * The CLI part, then the active workflows in `n8n start`; the instance keeps running for the editor when `keepRunning`.
 	 *
@@ -102,13 +120,14 @@ try {
 	const runInstance = async (n8n, label, { keepRunning }) => {
 		const n8nInstance = await instance(n8n);
 		const trigger = triggerFixture({ local, nodeType: NODE_TYPE, version: n8n.version });
+		const mcp = mcpFixture({ local, version: n8n.version, example: mcpExample.workflow });
 		const cli = await runCliChecks(checks, n8nInstance, {
 			local,
 			examplesDir: EXAMPLES_DIR,
 			runDir: run.dir,
 			nodeType: NODE_TYPE,
 			label,
-			extraWorkflows: [trigger.workflow],
+			extraWorkflows: [trigger.workflow, mcp.agent],
 		});
 		checks.section(`${label}: active workflows in n8n start (trigger, webhook)`);
 		await runActiveChecks(checks, n8nInstance, {
@@ -118,9 +137,48 @@ try {
 			port: await freePort(),
 			label,
 			stopAfter: !keepRunning,
+			mcp: { fixture: mcp, example: mcpExample.workflow, secrets: mcpSecrets },
 		});
 		return { n8nInstance, cli };
 	};
+
+	/**
+	 * Only the MCP example and the AI Agent workflow: imported, activated, called (E2E_ONLY=mcp).
+	 *
+	 * @param {N8nInstall} n8n
+	 * @param {string} label
+	 */
+	const runMcpOnly = async (n8n, label) => {
+		const n8nInstance = await instance(n8n);
+		const mcp = mcpFixture({ local, version: n8n.version, example: mcpExample.workflow });
+		await importAll(n8nInstance, run.dir, {
+			credentials: exampleCredentials(EXAMPLES_DIR, local.url),
+			workflows: [mcpExample.workflow, mcp.agent],
+		});
+		await activateWorkflows(n8nInstance, [mcpExample.workflow.id]);
+		const url = await n8nInstance.start({ port: await freePort() });
+		const options = { fixture: mcp, example: mcpExample.workflow, secrets: mcpSecrets };
+		await runMcpChecks(checks, n8nInstance, { url, label, ...options });
+		await runAgentChecks(checks, n8nInstance, { label, fixture: mcp });
+		if (chromium && n8n === n8n2) {
+			await runEditorChecks(checks, n8nInstance, {
+				chromium,
+				workflows: { [MCP_EXAMPLE]: mcpExample.workflow.id },
+				secrets: mcpSecrets,
+				docsDir: DOCS_DIR,
+				tmpDir: run.dir,
+				onlyToolPanel: true,
+			});
+		}
+		await n8nInstance.stop();
+	};
+
+	if (onlyMcp) {
+		checks.section(`n8n ${N8N_VERSION}: the MCP example and an AI Agent (E2E_ONLY=mcp)`);
+		await runMcpOnly(n8n2, `n8n ${N8N_VERSION}`);
+		if (process.env.E2E_MCP_N8N1 === '1' && n8n1) await runMcpOnly(n8n1, `n8n ${n8n1.version}`);
+		throw new OnlyMcpDone();
+	}
 
 	checks.section(`n8n ${N8N_VERSION}: example workflows through n8n's CLI`);
 	const main = await runInstance(n8n2, `n8n ${N8N_VERSION}`, { keepRunning: Boolean(chromium) });
@@ -141,7 +199,7 @@ try {
 		await runInstance(n8n1, `n8n ${n8n1.version}`, { keepRunning: false });
 	}
 } catch (error) {
-	checks.fail('the suite could not go on', errorText(error));
+	if (!(error instanceof OnlyMcpDone)) checks.fail('the suite could not go on', errorText(error));
 } finally {
 	await run.cleanup();
 }

@@ -32,8 +32,11 @@ import {
 import {
 	createRunExecutionData,
 	ICredentialsHelper,
+	NodeConnectionTypes,
 	NodeHelpers,
 	Workflow,
+	type IExecuteFunctions,
+	type INodeTypeDescription,
 	type ICredentialDataDecryptedObject,
 	type ICredentials,
 	type ICredentialType,
@@ -96,12 +99,131 @@ export const NODE_TYPE = `${pkg.name}.apifyKeyValueStore`;
 export const TRIGGER_TYPE = `${pkg.name}.apifyKeyValueStoreTrigger`;
 export const CREDENTIAL_TYPE = 'apifyKeyValueStoreApi';
 
+/** The node as an AI agent's tool, by the type name n8n gives it. */
+export const TOOL_TYPE = `${NODE_TYPE}Tool`;
+/** A stand-in for an AI agent (test-only): calls the tools connected to it, as an agent's model would. */
+export const TOOL_CALLER_TYPE = 'harness.toolCaller';
+
+/**
+ * The node as n8n's app makes a tool of a node that is `usableAsTool` when it runs one (n8n's
+ * NodeTypes and convertNodeToAiTool): the same node with the type name `<name>Tool`, no main input,
+ * an `ai_tool` output and the Tool Description parameters. Replacements of `usableAsTool` apply only
+ * to the editor's copy of the description, so not here either.
+ */
+function toolOf(nodeType: INodeType): INodeType {
+	const base = nodeType.description;
+	const description: INodeTypeDescription = {
+		...base,
+		name: `${base.name}Tool`,
+		displayName: `${base.displayName} Tool`,
+		inputs: [],
+		outputs: [NodeConnectionTypes.AiTool],
+		usableAsTool: undefined,
+		properties: [
+			{
+				displayName: 'Tool Description',
+				name: 'descriptionType',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{ name: 'Set Automatically', value: 'auto' },
+					{ name: 'Set Manually', value: 'manual' },
+				],
+				default: 'auto',
+			},
+			{
+				displayName: 'Description',
+				name: 'toolDescription',
+				type: 'string',
+				default: base.description,
+				displayOptions: { show: { descriptionType: ['manual'] } },
+			},
+			...base.properties,
+		],
+	};
+	return Object.create(nodeType, { description: { value: description } }) as INodeType;
+}
+
+/** What the tool caller outputs for each call: the tool as a model sees it, and its answer. */
+export interface ToolCall {
+	name: string;
+	description: string;
+	/** The tool's arguments (its `$fromAI()` keys), with their descriptions. */
+	arguments: Record<string, string | undefined>;
+	/** The tool's answer, as the model gets it: JSON text. */
+	result?: string;
+	/** The error the call ended with. */
+	error?: string;
+}
+
+interface CallableTool {
+	name: string;
+	description: string;
+	schema: { shape: Record<string, { description?: string }> };
+	invoke(args: IDataObject): Promise<string>;
+}
+
+const toolCaller: INodeType = {
+	description: {
+		displayName: 'Tool Caller',
+		name: 'toolCaller',
+		group: ['transform'],
+		version: 1,
+		description: 'Calls the connected tools with the arguments of each input item',
+		defaults: { name: 'Tool Caller' },
+		inputs: [
+			NodeConnectionTypes.Main,
+			{ type: NodeConnectionTypes.AiTool, displayName: 'Tools', required: true },
+		],
+		outputs: [NodeConnectionTypes.Main],
+		properties: [],
+	},
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const connected = (await this.getInputConnectionData(NodeConnectionTypes.AiTool, 0)) as
+			| CallableTool
+			| CallableTool[];
+		const tools = Array.isArray(connected) ? connected : [connected];
+		const output: INodeExecutionData[] = [];
+		for (const [index, item] of this.getInputData().entries()) {
+			const tool = required(
+				tools.find((candidate) => candidate.name === item.json.tool),
+				`tool ${String(item.json.tool)}`,
+			);
+			const call: ToolCall = {
+				name: tool.name,
+				description: tool.description,
+				arguments: Object.fromEntries(
+					Object.entries(tool.schema.shape).map(([key, type]) => [key, type.description]),
+				),
+			};
+			try {
+				call.result = await tool.invoke((item.json.args ?? {}) as IDataObject);
+			} catch (error) {
+				call.error = (error as Error).message;
+			}
+			output.push({ json: call as unknown as IDataObject, pairedItem: { item: index } });
+		}
+		return [output];
+	},
+};
+
 const nodeTypes: INodeTypes = {
-	getByName: (type) => required(loaded.nodeTypes.get(type), type),
-	getByNameAndVersion: (type, version) =>
-		NodeHelpers.getVersionedNodeType(required(loaded.nodeTypes.get(type), type), version),
+	getByName: (type) => typeOf(type),
+	getByNameAndVersion: (type, version) => NodeHelpers.getVersionedNodeType(typeOf(type), version),
 	getKnownTypes: () => ({}),
 };
+
+const toolTypes = new Map<string, INodeType>();
+
+function typeOf(type: string): INodeType {
+	if (type === TOOL_CALLER_TYPE) return toolCaller;
+	if (type === TOOL_TYPE) {
+		const tool = toolTypes.get(type) ?? toolOf(required(loaded.nodeTypes.get(NODE_TYPE), type));
+		toolTypes.set(type, tool);
+		return tool;
+	}
+	return required(loaded.nodeTypes.get(type), type);
+}
 
 /** A node type of this package, as loaded from dist/; its type name is `NODE_TYPE` or `TRIGGER_TYPE`. */
 export function packageNodeType(type: string): INodeType {
@@ -369,6 +491,61 @@ export async function runNode(options: RunOptions): Promise<RunResult> {
 		staticData,
 		items: taskData?.data?.main?.[0] ?? [],
 		error: (taskData?.error ?? run.data.resultData.error) as RunResult['error'],
+	};
+}
+
+export interface ToolNodeOptions {
+	/** The node's name: its tool's name is this with spaces as underscores. */
+	name: string;
+	/** Parameters of the tool node, `$fromAI()` expressions included. */
+	parameters: IDataObject;
+	credentialId?: string;
+}
+
+/**
+ * Calls tools of this package as an AI agent does, through n8n-core: each tool node is connected
+ * to a tool caller (a stand-in for the agent), which calls `calls` in order, each with its
+ * arguments; n8n-core makes each node a tool and runs it as it runs an agent's tools.
+ */
+export async function runTools(
+	tools: ToolNodeOptions[],
+	calls: Array<{ tool: string; args: IDataObject }>,
+): Promise<{ run: IRun; calls: ToolCall[] }> {
+	const caller: INode = {
+		id: 'caller-1',
+		name: 'Tool Caller',
+		type: TOOL_CALLER_TYPE,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: {},
+	};
+	const toolNodes: INode[] = tools.map((tool, index) => ({
+		...apifyNode(tool.parameters, tool.credentialId),
+		id: `tool-${index}`,
+		name: tool.name,
+		type: TOOL_TYPE,
+	}));
+	const connections: IConnections = Object.fromEntries(
+		toolNodes.map((node) => [
+			node.name,
+			{
+				[NodeConnectionTypes.AiTool]: [
+					[{ node: caller.name, type: NodeConnectionTypes.AiTool, index: 0 }],
+				],
+			},
+		]),
+	);
+	const run = await runWorkflow({
+		nodes: [caller, ...toolNodes],
+		connections,
+		startNode: caller.name,
+		input: calls.map((call) => ({ json: call })),
+	});
+	const output = run.data.resultData.runData[caller.name]?.[0];
+	if (!output?.data) throw run.data.resultData.error ?? new Error('The tool caller did not run');
+	return {
+		run,
+		calls: output.data.main[0]?.map((item) => item.json as unknown as ToolCall) ?? [],
 	};
 }
 

@@ -3,6 +3,7 @@
 // restart of n8n, and the webhook example answering a POST as Apify sends it when a run finishes.
 import { CheckFailure, expect, expectEqual, show } from './checks.mjs';
 import { executionItems, N8nRest } from './rest.mjs';
+import { MCP_EXAMPLE, runAgentChecks, runMcpChecks } from './mcp.mjs';
 import { sleep, waitFor } from './proc.mjs';
 import { EXAMPLE_CREDENTIAL_ID } from './workflows.mjs';
 
@@ -10,6 +11,7 @@ import { EXAMPLE_CREDENTIAL_ID } from './workflows.mjs';
 /** @import { LocalApi } from './local-api.mjs' */
 /** @import { N8n } from './n8n.mjs' */
 /** @import { Execution } from './rest.mjs' */
+/** @import { mcpFixture } from './mcp.mjs' */
 
 const TRIGGER_NODE = 'Record changes';
 const WEBHOOK_EXAMPLE = 'apify-run-finished-webhook.workflow.json';
@@ -101,18 +103,23 @@ export async function activateWorkflows(n8n, ids) {
  * @param {number} options.port  for `n8n start`
  * @param {string} options.label  the n8n version, before every check's name
  * @param {boolean} options.stopAfter
+ * @param {{ fixture: ReturnType<typeof mcpFixture>, example: any, secrets: Record<string, string> }} [options.mcp]  the MCP example's checks, when it is imported
  */
 export async function runActiveChecks(
 	checks,
 	n8n,
-	{ local, trigger, examples, port, label, stopAfter },
+	{ local, trigger, examples, port, label, stopAfter, mcp },
 ) {
 	const { fixtures } = local;
 	const webhookId = examples[WEBHOOK_EXAMPLE];
 	const activated = await checks.check(
-		`${label}: the trigger and the webhook example are activated with n8n's CLI`,
+		`${label}: the trigger${mcp ? ', the webhook example and the MCP example' : ' and the webhook example'} are activated with n8n's CLI`,
 		async () => {
-			await activateWorkflows(n8n, [trigger.workflow.id, webhookId]);
+			await activateWorkflows(n8n, [
+				trigger.workflow.id,
+				webhookId,
+				...(mcp ? [examples[MCP_EXAMPLE]] : []),
+			]);
 		},
 	);
 	if (!activated) return;
@@ -267,6 +274,11 @@ export async function runActiveChecks(
 			expect(/run was not found/i.test(message), `execution error ${show(message)}`);
 		},
 	);
+
+	if (mcp) {
+		await runMcpChecks(checks, n8n, { url, label, ...mcp });
+		await runAgentChecks(checks, n8n, { label, fixture: mcp.fixture });
+	}
 
 	if (stopAfter) await n8n.stop();
 }

@@ -40,11 +40,12 @@ const TIMEOUT_MS = 30_000;
  * @param {Record<string, string>} options.secrets  secrets by label, which must show nowhere
  * @param {string} options.docsDir  where the screenshots go
  * @param {string} options.tmpDir  the run's folder; Chromium's profile goes there
+ * @param {boolean} [options.onlyToolPanel]  only the AI tool's panel (E2E_ONLY=mcp)
  */
 export async function runEditorChecks(
 	checks,
 	n8n,
-	{ chromium, workflows, secrets, docsDir, tmpDir },
+	{ chromium, workflows, secrets, docsDir, tmpDir, onlyToolPanel = false },
 ) {
 	mkdirSync(docsDir, { recursive: true });
 	// Already running when the active-workflow checks started it.
@@ -75,6 +76,10 @@ export async function runEditorChecks(
 		if (!signedIn) return;
 
 		const context = { checks, ui, workflows, secrets };
+		if (onlyToolPanel) {
+			await checkToolPanel(context);
+			return;
+		}
 		await checkWorkflowList(context);
 		await checkCanvas(context);
 		await checkTriggerPanel(context);
@@ -82,6 +87,8 @@ export async function runEditorChecks(
 		await checkStoreListAndPublicLinks(context);
 		await checkRecordGetAndPickers(context);
 		await checkDownloadAll(context);
+		await checkToolPanel(context);
+		// Leaves its panel open for the credential checks.
 		await checkKeyList(context);
 		await checkCredentials(context);
 		// Last: it changes a workflow without saving it.
@@ -248,6 +255,34 @@ async function checkTriggerPanel({ checks, ui, workflows }) {
 				],
 			);
 			await ui.screenshot('trigger.png');
+			await ui.closeNode();
+		},
+	);
+}
+
+/**
+ * The node as an AI agent's tool in the MCP example: its panel, with the manual tool description
+ * and the parameters the model fills in through $fromAI().
+ *
+ * @param {EditorContext} context
+ */
+async function checkToolPanel({ checks, ui, workflows }) {
+	await checks.check(
+		'editor: the MCP example on the canvas; the get_record tool panel shows Tool Description, Description, Store and Key',
+		async () => {
+			// As the other checks, from the workflow list (E2E_ONLY=mcp starts here).
+			await ui.navigate('/home/workflows');
+			await ui.page.getByText('Apify KVS: tools for AI agents (MCP server)').first().waitFor();
+			await ui.openWorkflow(workflows['mcp-server-tools.workflow.json']);
+			await ui.canvasNode('MCP Server Trigger').waitFor();
+			await ui.openNode('get_record');
+			await ui.expectFields(
+				['descriptionType', 'toolDescription'],
+				['Tool Description', 'Description', 'Store', 'Key'],
+			);
+			await ui.expectSelected('resource', 'Record');
+			await ui.expectSelected('operation', 'Get');
+			await ui.screenshot('ai-tool.png');
 			await ui.closeNode();
 		},
 	);

@@ -563,8 +563,9 @@ async function checkImport(
 		`${label}: import the example credential and workflows with n8n's CLI`,
 		async () => {
 			for (const { file, workflow } of examples) {
-				// The package's types, exactly as users' workflows name them: the node and its trigger.
-				const packageTypes = [nodeType, `${nodeType}Trigger`];
+				// The package's types, exactly as users' workflows name them: the node, its trigger, and
+				// the node as an AI agent's tool.
+				const packageTypes = [nodeType, `${nodeType}Trigger`, `${nodeType}Tool`];
 				const types = workflow.nodes
 					.map((node) => node.type)
 					.filter((type) => type.startsWith(nodeType.split('.')[0] + '.'));

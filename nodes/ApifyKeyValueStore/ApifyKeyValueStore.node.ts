@@ -24,7 +24,13 @@ export class ApifyKeyValueStore implements INodeType {
 		description:
 			'Read, write and share records and keys of Apify key-value stores (JSON, text, files, whole stores as ZIP, signed links) and manage the stores',
 		defaults: { name: 'Apify Key-Value Store' },
-		usableAsTool: true,
+		// As a tool, the node outputs JSON only (helpers/tool.ts): the tool's description says so.
+		usableAsTool: {
+			replacements: {
+				description:
+					'Read and write records of Apify key-value stores, list their keys and stores. JSON and text records come back as their content (cut at 20,000 characters), files as a signed link that needs no token.',
+			},
+		},
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'apifyKeyValueStoreApi', required: true }],

@@ -40,12 +40,19 @@ export interface OperationContext {
 export interface Operation {
 	description: INodeProperties[];
 	settings: OperationSettings;
-	execute(
-		this: IExecuteFunctions,
-		itemIndex: number,
-		context: OperationContext,
-	): Promise<INodeExecutionData[]>;
+	execute: OperationExecutor;
+	/**
+	 * Runs instead of `execute` when the node is an AI agent's tool, whose output a model reads as
+	 * JSON only (n8n drops binary data there).
+	 */
+	executeAsTool?: OperationExecutor;
 }
+
+export type OperationExecutor = (
+	this: IExecuteFunctions,
+	itemIndex: number,
+	context: OperationContext,
+) => Promise<INodeExecutionData[]>;
 
 /** Every operation of a resource, under its option value: a missing one fails the type check. */
 export type ResourceOperations<R extends ResourceName> = Record<

@@ -6,6 +6,7 @@ import {
 } from 'n8n-workflow';
 
 import { getRetryPolicy } from '../helpers/parameters';
+import { runsAsTool } from '../helpers/tool';
 import { getConnection, type ApifyConnection } from '../transport';
 import * as key from './key/Key.resource';
 import type { ApifyKeyValueStoreType, Operation, Resource, TokenNeed } from './node.type';
@@ -31,6 +32,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const items = this.getInputData();
 	const output: INodeExecutionData[] = [];
 	let connection: ApifyConnection | undefined;
+	// As an AI agent's tool, operations that output files have a variant that outputs JSON only.
+	const asTool = runsAsTool(this.getNode());
 
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
@@ -63,7 +66,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 				);
 			}
 			const retry = getRetryPolicy(this, itemIndex, defaultTimeoutSeconds);
-			output.push(...(await operation.execute.call(this, itemIndex, { connection, retry })));
+			const execute = (asTool && operation.executeAsTool) || operation.execute;
+			output.push(...(await execute.call(this, itemIndex, { connection, retry })));
 		} catch (error) {
 			if (this.continueOnFail()) {
 				output.push({ json: { error: (error as Error).message }, pairedItem: { item: itemIndex } });

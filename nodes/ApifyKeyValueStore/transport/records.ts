@@ -87,6 +87,81 @@ export async function fetchRecord(
 	);
 }
 
+/**
+ * What of a record an AI agent can take: the start of a JSON or text record (at most `maxBytes` of
+ * it), and for a file only its type and size, its body dropped unread where the API gives its length.
+ */
+export type RecordPreview = { contentType: string; fileName: string } & (
+	| { kind: 'binary'; size?: number }
+	| { kind: 'text' | 'json'; text: string; complete: boolean; size?: number }
+);
+
+export async function previewRecord(
+	ctx: ApifyContext,
+	connection: ApifyConnection,
+	address: RecordAddress,
+	maxBytes: number,
+): Promise<RecordPreview> {
+	const { key } = address;
+	return await requestRecord(
+		ctx,
+		connection,
+		address,
+		async ({ body, headers, bytesRead }): Promise<RecordPreview> => {
+			const contentType = headers['content-type'] ?? 'application/octet-stream';
+			const kind = kindOfContentType(contentType);
+			const fileName = fileNameFor(key, contentType);
+			// A length of the stored (encoded) body is not the record's size.
+			const declared =
+				!headers['content-encoding'] && headers['content-length'] !== undefined
+					? Number(headers['content-length'])
+					: undefined;
+			if (kind === 'binary') {
+				if (declared !== undefined && Number.isFinite(declared))
+					return { kind, contentType, fileName, size: declared };
+				for await (const chunk of body) void chunk;
+				return { kind, contentType, fileName, size: bytesRead() };
+			}
+			const chunks: Buffer[] = [];
+			let length = 0;
+			let complete = true;
+			for await (const chunk of body) {
+				chunks.push(Buffer.from(chunk as Uint8Array));
+				length += (chunk as Uint8Array).length;
+				if (length > maxBytes) {
+					complete = false;
+					break;
+				}
+			}
+			const bytes = Buffer.concat(chunks, length).subarray(0, complete ? length : maxBytes);
+			// A character cut at the end decodes as U+FFFD: dropped.
+			const text = new TextDecoder(charsetOf(contentType)).decode(bytes);
+			return {
+				kind,
+				contentType,
+				fileName,
+				text: complete ? text : text.replace(/\uFFFD+$/, ''),
+				complete,
+				size: complete ? length : declared,
+			};
+		},
+	);
+}
+
+/**
+ * The signed link to the record that the store's key listing gives (`recordPublicUrl`), which is
+ * how a URL signature credential, which cannot sign, reaches one record; undefined without one.
+ */
+export async function listedRecordLink(
+	ctx: ApifyContext,
+	connection: ApifyConnection,
+	address: RecordAddress,
+): Promise<string | undefined> {
+	const listed = await listedRecord(ctx, connection, address);
+	const url = listed?.recordPublicUrl;
+	return url && /^https?:\/\//i.test(url) ? url : undefined;
+}
+
 /** The SHA-256 (hex) of a record's content, streamed through and dropped. */
 export async function hashRecord(
 	ctx: ApifyContext,

@@ -1,6 +1,9 @@
-import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError, type IExecuteFunctions, type NodeApiError } from 'n8n-workflow';
 
-import type { StoreRef } from './store';
+import { listedRecordLink, type RecordAddress } from './records';
+
+import { recordSignature, storeSignature } from '../helpers/signature';
+import { storePath, type StoreRef } from './store';
 import { requestJson, type ApifyConnection, type RetryPolicy } from './index';
 import { storeLabel } from './errors';
 
@@ -54,4 +57,81 @@ export function signedUrl(
 	for (const [name, value] of Object.entries(qs))
 		if (value !== undefined) url.searchParams.set(name, value);
 	return url.href;
+}
+
+/** A signed link to one record, as Record → Get Public URL makes it. */
+export interface SignedRecordLink {
+	storeId: string;
+	url: string;
+}
+
+/**
+ * A link that reads the record without a token, signed as apify-client's getRecordPublicUrl signs it;
+ * it never expires. It names the store by its ID, also for a run's store: a run alias needs a token.
+ */
+export async function signRecordLink(
+	ctx: IExecuteFunctions,
+	connection: ApifyConnection,
+	store: StoreRef,
+	key: string,
+	itemIndex: number,
+	retry: RetryPolicy,
+): Promise<SignedRecordLink> {
+	const signing = await getSigningStore(ctx, connection, store, itemIndex, retry);
+	const url = signedUrl(
+		connection,
+		storePath(signing.id, 'records', encodeURIComponent(key)),
+		recordSignature(signing.urlSigningSecretKey, key),
+	);
+	return { storeId: signing.id, url };
+}
+
+/**
+ * A link that downloads the store's records (all, or those of a prefix or collection) as one ZIP
+ * file without a token, signed with a store signature that expires at `expiresAt` (a ms epoch).
+ */
+export async function signZipLink(
+	ctx: IExecuteFunctions,
+	connection: ApifyConnection,
+	store: StoreRef,
+	filter: { prefix?: string; collection?: string },
+	expiresAt: number,
+	itemIndex: number,
+	retry: RetryPolicy,
+): Promise<SignedRecordLink> {
+	const signing = await getSigningStore(ctx, connection, store, itemIndex, retry);
+	const url = signedUrl(
+		connection,
+		storePath(signing.id, 'records'),
+		storeSignature(signing.urlSigningSecretKey, signing.id, expiresAt),
+		{ prefix: filter.prefix, collection: filter.collection },
+	);
+	return { storeId: signing.id, url };
+}
+
+/** A record's link for a reader without a token, or why there is none. */
+export type RecordLink = { url: string } | { url?: undefined; why: string };
+
+/**
+ * A link to the record that works without a token: signed with the store's signing key (an API
+ * token with write access sees it), or with a URL signature credential, the signed link the key
+ * listing gives. Where neither can be had, why not, instead of failing: the record itself was read.
+ */
+export async function recordLink(
+	ctx: IExecuteFunctions,
+	connection: ApifyConnection,
+	address: RecordAddress,
+): Promise<RecordLink> {
+	const { store, key, itemIndex, retry } = address;
+	if (connection.authType === 'urlSignature') {
+		const url = await listedRecordLink(ctx, connection, address);
+		return url ? { url } : { why: "The store's key listing gives no signed link for this record." };
+	}
+	try {
+		return { url: (await signRecordLink(ctx, connection, store, key, itemIndex, retry)).url };
+	} catch (error) {
+		// The transport throws only n8n's own errors; an API error (such as a 403) stands.
+		if (!(error instanceof NodeOperationError)) throw error as NodeApiError;
+		return { why: `${error.message}. ${error.description ?? ''}`.trim() };
+	}
 }

@@ -4,6 +4,7 @@ import { operationField } from '../common.descriptions';
 import type { OperationOption, ResourceOperations } from '../node.type';
 import * as deleteRecord from './delete.operation';
 import * as download from './download.operation';
+import * as downloadAsTool from './download.tool';
 import * as exists from './exists.operation';
 import * as get from './get.operation';
 import * as getPublicUrl from './getPublicUrl.operation';
@@ -14,7 +15,8 @@ export const displayName = 'Record';
 // `delete` is a reserved word, so its module is imported under another name.
 export const operations: ResourceOperations<'record'> = {
 	get,
-	download,
+	// Its variant for AI agents lives apart from the operation, which streams files.
+	download: { ...download, executeAsTool: downloadAsTool.executeAsTool },
 	put,
 	delete: deleteRecord,
 	exists,

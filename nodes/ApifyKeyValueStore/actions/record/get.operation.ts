@@ -10,8 +10,10 @@ import {
 import type { ValueKind } from '../../helpers/contentType';
 import { getOptions, getRecordKey, getStore } from '../../helpers/parameters';
 import { storeFields } from '../../helpers/storeFields';
+import { boundText, TOOL_TEXT_LIMIT } from '../../helpers/tool';
 import { DEFAULT_TIMEOUT_SECONDS } from '../../transport';
-import { fetchRecord } from '../../transport/records';
+import { fetchRecord, previewRecord } from '../../transport/records';
+import { recordLink } from '../../transport/signing';
 import { binaryPropertyField, optionsCollection, recordKeyLocator } from '../common.descriptions';
 import type { OperationContext, OperationSettings } from '../node.type';
 
@@ -114,6 +116,56 @@ export async function execute(
 			pairedItem: { item: itemIndex },
 		},
 	];
+}
+
+/**
+ * Record → Get for an AI agent, which sees only JSON: a JSON record as `value`, a text record as
+ * `text`, either cut at TOOL_TEXT_LIMIT characters and marked; a file as its type and size and a
+ * signed link (`url`) that reads it without a token, never its bytes. Output and Only If Changed do
+ * not apply.
+ */
+export async function executeAsTool(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	{ connection, retry }: OperationContext,
+): Promise<INodeExecutionData[]> {
+	const store = getStore(this, itemIndex);
+	const key = getRecordKey(this, itemIndex);
+	const address = { store, key, itemIndex, retry };
+	// Four bytes per character at most: enough bytes for TOOL_TEXT_LIMIT characters of UTF-8.
+	const record = await previewRecord(this, connection, address, TOOL_TEXT_LIMIT * 4);
+	const { contentType, size } = record;
+	const json: IDataObject = { key, ...store.source, contentType, size: size ?? null };
+	if (record.kind === 'binary') {
+		const link = await recordLink(this, connection, address);
+		Object.assign(json, { fileName: record.fileName, url: link.url ?? null });
+		json.note =
+			link.url !== undefined
+				? `A file (${contentType}), not returned here: fetch "url" to read it; the link needs no token and does not expire.`
+				: `A file (${contentType}), not returned here, and no link to it could be made: ${link.why}`;
+		return [{ json, pairedItem: { item: itemIndex } }];
+	}
+	const value = record.kind === 'json' && record.complete ? parseJson(record.text) : undefined;
+	if (value !== undefined && JSON.stringify(value.parsed).length <= TOOL_TEXT_LIMIT) {
+		json.value = value.parsed as IDataObject;
+	} else {
+		const bounded = boundText(record.text, record.complete, TOOL_TEXT_LIMIT, size);
+		json.text = bounded.text;
+		if (bounded.truncated) {
+			json.truncated = true;
+			const link = await recordLink(this, connection, address);
+			if (link.url) json.url = link.url;
+		}
+	}
+	return [{ json, pairedItem: { item: itemIndex } }];
+}
+
+function parseJson(text: string): { parsed: unknown } | undefined {
+	try {
+		return { parsed: JSON.parse(text) };
+	} catch {
+		return undefined;
+	}
 }
 
 interface LastOutput {

@@ -6,11 +6,9 @@ import {
 } from 'n8n-workflow';
 
 import { getRecordKey, getStore } from '../../helpers/parameters';
-import { recordSignature } from '../../helpers/signature';
 import { storeFields } from '../../helpers/storeFields';
 import { DEFAULT_TIMEOUT_SECONDS } from '../../transport';
-import { getSigningStore, signedUrl } from '../../transport/signing';
-import { storePath } from '../../transport/store';
+import { signRecordLink } from '../../transport/signing';
 import { optionsCollection, recordKeyLocator } from '../common.descriptions';
 import type { OperationContext, OperationSettings } from '../node.type';
 
@@ -30,10 +28,7 @@ export const description = updateDisplayOptions(
 	properties,
 );
 
-/**
- * A link that reads the record without a token, signed as apify-client's getRecordPublicUrl signs it;
- * it never expires. It names the store by its ID, also for a run's store: a run alias needs a token.
- */
+/** A signed link that reads the record without a token (see `signRecordLink`). */
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
@@ -41,13 +36,6 @@ export async function execute(
 ): Promise<INodeExecutionData[]> {
 	const store = getStore(this, itemIndex);
 	const key = getRecordKey(this, itemIndex);
-	const signing = await getSigningStore(this, connection, store, itemIndex, retry);
-	const url = signedUrl(
-		connection,
-		storePath(signing.id, 'records', encodeURIComponent(key)),
-		recordSignature(signing.urlSigningSecretKey, key),
-	);
-	return [
-		{ json: { key, ...store.source, storeId: signing.id, url }, pairedItem: { item: itemIndex } },
-	];
+	const { storeId, url } = await signRecordLink(this, connection, store, key, itemIndex, retry);
+	return [{ json: { key, ...store.source, storeId, url }, pairedItem: { item: itemIndex } }];
 }

@@ -25,8 +25,9 @@ export const settings: OperationSettings = {
 };
 const JSON_CONTENT_TYPE = 'application/json';
 const FILE_CONTENT_TYPE = 'application/octet-stream';
+const TEXT_CONTENT_TYPE = 'text/plain; charset=utf-8';
 
-type ValueSource = 'item' | 'field' | 'binary';
+type ValueSource = 'item' | 'field' | 'parameter' | 'binary';
 
 const properties: INodeProperties[] = [
 	storeLocator,
@@ -48,12 +49,29 @@ const properties: INodeProperties[] = [
 				description: 'One top-level field of the input item',
 			},
 			{
+				name: 'Given Value',
+				value: 'parameter',
+				description:
+					'JSON or text given here, e.g. by an expression, or by an AI agent through $fromAI()',
+			},
+			{
 				name: 'File (Binary)',
 				value: 'binary',
 				description: 'A binary field of the input item, streamed',
 			},
 		],
 		default: 'item',
+	},
+	{
+		displayName: 'Value to Store',
+		name: 'value',
+		type: 'string',
+		typeOptions: { rows: 4 },
+		default: '',
+		placeholder: '{"status": "done"}',
+		description:
+			'Without a Content Type, a value that is valid JSON is stored as JSON, anything else as text (text/plain)',
+		displayOptions: { show: { valueSource: ['parameter'] } },
 	},
 	{
 		displayName: 'Field Name',
@@ -115,7 +133,9 @@ export async function execute(
 	const upload =
 		valueSource === 'binary'
 			? await fileUpload(this, itemIndex, contentType)
-			: await jsonUpload(this, itemIndex, valueSource, contentType ?? JSON_CONTENT_TYPE);
+			: valueSource === 'parameter'
+				? await givenUpload(this, itemIndex, contentType)
+				: await jsonUpload(this, itemIndex, valueSource, contentType ?? JSON_CONTENT_TYPE);
 	await requestStatus(this, connection, {
 		method: 'PUT',
 		path: storeEndpoint(store, 'records', encodeURIComponent(key)),
@@ -161,6 +181,40 @@ async function jsonUpload(
 			? value
 			: JSON.stringify(value);
 	return await bufferUpload(Buffer.from(text, 'utf8'), contentType);
+}
+
+/**
+ * The Value to Store parameter: stored as it is under a Content Type given; without one, as JSON
+ * when it is valid JSON and as text otherwise. JSON under a JSON content type must be valid.
+ */
+async function givenUpload(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	contentType: string | undefined,
+): Promise<Upload> {
+	const given = ctx.getNodeParameter('value', itemIndex, '') as unknown;
+	// An expression may give an object or a number rather than text.
+	if (typeof given !== 'string')
+		return await bufferUpload(
+			Buffer.from(JSON.stringify(given ?? null), 'utf8'),
+			contentType ?? JSON_CONTENT_TYPE,
+		);
+	const isJson = (() => {
+		try {
+			JSON.parse(given);
+			return true;
+		} catch {
+			return false;
+		}
+	})();
+	const type = contentType ?? (isJson ? JSON_CONTENT_TYPE : TEXT_CONTENT_TYPE);
+	if (kindOfContentType(type) === 'json' && !isJson) {
+		throw new NodeOperationError(ctx.getNode(), 'The Value to Store is not valid JSON', {
+			description: `Its content type is ${type}. Give valid JSON (text in double quotes), or set Content Type to text/plain.`,
+			itemIndex,
+		});
+	}
+	return await bufferUpload(Buffer.from(given, 'utf8'), type);
 }
 
 async function bufferUpload(bytes: Buffer, contentType: string): Promise<Upload> {
