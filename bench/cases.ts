@@ -26,7 +26,7 @@ export interface Scale {
 	zipBytes: number;
 	zipParts: number;
 	recordCounts: number[];
-	/** Sizes (MiB) of the archives of 1 MiB incompressible records that probe how far records mode goes. */
+	/** Sizes (MiB) of the archives of 1 MiB incompressible records that show records mode at any size. */
 	probeArchiveMiB: number[];
 }
 
@@ -36,7 +36,7 @@ export const FULL_SCALE: Scale = {
 	zipBytes: 1024 * MIB,
 	zipParts: 16,
 	recordCounts: [1_000, 10_000, 50_000],
-	probeArchiveMiB: [256, 1024],
+	probeArchiveMiB: [1024, 4096],
 };
 
 /** For trying the benchmark itself out: the same cases, about 1/16 of the data. */
