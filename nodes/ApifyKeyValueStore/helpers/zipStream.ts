@@ -375,9 +375,7 @@ export class ZipStreamReader {
 	 * still be, so a bomb stops there. The buffer is reused until a full piece is handed on as it is.
 	 */
 	private startOutput(inflater: ZStream, entry: Entry): void {
-		const room = entry.declared
-			? entry.declared.size - entry.size
-			: this.limits.maxTotalBytes - this.totalBytes;
+		const room = this.roomLeft(entry);
 		this.output ??= Buffer.allocUnsafe(OUTPUT_BYTES);
 		this.pieceOpen = true;
 		inflater.output = this.output as Uint8Array<ArrayBuffer>;
@@ -385,14 +383,18 @@ export class ZipStreamReader {
 		inflater.avail_out = Math.min(OUTPUT_BYTES, room + 1);
 	}
 
+	/** Bytes the entry may still unpack to: what its header declares, or what the total limit leaves. */
+	private roomLeft(entry: Entry): number {
+		return entry.declared
+			? entry.declared.size - entry.size
+			: this.limits.maxTotalBytes - this.totalBytes;
+	}
+
 	private flushOutput(inflater: ZStream, entry: Entry): void {
 		const output = this.output!;
 		const length = inflater.next_out;
 		this.pieceOpen = false;
-		const room = entry.declared
-			? entry.declared.size - entry.size
-			: this.limits.maxTotalBytes - this.totalBytes;
-		if (length > room) {
+		if (length > this.roomLeft(entry)) {
 			if (entry.declared) {
 				throw new ZipDamagedError(
 					`entry ${JSON.stringify(entry.name)} inflates to more than its declared ${entry.declared.size} bytes`,
