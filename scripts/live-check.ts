@@ -946,13 +946,13 @@ class LiveCheck {
 
 	private async probeZipDownload(): Promise<void> {
 		await this.observe(
-			'ZIP download: Content-Disposition; which signature opens it',
+			'ZIP download: Content-Disposition; how its entries are written (One Item per Record reads them as they stream); which signature opens it',
 			[OP.zip, OP.sigDownload],
 			async () => {
 				const path = `/v2/key-value-stores/${this.storeId}/records`;
 				const withToken = await this.http(path);
-				await withToken.arrayBuffer();
-				const disposition = withToken.headers.get('content-disposition') ?? '(none)';
+				const layout = zipLayout(Buffer.from(await withToken.arrayBuffer()));
+				const disposition = `${withToken.headers.get('content-disposition') ?? '(none)'}; entries: ${layout}`;
 				if (!this.signingKey) return `Content-Disposition: ${disposition}`;
 				const store = await this.http(path, {
 					token: false,
@@ -1149,4 +1149,40 @@ if (require.main === module) {
 	void main().then((code) => {
 		process.exitCode = code;
 	});
+}
+
+/**
+ * How the API writes a ZIP's entries, from its directory: compression methods, whether sizes follow
+ * the data (bit 3) and whether those data descriptors start with their signature, and ZIP64. The
+ * streaming reader reads every form but a stored entry whose descriptor has no signature.
+ */
+function zipLayout(archive: Buffer): string {
+	const end = archive.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+	if (end < 0) return 'no end-of-directory record';
+	const kinds = new Map<string, number>();
+	let at = archive.readUInt32LE(end + 16);
+	const zip64 = at === 0xffffffff;
+	for (let entry = 0; !zip64 && entry < archive.readUInt16LE(end + 10); entry++) {
+		const flags = archive.readUInt16LE(at + 8);
+		const method = archive.readUInt16LE(at + 10) === 8 ? 'deflate' : 'stored';
+		const compressed = archive.readUInt32LE(at + 20);
+		const local = archive.readUInt32LE(at + 42);
+		const dataEnd =
+			local + 30 + archive.readUInt16LE(local + 26) + archive.readUInt16LE(local + 28) + compressed;
+		const descriptor =
+			flags & 0x8
+				? archive.readUInt32LE(dataEnd) === 0x08074b50
+					? 'descriptor with signature'
+					: 'descriptor without signature'
+				: 'sizes in header';
+		const kind = `${method}, ${descriptor}`;
+		kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+		at +=
+			46 +
+			archive.readUInt16LE(at + 28) +
+			archive.readUInt16LE(at + 30) +
+			archive.readUInt16LE(at + 32);
+	}
+	if (zip64) return 'ZIP64 directory';
+	return [...kinds].map(([kind, count]) => `${count} ${kind}`).join('; ') || 'none';
 }
