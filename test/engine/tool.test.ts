@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 
 import { runTools, type ToolCall, type ToolNodeOptions } from '../../dev/harness/engine';
-import { DEMO_STORE, fixtureRecord } from '../../dev/local-api/fixtures';
+import { DEMO_STORE, fixtureKeys, fixtureRecord, PAGING_STORE } from '../../dev/local-api/fixtures';
 import { byId, SECRETS, useLocalApi } from './setup';
 
 const local = useLocalApi();
@@ -223,6 +223,37 @@ describe('the node as a tool', () => {
 			[{ tool: 'list_keys', args: { prefix: 'img-' } }],
 		);
 		expect(answer(calls[0]).map((item) => item.key)).toEqual(['img-001', 'img-002', 'img-003']);
+	});
+
+	it('returns at most 500 keys with Return All, and says how to get the rest', async () => {
+		const keys = fixtureKeys(PAGING_STORE.id);
+		expect(keys.length).toBeGreaterThan(501);
+		const { calls } = await runTools(
+			[
+				{
+					name: 'list keys',
+					parameters: {
+						resource: 'key',
+						operation: 'list',
+						storeId: byId(fromAI('store', 'The store ID')),
+						returnAll: true,
+					},
+				},
+			],
+			[{ tool: 'list_keys', args: { store: PAGING_STORE.id } }],
+		);
+		const items = answer(calls[0]);
+		expect(items).toHaveLength(501);
+		expect(items.slice(0, 500).map((item) => item.key)).toEqual(keys.slice(0, 500));
+		expect(items[500]).toEqual({
+			truncated: true,
+			note: `More than 500 results; these are the first 500. Narrow them with a key prefix, or list again after key "${keys[499]}" (Start After Key).`,
+		});
+		// One page of the API: 501 keys asked, not every key of the store.
+		const pages = local.api.requests.filter(
+			(request) => request.path === `/v2/key-value-stores/${PAGING_STORE.id}/keys`,
+		);
+		expect(pages).toHaveLength(1);
 	});
 
 	it('gives Download All as a signed ZIP link that expires, not as a file', async () => {

@@ -10,6 +10,7 @@ import type {
 import { DEFAULT_MAX_RETRIES, type RetryPolicy } from '../transport';
 import { storeById, storeOfLastRun, storeOfRun, type StoreRef } from '../transport/store';
 import { storeLocator } from './storeFields';
+import { runsAsTool, TOOL_LIST_LIMIT } from './tool';
 import {
 	optionalText,
 	parseActorIdentifier,
@@ -106,14 +107,18 @@ export function getRecordKey(ctx: IExecuteFunctions, itemIndex: number): string 
 }
 
 /** How many results a list operation may return; undefined for Return All. */
+/** Return All (undefined) or Limit; as a tool, at most one more than a tool call returns (boundList). */
 export function getListLimit(ctx: IExecuteFunctions, itemIndex: number): number | undefined {
-	if (ctx.getNodeParameter('returnAll', itemIndex) as boolean) return undefined;
-	return validateWholeNumber(
-		ctx.getNode(),
-		'Limit',
-		ctx.getNodeParameter('limit', itemIndex),
-		itemIndex,
-	);
+	const limit = (ctx.getNodeParameter('returnAll', itemIndex) as boolean)
+		? undefined
+		: validateWholeNumber(
+				ctx.getNode(),
+				'Limit',
+				ctx.getNodeParameter('limit', itemIndex),
+				itemIndex,
+			);
+	if (!runsAsTool(ctx.getNode())) return limit;
+	return Math.min(limit ?? Number.POSITIVE_INFINITY, TOOL_LIST_LIMIT + 1);
 }
 
 export interface RecordFilter {

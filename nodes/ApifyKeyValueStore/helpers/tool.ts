@@ -3,7 +3,7 @@
  * Server Trigger). A model sees only the JSON of the tool's output items: n8n drops binary data on
  * the way, so what the node outputs as a tool has to be useful as JSON alone, and of bounded size.
  */
-import type { INode } from 'n8n-workflow';
+import type { IDataObject, INode, INodeExecutionData } from 'n8n-workflow';
 
 /**
  * The most characters of a record's text (or of its JSON, written out) a tool call returns; a longer
@@ -11,6 +11,12 @@ import type { INode } from 'n8n-workflow';
  * little enough that one call cannot fill its context.
  */
 export const TOOL_TEXT_LIMIT = 20_000;
+
+/**
+ * The most keys or stores a tool call returns, whatever its Limit or Return All: about 10,000 tokens
+ * of keys. One more is asked of the API, to know whether there are more.
+ */
+export const TOOL_LIST_LIMIT = 500;
 
 /** How long a ZIP download link a tool call makes works. */
 export const TOOL_ZIP_LINK_SECONDS = 60 * 60;
@@ -47,4 +53,17 @@ export function boundText(
 		text: `${text.slice(0, limit)}\n[… truncated at ${limit} characters${of}; the record's link (url) gives it whole]`,
 		truncated: true,
 	};
+}
+
+/**
+ * A list cut at TOOL_LIST_LIMIT items when longer, with a last item that says so and how to get
+ * the rest (`more`), so that a model neither reads thousands of items nor takes a part for the whole.
+ */
+export function boundList(items: INodeExecutionData[], more: string): INodeExecutionData[] {
+	if (items.length <= TOOL_LIST_LIMIT) return items;
+	const marker: IDataObject = {
+		truncated: true,
+		note: `More than ${TOOL_LIST_LIMIT} results; these are the first ${TOOL_LIST_LIMIT}. ${more}`,
+	};
+	return [...items.slice(0, TOOL_LIST_LIMIT), { json: marker, pairedItem: items[0].pairedItem }];
 }

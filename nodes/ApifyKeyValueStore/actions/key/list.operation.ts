@@ -7,6 +7,7 @@ import {
 
 import { getListLimit, getOptions, getRecordFilter, getStore } from '../../helpers/parameters';
 import { storeFields } from '../../helpers/storeFields';
+import { boundList, runsAsTool, TOOL_LIST_LIMIT } from '../../helpers/tool';
 import { optionalText } from '../../helpers/validation';
 import { DEFAULT_TIMEOUT_SECONDS } from '../../transport';
 import { listKeyPages } from '../../transport/keys';
@@ -81,5 +82,10 @@ export async function execute(
 			});
 		}
 	}
-	return items;
+	if (!runsAsTool(node)) return items;
+	const last = items[TOOL_LIST_LIMIT - 1]?.json.key as string | undefined;
+	return boundList(
+		items,
+		`Narrow them with a key prefix, or list again after key "${last}" (Start After Key).`,
+	);
 }

@@ -6,6 +6,7 @@ import {
 } from 'n8n-workflow';
 
 import { getListLimit, getOptions } from '../../helpers/parameters';
+import { boundList, runsAsTool } from '../../helpers/tool';
 import { DEFAULT_TIMEOUT_SECONDS } from '../../transport';
 import { listStorePages } from '../../transport/stores';
 import { optionsCollection, returnAllOrLimitFields } from '../common.descriptions';
@@ -64,5 +65,6 @@ export async function execute(
 	for await (const page of pages) {
 		for (const store of page) items.push({ json: store, pairedItem: { item: itemIndex } });
 	}
-	return items;
+	if (!runsAsTool(this.getNode())) return items;
+	return boundList(items, 'Name the store you need, or list them newest first (Descending).');
 }
