@@ -7,13 +7,17 @@ export const TEXT_CONTENT_TYPE = 'text/plain; charset=utf-8';
 /** Enough of a text to tell HTML by its start. */
 const HTML_PEEK_BYTES = 1024;
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
  * Whether the bytes are UTF-8 (n8n Cloud allows no import of node:buffer for its isUtf8); of the
  * start of a longer text when `partial`, which may end in the middle of a character.
  */
 function isUtf8(bytes: Uint8Array, partial: boolean): boolean {
+	// A start is read as a stream, whose state a decoder keeps: a decoder of its own, then.
+	const decoder = partial ? new TextDecoder('utf-8', { fatal: true }) : strictUtf8;
 	try {
-		new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: partial });
+		decoder.decode(bytes, { stream: partial });
 		return true;
 	} catch {
 		return false;

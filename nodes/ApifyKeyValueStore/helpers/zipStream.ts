@@ -81,7 +81,6 @@ const latin1 = new TextDecoder('latin1');
 interface Entry {
 	name: string;
 	nameBytes: Uint8Array;
-	method: number;
 	descriptor: boolean;
 	zip64: boolean;
 	/** From the local header; unknown (undefined) when a data descriptor follows the data. */
@@ -136,7 +135,7 @@ export class ZipStreamReader {
 			// Bytes left from the last chunk wait for a header or a descriptor: they are joined with the
 			// start of this chunk only, and reading goes on in the chunk itself once past them.
 			const pendingLength = this.pending.length;
-			const head = join(this.pending, chunk.subarray(0, JOIN_BYTES));
+			const head = Buffer.concat([this.pending, chunk.subarray(0, JOIN_BYTES)]);
 			const headAt = yield* this.readFrom(head, 0, pendingLength);
 			if (headAt >= pendingLength) {
 				this.offset += pendingLength;
@@ -147,7 +146,7 @@ export class ZipStreamReader {
 				return;
 			} else {
 				// A header longer than what was joined: join it all.
-				bytes = join(head.subarray(headAt), chunk.subarray(JOIN_BYTES));
+				bytes = Buffer.concat([head.subarray(headAt), chunk.subarray(JOIN_BYTES)]);
 				this.offset += headAt;
 			}
 		}
@@ -181,7 +180,7 @@ export class ZipStreamReader {
 				: 'before its directory';
 			throw new ZipDamagedError(`it ends ${where}`);
 		}
-		this.checkDirectory(concat(this.directory, this.directoryBytes));
+		this.checkDirectory(Buffer.concat(this.directory, this.directoryBytes));
 	}
 
 	/** One step of reading: at most one header, descriptor or piece of data. Sets `waiting` when it needs more bytes than are here. */
@@ -254,7 +253,6 @@ export class ZipStreamReader {
 		const entry: Entry = {
 			name,
 			nameBytes,
-			method,
 			descriptor,
 			zip64: zip64 !== undefined,
 			crc: 0,
@@ -577,24 +575,6 @@ function copyOf(bytes: Uint8Array, start: number, end = bytes.length): Uint8Arra
 	const copy = new Uint8Array(end - start);
 	copy.set(bytes.subarray(start, end));
 	return copy;
-}
-
-function join(first: Uint8Array, second: Uint8Array): Uint8Array {
-	const joined = new Uint8Array(first.length + second.length);
-	joined.set(first);
-	joined.set(second, first.length);
-	return joined;
-}
-
-function concat(chunks: Uint8Array[], length: number): Uint8Array {
-	if (chunks.length === 1) return chunks[0];
-	const all = new Uint8Array(length);
-	let at = 0;
-	for (const chunk of chunks) {
-		all.set(chunk, at);
-		at += chunk.length;
-	}
-	return all;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
