@@ -246,6 +246,19 @@ describe('ZipStreamReader', () => {
 			expect(inflated).toBeLessThanOrEqual(1_000_000);
 		});
 
+		it('stops a stored entry of unknown size (data descriptor) at the total limit', async () => {
+			const archive = await streamedZip({ big: randomBytes(3_000_000) }, 'STORE');
+			const reader = new ZipStreamReader({ maxEntries: 10, maxTotalBytes: 1_000_000 });
+			let read = 0;
+			expect(() => {
+				for (let at = 0; at < archive.length; at += 64 * 1024) {
+					for (const event of reader.push(archive.subarray(at, at + 64 * 1024)))
+						if (event.type === 'data') read += event.bytes.length;
+				}
+			}).toThrow(ZipLimitError);
+			expect(read).toBeLessThanOrEqual(1_000_000);
+		});
+
 		it('hands on a highly compressed chunk piece by piece, as the caller takes them', () => {
 			const archive = craftZip([
 				{ name: 'big', data: zeros, deflated: true, uncompressedSize: 50_000_000, crc: zerosCrc },
