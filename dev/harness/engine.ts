@@ -343,6 +343,10 @@ export interface RunOptions {
 	continueOnFail?: boolean;
 	/** The workflow's static data as n8n saved it after an earlier run; a JSON copy is used. */
 	staticData?: IDataObject;
+	/** The workflow's ID, for runs of one saved workflow; a new one by default. */
+	workflowId?: string;
+	/** How the execution was started; `manual` (a run from the editor) by default. */
+	mode?: WorkflowExecuteMode;
 }
 
 export interface RunResult {
@@ -420,10 +424,12 @@ export interface WorkflowRunOptions {
 	/** Items the start node receives; one empty item by default. */
 	input?: INodeExecutionData[];
 	staticData?: IDataObject;
+	workflowId?: string;
+	mode?: WorkflowExecuteMode;
 }
 
 /**
- * Runs `workflow` through WorkflowExecute in manual mode, starting at `startNode` with `input` as if
+ * Runs `workflow` through WorkflowExecute (in manual mode unless told), starting at `startNode` with `input` as if
  * a trigger had emitted it, and resolves with the finished run. The workflow brings its own node
  * types, so the benchmark runs n8n's nodes through this too.
  */
@@ -433,10 +439,11 @@ export async function executeWorkflow(
 	startNode: INode,
 	input: INodeExecutionData[],
 	executionId: string,
+	mode: WorkflowExecuteMode = 'manual',
 ): Promise<IRun> {
 	let finish!: (run: IRun) => void;
 	const finished = new Promise<IRun>((resolveRun) => (finish = resolveRun));
-	const hooks = new ExecutionLifecycleHooks('manual', executionId, workflowData);
+	const hooks = new ExecutionLifecycleHooks(mode, executionId, workflowData);
 	hooks.addHandler('workflowExecuteAfter', (run) => finish(run));
 	const additionalData = createAdditionalData(hooks, executionId, workflowData.id);
 	const runExecutionData = createRunExecutionData({
@@ -444,7 +451,6 @@ export async function executeWorkflow(
 			nodeExecutionStack: [{ node: startNode, data: { main: [input] }, source: null }],
 		},
 	});
-	const mode: WorkflowExecuteMode = 'manual';
 	await new WorkflowExecute(additionalData, mode, runExecutionData).processRunExecutionData(
 		workflow,
 	);
@@ -459,7 +465,10 @@ export async function runWorkflow(
 	options: WorkflowRunOptions,
 ): Promise<IRun & { staticData: IDataObject }> {
 	await initBinaryData();
-	const workflowData = workflowDataOf(options.nodes, options.connections);
+	const workflowData = {
+		...workflowDataOf(options.nodes, options.connections),
+		...(options.workflowId ? { id: options.workflowId } : {}),
+	};
 	const workflow = workflowOf(workflowData, options.staticData);
 	const startNode = options.nodes.find(
 		(node) => node.name === (options.startNode ?? options.nodes[0].name),
@@ -471,6 +480,7 @@ export async function runWorkflow(
 		startNode,
 		options.input ?? [{ json: {} }],
 		`exec-${runCounter}`,
+		options.mode,
 	);
 	return Object.assign(run, {
 		staticData: JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject,
@@ -484,6 +494,8 @@ export async function runNode(options: RunOptions): Promise<RunResult> {
 		nodes: [node],
 		input: options.input,
 		staticData: options.staticData,
+		workflowId: options.workflowId,
+		mode: options.mode,
 	});
 	const taskData = run.data.resultData.runData[node.name]?.[0];
 	return {

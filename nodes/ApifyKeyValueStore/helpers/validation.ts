@@ -95,12 +95,20 @@ export function parseActorIdentifier(
 	);
 }
 
-/** A name for a new store, by Apify's rules; checked here so that a bad name costs no request. */
-export function validateStoreName(node: INode, value: unknown, itemIndex: number): string {
+/**
+ * A name for a new store, by Apify's rules; checked here so that a bad name costs no request.
+ * `label` is the parameter's display name.
+ */
+export function validateStoreName(
+	node: INode,
+	value: unknown,
+	itemIndex: number,
+	label = 'Name',
+): string {
 	if (typeof value !== 'string' && typeof value !== 'number') {
 		throw new NodeOperationError(
 			node,
-			`The Name parameter must be text, not ${describeType(value)}`,
+			`The ${label} parameter must be text, not ${describeType(value)}`,
 			{
 				description: 'Map a text field to it, or type the name.',
 				itemIndex,
@@ -111,7 +119,7 @@ export function validateStoreName(node: INode, value: unknown, itemIndex: number
 	if (!STORE_NAME_PATTERN.test(name)) {
 		throw new NodeOperationError(
 			node,
-			`The Name parameter "${name.slice(0, 100)}" is not a valid store name`,
+			`The ${label} parameter "${name.slice(0, 100)}" is not a valid store name`,
 			{
 				description:
 					'A store name has 1 to 63 characters: letters a-z and A-Z, digits 0-9 and hyphens (-), e.g. my-store.',

@@ -50,7 +50,7 @@ export type FetchedRecord =
 	  ));
 
 /** Waits between reads of a record this process has just written and the API does not show yet: 7.75 s in all. */
-const VISIBILITY_WAITS_MS = [250, 500, 1000, 2000, 4000];
+export const VISIBILITY_WAITS_MS = [250, 500, 1000, 2000, 4000];
 
 /** How the process-wide memory of recent writes names a record. */
 export function recordId(connection: ApifyConnection, store: StoreRef, key: string): string {

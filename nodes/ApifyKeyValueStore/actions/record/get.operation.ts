@@ -11,11 +11,22 @@ import type { ValueKind } from '../../helpers/contentType';
 import { getOptions, getRecordKey, getStore } from '../../helpers/parameters';
 import { storeFields } from '../../helpers/storeFields';
 import { boundText, TOOL_TEXT_LIMIT } from '../../helpers/tool';
-import { DEFAULT_TIMEOUT_SECONDS } from '../../transport';
+import { validateStoreName } from '../../helpers/validation';
+import { DEFAULT_TIMEOUT_SECONDS, type ApifyConnection } from '../../transport';
+import {
+	apifyStoreMemory,
+	isUnchanged,
+	seenRecord,
+	workflowMemory,
+	type ChangeMemory,
+} from '../../transport/changeMemory';
 import { fetchRecord, previewRecord } from '../../transport/records';
 import { recordLink } from '../../transport/signing';
 import { binaryPropertyField, optionsCollection, recordKeyLocator } from '../common.descriptions';
 import type { OperationContext, OperationSettings } from '../node.type';
+
+/** The store Only If Changed remembers in when told to use one and not named otherwise. */
+const DEFAULT_MEMORY_STORE = 'n8n-only-if-changed';
 
 export const settings: OperationSettings = {
 	defaultTimeoutSeconds: DEFAULT_TIMEOUT_SECONDS.records,
@@ -52,7 +63,38 @@ const properties: INodeProperties[] = [
 			type: 'boolean',
 			default: false,
 			description:
-				'Whether to output the record only when it changed since this node last output it (per store and key, kept with the workflow); otherwise the item outputs nothing. Uses the ETag the API sends, and a hash of the content where it sends none.',
+				'Whether to output the record only when it changed since this node last output it (per store and key); otherwise the item outputs nothing. Uses the ETag the API sends, and a hash of the content where it sends none.',
+		},
+		{
+			displayName: 'Remember Changes In',
+			name: 'changeMemory',
+			type: 'options',
+			displayOptions: { show: { onlyChanged: [true] } },
+			options: [
+				{
+					name: 'Workflow Static Data',
+					value: 'workflow',
+					description:
+						"Kept by n8n with the workflow. Not in queue mode: n8n's workers start without it.",
+				},
+				{
+					name: 'Apify Store (for Queue Mode)',
+					value: 'apifyStore',
+					description:
+						'A named store in your Apify account that every n8n process reads. Needs an API token that may write.',
+				},
+			],
+			default: 'workflow',
+			description: 'Where the node keeps what it output, to tell a change next time',
+		},
+		{
+			displayName: 'Memory Store Name',
+			name: 'memoryStoreName',
+			type: 'string',
+			default: DEFAULT_MEMORY_STORE,
+			displayOptions: { show: { onlyChanged: [true], changeMemory: ['apifyStore'] } },
+			description:
+				'The store that keeps what the node output, one small record per watched record; made on first use',
 		},
 		{
 			displayName: 'Text Field Name',
@@ -84,25 +126,21 @@ export async function execute(
 	const options = getOptions(this, itemIndex);
 	const textFieldName = (options.textFieldName as string) || 'text';
 
-	const onlyChanged = options.onlyChanged === true;
-	// Remembered per store and key in the workflow's static data, which n8n keeps for active workflows.
-	const memory = onlyChanged ? lastOutputs(this) : undefined;
-	const memoryKey = JSON.stringify([store.basePath, store.qs, key]);
-	const last = memory?.[memoryKey];
+	const memory =
+		options.onlyChanged === true ? changeMemory(this, connection, options, itemIndex) : undefined;
+	const watched = { store, key, itemIndex, retry };
+	const last = await memory?.recall(watched);
 	const record = await fetchRecord(this, connection, {
-		store,
-		key,
+		...watched,
 		outputFormat,
-		itemIndex,
-		retry,
 		ifNoneMatch: last?.etag,
-		hashBody: onlyChanged,
+		hashBody: memory !== undefined,
 	});
 	if (record.kind === 'notModified') return [];
 	if (memory) {
-		const seen: LastOutput = record.etag ? { etag: record.etag } : { sha256: record.sha256 };
-		if (last && (seen.etag ? seen.etag === last.etag : seen.sha256 === last.sha256)) return [];
-		memory[memoryKey] = seen;
+		const seen = seenRecord(record);
+		if (isUnchanged(seen, last)) return [];
+		await memory.remember(watched, seen);
 	}
 	const { contentType, size } = record;
 	let json: IDataObject;
@@ -168,15 +206,32 @@ function parseJson(text: string): { parsed: unknown } | undefined {
 	}
 }
 
-interface LastOutput {
-	etag?: string;
-	sha256?: string;
-}
-
-function lastOutputs(ctx: IExecuteFunctions): Record<string, LastOutput> {
-	const staticData = ctx.getWorkflowStaticData('node');
-	staticData.lastOutputs ??= {};
-	return staticData.lastOutputs as Record<string, LastOutput>;
+/** Where Only If Changed remembers, as its options say; an Apify store needs a token that may write. */
+function changeMemory(
+	ctx: IExecuteFunctions,
+	connection: ApifyConnection,
+	options: IDataObject,
+	itemIndex: number,
+): ChangeMemory {
+	if (options.changeMemory !== 'apifyStore') return workflowMemory(ctx);
+	const storeName = validateStoreName(
+		ctx.getNode(),
+		options.memoryStoreName ?? DEFAULT_MEMORY_STORE,
+		itemIndex,
+		'Memory Store Name',
+	);
+	if (connection.authType !== 'apiToken') {
+		throw new NodeOperationError(
+			ctx.getNode(),
+			'Only If Changed with Remember Changes In set to Apify Store needs an API token, not a URL signature',
+			{
+				description:
+					'The node writes what it output to the memory store, which a URL signature cannot. Use an "Apify Key-Value Store API" credential with Authentication set to API Token, or set Remember Changes In to Workflow Static Data.',
+				itemIndex,
+			},
+		);
+	}
+	return apifyStoreMemory(ctx, connection, storeName);
 }
 
 /** A JSON object becomes the item's fields; any other JSON value goes into `value` beside the metadata. */
