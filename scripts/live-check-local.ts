@@ -24,7 +24,7 @@ async function checkMode(harness: Harness, mode: (typeof MODES)[number]): Promis
 	const api = await startSeededLocalApi({ settings: mode.settings });
 	const started = Date.now();
 	try {
-		return await runLiveCheck(
+		const passed = await runLiveCheck(
 			{
 				baseUrl: api.url,
 				token: FULL_ACCESS_TOKEN,
@@ -33,10 +33,24 @@ async function checkMode(harness: Harness, mode: (typeof MODES)[number]): Promis
 			},
 			harness,
 		);
+		const left = await leftoverStores(api.url);
+		if (left.length > 0) console.log(`The live check left stores behind: ${left.join(', ')}`);
+		return passed && left.length === 0;
 	} finally {
 		console.log(`Run time: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 		await api.close();
 	}
+}
+
+/** The live check's stores (its own and its memory store) still in the account. */
+async function leftoverStores(baseUrl: string): Promise<string[]> {
+	const response = await fetch(`${baseUrl}/v2/key-value-stores?limit=1000`, {
+		headers: { Authorization: `Bearer ${FULL_ACCESS_TOKEN}` },
+	});
+	const { data } = (await response.json()) as { data: { items: Array<{ name?: string }> } };
+	return data.items
+		.map((store) => store.name ?? '')
+		.filter((name) => name.startsWith('n8n-live-check-'));
 }
 
 async function main(): Promise<number> {

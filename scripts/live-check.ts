@@ -17,6 +17,7 @@ import { gzipSync } from 'node:zlib';
 import JSZip from 'jszip';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
+import type { RunOptions } from '../dev/harness/engine';
 import { recordSignature, storeSignature } from '../nodes/ApifyKeyValueStore/helpers/signature';
 import { apifyBaseUrlFromEnv, printTable, withHarness, type Harness } from './support';
 
@@ -43,6 +44,7 @@ const OP = {
 	getText: 'Record → Get (text)',
 	getFile: 'Record → Get (file)',
 	onlyIfChanged: 'Record → Get, Only If Changed (twice)',
+	onlyIfChangedShared: 'Record → Get, Only If Changed in an Apify store (twice, as two workers)',
 	getGzip: 'Record → Get (record stored gzip)',
 	getUntyped: 'Record → Get (record PUT without Content-Type)',
 	existsTrue: 'Record → Exists (true)',
@@ -134,6 +136,8 @@ class LiveCheck {
 	private readonly secrets: string[];
 	private readonly credential: { token: string; signature: string; wrongSignature: string };
 	private readonly storeName = `n8n-live-check-${randomBytes(4).toString('hex')}`;
+	/** Where Only If Changed remembers when told to use an Apify store; deleted at the end too. */
+	private readonly memoryStoreName = `${this.storeName}-memory`;
 	private storeId = '';
 	private signingKey = '';
 	/** Why there is no signing key, if there is none. */
@@ -169,6 +173,7 @@ class LiveCheck {
 			this.operations.push({ name: 'The live check itself', ok: false, detail, ms: 0 });
 		} finally {
 			await this.deleteStore();
+			await this.deleteMemoryStore();
 		}
 		this.print();
 		return this.operations.every((operation) => operation.ok);
@@ -188,6 +193,7 @@ class LiveCheck {
 		await this.operation(OP.putFile, () => this.putFile());
 		await this.operation(OP.getFile, () => this.getFile());
 		await this.operation(OP.onlyIfChanged, () => this.getOnlyIfChanged());
+		await this.operation(OP.onlyIfChangedShared, () => this.getOnlyIfChangedShared());
 		await this.operation(OP.existsTrue, () => this.exists('json-record', true));
 		await this.operation(OP.existsFalse, () => this.exists('no-such-key', false));
 		if (this.target.runId) await this.operation(OP.existsRun, () => this.existsInRunStore());
@@ -267,13 +273,15 @@ class LiveCheck {
 
 	private async runNode(
 		parameters: IDataObject,
-		options: { credential?: string; input?: INodeExecutionData[]; staticData?: IDataObject } = {},
+		options: Pick<RunOptions, 'input' | 'staticData' | 'workflowId' | 'mode'> & {
+			credential?: string;
+		} = {},
 	) {
+		const { credential, ...run } = options;
 		return await this.harness.runNode({
 			parameters,
-			credentialId: options.credential ?? this.credential.token,
-			input: options.input,
-			staticData: options.staticData,
+			credentialId: credential ?? this.credential.token,
+			...run,
 		});
 	}
 
@@ -409,6 +417,16 @@ class LiveCheck {
 		});
 	}
 
+	/** In `finally`: the store Only If Changed remembered in, if it was made. */
+	private async deleteMemoryStore(): Promise<void> {
+		const path = `/v2/key-value-stores/~${this.memoryStoreName}`;
+		const answer = await answerOf(await this.http(path, { method: 'DELETE' })).catch(
+			(error: Error) => `failed: ${error.message}`,
+		);
+		if (!answer.startsWith('204') && !answer.startsWith('404'))
+			console.log(`Deleting the memory store ${this.memoryStoreName} answered ${answer}.`);
+	}
+
 	/** In `finally`: by the node, and if that failed, directly, so that no store is left behind. */
 	private async deleteStore(): Promise<void> {
 		if (!this.storeId) return;
@@ -515,6 +533,30 @@ class LiveCheck {
 		if (second.items.length !== 0)
 			throw new Error(`second run, nothing changed: ${second.items.length} items`);
 		return 'first run 1 item, second run none';
+	}
+
+	/** Two production runs of one workflow without static data, as queue mode's workers run them. */
+	private async getOnlyIfChangedShared(): Promise<string> {
+		const parameters = this.recordParameters('get', 'text-record', {
+			outputFormat: 'text',
+			options: {
+				onlyChanged: true,
+				changeMemory: 'apifyStore',
+				memoryStoreName: this.memoryStoreName,
+			},
+		});
+		const runs = {
+			workflowId: `liveCheck${randomBytes(4).toString('hex')}`,
+			mode: 'webhook' as const,
+		};
+		const first = await this.runNode(parameters, runs);
+		if (first.error) throw new Error(first.error.message);
+		if (first.items.length !== 1) throw new Error(`first run: ${first.items.length} items`);
+		const second = await this.runNode(parameters, runs);
+		if (second.error) throw new Error(second.error.message);
+		if (second.items.length !== 0)
+			throw new Error(`second run, nothing changed: ${second.items.length} items`);
+		return `first run 1 item, second run none; memory in store ${this.memoryStoreName}`;
 	}
 
 	private async exists(key: string, expected: boolean): Promise<string> {

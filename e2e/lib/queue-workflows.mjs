@@ -20,6 +20,8 @@ const CREDENTIAL = {
 	apifyKeyValueStoreApi: { id: EXAMPLE_CREDENTIAL_ID, name: 'Apify (local API)' },
 };
 const MIB = 1024 * 1024;
+/** The Apify store Only If Changed remembers in, in the workflow that keeps its memory there. */
+export const MEMORY_STORE = 'queue-only-if-changed';
 
 /** The examples that only read, so that 40 runs at once do not race each other. */
 export const CONCURRENT_EXAMPLES = [
@@ -113,6 +115,9 @@ export function queueWorkflows({ local, examplesDir, nodeType }) {
 		});
 	}
 	local.api.putRecord(store.id, 'watched', '{"version":1}', { contentType: 'application/json' });
+	local.api.putRecord(store.id, 'watched-shared', '{"version":1}', {
+		contentType: 'application/json',
+	});
 
 	const storeById = { __rl: true, value: store.id, mode: 'id' };
 	/**
@@ -192,6 +197,20 @@ export function queueWorkflows({ local, examplesDir, nodeType }) {
 				options: { onlyChanged: true },
 			}),
 		]),
+		onlyChangedShared: chain(
+			'qOnlyChangedApfy',
+			'Queue: a record, only if changed, remembered on Apify',
+			[
+				apifyNode('Get it if it changed', {
+					resource: 'record',
+					operation: 'get',
+					storeId: storeById,
+					key: { __rl: true, value: 'watched-shared', mode: 'id' },
+					outputFormat: 'auto',
+					options: { onlyChanged: true, changeMemory: 'apifyStore', memoryStoreName: MEMORY_STORE },
+				}),
+			],
+		),
 	};
 	return {
 		variants,

@@ -154,6 +154,21 @@ describe('Only If Changed, remembered in an Apify store', () => {
 		expect(Object.keys(memoryRecords())).toHaveLength(4);
 	});
 
+	it('does not remember a record that failed to parse, so the next run fails again instead of outputting nothing', async () => {
+		const { id } = watchedStore();
+		local.api.putRecord(id, 'broken', '{"cut', { contentType: 'application/json' });
+		const parameters = { ...getParameters(id, 'broken'), outputFormat: 'json' };
+		const workflowId = newWorkflowId();
+		for (const attempt of [1, 2]) {
+			const result = await runOnWorker({ parameters, workflowId });
+			expect([attempt, result.error?.message]).toEqual([
+				attempt,
+				expect.stringMatching(/^Record "broken" is not valid JSON/),
+			]);
+		}
+		expect(memoryRecords()).toEqual({});
+	});
+
 	it('uses the Memory Store Name given', async () => {
 		const { id } = watchedStore();
 		local.api.putRecord(id, 'k', 'v', { contentType: 'text/plain' });

@@ -137,16 +137,15 @@ export async function execute(
 		hashBody: memory !== undefined,
 	});
 	if (record.kind === 'notModified') return [];
-	if (memory) {
-		const seen = seenRecord(record);
-		if (isUnchanged(seen, last)) return [];
-		await memory.remember(watched, seen);
-	}
+	const seen = memory && seenRecord(record);
+	if (seen && isUnchanged(seen, last)) return [];
 	const { contentType, size } = record;
 	let json: IDataObject;
 	if (record.kind === 'binary') json = { key, contentType, size, fileName: record.binary.fileName };
 	else if (record.kind === 'text') json = { key, contentType, size, [textFieldName]: record.text };
 	else json = jsonItem(this, key, contentType, size, record.text, itemIndex);
+	// Only once the item is made: a record that fails to parse fails again next time.
+	if (memory && seen) await memory.remember(watched, seen);
 	return [
 		{
 			json,
