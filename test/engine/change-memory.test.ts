@@ -186,8 +186,14 @@ describe('Only If Changed, remembered in an Apify store', () => {
 		local.api.putRecord(id, 'k', 'v1', { contentType: 'text/plain' });
 		const parameters = getParameters(id, 'k');
 		const workflowId = newWorkflowId();
-		const manual = await runNode({ parameters, workflowId, mode: 'manual' });
-		expect(manual.items).toHaveLength(1);
+		// Within the run it remembers, as static data does: the second item of the same key outputs nothing.
+		const manual = await runNode({
+			parameters: { ...parameters, key: byId('={{ $json.key }}') },
+			input: [{ json: { key: 'k' } }, { json: { key: 'k' } }],
+			workflowId,
+			mode: 'manual',
+		});
+		expect(manual.items.map((item) => item.pairedItem)).toEqual([{ item: 0 }]);
 		expect(memoryRecords()).toEqual({});
 		// The active workflow still sees the record as new …
 		expect((await runOnWorker({ parameters, workflowId })).items).toHaveLength(1);
