@@ -13,20 +13,29 @@ import { craftZip, directoryOffset, streamedZip } from '../engine/zip-craft';
 
 const NO_LIMITS: ZipStreamLimits = { maxEntries: 1_000_000, maxTotalBytes: 2 ** 40 };
 
-/** Reads the archive in chunks of `chunkBytes`, as a download would hand it over. */
+/**
+ * Reads the archive in chunks of `chunkBytes`, as a download would hand it over. With `reuseChunks`
+ * each chunk is overwritten once its events are taken, as a stream reusing its buffers would: the
+ * reader must have kept copies of anything it still needs, never views of a chunk (a view also
+ * keeps the whole chunk in memory).
+ */
 function unzip(
 	archive: Buffer,
 	chunkBytes: number,
 	limits = NO_LIMITS,
+	reuseChunks = false,
 ): Array<{ name: string; bytes: Buffer }> {
 	const reader = new ZipStreamReader(limits);
 	const entries: Array<{ name: string; parts: Uint8Array[]; size: number }> = [];
 	for (let at = 0; at < archive.length; at += chunkBytes) {
-		for (const event of reader.push(archive.subarray(at, at + chunkBytes))) {
+		const chunk = Buffer.from(archive.subarray(at, at + chunkBytes));
+		for (const event of reader.push(chunk)) {
 			if (event.type === 'start') entries.push({ name: event.name, parts: [], size: -1 });
-			else if (event.type === 'data') entries[entries.length - 1].parts.push(event.bytes);
+			else if (event.type === 'data')
+				entries[entries.length - 1].parts.push(Buffer.from(event.bytes));
 			else entries[entries.length - 1].size = event.size;
 		}
+		if (reuseChunks) chunk.fill(0);
 	}
 	reader.finish();
 	return entries.map(({ name, parts, size }) => {
@@ -76,6 +85,15 @@ describe('ZipStreamReader', () => {
 			'gives every entry with its exact bytes, in chunks of %d bytes',
 			(chunkBytes) => {
 				const entries = unzip(archive, chunkBytes);
+				expect(entries.map((entry) => entry.name)).toEqual(Object.keys(FILES));
+				for (const { name, bytes } of entries) expect(bytes.equals(FILES[name])).toBe(true);
+			},
+		);
+
+		it.each([7, 4096, 65_536])(
+			'keeps no view of a chunk it was handed: chunks of %d bytes overwritten once read change nothing',
+			(chunkBytes) => {
+				const entries = unzip(archive, chunkBytes, NO_LIMITS, true);
 				expect(entries.map((entry) => entry.name)).toEqual(Object.keys(FILES));
 				for (const { name, bytes } of entries) expect(bytes.equals(FILES[name])).toBe(true);
 			},
