@@ -1196,7 +1196,7 @@ if (require.main === module) {
 /**
  * How the API writes a ZIP's entries, from its directory: compression methods, whether sizes follow
  * the data (bit 3) and whether those data descriptors start with their signature, and ZIP64. The
- * streaming reader reads every form but a stored entry whose descriptor has no signature.
+ * streaming reader reads each of these forms.
  */
 function zipLayout(archive: Buffer): string {
 	const end = archive.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));

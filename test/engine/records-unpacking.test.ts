@@ -9,7 +9,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { readBinary, runNode, type RunResult } from '../../dev/harness/engine';
 import { byId, useLocalApi } from './setup';
-import { directoryOffset, streamedZip } from './zip-craft';
+import { craftZip, directoryOffset, streamedZip } from './zip-craft';
 
 const local = useLocalApi();
 const MIB = 1024 * 1024;
@@ -119,6 +119,20 @@ describe('Download All, one item per record, unpacked as it downloads', () => {
 		expect(items).toHaveLength(1);
 		expect(items[0].json.value).toEqual(value);
 		expect(sha256(await readBinary(items[0]))).toBe(sha256(body));
+	});
+
+	it('reads stored entries whose data descriptors have no signature, as the ZIP format allows', async () => {
+		const records = {
+			'a.json': Buffer.from('{"a":1}'),
+			large: randomBytes(12 * MIB),
+			'inner.zip': craftZip([{ name: 'x', data: Buffer.from('x'), descriptor: 'unsigned' }]),
+		};
+		const archive = craftZip(
+			Object.entries(records).map(([name, data]) => ({ name, data, descriptor: 'unsigned' })),
+		);
+		const { items, error } = await unpackArchive(archive);
+		expect(error).toBeUndefined();
+		await expectRecords(items, records);
 	});
 
 	describe('damaged archives output nothing, whatever was stored before the damage', () => {

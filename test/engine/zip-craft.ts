@@ -15,6 +15,30 @@ export interface CraftedEntry {
 	/** What the directory claims; by default the truth for stored entries. */
 	uncompressedSize?: number;
 	crc?: number;
+	/**
+	 * CRC and sizes in a data descriptor after the data (bit 3), with or without its signature,
+	 * instead of in the local header.
+	 */
+	descriptor?: 'signed' | 'unsigned';
+	/** With a descriptor: a ZIP64 extra field in the local header, and 8-byte sizes in the descriptor. */
+	zip64?: boolean;
+}
+
+/** The data descriptor of an entry: its CRC and sizes, after its data. */
+function descriptorOf(entry: CraftedEntry, crc: number, size: number): Buffer {
+	const numbers = Buffer.alloc(entry.zip64 ? 20 : 12);
+	numbers.writeUInt32LE(crc >>> 0, 0);
+	if (entry.zip64) {
+		numbers.writeBigUInt64LE(BigInt(entry.data.length), 4);
+		numbers.writeBigUInt64LE(BigInt(size), 12);
+	} else {
+		numbers.writeUInt32LE(entry.data.length, 4);
+		numbers.writeUInt32LE(size, 8);
+	}
+	if (entry.descriptor === 'unsigned') return numbers;
+	const signature = Buffer.alloc(4);
+	signature.writeUInt32LE(0x08074b50, 0);
+	return Buffer.concat([signature, numbers]);
 }
 
 export function craftZip(entries: Iterable<CraftedEntry>): Buffer {
@@ -27,29 +51,43 @@ export function craftZip(entries: Iterable<CraftedEntry>): Buffer {
 		const size = entry.uncompressedSize ?? entry.data.length;
 		const crc = entry.crc ?? crc32(entry.data);
 		const method = entry.deflated ? 8 : 0;
+		const flags = 0x0800 | (entry.descriptor ? 0x8 : 0);
 		const local = Buffer.alloc(30);
 		local.writeUInt32LE(0x04034b50, 0);
 		local.writeUInt16LE(20, 4);
-		local.writeUInt16LE(0x0800, 6);
+		local.writeUInt16LE(flags, 6);
 		local.writeUInt16LE(method, 8);
-		local.writeUInt32LE(crc >>> 0, 14);
-		local.writeUInt32LE(entry.data.length, 18);
-		local.writeUInt32LE(size, 22);
+		const extra = Buffer.alloc(entry.descriptor && entry.zip64 ? 20 : 0);
+		if (entry.descriptor) {
+			// The sizes follow the data; ZIP64 says so with all-ones sizes and its extra field.
+			if (entry.zip64) {
+				local.writeUInt32LE(0xffffffff, 18);
+				local.writeUInt32LE(0xffffffff, 22);
+				extra.writeUInt16LE(0x0001, 0);
+				extra.writeUInt16LE(16, 2);
+			}
+		} else {
+			local.writeUInt32LE(crc >>> 0, 14);
+			local.writeUInt32LE(entry.data.length, 18);
+			local.writeUInt32LE(size, 22);
+		}
 		local.writeUInt16LE(name.length, 26);
+		local.writeUInt16LE(extra.length, 28);
+		const descriptor = entry.descriptor ? descriptorOf(entry, crc, size) : Buffer.alloc(0);
 		const central = Buffer.alloc(46);
 		central.writeUInt32LE(0x02014b50, 0);
 		central.writeUInt16LE(20, 4);
 		central.writeUInt16LE(20, 6);
-		central.writeUInt16LE(0x0800, 8);
+		central.writeUInt16LE(flags, 8);
 		central.writeUInt16LE(method, 10);
 		central.writeUInt32LE(crc >>> 0, 16);
 		central.writeUInt32LE(entry.data.length, 20);
 		central.writeUInt32LE(size, 24);
 		central.writeUInt16LE(name.length, 28);
 		central.writeUInt32LE(offset, 42);
-		locals.push(local, name, entry.data);
+		locals.push(local, name, extra, entry.data, descriptor);
 		centrals.push(central, name);
-		offset += local.length + name.length + entry.data.length;
+		offset += local.length + name.length + extra.length + entry.data.length + descriptor.length;
 		count++;
 	}
 	const directory = Buffer.concat(centrals);

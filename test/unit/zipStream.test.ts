@@ -46,6 +46,33 @@ function unzip(
 	});
 }
 
+const CRC_TABLE = Array.from({ length: 256 }, (_, byte) => {
+	let value = byte;
+	for (let bit = 0; bit < 8; bit++) value = value & 1 ? 0xedb88320 ^ (value >>> 1) : value >>> 1;
+	return value >>> 0;
+});
+
+/** The bytes with four more after them that give the whole the CRC-32 `target` (CRC is linear). */
+function withCrc(data: Buffer, target: number): Buffer {
+	const byTopByte: number[] = [];
+	for (const [index, value] of CRC_TABLE.entries()) byTopByte[value >>> 24] = index;
+	// Back from the register the target needs: the table index each of the four steps must take.
+	const indexes: number[] = [];
+	let register = ~target >>> 0;
+	for (let step = 3; step >= 0; step--) {
+		indexes[step] = byTopByte[register >>> 24];
+		register = ((register ^ CRC_TABLE[indexes[step]]) << 8) >>> 0;
+	}
+	// Forward from the data's register: the bytes that make each step take its index.
+	let state = ~crc32(data) >>> 0;
+	const tail = Buffer.alloc(4);
+	for (let step = 0; step < 4; step++) {
+		tail[step] = (state ^ indexes[step]) & 0xff;
+		state = ((state >>> 8) ^ CRC_TABLE[indexes[step]]) >>> 0;
+	}
+	return Buffer.concat([data, tail]);
+}
+
 /** Bytes that hold what a naive reader takes for the end of an entry or the start of the next. */
 const TRICKY = Buffer.concat([
 	Buffer.from('PK\x07\x08'),
@@ -108,6 +135,73 @@ describe('ZipStreamReader', () => {
 			for (const { name, bytes } of entries) expect(bytes.equals(FILES[name])).toBe(true);
 		},
 	);
+
+	describe.each([
+		['signed', false],
+		['unsigned', false],
+		['signed', true],
+		['unsigned', true],
+	] as const)('stored entries with %s data descriptors (ZIP64: %s)', (descriptor, zip64) => {
+		const stored = (files: Record<string, Buffer>) =>
+			craftZip(Object.entries(files).map(([name, data]) => ({ name, data, descriptor, zip64 })));
+		// Records that hold every signature, a ZIP file of such entries itself among them, and one
+		// that ends in a descriptor signature with a few bytes after it.
+		const files: Record<string, Buffer> = {
+			...FILES,
+			'nested.zip': stored(FILES),
+			'ends-in-a-decoy': Buffer.concat([randomBytes(1000), Buffer.from('PK\x07\x08abc')]),
+		};
+		let archive: Buffer;
+		beforeAll(() => {
+			archive = stored(files);
+		});
+
+		it.each([1, 7, 23, 4096, 65_536, Number.MAX_SAFE_INTEGER])(
+			'gives every entry with its exact bytes, in chunks of %d bytes',
+			(chunkBytes) => {
+				const entries = unzip(archive, chunkBytes, NO_LIMITS, chunkBytes === 7);
+				expect(entries.map((entry) => entry.name)).toEqual(Object.keys(files));
+				for (const { name, bytes } of entries) expect(bytes.equals(files[name])).toBe(true);
+			},
+		);
+
+		it('ends an entry whose CRC reads as a descriptor signature', () => {
+			const data = withCrc(randomBytes(500), 0x08074b50);
+			expect(crc32(data)).toBe(0x08074b50);
+			const entries = unzip(stored({ crafty: data, after: Buffer.from('x') }), 4096);
+			expect(entries).toEqual([
+				{ name: 'crafty', bytes: data },
+				{ name: 'after', bytes: Buffer.from('x') },
+			]);
+		});
+
+		it('ends an entry whose descriptor holds a signature, whichever chunk boundary cuts it', () => {
+			// 2,055 bytes whose CRC ends in "PK": the descriptor reads "…PK", 07 08 00 00 …
+			const data = withCrc(randomBytes(2051), 0x4b501234);
+			const archive = stored({ crafty: data, after: Buffer.from('x') });
+			for (let first = 2000; first < 2200; first++) {
+				const reader = new ZipStreamReader(NO_LIMITS);
+				const parts: Uint8Array[] = [];
+				for (const chunk of [archive.subarray(0, first), archive.subarray(first)]) {
+					for (const event of reader.push(chunk))
+						if (event.type === 'data') parts.push(Buffer.from(event.bytes));
+				}
+				reader.finish();
+				expect([
+					first,
+					Buffer.concat(parts).equals(Buffer.concat([data, Buffer.from('x')])),
+				]).toEqual([first, true]);
+			}
+		});
+
+		it('fails an entry whose descriptor does not match its bytes', () => {
+			const damaged = Buffer.from(archive);
+			// The last entry's last byte: no descriptor matches the bytes before it any more.
+			const last = directoryOffset(damaged) - (descriptor === 'signed' ? 4 : 0) - (zip64 ? 20 : 12);
+			damaged[last - 1] ^= 0xff;
+			expect(() => unzip(damaged, 4096)).toThrow(ZipDamagedError);
+		});
+	});
 
 	it('reads more than 65,535 entries through the ZIP64 end records', () => {
 		const entries = unzip(

@@ -19,8 +19,9 @@ import { asBuffer } from './streams';
  *
  * Where an entry ends is known from its local header, or, for entries written as they streamed
  * (bit 3: sizes and CRC in a data descriptor after the data), from the deflate stream's own end, or,
- * for stored entries, from a data descriptor whose CRC and size match the bytes before it. pako's
- * zlib port inflates: unlike the other inflaters n8n Cloud allows, it says where a deflate stream ended.
+ * for stored entries, from a data descriptor (signed or not) whose CRC and size match the bytes
+ * before it. pako's zlib port inflates: unlike the other inflaters n8n Cloud allows, it says where
+ * a deflate stream ended.
  */
 
 export interface ZipStreamLimits {
@@ -66,6 +67,11 @@ const LOCAL_HEADER_BYTES = 30;
 const CENTRAL_HEADER_BYTES = 46;
 /** A data descriptor's signature, as it appears in the bytes. */
 const DESCRIPTOR_SIGNATURE = new Uint8Array([0x50, 0x4b, 0x07, 0x08]);
+/** What follows an entry: the next entry's local header or the directory's first header. */
+const NEXT_SIGNATURES = [
+	new Uint8Array([0x50, 0x4b, 0x03, 0x04]),
+	new Uint8Array([0x50, 0x4b, 0x01, 0x02]),
+];
 /** Of a new chunk, what is joined to the bytes the last one left: more than a header usually takes. */
 const JOIN_BYTES = 4096;
 /** Inflated bytes are handed on in pieces of this size (the size n8n's file store writes well). */
@@ -303,31 +309,52 @@ export class ZipStreamReader {
 	}
 
 	/**
-	 * A stored entry whose size follows it: it ends at the first data descriptor signature that is
-	 * followed by the CRC and size of the bytes before it. The entry's own bytes may hold the
-	 * signature, never with those numbers after it.
+	 * A stored entry whose size follows it ends at a data descriptor whose CRC and sizes are those of
+	 * the bytes before it. The descriptor starts with its signature, or (as the format allows)
+	 * without one, and then the next entry or the directory follows it right away. Possible ends are
+	 * tried in order; the entry's own bytes may hold any signature, never with those numbers beside it.
 	 */
 	private scanStored(bytes: Uint8Array, at: number): number {
 		const entry = this.entry!;
-		const descriptorBytes = entry.zip64 ? 24 : 16;
-		const view = asBuffer(bytes);
+		// CRC-32 and the two sizes, of 4 or (ZIP64) 8 bytes each.
+		const numbers = entry.zip64 ? 20 : 12;
+		const find = signatureFinder(asBuffer(bytes));
 		for (;;) {
-			const found = view.indexOf(DESCRIPTOR_SIGNATURE, at);
-			if (found === -1) {
-				// The last three bytes may start a signature the next chunk completes.
-				const safe = Math.max(at, bytes.length - 3);
+			const signed = find(DESCRIPTOR_SIGNATURE, at);
+			// Infinity when neither follows.
+			const next = Math.min(
+				...NEXT_SIGNATURES.map((pattern) => find(pattern, at + numbers)).filter(
+					(place) => place !== -1,
+				),
+			);
+			const candidates = [
+				...(signed === -1 ? [] : [{ end: signed, from: signed + 4 }]),
+				...(next === Number.POSITIVE_INFINITY
+					? []
+					: [{ end: next - numbers, from: next - numbers }]),
+			];
+			// Every end before this is seen here: its descriptor and what follows it are in these bytes.
+			const seen = bytes.length - 3 - numbers;
+			const end = Math.min(...candidates.map((candidate) => candidate.end));
+			if (end > seen) {
+				const safe = Math.max(at, seen);
 				if (safe > at) this.emit(bytes.subarray(at, safe), safe - at);
 				return this.waitAt(safe);
 			}
-			if (found > at) this.emit(bytes.subarray(at, found), found - at);
-			at = found;
-			if (bytes.length - at < descriptorBytes) return this.waitAt(at);
-			const crc = u32(bytes, at + 4);
-			const compressed = entry.zip64 ? u64(bytes, at + 8) : u32(bytes, at + 8);
-			const size = entry.zip64 ? u64(bytes, at + 16) : u32(bytes, at + 12);
-			if (crc === entry.crc && compressed === entry.compressedSize && size === entry.size) {
-				this.state = 'descriptor';
-				return at;
+			if (end > at) this.emit(bytes.subarray(at, end), end - at);
+			at = end;
+			// Both kinds may end here: a descriptor without signature whose CRC reads as one.
+			const here = candidates.filter((candidate) => candidate.end === end);
+			if (here.some(({ from }) => bytes.length - from < numbers)) return this.waitAt(at);
+			for (const { from } of here) {
+				const crc = u32(bytes, from);
+				const compressedSize = entry.zip64 ? u64(bytes, from + 4) : u32(bytes, from + 4);
+				const size = entry.zip64 ? u64(bytes, from + 12) : u32(bytes, from + 8);
+				if (crc === entry.crc && compressedSize === entry.compressedSize && size === entry.size) {
+					entry.declared = { crc, compressedSize, size };
+					this.endEntry();
+					return from + numbers;
+				}
 			}
 			this.emit(bytes.subarray(at, at + 1), 1);
 			at += 1;
@@ -565,6 +592,22 @@ function zip64Sizes(
 		at += 4 + length;
 	}
 	return undefined;
+}
+
+/**
+ * Finds signatures in the bytes, each one's next place remembered: an entry holding many decoys
+ * (a stored ZIP file, say) is scanned once per signature, not once per decoy. Gives -1 for none.
+ */
+function signatureFinder(view: Buffer): (pattern: Uint8Array, from: number) => number {
+	const found = new Map<Uint8Array, number>();
+	return (pattern, from) => {
+		const known = found.get(pattern);
+		// None from an earlier place on, or the first from there on, which nothing before `from` precedes.
+		if (known !== undefined && (known === -1 || known >= from)) return known;
+		const place = view.indexOf(pattern, from);
+		found.set(pattern, place);
+		return place;
+	};
 }
 
 /**
