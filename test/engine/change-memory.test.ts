@@ -223,6 +223,33 @@ describe('Only If Changed, remembered in an Apify store', () => {
 		expect(local.api.requests).toEqual([]);
 	});
 
+	it('does not count a record as remembered when writing its memory failed', async () => {
+		const { id } = watchedStore();
+		local.api.putRecord(id, 'k', 'v', { contentType: 'text/plain' });
+		const workflowId = newWorkflowId();
+		local.api.faults.add({
+			method: 'PUT',
+			path: new RegExp(`/records/${workflowId}\\.`),
+			kind: 'status',
+			status: 500,
+		});
+		const result = await runOnWorker({
+			parameters: {
+				...getParameters(id, 'k', { maxRetries: 0 }),
+				key: byId('={{ $json.key }}'),
+			},
+			input: [{ json: { key: 'k' } }, { json: { key: 'k' } }],
+			continueOnFail: true,
+			workflowId,
+		});
+		// The first item's write failed; the second finds nothing remembered and outputs the record.
+		expect(result.items.map((item) => [item.json.error === undefined, item.pairedItem])).toEqual([
+			[false, { item: 0 }],
+			[true, { item: 1 }],
+		]);
+		expect(result.items[1].json.text).toBe('v');
+	});
+
 	it('says when the token may not write the memory store, and with Continue On Fail keeps the other items', async () => {
 		const { id } = watchedStore();
 		local.api.putRecord(id, 'k', 'v', { contentType: 'text/plain' });

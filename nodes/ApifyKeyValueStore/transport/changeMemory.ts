@@ -137,8 +137,10 @@ export function apifyStoreMemory(
 		},
 		remember: async (record, seen) => {
 			const key = memoryKey(ctx, record);
-			state.remembered.set(key, seen);
-			if (!writes) return;
+			if (!writes) {
+				state.remembered.set(key, seen);
+				return;
+			}
 			const store = await memoryStore(record);
 			const entry: IDataObject = {
 				...seen,
@@ -157,6 +159,8 @@ export function apifyStoreMemory(
 				itemIndex: record.itemIndex,
 				retry: record.retry,
 			});
+			// Only once written: an item whose write failed must not hide the record from the next.
+			state.remembered.set(key, seen);
 			for (const waitMs of VISIBILITY_WAITS_MS) {
 				if (isUnchanged(seen, await read(record, store, key))) return;
 				await sleep(waitMs);
