@@ -9,9 +9,10 @@
 //    community package, as n8n's own installer does.
 // 3. Starts the local Apify API, imports examples/ with n8n's CLI, runs each workflow with
 //    `n8n execute --id` and checks the items, the binary files in n8n's storage and the logs.
-// 4. Activates the trigger (on a store of its own, polling every 10 s) and the webhook example, starts
-//    `n8n start` on loopback, changes records, restarts n8n, POSTs Apify webhooks, and checks the
-//    executions through n8n's REST API.
+// 4. Activates the trigger (on a store of its own, polling every 10 s), the webhook example and a
+//    webhook workflow with Only If Changed (in static data and in an Apify store), starts `n8n start`
+//    on loopback, changes records, restarts n8n, POSTs webhooks, and checks the executions through
+//    n8n's REST API.
 // 5. Checks the editor in headless Chromium in that running n8n; saves the screenshots in docs/.
 // 6. Repeats steps 3 and 4 on the newest n8n 1.x that installs here (N8N_1X in lib/install.mjs), installed
 //    alongside n8n 2.x in step 1.
@@ -26,7 +27,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { runActiveChecks, triggerFixture } from './lib/active.mjs';
+import { onlyChangedFixture, runActiveChecks, triggerFixture } from './lib/active.mjs';
 import { Checks, errorText } from './lib/checks.mjs';
 import { runEditorChecks } from './lib/editor.mjs';
 import { MCP_EXAMPLE, mcpFixture, runAgentChecks, runMcpChecks } from './lib/mcp.mjs';
@@ -120,6 +121,7 @@ try {
 	const runInstance = async (n8n, label, { keepRunning }) => {
 		const n8nInstance = await instance(n8n);
 		const trigger = triggerFixture({ local, nodeType: NODE_TYPE, version: n8n.version });
+		const onlyChanged = onlyChangedFixture({ local, nodeType: NODE_TYPE, version: n8n.version });
 		const mcp = mcpFixture({ local, version: n8n.version, example: mcpExample.workflow });
 		const cli = await runCliChecks(checks, n8nInstance, {
 			local,
@@ -127,12 +129,13 @@ try {
 			runDir: run.dir,
 			nodeType: NODE_TYPE,
 			label,
-			extraWorkflows: [trigger.workflow, mcp.agent],
+			extraWorkflows: [trigger.workflow, onlyChanged.workflow, mcp.agent],
 		});
 		checks.section(`${label}: active workflows in n8n start (trigger, webhook)`);
 		await runActiveChecks(checks, n8nInstance, {
 			local,
 			trigger,
+			onlyChanged,
 			examples: cli.examples,
 			port: await freePort(),
 			label,

@@ -1,11 +1,12 @@
 // @ts-check
 // Active workflows in a running `n8n start`: the trigger polling a store on its schedule, across a
-// restart of n8n, and the webhook example answering a POST as Apify sends it when a run finishes.
+// restart of n8n, the webhook example answering a POST as Apify sends it when a run finishes, and
+// Only If Changed remembering between webhook executions.
 import { CheckFailure, expect, expectEqual, show } from './checks.mjs';
 import { executionItems, N8nRest } from './rest.mjs';
 import { MCP_EXAMPLE, runAgentChecks, runMcpChecks } from './mcp.mjs';
 import { sleep, waitFor } from './proc.mjs';
-import { EXAMPLE_CREDENTIAL_ID } from './workflows.mjs';
+import { EXAMPLE_CREDENTIAL_ID, WEBHOOK_NODE, webhookNode } from './workflows.mjs';
 
 /** @import { Checks } from './checks.mjs' */
 /** @import { LocalApi } from './local-api.mjs' */
@@ -70,6 +71,62 @@ export function triggerFixture({ local, nodeType, version }) {
 	return { store, workflow };
 }
 
+/** The two Record → Get nodes of the Only If Changed workflow, by where they remember. */
+const ONLY_CHANGED_NODES = {
+	workflow: 'Remembered in static data',
+	apifyStore: 'Remembered on Apify',
+};
+
+/**
+ * A workflow a webhook starts that gets one record with Only If Changed twice over: remembered in
+ * the workflow's static data (the default), and in an Apify store. Its store is its own, so the
+ * trigger does not see it.
+ *
+ * @param {object} options
+ * @param {LocalApi} options.local
+ * @param {string} options.nodeType
+ * @param {string} options.version  n8n's version
+ */
+export function onlyChangedFixture({ local, nodeType, version }) {
+	const major = version.split('.')[0];
+	const store = local.api.addStore({ name: `only-if-changed-n8n-${major}` });
+	local.api.putRecord(store.id, 'watched', '{"version":1}', { contentType: 'application/json' });
+	const id = `e2eOnlyChanged${major}`.slice(0, 16);
+	const path = `only-if-changed-${major}`;
+	const memoryStoreName = `e2e-memory-n8n-${major}`;
+	const nodes = Object.entries(ONLY_CHANGED_NODES).map(([changeMemory, name], index) => ({
+		id: `${id}-${changeMemory}`,
+		name,
+		type: nodeType,
+		typeVersion: 1,
+		position: [260, index * 200],
+		parameters: {
+			resource: 'record',
+			operation: 'get',
+			storeId: { __rl: true, value: store.id, mode: 'id' },
+			key: { __rl: true, value: 'watched', mode: 'id' },
+			outputFormat: 'auto',
+			options: { onlyChanged: true, changeMemory, memoryStoreName },
+		},
+		credentials: {
+			apifyKeyValueStoreApi: { id: EXAMPLE_CREDENTIAL_ID, name: 'Apify (local API)' },
+		},
+	}));
+	const workflow = {
+		id,
+		name: `E2E: Only If Changed on ${store.name}`,
+		active: false,
+		settings: { executionOrder: 'v1' },
+		nodes: [webhookNode(path), ...nodes],
+		connections: {
+			[WEBHOOK_NODE]: {
+				main: [nodes.map((node) => ({ node: node.name, type: 'main', index: 0 }))],
+			},
+		},
+	};
+	return { store, path, memoryStoreName, workflow };
+}
+
 /**
  * Activates workflows with n8n's CLI before `n8n start`: n8n 2.x publishes them, n8n 1.x sets them active.
  *
@@ -99,6 +156,7 @@ export async function activateWorkflows(n8n, ids) {
  * @param {object} options
  * @param {LocalApi} options.local
  * @param {ReturnType<typeof triggerFixture>} options.trigger
+ * @param {ReturnType<typeof onlyChangedFixture>} [options.onlyChanged]  its workflow's checks, when it is imported
  * @param {Record<string, string>} options.examples  IDs of the example workflows by file name
  * @param {number} options.port  for `n8n start`
  * @param {string} options.label  the n8n version, before every check's name
@@ -108,7 +166,7 @@ export async function activateWorkflows(n8n, ids) {
 export async function runActiveChecks(
 	checks,
 	n8n,
-	{ local, trigger, examples, port, label, stopAfter, mcp },
+	{ local, trigger, onlyChanged, examples, port, label, stopAfter, mcp },
 ) {
 	const { fixtures } = local;
 	const webhookId = examples[WEBHOOK_EXAMPLE];
@@ -117,6 +175,7 @@ export async function runActiveChecks(
 		async () => {
 			await activateWorkflows(n8n, [
 				trigger.workflow.id,
+				...(onlyChanged ? [onlyChanged.workflow.id] : []),
 				webhookId,
 				...(mcp ? [examples[MCP_EXAMPLE]] : []),
 			]);
@@ -275,12 +334,60 @@ export async function runActiveChecks(
 		},
 	);
 
+	if (onlyChanged) await runOnlyChangedCheck(checks, { local, rest, url, label, onlyChanged });
+
 	if (mcp) {
 		await runMcpChecks(checks, n8n, { url, label, ...mcp });
 		await runAgentChecks(checks, n8n, { label, fixture: mcp.fixture });
 	}
 
 	if (stopAfter) await n8n.stop();
+}
+
+/**
+ * The Only If Changed workflow from its webhook, four times, the record changed before the third:
+ * both nodes output it on the first and third execution only.
+ *
+ * @param {Checks} checks
+ * @param {{ local: LocalApi, rest: N8nRest, url: string, label: string, onlyChanged: ReturnType<typeof onlyChangedFixture> }} options
+ */
+async function runOnlyChangedCheck(checks, { local, rest, url, label, onlyChanged }) {
+	await checks.check(
+		`${label}: Record → Get with Only If Changed from a webhook, remembered in static data and in an Apify store: the record comes out once, then once more after it changed`,
+		async () => {
+			/** @type {Array<Record<string, unknown[]>>} */
+			const outputs = [];
+			for (const [index, change] of [false, false, true, false].entries()) {
+				if (change)
+					local.api.putRecord(onlyChanged.store.id, 'watched', '{"version":2}', {
+						contentType: 'application/json',
+					});
+				const response = await fetch(`${url}/webhook/${onlyChanged.path}`, { method: 'POST' });
+				expectEqual(response.status, 200, 'webhook answer');
+				const execution = await waitForExecution(rest, onlyChanged.workflow.id, index + 1);
+				expectEqual(execution.status, 'success', `execution ${execution.id} status`);
+				outputs.push(
+					Object.fromEntries(
+						Object.values(ONLY_CHANGED_NODES).map((node) => [
+							node,
+							executionItems(execution, node).map((item) => item.json.version),
+						]),
+					),
+				);
+			}
+			const expected = [[1], [], [2], []];
+			expectEqual(
+				outputs,
+				expected.map((versions) =>
+					Object.fromEntries(Object.values(ONLY_CHANGED_NODES).map((node) => [node, versions])),
+				),
+				'versions each node output, execution by execution',
+			);
+			const memory = local.api.findStore(onlyChanged.memoryStoreName);
+			expectEqual(memory.keys().length, 1, 'records in the memory store');
+			return show(outputs);
+		},
+	);
 }
 
 /**

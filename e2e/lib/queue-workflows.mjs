@@ -9,13 +9,17 @@ import JSZip from 'jszip';
 
 import { CheckFailure, expect, expectEqual, show } from './checks.mjs';
 import { executionItems } from './rest.mjs';
-import { EXAMPLE_CREDENTIAL_ID, exampleWorkflows } from './workflows.mjs';
+import {
+	EXAMPLE_CREDENTIAL_ID,
+	exampleWorkflows,
+	WEBHOOK_NODE,
+	webhookNode,
+} from './workflows.mjs';
 
 /** @import { LocalApi } from './local-api.mjs' */
 /** @import { Execution } from './rest.mjs' */
 /** @typedef {Awaited<ReturnType<typeof import('./queue.mjs').binaryDataTable>>} BinaryTable */
 
-export const WEBHOOK_NODE = 'Webhook';
 const CREDENTIAL = {
 	apifyKeyValueStoreApi: { id: EXAMPLE_CREDENTIAL_ID, name: 'Apify (local API)' },
 };
@@ -34,23 +38,6 @@ export const CONCURRENT_EXAMPLES = [
 
 /** @param {Buffer} bytes */
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
-
-/**
- * A webhook node at `path`.
- *
- * @param {string} path
- */
-function webhookNode(path) {
-	return {
-		id: randomUUID(),
-		name: WEBHOOK_NODE,
-		type: 'n8n-nodes-base.webhook',
-		typeVersion: 2,
-		position: [0, 0],
-		parameters: { httpMethod: 'POST', path, options: {} },
-		webhookId: randomUUID(),
-	};
-}
 
 /**
  * An example with a Webhook node at `/webhook/queue-<file>` in place of its manual trigger; its

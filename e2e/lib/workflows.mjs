@@ -2,6 +2,7 @@
 // The CLI part of the suite: imports the example credential and workflows (plus a few test-only
 // ones) into a real n8n, runs each with `n8n execute --id`, and checks the items, the binary files in
 // n8n's storage, and the logs.
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -28,6 +29,24 @@ import { sha256 } from './n8n.mjs';
 export const EXAMPLE_CREDENTIAL_ID = 'apifyLocalApi001';
 const CREDENTIAL_TYPE = 'apifyKeyValueStoreApi';
 const MANUAL = 'When clicking ‘Execute workflow’';
+export const WEBHOOK_NODE = 'Webhook';
+
+/**
+ * A webhook node at `/webhook/<path>` (POST).
+ *
+ * @param {string} path
+ */
+export function webhookNode(path) {
+	return {
+		id: randomUUID(),
+		name: WEBHOOK_NODE,
+		type: 'n8n-nodes-base.webhook',
+		typeVersion: 2,
+		position: [0, 0],
+		parameters: { httpMethod: 'POST', path, options: {} },
+		webhookId: randomUUID(),
+	};
+}
 
 /**
  * A workflow of n8n's Manual Trigger and, after it, `nodes`, each fed by the trigger; the
