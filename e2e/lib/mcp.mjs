@@ -349,7 +349,7 @@ export async function runMcpChecks(checks, n8n, { url, label, fixture, example, 
 		);
 
 		await checks.check(
-			`${label}: MCP: list_stores and get_store give the store without its signing key; download_store_zip gives a ZIP link`,
+			`${label}: MCP: list_stores and get_store give the store without its signing key; download_store_zip gives a ZIP link and a key listing link`,
 			async () => {
 				const stores = itemsOf(await call('list_stores', {}));
 				expect(
@@ -365,6 +365,13 @@ export async function runMcpChecks(checks, n8n, { url, label, fixture, example, 
 				expect(
 					body.includes(Buffer.from('img-001')) && !body.includes(Buffer.from('OUTPUT')),
 					'ZIP entries',
+				);
+				// The documented fallback: the key listing, signed the same way.
+				const listing = await fetch(zip.keysUrl);
+				const keys = (await listing.json()).data.items.map((/** @type {any} */ item) => item.key);
+				expect(
+					listing.status === 200 && keys.includes('img-001') && !keys.includes('OUTPUT'),
+					`keysUrl: ${listing.status} ${show(keys)}`,
 				);
 			},
 		);

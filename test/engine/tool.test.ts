@@ -294,6 +294,20 @@ describe('the node as a tool', () => {
 		expect(zip.body.subarray(0, 2).toString()).toBe('PK');
 		expect(zip.body.includes(Buffer.from('img-002'))).toBe(true);
 		expect(zip.body.includes(Buffer.from('screenshot'))).toBe(false);
+		// The fallback Apify documents: the key listing, each record with its own signed link.
+		expect(Date.parse(String(item.expiresAt))).toBeGreaterThan(Date.now());
+		const listing = await fetchBytes(String(item.keysUrl));
+		expect(listing.status).toBe(200);
+		const { items } = (
+			JSON.parse(listing.body.toString()) as {
+				data: { items: Array<{ key: string; recordPublicUrl: string }> };
+			}
+		).data;
+		expect(items.map((entry) => entry.key)).toEqual(expect.arrayContaining(['img-001', 'img-002']));
+		expect(items.every((entry) => entry.key.startsWith('img-'))).toBe(true);
+		const first = await fetchBytes(items[0].recordPublicUrl);
+		expect([first.status, first.body.equals(record(items[0].key).body)]).toEqual([200, true]);
+		expect(item.note).toMatch(/"keysUrl" lists the same records/);
 		expect(calls[1].error).toMatch(/cannot receive.*\n*.*One ZIP File/s);
 		expectNoSecretsIn(calls);
 	});

@@ -87,26 +87,25 @@ export async function signRecordLink(
 }
 
 /**
- * A link that downloads the store's records (all, or those of a prefix or collection) as one ZIP
- * file without a token, signed with a store signature that expires at `expiresAt` (a ms epoch).
+ * A link to the store's key listing (`keys`, as apify-client's createKeysPublicUrl makes it) or to
+ * its records as one ZIP file (`records`) that works without a token, signed with a store signature
+ * valid until `expiresAt` (a ms epoch; 0: never). The signature covers the store and the expiry
+ * only: a prefix or collection is a default the link's user can change. It names the store by its
+ * ID, also for a run's store: a run alias needs a token.
  */
-export async function signZipLink(
-	ctx: IExecuteFunctions,
+export function signedStoreLink(
 	connection: ApifyConnection,
-	store: StoreRef,
-	filter: { prefix?: string; collection?: string },
+	signing: SigningStore,
+	endpoint: 'keys' | 'records',
 	expiresAt: number,
-	itemIndex: number,
-	retry: RetryPolicy,
-): Promise<SignedRecordLink> {
-	const signing = await getSigningStore(ctx, connection, store, itemIndex, retry);
-	const url = signedUrl(
+	filter: { prefix?: string; collection?: string } = {},
+): string {
+	return signedUrl(
 		connection,
-		storePath(signing.id, 'records'),
+		storePath(signing.id, endpoint),
 		storeSignature(signing.urlSigningSecretKey, signing.id, expiresAt),
 		{ prefix: filter.prefix, collection: filter.collection },
 	);
-	return { storeId: signing.id, url };
 }
 
 /** A record's link for a reader without a token, or why there is none. */

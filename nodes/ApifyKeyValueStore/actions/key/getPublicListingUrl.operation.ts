@@ -6,12 +6,10 @@ import {
 } from 'n8n-workflow';
 
 import { getRecordFilter, getStore } from '../../helpers/parameters';
-import { storeSignature } from '../../helpers/signature';
 import { storeFields } from '../../helpers/storeFields';
 import { validateWholeNumber } from '../../helpers/validation';
 import { DEFAULT_TIMEOUT_SECONDS } from '../../transport';
-import { getSigningStore, signedUrl } from '../../transport/signing';
-import { storePath } from '../../transport/store';
+import { getSigningStore, signedStoreLink } from '../../transport/signing';
 import { optionsCollection, recordFilterFields } from '../common.descriptions';
 import type { OperationContext, OperationSettings } from '../node.type';
 
@@ -39,11 +37,7 @@ export const description = updateDisplayOptions(
 	properties,
 );
 
-/**
- * A link that lists the store's keys without a token, as apify-client's createKeysPublicUrl makes it.
- * The signature covers the store and the expiry only: the prefix or collection is a default the
- * link's user can change. It names the store by its ID, also for a run's store: a run alias needs a token.
- */
+/** A link that lists the store's keys without a token; see signedStoreLink. */
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
@@ -58,12 +52,7 @@ export async function execute(
 			: validateWholeNumber(this.getNode(), 'Expires In Seconds', expiresIn, itemIndex, 0);
 	const signing = await getSigningStore(this, connection, store, itemIndex, retry);
 	const expiresAt = expiresInSeconds === 0 ? 0 : Date.now() + expiresInSeconds * 1000;
-	const url = signedUrl(
-		connection,
-		storePath(signing.id, 'keys'),
-		storeSignature(signing.urlSigningSecretKey, signing.id, expiresAt),
-		{ prefix: filter.prefix, collection: filter.collection },
-	);
+	const url = signedStoreLink(connection, signing, 'keys', expiresAt, filter);
 	return [
 		{
 			json: {

@@ -2,7 +2,7 @@ import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } f
 
 import { getRecordFilter, getStore } from '../../helpers/parameters';
 import { TOOL_ZIP_LINK_SECONDS } from '../../helpers/tool';
-import { signZipLink } from '../../transport/signing';
+import { getSigningStore, signedStoreLink } from '../../transport/signing';
 import type { OperationContext } from '../node.type';
 
 /**
@@ -40,24 +40,18 @@ export async function executeAsTool(
 	const store = getStore(this, itemIndex);
 	const filter = getRecordFilter(this, itemIndex);
 	const expiresAt = Date.now() + TOOL_ZIP_LINK_SECONDS * 1000;
-	const { storeId, url } = await signZipLink(
-		this,
-		connection,
-		store,
-		filter,
-		expiresAt,
-		itemIndex,
-		retry,
-	);
+	const signing = await getSigningStore(this, connection, store, itemIndex, retry);
 	return [
 		{
 			json: {
 				...store.source,
-				storeId,
+				storeId: signing.id,
 				...filter,
-				url,
+				url: signedStoreLink(connection, signing, 'records', expiresAt, filter),
+				// Apify documents which signature its key listing takes, not which its ZIP download does.
+				keysUrl: signedStoreLink(connection, signing, 'keys', expiresAt, filter),
 				expiresAt: new Date(expiresAt).toISOString(),
-				note: `A ZIP file of the records, not returned here: fetch "url" to download it; the link needs no token and works until expiresAt.`,
+				note: `A ZIP file of the records, not returned here: fetch "url" to download it. If that link is refused, "keysUrl" lists the same records, each with a signed link (recordPublicUrl). Neither link needs a token; both work until expiresAt.`,
 			},
 			pairedItem: { item: itemIndex },
 		},
