@@ -10,7 +10,7 @@ import {
 import { requestStatus, type ApifyConnection, type RetryPolicy } from './index';
 import { fetchRecord, VISIBILITY_WAITS_MS } from './records';
 import { storeById, storeEndpoint, type StoreRef } from './store';
-import { requestStore } from './stores';
+import { getOrCreateStore } from './stores';
 
 /** What Only If Changed remembers of a record it output: its ETag, or where the API sent none, its content's SHA-256. */
 export interface SeenRecord {
@@ -93,15 +93,9 @@ export function apifyStoreMemory(
 	const writes = ctx.getMode() !== 'manual';
 
 	const memoryStore = async ({ itemIndex, retry }: WatchedRecord): Promise<StoreRef> => {
-		// Get-or-create by name is idempotent, so retries of the POST are safe.
-		state.storeId ??= requestStore(ctx, connection, {
-			method: 'POST',
-			path: '/v2/key-value-stores',
-			qs: { name: storeName },
-			subject: { storeId: `~${storeName}` },
-			itemIndex,
-			retry,
-		}).then((store) => store.id);
+		state.storeId ??= getOrCreateStore(ctx, connection, storeName, itemIndex, retry).then(
+			(store) => store.id,
+		);
 		try {
 			const id = await state.storeId;
 			return { ...storeById(id), subject: { storeName: `the memory store "${storeName}"` } };

@@ -51,6 +51,27 @@ export async function requestStore(
 }
 
 /**
+ * The account's store of this name, made if there is none, without its secrets. POST is not
+ * idempotent in general, but get-or-create by name is: a retry finds the store the first attempt made.
+ */
+export async function getOrCreateStore(
+	ctx: IExecuteFunctions,
+	connection: ApifyConnection,
+	name: string,
+	itemIndex: number,
+	retry: RetryPolicy,
+): Promise<StoreInfo> {
+	return await requestStore(ctx, connection, {
+		method: 'POST',
+		path: '/v2/key-value-stores',
+		qs: { name },
+		subject: { storeId: `~${name}` },
+		itemIndex,
+		retry,
+	});
+}
+
+/**
  * Pages through the account's stores with `offset` and `limit` until the API's `total` is reached,
  * a page comes back short or empty, or the limit is reached. Yields one page at a time, without secrets.
  */

@@ -7,7 +7,7 @@ import {
 
 import { validateStoreName } from '../../helpers/validation';
 import { DEFAULT_TIMEOUT_SECONDS } from '../../transport';
-import { requestStore } from '../../transport/stores';
+import { getOrCreateStore } from '../../transport/stores';
 import { optionsCollection } from '../common.descriptions';
 import type { OperationContext, OperationSettings } from '../node.type';
 
@@ -45,14 +45,6 @@ export async function execute(
 		this.getNodeParameter('name', itemIndex),
 		itemIndex,
 	);
-	// POST is not idempotent in general, but get-or-create by name is: a retry finds the store the first attempt made.
-	const store = await requestStore(this, connection, {
-		method: 'POST',
-		path: '/v2/key-value-stores',
-		qs: { name },
-		subject: { storeId: `~${name}` },
-		itemIndex,
-		retry,
-	});
+	const store = await getOrCreateStore(this, connection, name, itemIndex, retry);
 	return [{ json: store, pairedItem: { item: itemIndex } }];
 }
