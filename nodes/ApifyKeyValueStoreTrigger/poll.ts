@@ -7,6 +7,7 @@ import {
 	type IPollFunctions,
 } from 'n8n-workflow';
 
+import { parseJson } from '../ApifyKeyValueStore/helpers/json';
 import {
 	defaultRetryPolicy,
 	DEFAULT_TIMEOUT_SECONDS,
@@ -250,14 +251,12 @@ async function changeItem(
 	json.size = record.size;
 	if (record.kind === 'binary')
 		return { json: { ...json, fileName: record.binary.fileName }, binary: { data: record.binary } };
-	if (record.kind === 'json') {
-		try {
-			json.value = JSON.parse(record.text) as IDataObject;
-			return { json };
-		} catch {
-			// Stored as JSON but is not: it is still the record's value, as text.
-		}
+	const parsed = record.kind === 'json' ? parseJson(record.text) : undefined;
+	if (parsed && 'value' in parsed) {
+		json.value = parsed.value as IDataObject;
+		return { json };
 	}
+	// Text, or stored as JSON but is not: then too it is the record's value, as text.
 	json.text = record.text;
 	return { json };
 }

@@ -10,6 +10,7 @@ import { PassThrough } from 'readable-stream';
 
 import { prepareBinary } from './binaryData';
 import { contentTypeFromName, fileNameFor, kindOfContentType } from './contentType';
+import { parseJson } from './json';
 import { detectContentType, TEXT_CONTENT_TYPE } from './sniff';
 import { asBuffer, type NodeReadable } from './streams';
 import {
@@ -74,7 +75,7 @@ export async function unpackRecords(
 		let contentType = await detectContentType(name, bytes);
 		let value: unknown;
 		if (options.parseJson && kindOfContentType(contentType) === 'json') {
-			const parsed = parseJson(bytes);
+			const parsed = parseJson(bytes.toString('utf8'));
 			if ('value' in parsed) value = parsed.value;
 			// Only its shape said JSON, and parsing says otherwise: it is text.
 			else if (!contentTypeFromName(name)) contentType = TEXT_CONTENT_TYPE;
@@ -287,12 +288,4 @@ function notJson(node: INode, name: string, reason: string, itemIndex: number): 
 			'Turn off Parse JSON Records to get it as a file only, or fix the record in the store.',
 		itemIndex,
 	});
-}
-
-function parseJson(bytes: Buffer): { value: unknown } | { error: string } {
-	try {
-		return { value: JSON.parse(bytes.toString('utf8')) as unknown };
-	} catch (error) {
-		return { error: (error as Error).message };
-	}
 }

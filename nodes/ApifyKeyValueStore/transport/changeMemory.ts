@@ -7,6 +7,7 @@ import {
 	type IExecuteFunctions,
 } from 'n8n-workflow';
 
+import { parseJson } from '../helpers/json';
 import { requestStatus, type ApifyConnection, type RetryPolicy } from './index';
 import { fetchRecord, VISIBILITY_WAITS_MS } from './records';
 import { storeById, storeEndpoint, type StoreRef } from './store';
@@ -178,14 +179,13 @@ function memoryKey(ctx: IExecuteFunctions, { store, key }: WatchedRecord): strin
 	return `${workflowId.slice(0, 64)}.${hash.slice(0, 40)}`;
 }
 
+/** What a memory record says; anything else someone wrote there counts as no memory, and is overwritten. */
 function parseEntry(text: string): SeenRecord | undefined {
-	try {
-		const entry = JSON.parse(text) as IDataObject;
-		const etag = typeof entry.etag === 'string' ? entry.etag : undefined;
-		const sha256 = typeof entry.sha256 === 'string' ? entry.sha256 : undefined;
-		return etag || sha256 ? { etag, sha256 } : undefined;
-	} catch {
-		// A record someone else wrote there: treated as no memory, and overwritten.
+	const parsed = parseJson(text);
+	if (!('value' in parsed) || typeof parsed.value !== 'object' || parsed.value === null)
 		return undefined;
-	}
+	const entry = parsed.value as IDataObject;
+	const etag = typeof entry.etag === 'string' ? entry.etag : undefined;
+	const sha256 = typeof entry.sha256 === 'string' ? entry.sha256 : undefined;
+	return etag || sha256 ? { etag, sha256 } : undefined;
 }

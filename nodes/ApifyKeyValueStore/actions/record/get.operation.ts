@@ -8,6 +8,7 @@ import {
 } from 'n8n-workflow';
 
 import type { ValueKind } from '../../helpers/contentType';
+import { parseJson } from '../../helpers/json';
 import { getOptions, getRecordKey, getStore } from '../../helpers/parameters';
 import { storeFields } from '../../helpers/storeFields';
 import { boundText, TOOL_TEXT_LIMIT } from '../../helpers/tool';
@@ -182,9 +183,9 @@ export async function executeAsTool(
 				: `A file (${contentType}), not returned here, and no link to it could be made: ${link.why}`;
 		return [{ json, pairedItem: { item: itemIndex } }];
 	}
-	const value = record.kind === 'json' && record.complete ? parseJson(record.text) : undefined;
-	if (value !== undefined && JSON.stringify(value.parsed).length <= TOOL_TEXT_LIMIT) {
-		json.value = value.parsed as IDataObject;
+	const parsed = record.kind === 'json' && record.complete ? parseJson(record.text) : undefined;
+	if (parsed && 'value' in parsed && JSON.stringify(parsed.value).length <= TOOL_TEXT_LIMIT) {
+		json.value = parsed.value as IDataObject;
 	} else {
 		const bounded = boundText(record.text, record.complete, TOOL_TEXT_LIMIT, size);
 		json.text = bounded.text;
@@ -195,14 +196,6 @@ export async function executeAsTool(
 		}
 	}
 	return [{ json, pairedItem: { item: itemIndex } }];
-}
-
-function parseJson(text: string): { parsed: unknown } | undefined {
-	try {
-		return { parsed: JSON.parse(text) };
-	} catch {
-		return undefined;
-	}
 }
 
 /** Where Only If Changed remembers, as its options say; an Apify store needs a token that may write. */
@@ -242,19 +235,18 @@ function jsonItem(
 	text: string,
 	itemIndex: number,
 ): IDataObject {
-	let value: unknown;
-	try {
-		value = JSON.parse(text);
-	} catch (error) {
+	const parsed = parseJson(text);
+	if ('error' in parsed) {
 		throw new NodeOperationError(
 			ctx.getNode(),
-			`Record "${key}" is not valid JSON (${(error as Error).message})`,
+			`Record "${key}" is not valid JSON (${parsed.error})`,
 			{
 				description: `Its content type is ${contentType}. Set Output to Text or File (Binary) to read it as it is.`,
 				itemIndex,
 			},
 		);
 	}
+	const { value } = parsed;
 	if (value !== null && typeof value === 'object' && !Array.isArray(value))
 		return value as IDataObject;
 	return { key, contentType, size, value: value as IDataObject };

@@ -8,6 +8,7 @@ import {
 
 import { compressedUpload } from '../../helpers/compress';
 import { kindOfContentType } from '../../helpers/contentType';
+import { parseJson } from '../../helpers/json';
 import { getRecordKey, getStoreId } from '../../helpers/parameters';
 import { storeLocator } from '../../helpers/storeFields';
 import { noteWrite } from '../../helpers/recentWrites';
@@ -199,14 +200,7 @@ async function givenUpload(
 			Buffer.from(JSON.stringify(given ?? null), 'utf8'),
 			contentType ?? JSON_CONTENT_TYPE,
 		);
-	const isJson = (() => {
-		try {
-			JSON.parse(given);
-			return true;
-		} catch {
-			return false;
-		}
-	})();
+	const isJson = 'value' in parseJson(given);
 	const type = contentType ?? (isJson ? JSON_CONTENT_TYPE : TEXT_CONTENT_TYPE);
 	if (kindOfContentType(type) === 'json' && !isJson) {
 		throw new NodeOperationError(ctx.getNode(), 'The Value to Store is not valid JSON', {
