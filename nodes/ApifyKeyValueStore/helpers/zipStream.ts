@@ -316,8 +316,7 @@ export class ZipStreamReader {
 	 */
 	private scanStored(bytes: Uint8Array, at: number): number {
 		const entry = this.entry!;
-		// CRC-32 and the two sizes, of 4 or (ZIP64) 8 bytes each.
-		const numbers = entry.zip64 ? 20 : 12;
+		const numbers = descriptorLength(entry);
 		const find = signatureFinder(asBuffer(bytes));
 		for (;;) {
 			const signed = find(DESCRIPTOR_SIGNATURE, at);
@@ -347,11 +346,13 @@ export class ZipStreamReader {
 			const here = candidates.filter((candidate) => candidate.end === end);
 			if (here.some(({ from }) => bytes.length - from < numbers)) return this.waitAt(at);
 			for (const { from } of here) {
-				const crc = u32(bytes, from);
-				const compressedSize = entry.zip64 ? u64(bytes, from + 4) : u32(bytes, from + 4);
-				const size = entry.zip64 ? u64(bytes, from + 12) : u32(bytes, from + 8);
-				if (crc === entry.crc && compressedSize === entry.compressedSize && size === entry.size) {
-					entry.declared = { crc, compressedSize, size };
+				const declared = descriptorNumbers(bytes, from, entry);
+				if (
+					declared.crc === entry.crc &&
+					declared.compressedSize === entry.compressedSize &&
+					declared.size === entry.size
+				) {
+					entry.declared = declared;
 					this.endEntry();
 					return from + numbers;
 				}
@@ -440,15 +441,12 @@ export class ZipStreamReader {
 
 	private readDescriptor(bytes: Uint8Array, at: number): number {
 		const entry = this.entry!;
-		const numbers = entry.zip64 ? 20 : 12;
+		const numbers = descriptorLength(entry);
 		if (bytes.length - at < 4) return this.waitAt(at);
 		const signed = u32(bytes, at) === DATA_DESCRIPTOR;
 		const start = signed ? at + 4 : at;
 		if (bytes.length - start < numbers) return this.waitAt(at);
-		const crc = u32(bytes, start);
-		const compressedSize = entry.zip64 ? u64(bytes, start + 4) : u32(bytes, start + 4);
-		const size = entry.zip64 ? u64(bytes, start + 12) : u32(bytes, start + 8);
-		entry.declared = { crc, compressedSize, size };
+		entry.declared = descriptorNumbers(bytes, start, entry);
 		this.endEntry();
 		return start + numbers;
 	}
@@ -564,6 +562,24 @@ export class ZipStreamReader {
 		const count = u16(directory, at + 10);
 		return count === 0xffff && zip64Count !== undefined ? zip64Count : count;
 	}
+}
+
+/** A data descriptor's length after its (optional) signature: CRC-32 and two sizes of 4 or (ZIP64) 8 bytes. */
+function descriptorLength({ zip64 }: Pick<Entry, 'zip64'>): number {
+	return zip64 ? 20 : 12;
+}
+
+/** The CRC and sizes of a data descriptor, read from after its (optional) signature. */
+function descriptorNumbers(
+	bytes: Uint8Array,
+	at: number,
+	{ zip64 }: Pick<Entry, 'zip64'>,
+): NonNullable<Entry['declared']> {
+	return {
+		crc: u32(bytes, at),
+		compressedSize: zip64 ? u64(bytes, at + 4) : u32(bytes, at + 4),
+		size: zip64 ? u64(bytes, at + 12) : u32(bytes, at + 8),
+	};
 }
 
 /** Sizes from a ZIP64 extra field, for the fields the header left at 0xFFFFFFFF; undefined without one. */
