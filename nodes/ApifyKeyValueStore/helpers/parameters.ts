@@ -106,7 +106,6 @@ export function getRecordKey(ctx: IExecuteFunctions, itemIndex: number): string 
 	return validateRecordKey(ctx.getNode(), value, itemIndex);
 }
 
-/** How many results a list operation may return; undefined for Return All. */
 /** Return All (undefined) or Limit; as a tool, at most one more than a tool call returns (boundList). */
 export function getListLimit(ctx: IExecuteFunctions, itemIndex: number): number | undefined {
 	const limit = (ctx.getNodeParameter('returnAll', itemIndex) as boolean)
