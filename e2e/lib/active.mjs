@@ -6,7 +6,7 @@ import { CheckFailure, expect, expectEqual, show } from './checks.mjs';
 import { executionItems, N8nRest } from './rest.mjs';
 import { MCP_EXAMPLE, runAgentChecks, runMcpChecks } from './mcp.mjs';
 import { sleep, waitFor } from './proc.mjs';
-import { EXAMPLE_CREDENTIAL_ID, WEBHOOK_NODE, webhookNode } from './workflows.mjs';
+import { EXAMPLE_CREDENTIALS, WEBHOOK_NODE, webhookNode } from './workflows.mjs';
 
 /** @import { Checks } from './checks.mjs' */
 /** @import { LocalApi } from './local-api.mjs' */
@@ -61,9 +61,7 @@ export function triggerFixture({ local, nodeType, version }) {
 					includeValue: true,
 					checkEtags: true,
 				},
-				credentials: {
-					apifyKeyValueStoreApi: { id: EXAMPLE_CREDENTIAL_ID, name: 'Apify (local API)' },
-				},
+				credentials: EXAMPLE_CREDENTIALS,
 			},
 		],
 		connections: {},
@@ -108,9 +106,7 @@ export function onlyChangedFixture({ local, nodeType, version }) {
 			outputFormat: 'auto',
 			options: { onlyChanged: true, changeMemory, memoryStoreName },
 		},
-		credentials: {
-			apifyKeyValueStoreApi: { id: EXAMPLE_CREDENTIAL_ID, name: 'Apify (local API)' },
-		},
+		credentials: EXAMPLE_CREDENTIALS,
 	}));
 	const workflow = {
 		id,

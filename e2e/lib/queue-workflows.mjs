@@ -9,20 +9,12 @@ import JSZip from 'jszip';
 
 import { CheckFailure, expect, expectEqual, show } from './checks.mjs';
 import { executionItems } from './rest.mjs';
-import {
-	EXAMPLE_CREDENTIAL_ID,
-	exampleWorkflows,
-	WEBHOOK_NODE,
-	webhookNode,
-} from './workflows.mjs';
+import { EXAMPLE_CREDENTIALS, exampleWorkflows, WEBHOOK_NODE, webhookNode } from './workflows.mjs';
 
 /** @import { LocalApi } from './local-api.mjs' */
 /** @import { Execution } from './rest.mjs' */
 /** @typedef {Awaited<ReturnType<typeof import('./queue.mjs').binaryDataTable>>} BinaryTable */
 
-const CREDENTIAL = {
-	apifyKeyValueStoreApi: { id: EXAMPLE_CREDENTIAL_ID, name: 'Apify (local API)' },
-};
 const MIB = 1024 * 1024;
 /** The Apify store Only If Changed remembers in, in the workflow that keeps its memory there. */
 export const MEMORY_STORE = 'queue-only-if-changed';
@@ -118,7 +110,7 @@ export function queueWorkflows({ local, examplesDir, nodeType }) {
 		typeVersion: 1,
 		position: [260, 0],
 		parameters,
-		credentials: CREDENTIAL,
+		credentials: EXAMPLE_CREDENTIALS,
 	});
 	/**
 	 * @param {string} id

@@ -28,6 +28,10 @@ import { sha256 } from './n8n.mjs';
 
 export const EXAMPLE_CREDENTIAL_ID = 'apifyLocalApi001';
 const CREDENTIAL_TYPE = 'apifyKeyValueStoreApi';
+/** A node's `credentials`: the example credential the suites import. */
+export const EXAMPLE_CREDENTIALS = {
+	[CREDENTIAL_TYPE]: { id: EXAMPLE_CREDENTIAL_ID, name: 'Apify (local API)' },
+};
 const MANUAL = 'When clicking ‘Execute workflow’';
 export const WEBHOOK_NODE = 'Webhook';
 
@@ -297,7 +301,7 @@ function continueOnFailWorkflow({ nodeType, storeById }) {
 		typeVersion: 1,
 		position,
 		parameters,
-		credentials: { [CREDENTIAL_TYPE]: { id: EXAMPLE_CREDENTIAL_ID, name: 'Apify (local API)' } },
+		credentials: EXAMPLE_CREDENTIALS,
 		...extra,
 	});
 	/** @param {string} name */
