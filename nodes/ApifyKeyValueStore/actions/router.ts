@@ -39,12 +39,12 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		try {
 			const resourceName = this.getNodeParameter('resource', itemIndex) as string;
 			const operationName = this.getNodeParameter('operation', itemIndex) as string;
-			const resource = resources[resourceName as keyof ApifyKeyValueStoreType] as
+			const resource = ownEntry(resources, resourceName) as
 				| Resource<keyof ApifyKeyValueStoreType>
 				| undefined;
-			const operation = (resource?.operations as Record<string, Operation> | undefined)?.[
-				operationName
-			];
+			const operation = resource
+				? ownEntry(resource.operations as Record<string, Operation>, operationName)
+				: undefined;
 			if (!resource || !operation) {
 				throw new NodeOperationError(
 					this.getNode(),
@@ -67,7 +67,10 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			}
 			const retry = getRetryPolicy(this, itemIndex, defaultTimeoutSeconds);
 			const execute = (asTool && operation.executeAsTool) || operation.execute;
-			output.push(...(await execute.call(this, itemIndex, { connection, retry })));
+			// One by one: spreading an operation's items into push() overflows the call stack at
+			// around 120,000 items, and a store's key listing can give hundreds of thousands.
+			for (const item of await execute.call(this, itemIndex, { connection, retry }))
+				output.push(item);
 		} catch (error) {
 			if (this.continueOnFail()) {
 				output.push({ json: { error: (error as Error).message }, pairedItem: { item: itemIndex } });
@@ -81,4 +84,9 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		}
 	}
 	return [output];
+}
+
+/** A table's own entry of that name: never one of Object's (`constructor`, `toString`). */
+function ownEntry<T extends object>(table: T, name: string): T[keyof T] | undefined {
+	return Object.hasOwn(table, name) ? table[name as keyof T] : undefined;
 }
