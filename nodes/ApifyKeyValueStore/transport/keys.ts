@@ -1,4 +1,5 @@
 import { requestJson, type ApifyConnection, type ApifyContext, type ApifyRequest } from './index';
+import { pagingStalled } from './paging';
 
 /** Apify's page size limit for list keys. */
 export const MAX_KEYS_PER_PAGE = 1000;
@@ -25,7 +26,8 @@ export interface ListKeysQuery {
 
 /**
  * Pages through the keys in the API's order, following `nextExclusiveStartKey` until it is null,
- * a page is empty or the limit is reached. Yields one page at a time.
+ * a page is empty or the limit is reached; a cursor that does not move forward fails the listing.
+ * Yields one page at a time.
  */
 export async function* listKeyPages(
 	ctx: ApifyContext,
@@ -48,9 +50,36 @@ export async function* listKeyPages(
 		});
 		const items = page.items.slice(0, remaining);
 		if (items.length === 0) return;
+		if (exclusiveStartKey !== undefined && byteOrder(items[0].key, exclusiveStartKey) <= 0) {
+			throw pagingStalled(
+				ctx,
+				request,
+				'key listing',
+				`asked for keys after ${quoted(exclusiveStartKey)}, it answered with ${quoted(items[0].key)}`,
+			);
+		}
 		yield items;
 		remaining -= items.length;
-		if (!page.nextExclusiveStartKey) return;
-		exclusiveStartKey = page.nextExclusiveStartKey;
+		const next = page.nextExclusiveStartKey;
+		if (!next) return;
+		// Keys come in UTF-8 byte order, so each page's cursor lies beyond the one before.
+		if (exclusiveStartKey !== undefined && byteOrder(next, exclusiveStartKey) <= 0) {
+			throw pagingStalled(
+				ctx,
+				request,
+				'key listing',
+				`after key ${quoted(exclusiveStartKey)} it gave ${quoted(next)} as the next start key`,
+			);
+		}
+		exclusiveStartKey = next;
 	}
+}
+
+function byteOrder(a: string, b: string): number {
+	return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/** A key from the API as messages show it: any text, so quoted and cut to a key's longest. */
+function quoted(key: string): string {
+	return JSON.stringify(String(key).slice(0, 256));
 }

@@ -7,6 +7,7 @@ import {
 	type ApifyRequest,
 	type RetryPolicy,
 } from './index';
+import { pagingStalled } from './paging';
 import { pinnedStore, type StoreRef } from './store';
 
 /** Apify's page size limit for list endpoints. */
@@ -73,7 +74,8 @@ export async function getOrCreateStore(
 
 /**
  * Pages through the account's stores with `offset` and `limit` until the API's `total` is reached,
- * a page comes back short or empty, or the limit is reached. Yields one page at a time, without secrets.
+ * a page comes back short or empty, or the limit is reached; a page that brings no new store fails
+ * the listing. Yields one page at a time, without secrets, each store once.
  */
 export async function* listStorePages(
 	ctx: IExecuteFunctions,
@@ -83,6 +85,9 @@ export async function* listStorePages(
 ): AsyncGenerator<StoreInfo[]> {
 	let remaining = query.limit ?? Infinity;
 	let offset = 0;
+	// Offsets shift when stores are made or deleted meanwhile, so a page may repeat a store: it is
+	// output once, and a page with no store not seen before means the offset is not honoured.
+	const seen = new Set<string>();
 	while (remaining > 0) {
 		const pageLimit = Math.min(remaining, MAX_STORES_PER_PAGE);
 		const page = await requestJson<StoresPage>(ctx, connection, {
@@ -94,8 +99,18 @@ export async function* listStorePages(
 				unnamed: query.unnamed ? 'true' : undefined,
 			},
 		});
-		const items = page.items.slice(0, remaining);
-		if (items.length === 0) return;
+		if (page.items.length === 0) return;
+		const fresh = page.items.filter((store) => !seen.has(store.id));
+		if (fresh.length === 0) {
+			throw pagingStalled(
+				ctx,
+				request,
+				'store list',
+				`the page at offset ${offset} holds only stores already listed`,
+			);
+		}
+		const items = fresh.slice(0, remaining);
+		for (const store of items) seen.add(store.id);
 		yield items.map(withoutSecrets);
 		remaining -= items.length;
 		offset += page.items.length;
