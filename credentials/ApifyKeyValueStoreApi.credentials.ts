@@ -6,6 +6,8 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
+import { checkBaseUrl } from '../nodes/ApifyKeyValueStore/transport/origin';
+
 export class ApifyKeyValueStoreApi implements ICredentialType {
 	name = 'apifyKeyValueStoreApi';
 
@@ -78,11 +80,19 @@ export class ApifyKeyValueStoreApi implements ICredentialType {
 	];
 
 	// A function rather than a generic authenticator: a token travels as a header, a signature as a
-	// query parameter, and neither may be sent empty.
+	// query parameter, and neither may be sent empty, nor to another origin than the API Base URL's,
+	// nor over plain HTTP to another host: the credential test included, before anything is sent.
 	async authenticate(
 		credentials: ICredentialDataDecryptedObject,
 		requestOptions: IHttpRequestOptions,
 	): Promise<IHttpRequestOptions> {
+		const checked = checkBaseUrl(credentials.baseUrl);
+		if (!checked.url) throw new Error(`${checked.problem}. ${checked.description}`);
+		if (targetOrigin(requestOptions) !== checked.url.origin) {
+			throw new Error(
+				`The Apify Key-Value Store API credential is only sent to its API Base URL (${checked.url.origin})`,
+			);
+		}
 		if (credentials.authType === 'urlSignature') {
 			return { ...requestOptions, qs: { ...requestOptions.qs, signature: credentials.signature } };
 		}
@@ -101,4 +111,13 @@ export class ApifyKeyValueStoreApi implements ICredentialType {
 			url: '={{$credentials.authType === "urlSignature" ? "/v2/key-value-stores/" + encodeURIComponent($credentials.signatureStoreId) + "/keys?limit=1" : "/v2/users/me"}}',
 		},
 	};
+}
+
+/** The origin a request goes to: its URL, resolved against its base URL when relative; '' if neither parses. */
+function targetOrigin({ url, baseURL }: IHttpRequestOptions): string {
+	try {
+		return new URL(url, baseURL || undefined).origin;
+	} catch {
+		return '';
+	}
 }

@@ -16,9 +16,22 @@ import {
 } from '../ApifyKeyValueStore/transport';
 import { listKeyPages } from '../ApifyKeyValueStore/transport/keys';
 import { fetchRecord, hashRecord } from '../ApifyKeyValueStore/transport/records';
-import { storeEndpoint, type StoreRef } from '../ApifyKeyValueStore/transport/store';
+import {
+	isPathSafe,
+	recordEndpoint,
+	storeEndpoint,
+	type StoreRef,
+} from '../ApifyKeyValueStore/transport/store';
 import { pinStore } from '../ApifyKeyValueStore/transport/stores';
-import { diffSnapshots, type RecordChange, type StoreSnapshot } from './changes';
+import {
+	diffSnapshots,
+	emptySnapshot,
+	loadSnapshot,
+	saveSnapshot,
+	type RecordChange,
+	type SavedSnapshot,
+	type StoreSnapshot,
+} from './changes';
 
 export type { ChangeKind } from './changes';
 
@@ -31,6 +44,8 @@ const RECORD_RETRY = defaultRetryPolicy(DEFAULT_TIMEOUT_SECONDS.records);
  */
 export const MAX_HASHED_RECORD_BYTES = 8 * 1024 * 1024;
 const SAME_SIZE_EDITS_UNCHECKED = `Edits of this record that keep its size are not noticed: the API sends no ETag for it, and it is larger than the ${MAX_HASHED_RECORD_BYTES / 1024 / 1024} MiB the trigger downloads to compare contents.`;
+const NOT_ADDRESSABLE =
+	'This record is reported from the listing alone: a key of "." or ".." cannot be put in a URL, so its value is not read and same-size edits are not noticed. Download All (One ZIP File) includes it.';
 /** ETag checks and record downloads at once: well under the API's 200 requests per second for records. */
 const CONCURRENT_REQUESTS = 8;
 /** A test run before any baseline shows this many of the store's records, as if added. */
@@ -51,7 +66,7 @@ export interface PollOptions {
 interface SavedState {
 	/** The settings the snapshot was taken with; another store, Store Of or prefix starts a new baseline. */
 	scope?: string;
-	snapshot?: StoreSnapshot;
+	snapshot?: SavedSnapshot;
 }
 
 /**
@@ -66,12 +81,13 @@ export async function pollStore(
 ): Promise<INodeExecutionData[]> {
 	const state = options.state as SavedState;
 	const scope = scopeOf(options);
-	const previous = state.scope === scope ? state.snapshot : undefined;
+	const previous =
+		state.scope === scope && state.snapshot ? loadSnapshot(state.snapshot) : undefined;
 	const store = await storeOfPoll(ctx, connection, options.store);
 	// No run of that status yet: an empty store, so that the first such run's records fire as added.
 	const current = store
 		? await takeSnapshot(ctx, connection, { ...options, store }, previous)
-		: { sizes: {}, etags: {} };
+		: emptySnapshot();
 
 	let changes: RecordChange[];
 	if (previous)
@@ -79,7 +95,7 @@ export async function pollStore(
 			options.events.has(change.change),
 		);
 	else if (options.manual) {
-		changes = Object.entries(current.sizes)
+		changes = [...current.sizes]
 			.slice(0, SAMPLE_EVENTS)
 			.map(([key, size]) => ({ key, change: 'added', size }));
 	} else changes = [];
@@ -100,7 +116,7 @@ export async function pollStore(
 	);
 	// Saved only once every item is ready: a poll that fails is repeated whole, so no change is lost.
 	state.scope = scope;
-	state.snapshot = current;
+	state.snapshot = saveSnapshot(current);
 	return items;
 }
 
@@ -142,7 +158,7 @@ async function takeSnapshot(
 	{ store, prefix, checkEtags }: PollOptions,
 	previous: StoreSnapshot | undefined,
 ): Promise<StoreSnapshot> {
-	const snapshot: StoreSnapshot = { sizes: {}, etags: {} };
+	const snapshot = emptySnapshot();
 	const listing = {
 		path: storeEndpoint(store, 'keys'),
 		qs: store.qs,
@@ -151,29 +167,29 @@ async function takeSnapshot(
 		retry: LIST_RETRY,
 	};
 	for await (const page of listKeyPages(ctx, connection, listing, { prefix })) {
-		for (const item of page) snapshot.sizes[item.key] = item.size;
+		for (const item of page) snapshot.sizes.set(item.key, item.size);
 	}
 	if (!checkEtags) return snapshot;
-	const hashes: Record<string, string> = {};
+	const hashes = new Map<string, string>();
 	snapshot.hashes = hashes;
 	await pMap(
-		Object.keys(snapshot.sizes),
-		async (key) => {
-			const size = snapshot.sizes[key];
+		[...snapshot.sizes],
+		async ([key, size]) => {
+			if (!isPathSafe(key)) return;
 			// A record whose size changed is changed anyway; its new ETag or hash is for the next poll.
-			const sameSize = previous?.sizes[key] === size;
-			const knownHash = sameSize ? previous?.hashes?.[key] : undefined;
+			const sameSize = previous?.sizes.get(key) === size;
+			const knownHash = sameSize ? previous?.hashes?.get(key) : undefined;
 			// A record the API gave no ETag for is compared by content straight away.
 			if (knownHash === undefined) {
 				const etag = await recordEtag(ctx, connection, store, key, sameSize ? previous : undefined);
 				if (etag) {
-					snapshot.etags[key] = etag;
+					snapshot.etags.set(key, etag);
 					return;
 				}
 			}
 			if (size > MAX_HASHED_RECORD_BYTES) return;
 			const hash = await contentHash(ctx, connection, store, key);
-			if (hash) hashes[key] = hash;
+			if (hash) hashes.set(key, hash);
 		},
 		{ concurrency: CONCURRENT_REQUESTS },
 	);
@@ -191,10 +207,10 @@ async function recordEtag(
 	key: string,
 	previous: StoreSnapshot | undefined,
 ): Promise<string | undefined> {
-	const known = previous?.etags[key];
+	const known = previous?.etags.get(key);
 	const { statusCode, headers } = await requestHeaders(ctx, connection, {
 		method: 'HEAD',
-		path: storeEndpoint(store, 'records', encodeURIComponent(key)),
+		path: recordEndpoint(store, key),
 		qs: store.qs,
 		headers: known ? { 'If-None-Match': known } : undefined,
 		// Deleted since it was listed: the next poll reports it. A HEAD refused (Apify documents no
@@ -234,8 +250,13 @@ async function changeItem(
 	const unchecked =
 		checkEtags &&
 		change.change !== 'deleted' &&
-		current.etags[change.key] === undefined &&
-		current.hashes?.[change.key] === undefined;
+		!current.etags.has(change.key) &&
+		!current.hashes?.has(change.key);
+	if (!isPathSafe(change.key)) {
+		// A listing can name it, but no URL reaches it: `records/..` would be the store itself.
+		if (change.change !== 'deleted' && (checkEtags || includeValue)) json.note = NOT_ADDRESSABLE;
+		return { json };
+	}
 	if (unchecked) json.note = SAME_SIZE_EDITS_UNCHECKED;
 	if (!includeValue || change.change === 'deleted') return { json };
 	const record = await fetchRecord(ctx, connection, {

@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { MAX_RETRIES_LIMIT, MAX_TIMEOUT_SECONDS } from '../helpers/parameters';
 import { storeLocator } from '../helpers/storeFields';
 import { DEFAULT_MAX_RETRIES } from '../transport';
 import type { OperationOption, ResourceName } from './node.type';
@@ -126,7 +127,7 @@ function requestOptionFields(defaultTimeoutSeconds: number): INodeProperties[] {
 			displayName: 'Max Retries',
 			name: 'maxRetries',
 			type: 'number',
-			typeOptions: { minValue: 0, maxValue: 10 },
+			typeOptions: { minValue: 0, maxValue: MAX_RETRIES_LIMIT },
 			default: DEFAULT_MAX_RETRIES,
 			description:
 				'How often to retry after rate limiting (429), server errors (5xx), dropped connections and timeouts, with exponential backoff',
@@ -135,7 +136,7 @@ function requestOptionFields(defaultTimeoutSeconds: number): INodeProperties[] {
 			displayName: 'Request Timeout (Seconds)',
 			name: 'timeoutSeconds',
 			type: 'number',
-			typeOptions: { minValue: 1 },
+			typeOptions: { minValue: 1, maxValue: MAX_TIMEOUT_SECONDS },
 			default: defaultTimeoutSeconds,
 			description:
 				'How long one attempt may wait for the API (for files: the longest pause in the download)',

@@ -137,6 +137,14 @@ export function getOptions(ctx: IExecuteFunctions, itemIndex: number): IDataObje
 	return ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
 }
 
+/**
+ * The most Max Retries may be, as the editor offers it; an expression may not go past it either:
+ * the backoff doubles with every retry, and past about 20 one wait overflows a timer (24.8 days).
+ */
+export const MAX_RETRIES_LIMIT = 10;
+/** The longest Request Timeout: one day; past 2,147,483 s a timer overflows and fires at once. */
+export const MAX_TIMEOUT_SECONDS = 86_400;
+
 /** Max Retries and Request Timeout of an item's Options; the default timeout is the operation's. */
 export function getRetryPolicy(
 	ctx: IExecuteFunctions,
@@ -151,12 +159,15 @@ export function getRetryPolicy(
 		options.maxRetries ?? DEFAULT_MAX_RETRIES,
 		itemIndex,
 		0,
+		MAX_RETRIES_LIMIT,
 	);
 	const timeoutSeconds = validateWholeNumber(
 		node,
 		'Request Timeout (Seconds)',
 		options.timeoutSeconds ?? defaultTimeoutSeconds,
 		itemIndex,
+		1,
+		MAX_TIMEOUT_SECONDS,
 	);
 	return { maxRetries, timeoutMs: timeoutSeconds * 1000 };
 }

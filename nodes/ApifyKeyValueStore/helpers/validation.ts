@@ -176,22 +176,27 @@ export function validateContentType(node: INode, value: unknown, itemIndex: numb
 	return contentType;
 }
 
-/** A whole number of at least `min` (1 unless given), as typed or as an expression result. */
+/** A whole number from `min` (1 unless given) to `max`, as typed or as an expression result. */
 export function validateWholeNumber(
 	node: INode,
 	name: string,
 	value: unknown,
 	itemIndex: number,
 	min = 1,
+	max = Number.MAX_SAFE_INTEGER,
 ): number {
 	const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-	if (typeof number !== 'number' || !Number.isInteger(number) || number < min) {
+	if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
 		const kind = min === 0 ? 'a whole number of 0 or more' : 'a positive whole number';
+		const range = max === Number.MAX_SAFE_INTEGER ? kind : `a whole number from ${min} to ${max}`;
 		throw new NodeOperationError(
 			node,
-			`The ${name} parameter must be ${kind}, not ${JSON.stringify(value)}`,
+			`The ${name} parameter must be ${range}, not ${JSON.stringify(value)}`,
 			{
-				description: `Set ${name} to ${min} or more.`,
+				description:
+					max === Number.MAX_SAFE_INTEGER
+						? `Set ${name} to ${min} or more.`
+						: `Set ${name} to at least ${min} and at most ${max}.`,
 				itemIndex,
 			},
 		);

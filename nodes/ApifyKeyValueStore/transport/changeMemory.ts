@@ -10,7 +10,7 @@ import {
 import { parseJson } from '../helpers/json';
 import { requestStatus, type ApifyConnection, type RetryPolicy } from './index';
 import { fetchRecord, VISIBILITY_WAITS_MS } from './records';
-import { storeById, storeEndpoint, type StoreRef } from './store';
+import { recordEndpoint, storeById, type StoreRef } from './store';
 import { getOrCreateStore } from './stores';
 
 /** What Only If Changed remembers of a record it output: its ETag, or where the API sent none, its content's SHA-256. */
@@ -147,7 +147,7 @@ export function apifyStoreMemory(
 			};
 			await requestStatus(ctx, connection, {
 				method: 'PUT',
-				path: storeEndpoint(store, 'records', key),
+				path: recordEndpoint(store, key),
 				headers: { 'Content-Type': 'application/json; charset=utf-8' },
 				body: () => Buffer.from(JSON.stringify(entry)),
 				subject: { ...store.subject, key },

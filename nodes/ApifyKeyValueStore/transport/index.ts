@@ -23,6 +23,7 @@ import {
 	type NetworkFailure,
 	type RequestSubject,
 } from './errors';
+import { checkBaseUrl } from './origin';
 
 export const CREDENTIAL_TYPE = 'apifyKeyValueStoreApi';
 
@@ -110,7 +111,6 @@ const MAX_REDIRECTS = 5;
 const BACKOFF_BASE_MS = 500;
 const MAX_RETRY_AFTER_MS = 60_000;
 const MAX_TIMEOUT_MS = 360_000;
-const LOOPBACK_HOSTS = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
 /** Network failures worth another attempt; refused connections and unknown hosts are set-up mistakes. */
 const RETRYABLE_CODES = new Set([
@@ -138,31 +138,12 @@ class ApifyHttpError extends Error {
 /** Reads the credential's origin and refuses one that would carry the token in clear text. */
 export async function getConnection(ctx: ApifyContext, itemIndex = 0): Promise<ApifyConnection> {
 	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE, itemIndex);
-	const raw = String(credentials.baseUrl || 'https://api.apify.com').trim();
-	let url: URL;
-	try {
-		url = new URL(raw);
-	} catch {
-		throw new NodeOperationError(
-			ctx.getNode(),
-			`The credential's API Base URL "${raw}" is not a URL`,
-			{
-				description: 'Use https://api.apify.com, or the address of an Apify-compatible API.',
-				itemIndex,
-			},
-		);
+	const checked = checkBaseUrl(credentials.baseUrl);
+	if (!checked.url) {
+		const { problem, description } = checked;
+		throw new NodeOperationError(ctx.getNode(), problem, { description, itemIndex });
 	}
-	const plainHttpAllowed = url.protocol === 'http:' && LOOPBACK_HOSTS.test(url.hostname);
-	if (url.protocol !== 'https:' && !plainHttpAllowed) {
-		throw new NodeOperationError(
-			ctx.getNode(),
-			`The credential's API Base URL must use https:// (plain http:// is allowed only for localhost)`,
-			{
-				description: 'A token or signature sent over plain HTTP could be read on the way.',
-				itemIndex,
-			},
-		);
-	}
+	const { url } = checked;
 	return {
 		baseUrl: url.origin + url.pathname.replace(/\/+$/, ''),
 		authType: credentials.authType === 'urlSignature' ? 'urlSignature' : 'apiToken',

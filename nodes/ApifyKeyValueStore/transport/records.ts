@@ -22,7 +22,7 @@ import {
 } from './index';
 import { apifyApiError } from './errors';
 import { listKeyPages, type KeyItem } from './keys';
-import { storeEndpoint, type StoreRef } from './store';
+import { recordEndpoint, storeEndpoint, type StoreRef } from './store';
 import { pinStore } from './stores';
 
 /** One record of a store, and how to ask for it. */
@@ -196,7 +196,7 @@ export async function recordExists(
 		const store = await pinStore(ctx, connection, address.store, address.itemIndex, address.retry);
 		const status = await requestStatus(ctx, connection, {
 			method: 'HEAD',
-			path: storeEndpoint(store, 'records', encodeURIComponent(address.key)),
+			path: recordEndpoint(store, address.key),
 			qs: store.qs,
 			acceptStatuses: [404],
 			subject: { ...address.store.subject, key: address.key },
@@ -220,7 +220,7 @@ async function requestRecord<T>(
 	consume: (response: StreamResponse) => Promise<T>,
 ): Promise<T> {
 	const request: ApifyRequest = {
-		path: storeEndpoint(store, 'records', encodeURIComponent(key)),
+		path: recordEndpoint(store, key),
 		// Without it the API may rewrite HTML records.
 		qs: { ...store.qs, attachment: 'true' },
 		headers: ifNoneMatch ? { 'If-None-Match': ifNoneMatch } : undefined,

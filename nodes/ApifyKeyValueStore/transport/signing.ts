@@ -3,7 +3,7 @@ import { NodeOperationError, type IExecuteFunctions, type NodeApiError } from 'n
 import { listedRecordLink, type RecordAddress } from './records';
 
 import { recordSignature, storeSignature } from '../helpers/signature';
-import { storePath, type StoreRef } from './store';
+import { pathSegment, storePath, type StoreRef } from './store';
 import { requestJson, type ApifyConnection, type RetryPolicy } from './index';
 import { storeLabel } from './errors';
 
@@ -80,7 +80,7 @@ export async function signRecordLink(
 	const signing = await getSigningStore(ctx, connection, store, itemIndex, retry);
 	const url = signedUrl(
 		connection,
-		storePath(signing.id, 'records', encodeURIComponent(key)),
+		storePath(signing.id, 'records', pathSegment(key)),
 		recordSignature(signing.urlSigningSecretKey, key),
 	);
 	return { storeId: signing.id, url };

@@ -22,7 +22,7 @@ export interface StoreRef {
 /** A store by its ID or `username~store-name`. */
 export function storeById(storeId: string): StoreRef {
 	return {
-		basePath: `/v2/key-value-stores/${encodeURIComponent(storeId)}`,
+		basePath: `/v2/key-value-stores/${pathSegment(storeId)}`,
 		isAlias: false,
 		qs: {},
 		source: { storeId },
@@ -34,7 +34,7 @@ export function storeById(storeId: string): StoreRef {
 /** The default store of an Actor run, through the run alias. */
 export function storeOfRun(runId: string): StoreRef {
 	return {
-		basePath: `/v2/actor-runs/${encodeURIComponent(runId)}/key-value-store`,
+		basePath: `/v2/actor-runs/${pathSegment(runId)}/key-value-store`,
 		isAlias: true,
 		qs: {},
 		source: { runId },
@@ -55,7 +55,7 @@ export function storeOfLastRun(
 	const id = ofTask ? owner.actorTaskId : owner.actorId;
 	const which = runStatus ? `last ${runStatus.toLowerCase()} run` : 'last run';
 	return {
-		basePath: `/v2/${ofTask ? 'actor-tasks' : 'acts'}/${encodeURIComponent(id)}/runs/last/key-value-store`,
+		basePath: `/v2/${ofTask ? 'actor-tasks' : 'acts'}/${pathSegment(id)}/runs/last/key-value-store`,
 		isAlias: true,
 		qs: runStatus ? { status: runStatus } : {},
 		source: { ...owner, runStatus: runStatus || 'any' },
@@ -79,7 +79,7 @@ export function pinnedStore(alias: StoreRef, storeId: string): StoreRef {
 	};
 }
 
-/** An endpoint of the store, e.g. `storeEndpoint(store, 'records', encodedKey)`. */
+/** An endpoint of the store, e.g. `storeEndpoint(store, 'keys')`. */
 export function storeEndpoint(store: StoreRef, ...rest: string[]): string {
 	return [store.basePath, ...rest].join('/');
 }
@@ -87,4 +87,28 @@ export function storeEndpoint(store: StoreRef, ...rest: string[]): string {
 /** `/v2/key-value-stores/{store}` with the identifier encoded as one path segment. */
 export function storePath(storeId: string, ...rest: string[]): string {
 	return storeEndpoint(storeById(storeId), ...rest);
+}
+
+/**
+ * Whether a URL path can carry the value as a segment. `.` and `..` it cannot: URL parsing resolves
+ * them away, percent-encoded or not, so `records/..` would ask for the store itself and `records/.`
+ * for its ZIP. Apify's key pattern allows both, so a listing can name them.
+ */
+export function isPathSafe(value: string): boolean {
+	return value !== '.' && value !== '..';
+}
+
+/** The value, encoded, as one segment of an API path; `.` and `..` are refused (see isPathSafe). */
+export function pathSegment(value: string): string {
+	if (!isPathSafe(value)) {
+		throw new Error(
+			`"${value}" cannot be asked for by URL: a URL path resolves it away. Read such a record with Record → Download All.`,
+		);
+	}
+	return encodeURIComponent(value);
+}
+
+/** A record's endpoint, e.g. `/v2/key-value-stores/{id}/records/{key}`. */
+export function recordEndpoint(store: StoreRef, key: string): string {
+	return storeEndpoint(store, 'records', pathSegment(key));
 }

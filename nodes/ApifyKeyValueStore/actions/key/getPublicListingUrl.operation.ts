@@ -18,6 +18,9 @@ export const settings: OperationSettings = {
 	needsToken: 'signing',
 };
 
+/** 100 years: a link that should outlive that never expires (0); far more would be no date at all. */
+const MAX_EXPIRES_IN_SECONDS = 100 * 365 * 24 * 60 * 60;
+
 const properties: INodeProperties[] = [
 	...storeFields,
 	...recordFilterFields,
@@ -25,9 +28,9 @@ const properties: INodeProperties[] = [
 		displayName: 'Expires In Seconds',
 		name: 'expiresInSeconds',
 		type: 'number',
-		typeOptions: { minValue: 0 },
+		typeOptions: { minValue: 0, maxValue: MAX_EXPIRES_IN_SECONDS },
 		default: 0,
-		description: 'How long the link works; 0 or empty: it never expires',
+		description: 'How long the link works, up to 100 years; 0 or empty: it never expires',
 	},
 	optionsCollection(settings.defaultTimeoutSeconds),
 ];
@@ -49,7 +52,14 @@ export async function execute(
 	const expiresInSeconds =
 		expiresIn === '' || expiresIn === null
 			? 0
-			: validateWholeNumber(this.getNode(), 'Expires In Seconds', expiresIn, itemIndex, 0);
+			: validateWholeNumber(
+					this.getNode(),
+					'Expires In Seconds',
+					expiresIn,
+					itemIndex,
+					0,
+					MAX_EXPIRES_IN_SECONDS,
+				);
 	const signing = await getSigningStore(this, connection, store, itemIndex, retry);
 	const expiresAt = expiresInSeconds === 0 ? 0 : Date.now() + expiresInSeconds * 1000;
 	const url = signedStoreLink(connection, signing, 'keys', expiresAt, filter);

@@ -10,7 +10,7 @@ import { forgetWrite } from '../../helpers/recentWrites';
 import { storeLocator } from '../../helpers/storeFields';
 import { DEFAULT_TIMEOUT_SECONDS, requestStatus } from '../../transport';
 import { recordId } from '../../transport/records';
-import { storeById, storeEndpoint } from '../../transport/store';
+import { recordEndpoint, storeById } from '../../transport/store';
 import { optionsCollection, recordKeyLocator } from '../common.descriptions';
 import type { OperationContext, OperationSettings } from '../node.type';
 
@@ -40,7 +40,7 @@ export async function execute(
 	const key = getRecordKey(this, itemIndex);
 	await requestStatus(this, connection, {
 		method: 'DELETE',
-		path: storeEndpoint(store, 'records', encodeURIComponent(key)),
+		path: recordEndpoint(store, key),
 		subject: { storeId, key },
 		itemIndex,
 		retry,

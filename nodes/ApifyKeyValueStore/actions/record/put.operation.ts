@@ -16,7 +16,7 @@ import { countingUpload, type NodeReadable as Readable } from '../../helpers/str
 import { validateContentType } from '../../helpers/validation';
 import { DEFAULT_TIMEOUT_SECONDS, requestStatus } from '../../transport';
 import { recordId } from '../../transport/records';
-import { storeById, storeEndpoint } from '../../transport/store';
+import { recordEndpoint, storeById } from '../../transport/store';
 import { binaryPropertyField, optionsCollection, recordKeyLocator } from '../common.descriptions';
 import type { OperationContext, OperationSettings } from '../node.type';
 
@@ -139,7 +139,7 @@ export async function execute(
 				: await jsonUpload(this, itemIndex, valueSource, contentType ?? JSON_CONTENT_TYPE);
 	await requestStatus(this, connection, {
 		method: 'PUT',
-		path: storeEndpoint(store, 'records', encodeURIComponent(key)),
+		path: recordEndpoint(store, key),
 		headers: {
 			'Content-Type': upload.contentType,
 			...(upload.contentEncoding ? { 'Content-Encoding': upload.contentEncoding } : {}),
