@@ -22,6 +22,8 @@ export interface CraftedEntry {
 	descriptor?: 'signed' | 'unsigned';
 	/** With a descriptor: a ZIP64 extra field in the local header, and 8-byte sizes in the descriptor. */
 	zip64?: boolean;
+	/** The local header's extra field, for an entry without `zip64`. */
+	extra?: Buffer;
 }
 
 /** The data descriptor of an entry: its CRC and sizes, after its data. */
@@ -57,7 +59,7 @@ export function craftZip(entries: Iterable<CraftedEntry>): Buffer {
 		local.writeUInt16LE(20, 4);
 		local.writeUInt16LE(flags, 6);
 		local.writeUInt16LE(method, 8);
-		const extra = Buffer.alloc(entry.descriptor && entry.zip64 ? 20 : 0);
+		const extra = entry.extra ?? Buffer.alloc(entry.descriptor && entry.zip64 ? 20 : 0);
 		if (entry.descriptor) {
 			// The sizes follow the data; ZIP64 says so with all-ones sizes and its extra field.
 			if (entry.zip64) {
