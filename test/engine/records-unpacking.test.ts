@@ -106,19 +106,21 @@ describe('Download All, one item per record, unpacked as it downloads', () => {
 		]);
 	});
 
-	it('parses a .json record larger than it gathers when Parse JSON Records is on', async () => {
+	it('refuses to parse a .json record over 10 MiB, above what Apify takes as JSON, and outputs it as a file when Parse JSON Records is off', async () => {
 		const value = { rows: Array.from({ length: 400_000 }, (_, index) => ({ index, name: 'row' })) };
 		const body = Buffer.from(JSON.stringify(value));
 		expect(body.length).toBeGreaterThan(10 * MIB);
-		const { items, error } = await runNode({
-			parameters: unpackParameters(storeWith('large-json', { 'rows.json': body }), {
-				parseJson: true,
-			}),
-		});
+		const storeId = storeWith('large-json', { 'first.json': Buffer.from('{}'), 'rows.json': body });
+		const parsed = await runNode({ parameters: unpackParameters(storeId, { parseJson: true }) });
+		expect(parsed.items).toEqual([]);
+		expect(parsed.error?.message).toBe(
+			'Record "rows.json" is too large to parse as JSON: over 10 MiB',
+		);
+		expect(parsed.error?.description).toMatch(/^No records were output\. .*Turn it off/);
+		const { items, error } = await runNode({ parameters: unpackParameters(storeId) });
 		expect(error).toBeUndefined();
-		expect(items).toHaveLength(1);
-		expect(items[0].json.value).toEqual(value);
-		expect(sha256(await readBinary(items[0]))).toBe(sha256(body));
+		expect(items.map((item) => item.json.value)).toEqual([undefined, undefined]);
+		expect(sha256(await readBinary(items[1]))).toBe(sha256(body));
 	});
 
 	it('reads stored entries whose data descriptors have no signature, as the ZIP format allows', async () => {
