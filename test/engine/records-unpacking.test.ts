@@ -4,10 +4,12 @@
  * archive was read and checked, a retry neither loses nor repeats a record, and the limits hold.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { Transform } from 'node:stream';
 
+import type { BinaryData } from 'n8n-core';
 import type { IDataObject } from 'n8n-workflow';
 
-import { readBinary, runNode, type RunResult } from '../../dev/harness/engine';
+import { initBinaryData, readBinary, runNode, type RunResult } from '../../dev/harness/engine';
 import { byId, useLocalApi } from './setup';
 import { craftZip, directoryOffset, streamedZip } from './zip-craft';
 
@@ -121,6 +123,39 @@ describe('Download All, one item per record, unpacked as it downloads', () => {
 		expect(error).toBeUndefined();
 		expect(items.map((item) => item.json.value)).toEqual([undefined, undefined]);
 		expect(sha256(await readBinary(items[1]))).toBe(sha256(body));
+	});
+
+	it('streams a large record into slow binary storage without piling up listeners on its stream', async () => {
+		const manager = (
+			(await initBinaryData()) as unknown as { managers: Record<string, BinaryData.Manager> }
+		).managers.filesystem;
+		const store = manager.store.bind(manager);
+		let mostCloseListeners = 0;
+		// Storage that takes each chunk a millisecond late: the node waits for it again and again.
+		const slowStore = jest
+			.spyOn(manager, 'store')
+			.mockImplementation(async (location, data, metadata) => {
+				if (Buffer.isBuffer(data)) return await store(location, data, metadata);
+				const slow = new Transform({
+					transform(chunk, _encoding, callback) {
+						mostCloseListeners = Math.max(mostCloseListeners, data.listenerCount('close'));
+						setTimeout(() => callback(null, chunk), 1);
+					},
+				});
+				return await store(location, data.pipe(slow), metadata);
+			});
+		try {
+			const records = { large: randomBytes(16 * MIB) };
+			const { items, error } = await runNode({
+				parameters: unpackParameters(storeWith('slow-storage', records)),
+			});
+			expect(error).toBeUndefined();
+			await expectRecords(items, records);
+			expect(mostCloseListeners).toBeGreaterThan(0);
+			expect(mostCloseListeners).toBeLessThanOrEqual(2);
+		} finally {
+			slowStore.mockRestore();
+		}
 	});
 
 	it('reads stored entries whose data descriptors have no signature, as the ZIP format allows', async () => {

@@ -164,13 +164,23 @@ async function write(record: RecordInProgress, bytes: Uint8Array): Promise<void>
 	const stream = record.stream!;
 	if (stream.write(asBuffer(bytes))) return;
 	// A store that fails stops reading: its error ends the wait.
-	await Promise.race([
-		new Promise<void>((resolve) => {
-			stream.once('drain', resolve);
-			stream.once('close', resolve);
-		}),
-		record.stored,
-	]);
+	await Promise.race([drainedOrClosed(stream), record.stored]);
+}
+
+/**
+ * Resolves when the stream drains or closes, and removes both listeners then: a record streamed
+ * into slow storage waits many times, and a listener left per wait would pile up.
+ */
+async function drainedOrClosed(stream: PassThrough): Promise<void> {
+	await new Promise<void>((resolve) => {
+		const done = () => {
+			stream.off('drain', done);
+			stream.off('close', done);
+			resolve();
+		};
+		stream.on('drain', done);
+		stream.on('close', done);
+	});
 }
 
 function itemOf(
