@@ -1,4 +1,4 @@
-import { constants, createDeflateRaw, crc32 } from 'node:zlib';
+import { crc32 } from 'node:zlib';
 
 import type { IDataObject } from 'n8n-workflow';
 
@@ -6,7 +6,7 @@ import { readBinary, runNode, type RunResult } from '../../dev/harness/engine';
 import { DEMO_STORE, fixtureRecord } from '../../dev/local-api/fixtures';
 import { createRecordSignature } from '../../dev/local-api/signature';
 import { byId, recordGetParameters, SECRETS, useLocalApi } from './setup';
-import { craftZip, type CraftedEntry } from './zip-craft';
+import { craftZip, deflatedFill, type CraftedEntry } from './zip-craft';
 
 const local = useLocalApi();
 const zipPath = `/v2/key-value-stores/${DEMO_STORE.id}/records`;
@@ -31,23 +31,6 @@ async function unpack(archive: Buffer, options: IDataObject = {}): Promise<RunRe
 }
 
 const stored = (name: string, text: string): CraftedEntry => ({ name, data: Buffer.from(text) });
-
-/** Raw deflate of `size` zero bytes, made chunk by chunk so the test never holds them. */
-async function deflatedZeros(size: number): Promise<{ data: Buffer; crc: number }> {
-	const deflate = createDeflateRaw({ level: constants.Z_BEST_COMPRESSION });
-	const chunks: Buffer[] = [];
-	deflate.on('data', (chunk: Buffer) => chunks.push(chunk));
-	const done = new Promise((resolve) => deflate.on('end', resolve));
-	const zeros = Buffer.alloc(1024 * 1024);
-	let crc = 0;
-	for (let written = 0; written < size; written += zeros.length) {
-		crc = crc32(zeros, crc);
-		if (!deflate.write(zeros)) await new Promise((resolve) => deflate.once('drain', resolve));
-	}
-	deflate.end();
-	await done;
-	return { data: Buffer.concat(chunks), crc };
-}
 
 describe('entry names: Apify names entries by their keys, so any other name is damage', () => {
 	it.each([
@@ -123,7 +106,7 @@ describe('damaged archives output nothing', () => {
 describe('ZIP bombs are refused at the limits', () => {
 	let gigabyte: { data: Buffer; crc: number };
 	beforeAll(async () => {
-		gigabyte = await deflatedZeros(1024 ** 3);
+		gigabyte = await deflatedFill(1024 ** 3);
 	}, 60_000);
 
 	it('an archive of a few MB that unpacks to 3 GiB, before inflating anything', async () => {
