@@ -1,4 +1,4 @@
-import { constants, createDeflateRaw, crc32 } from 'node:zlib';
+import { crc32 } from 'node:zlib';
 
 import type { IDataObject } from 'n8n-workflow';
 
@@ -6,7 +6,7 @@ import { readBinary, runNode, type RunResult } from '../../dev/harness/engine';
 import { DEMO_STORE, fixtureRecord } from '../../dev/local-api/fixtures';
 import { createRecordSignature } from '../../dev/local-api/signature';
 import { byId, recordGetParameters, SECRETS, useLocalApi } from './setup';
-import { craftZip, type CraftedEntry } from './zip-craft';
+import { craftZip, deflatedFill, type CraftedEntry } from './zip-craft';
 
 const local = useLocalApi();
 const zipPath = `/v2/key-value-stores/${DEMO_STORE.id}/records`;
@@ -32,41 +32,47 @@ async function unpack(archive: Buffer, options: IDataObject = {}): Promise<RunRe
 
 const stored = (name: string, text: string): CraftedEntry => ({ name, data: Buffer.from(text) });
 
-/** Raw deflate of `size` zero bytes, made chunk by chunk so the test never holds them. */
-async function deflatedZeros(size: number): Promise<{ data: Buffer; crc: number }> {
-	const deflate = createDeflateRaw({ level: constants.Z_BEST_COMPRESSION });
-	const chunks: Buffer[] = [];
-	deflate.on('data', (chunk: Buffer) => chunks.push(chunk));
-	const done = new Promise((resolve) => deflate.on('end', resolve));
-	const zeros = Buffer.alloc(1024 * 1024);
-	let crc = 0;
-	for (let written = 0; written < size; written += zeros.length) {
-		crc = crc32(zeros, crc);
-		if (!deflate.write(zeros)) await new Promise((resolve) => deflate.once('drain', resolve));
-	}
-	deflate.end();
-	await done;
-	return { data: Buffer.concat(chunks), crc };
-}
-
-describe('entry names that try to leave a folder', () => {
+describe('entry names: Apify names entries by their keys, so any other name is damage', () => {
 	it.each([
 		['../../etc/passwd'],
 		['/abs'],
 		['a\\..\\b'],
 		['dir/../../x'],
+		['folder/key'],
 		['na\u0000me'],
 		['bell\u0007\u001b[31m'],
-	])('%j gets a safe file name and keeps the original key', async (name) => {
-		const { items, error } = await unpack(craftZip([stored(name, 'content')]));
-		expect(error).toBeUndefined();
-		expect(items).toHaveLength(1);
-		expect(items[0].json.key).toBe(name);
-		const fileName = items[0].binary?.data.fileName as string;
-		expect(fileName).not.toMatch(/[/\\\u0000-\u001f]/);
-		expect(fileName.replace(/\.txt$/, '')).not.toMatch(/^\.*$/);
-		expect((await readBinary(items[0])).toString()).toBe('content');
+	])('%j is refused, and nothing is output', async (name) => {
+		const { items, error } = await unpack(
+			craftZip([stored('first', 'one'), stored(name, 'content')]),
+		);
+		expect(items).toEqual([]);
+		expect(error?.message).toBe(
+			`The downloaded ZIP archive is damaged: entry ${JSON.stringify(name)} is not named by a valid record key`,
+		);
+		expect(error?.description).toMatch(/No records were output/);
 	});
+
+	it('a name of 65,535 bytes is refused from its length in the header', async () => {
+		const { items, error } = await unpack(craftZip([stored('k'.repeat(65_535), 'content')]));
+		expect(items).toEqual([]);
+		expect(error?.message).toBe(
+			"The downloaded ZIP archive is damaged: an entry's name of 65535 bytes is longer than a record key can be (256 characters)",
+		);
+	});
+
+	it.each([['.'], ['..']])(
+		'%j, a valid key, keeps its key and gets a safe file name',
+		async (name) => {
+			const { items, error } = await unpack(craftZip([stored(name, 'content')]));
+			expect(error).toBeUndefined();
+			expect(items).toHaveLength(1);
+			expect(items[0].json.key).toBe(name);
+			const fileName = items[0].binary?.data.fileName as string;
+			expect(fileName).not.toMatch(/[/\\\u0000-\u001f]/);
+			expect(fileName.replace(/\.txt$/, '')).not.toMatch(/^\.*$/);
+			expect((await readBinary(items[0])).toString()).toBe('content');
+		},
+	);
 });
 
 describe('damaged archives output nothing', () => {
@@ -100,7 +106,7 @@ describe('damaged archives output nothing', () => {
 describe('ZIP bombs are refused at the limits', () => {
 	let gigabyte: { data: Buffer; crc: number };
 	beforeAll(async () => {
-		gigabyte = await deflatedZeros(1024 ** 3);
+		gigabyte = await deflatedFill(1024 ** 3);
 	}, 60_000);
 
 	it('an archive of a few MB that unpacks to 3 GiB, before inflating anything', async () => {
@@ -135,6 +141,15 @@ describe('ZIP bombs are refused at the limits', () => {
 			'The downloaded ZIP archive is damaged: entry "bomb" inflates to more than its declared 100 bytes',
 		);
 		expect(process.resourceUsage().maxRSS - peakBefore).toBeLessThan(100 * 1024);
+	});
+
+	it('folder entries count against Max Records', async () => {
+		const folders = Array.from({ length: 5 }, (_, index) => stored(`folder-${index}/`, ''));
+		const { items, error } = await unpack(craftZip([...folders, stored('record', 'x')]), {
+			maxRecords: 1,
+		});
+		expect(items).toEqual([]);
+		expect(error?.message).toBe('The store has more than 1 records, the limit set in Max Records');
 	});
 
 	it('more entries than Max Records, stopped at the first one past the limit', async () => {

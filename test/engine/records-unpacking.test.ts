@@ -4,10 +4,12 @@
  * archive was read and checked, a retry neither loses nor repeats a record, and the limits hold.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { Transform } from 'node:stream';
 
+import type { BinaryData } from 'n8n-core';
 import type { IDataObject } from 'n8n-workflow';
 
-import { readBinary, runNode, type RunResult } from '../../dev/harness/engine';
+import { initBinaryData, readBinary, runNode, type RunResult } from '../../dev/harness/engine';
 import { byId, useLocalApi } from './setup';
 import { craftZip, directoryOffset, streamedZip } from './zip-craft';
 
@@ -106,19 +108,54 @@ describe('Download All, one item per record, unpacked as it downloads', () => {
 		]);
 	});
 
-	it('parses a .json record larger than it gathers when Parse JSON Records is on', async () => {
+	it('refuses to parse a .json record over 10 MiB, above what Apify takes as JSON, and outputs it as a file when Parse JSON Records is off', async () => {
 		const value = { rows: Array.from({ length: 400_000 }, (_, index) => ({ index, name: 'row' })) };
 		const body = Buffer.from(JSON.stringify(value));
 		expect(body.length).toBeGreaterThan(10 * MIB);
-		const { items, error } = await runNode({
-			parameters: unpackParameters(storeWith('large-json', { 'rows.json': body }), {
-				parseJson: true,
-			}),
-		});
+		const storeId = storeWith('large-json', { 'first.json': Buffer.from('{}'), 'rows.json': body });
+		const parsed = await runNode({ parameters: unpackParameters(storeId, { parseJson: true }) });
+		expect(parsed.items).toEqual([]);
+		expect(parsed.error?.message).toBe(
+			'Record "rows.json" is too large to parse as JSON: over 10 MiB',
+		);
+		expect(parsed.error?.description).toMatch(/^No records were output\. .*Turn it off/);
+		const { items, error } = await runNode({ parameters: unpackParameters(storeId) });
 		expect(error).toBeUndefined();
-		expect(items).toHaveLength(1);
-		expect(items[0].json.value).toEqual(value);
-		expect(sha256(await readBinary(items[0]))).toBe(sha256(body));
+		expect(items.map((item) => item.json.value)).toEqual([undefined, undefined]);
+		expect(sha256(await readBinary(items[1]))).toBe(sha256(body));
+	});
+
+	it('streams a large record into slow binary storage without piling up listeners on its stream', async () => {
+		const manager = (
+			(await initBinaryData()) as unknown as { managers: Record<string, BinaryData.Manager> }
+		).managers.filesystem;
+		const store = manager.store.bind(manager);
+		let mostCloseListeners = 0;
+		// Storage that takes each chunk a millisecond late: the node waits for it again and again.
+		const slowStore = jest
+			.spyOn(manager, 'store')
+			.mockImplementation(async (location, data, metadata) => {
+				if (Buffer.isBuffer(data)) return await store(location, data, metadata);
+				const slow = new Transform({
+					transform(chunk, _encoding, callback) {
+						mostCloseListeners = Math.max(mostCloseListeners, data.listenerCount('close'));
+						setTimeout(() => callback(null, chunk), 1);
+					},
+				});
+				return await store(location, data.pipe(slow), metadata);
+			});
+		try {
+			const records = { large: randomBytes(16 * MIB) };
+			const { items, error } = await runNode({
+				parameters: unpackParameters(storeWith('slow-storage', records)),
+			});
+			expect(error).toBeUndefined();
+			await expectRecords(items, records);
+			expect(mostCloseListeners).toBeGreaterThan(0);
+			expect(mostCloseListeners).toBeLessThanOrEqual(2);
+		} finally {
+			slowStore.mockRestore();
+		}
 	});
 
 	it('reads stored entries whose data descriptors have no signature, as the ZIP format allows', async () => {

@@ -3,7 +3,7 @@
  * directory entries that lie about sizes, and more entries than a 16-bit count holds (ZIP64 end record).
  */
 import { Readable } from 'node:stream';
-import { crc32 } from 'node:zlib';
+import { constants, createDeflateRaw, crc32 } from 'node:zlib';
 
 import { zipStream } from '../../dev/local-api/zip-writer';
 
@@ -22,6 +22,8 @@ export interface CraftedEntry {
 	descriptor?: 'signed' | 'unsigned';
 	/** With a descriptor: a ZIP64 extra field in the local header, and 8-byte sizes in the descriptor. */
 	zip64?: boolean;
+	/** The local header's extra field, for an entry without `zip64`. */
+	extra?: Buffer;
 }
 
 /** The data descriptor of an entry: its CRC and sizes, after its data. */
@@ -57,7 +59,7 @@ export function craftZip(entries: Iterable<CraftedEntry>): Buffer {
 		local.writeUInt16LE(20, 4);
 		local.writeUInt16LE(flags, 6);
 		local.writeUInt16LE(method, 8);
-		const extra = Buffer.alloc(entry.descriptor && entry.zip64 ? 20 : 0);
+		const extra = entry.extra ?? Buffer.alloc(entry.descriptor && entry.zip64 ? 20 : 0);
 		if (entry.descriptor) {
 			// The sizes follow the data; ZIP64 says so with all-ones sizes and its extra field.
 			if (entry.zip64) {
@@ -115,6 +117,33 @@ export function craftZip(entries: Iterable<CraftedEntry>): Buffer {
 	end.writeUInt32LE(directory.length, 12);
 	end.writeUInt32LE(offset, 16);
 	return Buffer.concat([...locals, directory, ...tail, end]);
+}
+
+/**
+ * Raw deflate, and the CRC-32, of `size` bytes: `head`, then `fill` bytes, then `tail`; made chunk
+ * by chunk, so the caller never holds them. A gigabyte of one byte deflates to about a megabyte.
+ */
+export async function deflatedFill(
+	size: number,
+	{ head = '', fill = 0, tail = '' }: { head?: string; fill?: number; tail?: string } = {},
+): Promise<{ data: Buffer; crc: number }> {
+	const deflate = createDeflateRaw({ level: constants.Z_BEST_COMPRESSION });
+	const chunks: Buffer[] = [];
+	deflate.on('data', (chunk: Buffer) => chunks.push(chunk));
+	const done = new Promise((resolve) => deflate.on('end', resolve));
+	let crc = 0;
+	const write = async (bytes: Buffer) => {
+		crc = crc32(bytes, crc);
+		if (!deflate.write(bytes)) await new Promise((resolve) => deflate.once('drain', resolve));
+	};
+	const block = Buffer.alloc(1024 * 1024, fill);
+	await write(Buffer.from(head));
+	for (let left = size - head.length - tail.length; left > 0; left -= block.length)
+		await write(block.subarray(0, Math.min(left, block.length)));
+	await write(Buffer.from(tail));
+	deflate.end();
+	await done;
+	return { data: Buffer.concat(chunks), crc };
 }
 
 /**

@@ -88,10 +88,10 @@ const FILES: Record<string, Buffer> = {
 	empty: Buffer.alloc(0),
 	random: randomBytes(300_000),
 	tricky: TRICKY,
-	'ünïcode key': Buffer.from('u'),
+	"weird!key_(1).v'2": Buffer.from('every character a key may have besides letters and digits'),
 	repetitive: Buffer.alloc(300_000, 'x'),
-	// A header longer than what the reader joins across chunks.
-	['long-name-'.repeat(500)]: Buffer.from('long name'),
+	// The longest key.
+	[`${'long-name-'.repeat(25)}ending`]: Buffer.from('long name'),
 };
 
 describe('ZipStreamReader', () => {
@@ -217,6 +217,22 @@ describe('ZipStreamReader', () => {
 		expect(entries[65_999]).toEqual({ name: 'k65999', bytes: Buffer.from('65999') });
 	});
 
+	it.each([7, 4096, 65_536])(
+		'reads a header longer than what it joins across chunks (a large extra field), in chunks of %d bytes',
+		(chunkBytes) => {
+			// A field of an unknown ID (0xCAFE), which readers skip, of 9,996 bytes.
+			const extra = Buffer.concat([Buffer.from([0xfe, 0xca, 0x0c, 0x27]), randomBytes(9996)]);
+			// The long header starts near the end of a 65,536-byte chunk.
+			const before = { name: 'before', data: randomBytes(65_000) };
+			const long = { name: 'long', data: Buffer.from('x'), extra };
+			const after = { name: 'after', data: randomBytes(9000) };
+			const entries = unzip(craftZip([before, long, after]), chunkBytes, NO_LIMITS, true);
+			expect(entries).toEqual(
+				[before, long, after].map(({ name, data }) => ({ name, bytes: data })),
+			);
+		},
+	);
+
 	it('skips folder entries, and takes an archive without entries', () => {
 		const entries = unzip(
 			craftZip([
@@ -306,7 +322,62 @@ describe('ZipStreamReader', () => {
 		});
 	});
 
+	describe('entry names, which are record keys', () => {
+		const named = (name: string) => craftZip([{ name, data: Buffer.from('content') }]);
+
+		it.each([
+			['.', '.'],
+			['..', '..'],
+			['every character besides letters and digits', "weird!key_(1).v'2"],
+			['256 characters', 'k'.repeat(256)],
+		])('takes a valid key: %s', (_title, name) => {
+			expect(unzip(named(name), 16)).toEqual([{ name, bytes: Buffer.from('content') }]);
+		});
+
+		it.each([
+			['../../etc/passwd'],
+			['/abs'],
+			['a\\..\\b'],
+			['folder/key'],
+			['na\u0000me'],
+			['bell\u0007\u001b[31m'],
+			['ünïcode key'],
+			[''],
+		])('refuses %j as damage', (name) => {
+			expect(() => unzip(named(name), 16)).toThrow(
+				new ZipDamagedError(`entry ${JSON.stringify(name)} is not named by a valid record key`),
+			);
+		});
+
+		it('refuses a name longer than a key from its length, before the name arrives', () => {
+			const archive = named('k'.repeat(65_535));
+			const reader = new ZipStreamReader(NO_LIMITS);
+			// Only the header's fixed part, which ends with the name's length.
+			expect(() => [...reader.push(archive.subarray(0, 30))]).toThrow(
+				new ZipDamagedError(
+					"an entry's name of 65535 bytes is longer than a record key can be (256 characters)",
+				),
+			);
+			expect(() => unzip(named('k'.repeat(257)), 16)).toThrow(ZipDamagedError);
+		});
+	});
+
 	describe('limits', () => {
+		it('counts folder entries against Max Records, refusing at the header past it', () => {
+			const archive = craftZip([
+				{ name: 'a/', data: Buffer.alloc(0) },
+				{ name: 'b/', data: Buffer.alloc(0) },
+				{ name: 'record', data: Buffer.from('x') },
+			]);
+			const limits = (maxEntries: number) => ({ maxEntries, maxTotalBytes: 1000 });
+			expect(() => unzip(archive, 1024, limits(2))).toThrow(
+				new ZipLimitError('more than 2 entries', 'entries'),
+			);
+			expect(unzip(archive, 1024, limits(3))).toEqual([
+				{ name: 'record', bytes: Buffer.from('x') },
+			]);
+		});
+
 		const zeros = deflateRawSync(Buffer.alloc(50_000_000));
 		const zerosCrc = crc32(Buffer.alloc(50_000_000));
 

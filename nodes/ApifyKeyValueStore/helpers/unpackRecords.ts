@@ -25,7 +25,9 @@ const MB = 1024 * 1024;
 /**
  * Records up to this size are gathered whole, typed from all their bytes and stored several at
  * once; larger ones are typed from their start and streamed into n8n's binary data as they unpack.
- * Above Apify's limit for JSON records (9 MiB), so every JSON record is seen whole.
+ * It is also the largest record Parse JSON Records parses: Apify refuses JSON records over 9 MiB
+ * (9,437,184 bytes), so every record Apify stored as JSON fits, and a larger `.json` record, which
+ * parsing would hold several times over, is refused instead of gathered.
  */
 const GATHER_BYTES = 10 * MB;
 /** Records stored at once: storing a file is a few file-system calls, each a wait the others can fill. */
@@ -45,8 +47,6 @@ interface RecordInProgress {
 	name: string;
 	chunks: Uint8Array[];
 	size: number;
-	/** Gathered whole whatever its size: a JSON record whose value was asked for. */
-	gatherWhole?: boolean;
 	stream?: PassThrough;
 	stored?: Promise<IBinaryData>;
 }
@@ -88,14 +88,15 @@ export async function unpackRecords(
 		return itemOf(name, bytes.length, contentType, binary, options, value);
 	};
 
-	/** A record past GATHER_BYTES: typed from what arrived so far, then streamed into storage. */
+	/**
+	 * A record past GATHER_BYTES: typed from what arrived so far, then streamed into storage. A JSON
+	 * record whose value was asked for is refused here, before more of it is gathered.
+	 */
 	const startStreaming = async (current: RecordInProgress): Promise<void> => {
 		const head = Buffer.concat(current.chunks);
 		const contentType = await detectContentType(current.name, head, true);
-		if (options.parseJson && kindOfContentType(contentType) === 'json') {
-			current.gatherWhole = true;
-			return;
-		}
+		if (options.parseJson && kindOfContentType(contentType) === 'json')
+			throw tooLargeToParse(node, current.name, options.itemIndex);
 		const stream = new PassThrough({ highWaterMark: MB });
 		current.stream = stream;
 		current.stored = prepareBinary(
@@ -125,7 +126,7 @@ export async function unpackRecords(
 			current.size += event.bytes.length;
 			if (current.stream) return await write(current, event.bytes);
 			current.chunks.push(event.bytes);
-			if (current.size > GATHER_BYTES && !current.gatherWhole) await startStreaming(current);
+			if (current.size > GATHER_BYTES) await startStreaming(current);
 			return;
 		}
 		record = undefined;
@@ -163,13 +164,23 @@ async function write(record: RecordInProgress, bytes: Uint8Array): Promise<void>
 	const stream = record.stream!;
 	if (stream.write(asBuffer(bytes))) return;
 	// A store that fails stops reading: its error ends the wait.
-	await Promise.race([
-		new Promise<void>((resolve) => {
-			stream.once('drain', resolve);
-			stream.once('close', resolve);
-		}),
-		record.stored,
-	]);
+	await Promise.race([drainedOrClosed(stream), record.stored]);
+}
+
+/**
+ * Resolves when the stream drains or closes, and removes both listeners then: a record streamed
+ * into slow storage waits many times, and a listener left per wait would pile up.
+ */
+async function drainedOrClosed(stream: PassThrough): Promise<void> {
+	await new Promise<void>((resolve) => {
+		const done = () => {
+			stream.off('drain', done);
+			stream.off('close', done);
+			resolve();
+		};
+		stream.on('drain', done);
+		stream.on('close', done);
+	});
 }
 
 function itemOf(
@@ -288,4 +299,16 @@ function notJson(node: INode, name: string, reason: string, itemIndex: number): 
 			'Turn off Parse JSON Records to get it as a file only, or fix the record in the store.',
 		itemIndex,
 	});
+}
+
+function tooLargeToParse(node: INode, name: string, itemIndex: number): NodeOperationError {
+	return new NodeOperationError(
+		node,
+		`Record "${name}" is too large to parse as JSON: over ${GATHER_BYTES / MB} MiB`,
+		{
+			description:
+				'No records were output. Parse JSON Records parses records up to that size (Apify takes JSON records up to 9 MiB). Turn it off to get every record as a file, or leave this record out with a prefix or collection.',
+			itemIndex,
+		},
+	);
 }

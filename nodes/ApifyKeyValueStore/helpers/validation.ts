@@ -2,6 +2,8 @@ import { NodeOperationError, type INode } from 'n8n-workflow';
 
 /** Apify's KEY_VALUE_STORE_KEY_REGEX. */
 export const RECORD_KEY_PATTERN = /^[a-zA-Z0-9!\-_.'()]{1,256}$/;
+/** The longest key RECORD_KEY_PATTERN takes, in characters and, since they are ASCII, in bytes. */
+export const MAX_RECORD_KEY_LENGTH = 256;
 const STORE_ID_PATTERN = /^[a-zA-Z0-9]{17}$/;
 const STORE_NAME_PATTERN = /^[a-zA-Z0-9-]{1,63}$/;
 const USERNAME_PATTERN = /^(?!\.+$)[a-zA-Z0-9._-]{1,64}$/;

@@ -11,6 +11,7 @@ import {
 
 import { crc32 } from './crc32';
 import { asBuffer } from './streams';
+import { MAX_RECORD_KEY_LENGTH, RECORD_KEY_PATTERN } from './validation';
 
 /**
  * Reads a ZIP archive as it streams, front to back, without ever holding it: each entry's bytes are
@@ -22,6 +23,10 @@ import { asBuffer } from './streams';
  * for stored entries, from a data descriptor (signed or not) whose CRC and size match the bytes
  * before it. pako's zlib port inflates: unlike the other inflaters n8n Cloud allows, it says where
  * a deflate stream ended.
+ *
+ * Apify names each entry by its record's key, and keys are flat (no `/`), so an entry whose name is
+ * not a record key is damage; folder entries, which Apify does not write, are skipped. Every entry,
+ * folders too, counts against the limits, so nothing kept per entry grows past them.
  */
 
 export interface ZipStreamLimits {
@@ -116,8 +121,6 @@ export class ZipStreamReader {
 		Pick<Entry, 'nameBytes' | 'crc' | 'size' | 'compressedSize'>
 	> = [];
 	private totalBytes = 0;
-	/** Entries that are records: every one but folders. */
-	private records = 0;
 	private inflater?: ZStream;
 	private output?: Buffer;
 	/** Whether `output` holds a piece being inflated, to be handed on when full or at the entry's end. */
@@ -234,7 +237,15 @@ export class ZipStreamReader {
 
 	private readHeader(bytes: Uint8Array, at: number): number {
 		if (bytes.length - at < LOCAL_HEADER_BYTES) return this.waitAt(at);
+		// Both refused before the name and the entry are gathered.
+		if (this.entriesRead.length >= this.limits.maxEntries)
+			throw new ZipLimitError(`more than ${this.limits.maxEntries} entries`, 'entries');
 		const nameLength = u16(bytes, at + 26);
+		if (nameLength > MAX_RECORD_KEY_LENGTH) {
+			throw new ZipDamagedError(
+				`an entry's name of ${nameLength} bytes is longer than a record key can be (${MAX_RECORD_KEY_LENGTH} characters)`,
+			);
+		}
 		const extraLength = u16(bytes, at + 28);
 		const end = at + LOCAL_HEADER_BYTES + nameLength + extraLength;
 		if (bytes.length < end) return this.waitAt(at);
@@ -249,13 +260,11 @@ export class ZipStreamReader {
 		const descriptor = (flags & DESCRIPTOR_FLAG) !== 0;
 		const folder = name.endsWith('/');
 
+		if (!folder && !RECORD_KEY_PATTERN.test(name))
+			throw new ZipDamagedError(`entry ${quoted} is not named by a valid record key`);
 		if (flags & ENCRYPTED_FLAG) throw new ZipDamagedError(`entry ${quoted} is encrypted`);
 		if (method !== STORED && method !== DEFLATED)
 			throw new ZipDamagedError(`entry ${quoted} uses a compression method other than deflate`);
-		if (!folder && this.records >= this.limits.maxEntries) {
-			throw new ZipLimitError(`more than ${this.limits.maxEntries} entries`, 'entries');
-		}
-		if (!folder) this.records++;
 		const entry: Entry = {
 			name,
 			nameBytes,
