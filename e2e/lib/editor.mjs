@@ -576,6 +576,18 @@ async function checkCredentials({ checks, ui, secrets }) {
 		},
 	);
 	await checks.check(
+		'editor: a credential on plain HTTP to another host than localhost fails its test, unsent',
+		async () => {
+			const text = await ui.credentialTest('e2ePlainHttp0001', false);
+			expect(
+				/must use https:\/\//.test(text),
+				`the failed test does not say why: ${show(text.slice(0, 400))}`,
+			);
+			for (const [label, secret] of Object.entries(secrets))
+				expect(!text.includes(secret), `the ${label} appears in the dialog`);
+		},
+	);
+	await checks.check(
 		'editor: a URL signature credential shows Signature and Store ID, and its test passes',
 		async () => {
 			const text = await ui.credentialTest('e2eSignature0001', true);
@@ -801,6 +813,8 @@ class EditorPage {
 			? modal.locator('[data-test-id=credentials-config-container-test-success]')
 			: modal.getByText(/Couldn.t connect with these settings/);
 		await outcome.waitFor();
+		// The reason of a failed test is folded under "More details".
+		if (!passes) await modal.getByText('More details').click();
 		const text = await modal.innerText();
 		await this.page.keyboard.press('Escape');
 		await modal.waitFor({ state: 'hidden' });

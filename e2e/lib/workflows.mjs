@@ -144,8 +144,16 @@ export function exampleWorkflows(examplesDir) {
  * @param {string} options.signature  a URL signature of the demo store
  * @param {string} options.wrongSignature  a URL signature of another store
  * @param {string} options.demoStoreId
+ * @param {string} options.token  a valid API token of the local API
  */
-export function testOnlyFixtures({ apiUrl, nodeType, signature, wrongSignature, demoStoreId }) {
+export function testOnlyFixtures({
+	apiUrl,
+	nodeType,
+	signature,
+	wrongSignature,
+	demoStoreId,
+	token,
+}) {
 	/**
 	 * @param {string} id
 	 * @param {string} name
@@ -172,6 +180,13 @@ export function testOnlyFixtures({ apiUrl, nodeType, signature, wrongSignature, 
 		credential('e2eBadToken00001', 'Apify (bad token)', {
 			authType: 'apiToken',
 			apiToken: badToken,
+		}),
+		// The local API as an IPv4-mapped IPv6 address: plain HTTP to what is not a loopback name,
+		// which must be refused before the (valid) token is sent.
+		credential('e2ePlainHttp0001', 'Apify (plain HTTP)', {
+			authType: 'apiToken',
+			apiToken: token,
+			baseUrl: apiUrl.replace('//127.0.0.1:', '//[::ffff:127.0.0.1]:'),
 		}),
 	];
 	const storeById = { __rl: true, value: demoStoreId, mode: 'id' };
@@ -496,6 +511,7 @@ export async function runCliChecks(
 		signature,
 		wrongSignature,
 		demoStoreId: demo.id,
+		token,
 	});
 	const examples = exampleWorkflows(examplesDir);
 	const allSecrets = {
