@@ -15,7 +15,11 @@ import {
 	type ApifyConnection,
 } from '../ApifyKeyValueStore/transport';
 import { listKeyPages } from '../ApifyKeyValueStore/transport/keys';
-import { fetchRecord, hashRecord } from '../ApifyKeyValueStore/transport/records';
+import {
+	fetchRecord,
+	hashRecord,
+	MAX_RECORD_IN_MEMORY_BYTES,
+} from '../ApifyKeyValueStore/transport/records';
 import { storeEndpoint, type StoreRef } from '../ApifyKeyValueStore/transport/store';
 import { pinStore } from '../ApifyKeyValueStore/transport/stores';
 import { diffSnapshots, type RecordChange, type StoreSnapshot } from './changes';
@@ -31,6 +35,7 @@ const RECORD_RETRY = defaultRetryPolicy(DEFAULT_TIMEOUT_SECONDS.records);
  */
 export const MAX_HASHED_RECORD_BYTES = 8 * 1024 * 1024;
 const SAME_SIZE_EDITS_UNCHECKED = `Edits of this record that keep its size are not noticed: the API sends no ETag for it, and it is larger than the ${MAX_HASHED_RECORD_BYTES / 1024 / 1024} MiB the trigger downloads to compare contents.`;
+const VALUE_TOO_LARGE = `The value is not included: it is larger than the ${MAX_RECORD_IN_MEMORY_BYTES / 1024 / 1024} MiB of JSON or text an item holds. Read it with Record → Get, Output "File (Binary)".`;
 /** ETag checks and record downloads at once: well under the API's 200 requests per second for records. */
 const CONCURRENT_REQUESTS = 8;
 /** A test run before any baseline shows this many of the store's records, as if added. */
@@ -247,6 +252,9 @@ async function changeItem(
 	});
 	// Only a request with If-None-Match is answered 304; this one has none.
 	if (record.kind === 'notModified') return { json };
+	// One record too large for an item must not hold back the others, poll after poll.
+	if (record.kind === 'tooLarge')
+		return { json: { ...json, contentType: record.contentType, note: VALUE_TOO_LARGE } };
 	json.contentType = record.contentType;
 	json.size = record.size;
 	if (record.kind === 'binary')

@@ -1,4 +1,10 @@
-import { requestJson, type ApifyConnection, type ApifyContext, type ApifyRequest } from './index';
+import {
+	listPageCheck,
+	requestJson,
+	type ApifyConnection,
+	type ApifyContext,
+	type ApifyRequest,
+} from './index';
 
 /** Apify's page size limit for list keys. */
 export const MAX_KEYS_PER_PAGE = 1000;
@@ -14,6 +20,12 @@ interface KeysPage {
 	isTruncated: boolean;
 	nextExclusiveStartKey: string | null;
 }
+
+const checkKeysPage = listPageCheck(
+	'key listing',
+	'has no text "key" and number "size"',
+	(item) => typeof item.key === 'string' && typeof item.size === 'number',
+);
 
 export interface ListKeysQuery {
 	prefix?: string;
@@ -36,16 +48,21 @@ export async function* listKeyPages(
 	let remaining = query.limit ?? Infinity;
 	let exclusiveStartKey = query.exclusiveStartKey;
 	while (remaining > 0) {
-		const page = await requestJson<KeysPage>(ctx, connection, {
-			...request,
-			qs: {
-				...request.qs,
-				prefix: query.prefix,
-				collection: query.collection,
-				exclusiveStartKey,
-				limit: Math.min(remaining, MAX_KEYS_PER_PAGE),
+		const page = await requestJson<KeysPage>(
+			ctx,
+			connection,
+			{
+				...request,
+				qs: {
+					...request.qs,
+					prefix: query.prefix,
+					collection: query.collection,
+					exclusiveStartKey,
+					limit: Math.min(remaining, MAX_KEYS_PER_PAGE),
+				},
 			},
-		});
+			checkKeysPage,
+		);
 		const items = page.items.slice(0, remaining);
 		if (items.length === 0) return;
 		yield items;
