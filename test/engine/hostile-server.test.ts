@@ -195,14 +195,25 @@ describe('a body that trickles', () => {
 		expect(error?.description).toMatch(/took longer than the request timeout of 1000 ms/);
 	});
 
-	it('Record → Get of a text record: the Request Timeout bounds the whole download', async () => {
-		trickle(recordPath('OUTPUT'), 'trickled text', 'text/plain');
+	it('Record → Get of a text record: the Request Timeout bounds the whole download, however fast it comes', async () => {
+		// 64 KiB every 200 ms, 3 s in all: never a pause, more than a file must bring, longer than 1 s.
+		local.api.faults.add({
+			path: recordPath('notes'),
+			kind: 'trickle',
+			intervalMs: 200,
+			bytesPerInterval: 64 * 1024,
+			body: Buffer.alloc(1024 * 1024, 'a'),
+			contentType: 'text/plain',
+		});
 		const started = Date.now();
 		const { error } = await runNode({
-			parameters: recordGetParameters('OUTPUT', { options: { timeoutSeconds: 1, maxRetries: 0 } }),
+			parameters: recordGetParameters('notes', { options: { timeoutSeconds: 1, maxRetries: 0 } }),
 		});
 		expect(Date.now() - started).toBeLessThan(2500);
-		expect(error?.message).toMatch(/no answer within the request timeout/);
+		expect(error?.message).toBe(
+			'Could not reach the Apify API: no answer within the request timeout',
+		);
+		expect(error?.description).toMatch(/took longer than the request timeout of 1000 ms/);
 	});
 
 	it('Record → Get as a file: a trickle counts as a pause', async () => {
@@ -267,7 +278,10 @@ describe('answers that are not what the endpoint gives', () => {
 
 	it.each([
 		[{ data: {} }, '"items" of the key listing is not a list'],
-		[{ data: { items: [{ key: 1, size: 2 }] } }, 'an item of the key listing has no text "key" and number "size"'],
+		[
+			{ data: { items: [{ key: 1, size: 2 }] } },
+			'an item of the key listing has no text "key" and number "size"',
+		],
 		[[1, 2], 'the key listing is not an object'],
 	])('Key → List of %j fails at once with an unexpected shape', async (json, problem) => {
 		local.api.faults.add({ path: keysPath, kind: 'json', json });
