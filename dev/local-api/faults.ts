@@ -2,6 +2,7 @@
  * Fault injection for retry tests. Faults are consumed in the order they were added: each
  * incoming request takes the first pending fault that matches it.
  */
+import type { HostileBehaviour } from './hostile';
 import { ApiError } from './replies';
 
 export type ServerKind = 'api' | 'storage';
@@ -35,7 +36,9 @@ export type FaultBehaviour =
 	/** Wait `delayMs` before the first byte and/or `chunkDelayMs` between body chunks of `chunkSize` bytes. */
 	| { kind: 'slow'; delayMs?: number; chunkDelayMs?: number; chunkSize?: number }
 	/** Answer 200 with these bytes instead of the real body, e.g. a damaged or crafted archive. */
-	| { kind: 'body'; body: Buffer; contentType: string };
+	| { kind: 'body'; body: Buffer; contentType: string }
+	/** Answers of a hostile or broken server: see `hostile.ts`. */
+	| HostileBehaviour;
 
 export type FaultSpec = FaultMatch &
 	FaultBehaviour & { /** Requests to affect; default 1, may be Infinity. */ times?: number };

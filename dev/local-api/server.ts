@@ -30,6 +30,7 @@ import {
 	type RedirectMode,
 } from './api-routes';
 import { FaultQueue, statusFaultError, type FaultSpec, type ServerKind } from './faults';
+import { hostileReply, isHostile, tricklePacing } from './hostile';
 import { errorReply, type Reply } from './replies';
 import { StorageOrigin } from './storage';
 import {
@@ -61,6 +62,8 @@ export type {
 	FaultSpec,
 	ServerKind,
 } from './faults';
+export type { HostileBehaviour, HostileKind } from './hostile';
+export { gzipBomb } from './hostile';
 export { INJECTED_HTML_SNIPPET } from './replies';
 export type {
 	ContentEncoding,
@@ -327,13 +330,17 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
 				req.socket.resetAndDestroy();
 				return;
 			}
+			const real = () => respond[server](req, requestUrl);
 			const reply =
 				fault?.kind === 'status'
 					? errorReply(statusFaultError(fault))
 					: fault?.kind === 'body'
 						? replacedBodyReply(fault.body, fault.contentType)
-						: await respond[server](req, requestUrl);
-			await writeReply(res, reply, fault, shutdown.signal);
+						: isHostile(fault)
+							? await hostileReply(fault, real)
+							: await real();
+			const pacing = fault?.kind === 'trickle' ? tricklePacing(fault) : fault;
+			await writeReply(res, reply, pacing, shutdown.signal);
 		} catch {
 			// The client went away, the server is closing, or a body stream failed: drop the connection.
 			res.destroy();

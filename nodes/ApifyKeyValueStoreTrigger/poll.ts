@@ -15,7 +15,11 @@ import {
 	type ApifyConnection,
 } from '../ApifyKeyValueStore/transport';
 import { listKeyPages } from '../ApifyKeyValueStore/transport/keys';
-import { fetchRecord, hashRecord } from '../ApifyKeyValueStore/transport/records';
+import {
+	fetchRecord,
+	hashRecord,
+	MAX_RECORD_IN_MEMORY_BYTES,
+} from '../ApifyKeyValueStore/transport/records';
 import {
 	isPathSafe,
 	recordEndpoint,
@@ -46,6 +50,7 @@ export const MAX_HASHED_RECORD_BYTES = 8 * 1024 * 1024;
 const SAME_SIZE_EDITS_UNCHECKED = `Edits of this record that keep its size are not noticed: the API sends no ETag for it, and it is larger than the ${MAX_HASHED_RECORD_BYTES / 1024 / 1024} MiB the trigger downloads to compare contents.`;
 const NOT_ADDRESSABLE =
 	'This record is reported from the listing alone: a key of "." or ".." cannot be put in a URL, so its value is not read and same-size edits are not noticed. Download All (One ZIP File) includes it.';
+const VALUE_TOO_LARGE = `The value is not included: it is larger than the ${MAX_RECORD_IN_MEMORY_BYTES / 1024 / 1024} MiB of JSON or text an item holds. Read it with Record → Get, Output "File (Binary)".`;
 /** ETag checks and record downloads at once: well under the API's 200 requests per second for records. */
 const CONCURRENT_REQUESTS = 8;
 /** A test run before any baseline shows this many of the store's records, as if added. */
@@ -268,6 +273,9 @@ async function changeItem(
 	});
 	// Only a request with If-None-Match is answered 304; this one has none.
 	if (record.kind === 'notModified') return { json };
+	// One record too large for an item must not hold back the others, poll after poll.
+	if (record.kind === 'tooLarge')
+		return { json: { ...json, contentType: record.contentType, note: VALUE_TOO_LARGE } };
 	json.contentType = record.contentType;
 	json.size = record.size;
 	if (record.kind === 'binary')

@@ -1,5 +1,6 @@
 /** Fault injection: each fault kind, matching, ordering and hit counts. */
 import { request as httpRequest } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 
 import { expectSameBytes } from './expect-bytes';
 import {
@@ -10,7 +11,7 @@ import {
 	startSeededLocalApi,
 } from '../../dev/local-api/fixtures';
 import { bearer, jsonBody, rawRequest } from './raw-http';
-import { startLocalApi, type LocalApi } from '../../dev/local-api/server';
+import { gzipBomb, startLocalApi, type LocalApi } from '../../dev/local-api/server';
 
 let api: LocalApi;
 
@@ -226,5 +227,85 @@ describe('connection faults', () => {
 		await local.close();
 		await expect(pending).rejects.toThrow();
 		expect(Date.now() - started).toBeLessThan(1000);
+	});
+});
+
+describe('hostile answers', () => {
+	it('html: answers an HTML page with status 200 unless told', async () => {
+		api.faults.add({ path: recordPath('OUTPUT'), kind: 'html' });
+		api.faults.add({ path: recordPath('OUTPUT'), kind: 'html', html: '<p>login</p>', status: 503 });
+		const page = await getRecord('OUTPUT');
+		expect([page.status, page.headers['content-type']]).toEqual([200, 'text/html; charset=utf-8']);
+		expect(page.body.toString()).toMatch(/^<!DOCTYPE html>/);
+		const custom = await getRecord('OUTPUT');
+		expect([custom.status, custom.body.toString()]).toEqual([503, '<p>login</p>']);
+	});
+
+	it('json: answers 200 with the given document as JSON', async () => {
+		const keysPath = `/v2/key-value-stores/${DEMO_STORE.id}/keys`;
+		api.faults.add({ path: keysPath, kind: 'json', json: { data: {} } });
+		const response = await rawRequest(`${api.url}${keysPath}`, {
+			headers: bearer(READ_ONLY_TOKEN),
+		});
+		expect([response.status, jsonBody(response)]).toEqual([200, { data: {} }]);
+		expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
+	});
+
+	it('huge-headers: the real answer with a header past the 16 KiB that a Node client takes', async () => {
+		api.faults.add({ path: recordPath('OUTPUT'), kind: 'huge-headers' });
+		await expect(getRecord('OUTPUT')).rejects.toMatchObject({ code: 'HPE_HEADER_OVERFLOW' });
+		api.faults.add({ path: recordPath('OUTPUT'), kind: 'huge-headers', headerBytes: 100 });
+		const small = await getRecord('OUTPUT');
+		expect(small.headers['x-padding']).toBe('x'.repeat(100));
+		expectSameBytes(small.body, fixtureRecord(DEMO_STORE.id, 'OUTPUT').body);
+	});
+
+	it('trickle: sends the real body a byte per interval, whole', async () => {
+		api.faults.add({ path: recordPath('OUTPUT'), kind: 'trickle', intervalMs: 2 });
+		const body = fixtureRecord(DEMO_STORE.id, 'OUTPUT').body;
+		const started = Date.now();
+		const response = await getRecord('OUTPUT');
+		expect(Date.now() - started).toBeGreaterThanOrEqual((body.length - 1) * 2 - 10);
+		expectSameBytes(response.body, body);
+	});
+
+	it('trickle: sends a given body, several bytes per interval, with its length', async () => {
+		api.faults.add({
+			path: recordPath('OUTPUT'),
+			kind: 'trickle',
+			intervalMs: 100,
+			bytesPerInterval: 4,
+			body: Buffer.from('twelve bytes'),
+			contentType: 'text/plain',
+		});
+		const started = Date.now();
+		const response = await getRecord('OUTPUT');
+		// Three pieces of four bytes: two waits.
+		expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+		expect([response.headers['content-length'], response.body.toString()]).toEqual([
+			'12',
+			'twelve bytes',
+		]);
+	});
+
+	it('encoded: sends the bytes as they are with the given Content-Type and Content-Encoding', async () => {
+		const bomb = await gzipBomb(10 * 1024 * 1024, { prefix: '[', suffix: ']', fill: ' ' });
+		expect(bomb.length).toBeLessThan(20 * 1024);
+		api.faults.add({
+			path: recordPath('OUTPUT'),
+			kind: 'encoded',
+			body: bomb,
+			contentType: 'application/json',
+			contentEncoding: 'gzip',
+		});
+		const response = await getRecord('OUTPUT');
+		expect([response.headers['content-type'], response.headers['content-encoding']]).toEqual([
+			'application/json',
+			'gzip',
+		]);
+		expectSameBytes(response.body, bomb);
+		const decoded = gunzipSync(response.body);
+		expect(decoded.length).toBe(10 * 1024 * 1024 + 2);
+		expect(JSON.parse(decoded.toString())).toEqual([]);
 	});
 });

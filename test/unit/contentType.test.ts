@@ -1,5 +1,6 @@
 import {
 	charsetOf,
+	decodeText,
 	fileNameFor,
 	kindOfContentType,
 	mediaTypeOf,
@@ -59,4 +60,19 @@ it('reads media type and charset', () => {
 	expect(mediaTypeOf('Text/HTML; charset=ISO-8859-1')).toBe('text/html');
 	expect(charsetOf('Text/HTML; charset=ISO-8859-1')).toBe('iso-8859-1');
 	expect(charsetOf('application/json')).toBe('utf-8');
+});
+
+describe('charsets', () => {
+	it('makes any type with charset=binary (as `file --mime` writes it) a file', () => {
+		expect(kindOfContentType('text/plain; charset=binary')).toBe('binary');
+		expect(kindOfContentType('application/json; charset="binary"')).toBe('binary');
+	});
+
+	it('decodes in the given charset, and in UTF-8 where TextDecoder knows no such charset', () => {
+		expect(decodeText(Buffer.from([0x47, 0x72, 0xfc]), 'text/plain; charset=ISO-8859-1')).toBe(
+			'Grü',
+		);
+		expect(decodeText(Buffer.from('Grüße'), 'text/plain; charset=binary')).toBe('Grüße');
+		expect(decodeText(Buffer.from('Grüße'), 'text/plain; charset=no-such-charset')).toBe('Grüße');
+	});
 });

@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 
-import { BODY_CHUNK_BYTES, guardBody } from '../../nodes/ApifyKeyValueStore/helpers/streams';
+import {
+	BODY_CHUNK_BYTES,
+	guardBody,
+	readBody,
+} from '../../nodes/ApifyKeyValueStore/helpers/streams';
 
 const stalled = () => Object.assign(new Error('stalled'), { code: 'ETIMEDOUT' });
 
@@ -56,6 +60,33 @@ describe('guardBody', () => {
 		expect(bytesRead()).toBe(8000);
 	});
 
+	it('with a minimum progress, fails a body that trickles though it never pauses', async () => {
+		const body = new PassThrough();
+		const { stream } = guardBody(body, 150, stalled, { minProgressBytes: 1000 });
+		const collected = collect(stream);
+		const trickle = setInterval(() => body.write(Buffer.alloc(10)), 20);
+		await expect(collected).rejects.toThrow('stalled');
+		clearInterval(trickle);
+		expect(body.destroyed).toBe(true);
+	});
+
+	it('endBy fails a body that is still coming at the deadline, and not one that ended', async () => {
+		const late = () => Object.assign(new Error('late'), { code: 'ETIMEDOUT' });
+		const body = new PassThrough();
+		const slow = guardBody(body, 10_000, stalled);
+		slow.endBy(performance.now() + 150, late);
+		const trickle = setInterval(() => body.write(Buffer.alloc(10)), 20);
+		await expect(collect(slow.stream)).rejects.toThrow('late');
+		clearInterval(trickle);
+		expect(body.destroyed).toBe(true);
+
+		const quick = guardBody(Readable.from([Buffer.from('done')]), 10_000, stalled);
+		quick.endBy(performance.now() + 50, late);
+		expect(Buffer.concat(await collect(quick.stream)).toString()).toBe('done');
+		await new Promise((resolve) => setTimeout(resolve, 100));
+		expect(quick.stream.errored).toBeNull();
+	});
+
 	it("fails with the body's own error when the body fails", async () => {
 		const body = new PassThrough();
 		const { stream } = guardBody(body, 10_000, stalled);
@@ -76,5 +107,28 @@ describe('guardBody digest', () => {
 		const plain = guardBody(Readable.from(parts), 10_000, stalled);
 		await collect(plain.stream);
 		expect(plain.digest()).toBeUndefined();
+	});
+});
+
+describe('readBody', () => {
+	it('reads a body within the limit whole', async () => {
+		const read = await readBody(Readable.from([Buffer.from('ab'), Buffer.from('cd')]), 4);
+		expect([read.bytes.toString(), read.complete]).toEqual(['abcd', true]);
+	});
+
+	it('stops at the chunk that passes the limit, reads no further and ends the body', async () => {
+		let pulled = 0;
+		async function* endless() {
+			for (;;) {
+				pulled++;
+				yield Buffer.alloc(1024, 'x');
+			}
+		}
+		const body = Readable.from(endless(), { objectMode: false, highWaterMark: 1024 });
+		const read = await readBody(body, 10 * 1024 + 1);
+		expect([read.bytes.length, read.complete]).toEqual([10 * 1024 + 1, false]);
+		// The 11 chunks it needed and what the stream buffers ahead, not an endless body.
+		expect(pulled).toBeLessThan(20);
+		expect(body.destroyed).toBe(true);
 	});
 });

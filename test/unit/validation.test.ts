@@ -41,6 +41,8 @@ describe('parseStoreIdentifier', () => {
 		['../x'],
 		['user~'],
 		['WkzbQMuFYuamGv3YF?x'],
+		// A malformed escape, which decodeURIComponent refuses with a URIError.
+		['https://console.apify.com/storage/key-value-stores/%E0%A4%A'],
 	])('refuses %j, naming the field and the rule', (input) => {
 		let thrown: unknown;
 		try {

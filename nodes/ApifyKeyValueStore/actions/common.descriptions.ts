@@ -139,7 +139,7 @@ function requestOptionFields(defaultTimeoutSeconds: number): INodeProperties[] {
 			typeOptions: { minValue: 1, maxValue: MAX_TIMEOUT_SECONDS },
 			default: defaultTimeoutSeconds,
 			description:
-				'How long one attempt may wait for the API (for files: the longest pause in the download)',
+				'How long one attempt may take; for files, how long the download may bring less than 64 KiB (a pause or a trickle)',
 		},
 	];
 }

@@ -16,8 +16,29 @@ export function charsetOf(contentType: string | undefined): string {
 	return match ? match[1].trim().toLowerCase() : 'utf-8';
 }
 
-/** How Auto output treats a record: JSON into fields, text into a field, anything else as a file. */
+/**
+ * The text of a body in its content type's charset. A charset TextDecoder does not know (a typo,
+ * `x-user-defined` variants, `binary`) is read as UTF-8, the charset of nearly all text on the
+ * web, rather than failing: the bytes are still there, and invalid ones show as U+FFFD.
+ */
+export function decodeText(bytes: Uint8Array, contentType: string | undefined): string {
+	return decoderFor(charsetOf(contentType)).decode(bytes);
+}
+
+function decoderFor(charset: string) {
+	try {
+		return new TextDecoder(charset);
+	} catch {
+		return new TextDecoder('utf-8');
+	}
+}
+
+/**
+ * How Auto output treats a record: JSON into fields, text into a field, anything else as a file.
+ * `charset=binary`, which `file --mime` writes for content that is not text, makes any type a file.
+ */
 export function kindOfContentType(contentType: string | undefined): ValueKind {
+	if (charsetOf(contentType) === 'binary') return 'binary';
 	const type = mediaTypeOf(contentType);
 	if (type === 'application/json' || type.endsWith('+json')) return 'json';
 	if (

@@ -21,15 +21,26 @@ export function asBuffer(chunk: Chunk): Buffer {
 	return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
 }
 
-/** Collects a body the user asked to have in memory (a JSON or text record). */
-export async function readBody(body: NodeReadable): Promise<Buffer> {
+/**
+ * Reads a body into memory, at most `maxBytes` of it, counted as the (decoded) chunks arrive: it
+ * stops reading, and ends the body, at the chunk that passes the limit, so memory never holds more
+ * than `maxBytes` and one chunk. `complete` is false when the body was longer; `bytes` is then its
+ * first `maxBytes`.
+ */
+export async function readBody(
+	body: NodeReadable,
+	maxBytes: number,
+): Promise<{ bytes: Buffer; complete: boolean }> {
 	const chunks: Chunk[] = [];
 	let length = 0;
 	for await (const chunk of body) {
 		length += (chunk as Chunk).length;
 		chunks.push(chunk as Chunk);
+		// Leaving the loop destroys the body.
+		if (length > maxBytes)
+			return { bytes: Buffer.concat(chunks, length).subarray(0, maxBytes), complete: false };
 	}
-	return Buffer.concat(chunks, length);
+	return { bytes: Buffer.concat(chunks, length), complete: true };
 }
 
 /**
@@ -47,6 +58,8 @@ export interface GuardedBody {
 	bytesRead: () => number;
 	/** The SHA-256 (hex) of what went through, when asked for. */
 	digest: () => string | undefined;
+	/** Fails the body with `late()` unless it has ended by `deadline` (a `performance.now()` time). */
+	endBy: (deadline: number, late: () => Error) => void;
 }
 
 /**
@@ -75,8 +88,9 @@ function watchIdle(
 /**
  * Passes a body on in chunks of about `gatherBytes` (BODY_CHUNK_BYTES unless told; 0 passes the
  * chunks as they arrive, for a body read in code rather than stored), counts it, and fails it with
- * `stalled()` once no data arrived for `idleTimeoutMs`, so that a download that makes no progress
- * ends (and can be retried) instead of hanging. One stream does all three, to touch each chunk once.
+ * `stalled()` once `idleTimeoutMs` passed in which less than `minProgressBytes` (1 unless told)
+ * arrived, so that a download that makes no progress, or trickles, ends (and can be retried)
+ * instead of hanging. One stream does all three, to touch each chunk once.
  */
 export function guardBody(
 	body: NodeReadable,
@@ -85,7 +99,8 @@ export function guardBody(
 	{
 		hashBody = false,
 		gatherBytes = BODY_CHUNK_BYTES,
-	}: { hashBody?: boolean; gatherBytes?: number } = {},
+		minProgressBytes = 1,
+	}: { hashBody?: boolean; gatherBytes?: number; minProgressBytes?: number } = {},
 ): GuardedBody {
 	let bytes = 0;
 	const hash = hashBody ? createHash('sha256') : undefined;
@@ -98,14 +113,18 @@ export function guardBody(
 		pendingBytes = 0;
 		return chunk;
 	};
-	let lastData = performance.now();
+	let lastProgress = performance.now();
+	let bytesAtLastProgress = 0;
 	const stream = new Transform({
 		// Room for one gathered chunk on each side, so the socket is read while n8n writes the last one.
 		writableHighWaterMark: BODY_CHUNK_BYTES,
 		readableHighWaterMark: BODY_CHUNK_BYTES,
 		transform(chunk: Chunk, _encoding, callback) {
-			lastData = performance.now();
 			bytes += chunk.length;
+			if (bytes - bytesAtLastProgress >= minProgressBytes) {
+				lastProgress = performance.now();
+				bytesAtLastProgress = bytes;
+			}
 			hash?.update(chunk);
 			pending.push(chunk);
 			pendingBytes += chunk.length;
@@ -122,10 +141,11 @@ export function guardBody(
 	// destroys the body as well, which frees the connection.
 	pipeline(body, stream, () => (finished = true));
 	stream.on('close', () => (finished = true));
+	const over = () => finished || stream.destroyed;
 	watchIdle(
 		idleTimeoutMs,
-		() => lastData,
-		() => finished || stream.destroyed,
+		() => lastProgress,
+		over,
 		() => stream.destroy(stalled()),
 	);
 	let digest: string | undefined;
@@ -133,6 +153,14 @@ export function guardBody(
 		stream: stream as unknown as NodeReadable,
 		bytesRead: () => bytes,
 		digest: () => (digest ??= hash?.digest('hex')),
+		endBy: (deadline, late) =>
+			AbortSignal.timeout(Math.max(0, Math.ceil(deadline - performance.now()))).addEventListener(
+				'abort',
+				() => {
+					if (!over()) stream.destroy(late());
+				},
+				{ once: true },
+			),
 	};
 }
 

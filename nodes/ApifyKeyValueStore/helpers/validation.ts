@@ -25,7 +25,7 @@ export function parseStoreIdentifier(node: INode, value: unknown, itemIndex: num
 	}
 	let identifier = value.trim();
 	const fromUrl = /^https?:\/\//i.test(identifier) ? STORE_URL_PATTERN.exec(identifier) : null;
-	if (fromUrl) identifier = decodeURIComponent(fromUrl[1]);
+	if (fromUrl) identifier = decodedSegment(fromUrl[1]);
 	identifier = identifier.replace('/', '~');
 
 	if (STORE_ID_PATTERN.test(identifier)) return identifier;
@@ -44,6 +44,15 @@ export function parseStoreIdentifier(node: INode, value: unknown, itemIndex: num
 			itemIndex,
 		},
 	);
+}
+
+/** A URL path segment decoded; one with a malformed escape (`%E0%A4%A`) as it is, which no identifier pattern takes. */
+function decodedSegment(segment: string): string {
+	try {
+		return decodeURIComponent(segment);
+	} catch {
+		return segment;
+	}
 }
 
 const RUN_ID_PATTERN = /^[a-zA-Z0-9]{1,64}$/;

@@ -9,6 +9,7 @@ import { currentParameters, readStore } from '../helpers/parameters';
 import { getConnection, requestJson } from '../transport';
 import { listKeyPages } from '../transport/keys';
 import { storeEndpoint } from '../transport/store';
+import { checkStoresPage } from '../transport/stores';
 
 const PAGE_SIZE = 100;
 const RETRY = { maxRetries: 2, timeoutMs: 10_000 };
@@ -39,13 +40,18 @@ export async function searchStores(
 		});
 	}
 	const offset = Number(paginationToken ?? 0);
-	const page = await requestJson<StoreList>(this, connection, {
-		path: '/v2/key-value-stores',
-		qs: { unnamed: 'true', desc: 'true', offset, limit: PAGE_SIZE },
-		subject: {},
-		itemIndex: 0,
-		retry: RETRY,
-	});
+	const page = await requestJson<StoreList>(
+		this,
+		connection,
+		{
+			path: '/v2/key-value-stores',
+			qs: { unnamed: 'true', desc: 'true', offset, limit: PAGE_SIZE },
+			subject: {},
+			itemIndex: 0,
+			retry: RETRY,
+		},
+		checkStoresPage,
+	);
 	const needle = filter?.trim().toLowerCase();
 	const results: INodeListSearchItems[] = page.items
 		.filter(

@@ -186,3 +186,147 @@ export interface NetworkFailure {
 	message: string;
 	code?: string;
 }
+
+/**
+ * The codes of the HTTP layer's failures: the socket and the name lookup, undici's, Node's HTTP
+ * parser's (HPE_*), TLS, a body cut off (a stream closed early; axios's ERR_BAD_RESPONSE and
+ * ERR_NETWORK). Nothing else is the network: a TextDecoder's RangeError
+ * (ERR_ENCODING_NOT_SUPPORTED), a file system error of n8n's binary storage, or a bug.
+ */
+const NETWORK_CODES = new Set([
+	'ECONNRESET',
+	'ECONNREFUSED',
+	'ECONNABORTED',
+	'ETIMEDOUT',
+	'ESOCKETTIMEDOUT',
+	'EPIPE',
+	'ENOTFOUND',
+	'EAI_AGAIN',
+	'EHOSTUNREACH',
+	'EHOSTDOWN',
+	'ENETUNREACH',
+	'ENETDOWN',
+	'EADDRNOTAVAIL',
+	'EPROTO',
+	'ERR_STREAM_PREMATURE_CLOSE',
+	'ERR_BAD_RESPONSE',
+	'ERR_NETWORK',
+]);
+const NETWORK_CODE_FAMILIES = /^(?:UND_ERR|HPE|ERR_SOCKET|ERR_TLS|ERR_SSL)_[A-Z_]+$/;
+
+/** Walks an error and its causes for the code of a failed connection; undefined for anything else. */
+export function findNetworkFailure(error: unknown): NetworkFailure | undefined {
+	let current = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined;
+	for (let depth = 0; current && depth < 5; depth++) {
+		const code = typeof current.code === 'string' ? current.code : undefined;
+		if (code === 'ERR_CANCELED') return undefined;
+		if (code && (NETWORK_CODES.has(code) || NETWORK_CODE_FAMILIES.test(code))) {
+			return { code, message: safeMessage(current.message, code) };
+		}
+		if (current.message === 'aborted')
+			return { code: 'ECONNRESET', message: 'The connection was closed mid-body' };
+		current = current.cause as typeof current;
+	}
+	return undefined;
+}
+
+function safeMessage(message: unknown, code: string): string {
+	// Connection messages name host and port at most; keep them short and free of URLs, which may carry a signature.
+	return typeof message === 'string'
+		? message.replace(/https?:\/\/\S+/g, '<url>').slice(0, 200)
+		: code;
+}
+
+const CHECK_BASE_URL =
+	'Check the API Base URL in the credential: it may point to a server that is not the Apify API, or a proxy or network login page in between may answer instead. Trying again does not help while it answers this way.';
+
+/** An answer of the API that is not what the endpoint gives; not retried, as the next one would be the same. */
+function unexpectedAnswerError(
+	node: INode,
+	message: string,
+	itemIndex: number,
+	description = CHECK_BASE_URL,
+): NodeApiError {
+	return new NodeApiError(node, { message } as JsonObject, { message, description, itemIndex });
+}
+
+const ANSWER_START_CHARACTERS = 100;
+
+/**
+ * The start of an answer, fit to show: one line, no control characters, and no URL or secret-like
+ * query parameter, which could carry a token or a signature.
+ */
+export function answerStart(text: string, length = ANSWER_START_CHARACTERS): string {
+	const shown = text
+		// A few times the length shown, so that a URL or parameter at the end is seen whole.
+		.slice(0, length * 20)
+		// eslint-disable-next-line no-control-regex
+		.replace(/[\u0000-\u001f\u007f\s]+/g, ' ')
+		.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]*/gi, '<url>')
+		.replace(
+			/([?&;]?\b(?:token|signature|access_token|api_key|apikey|key|auth)=)[^&\s"'<>]*/gi,
+			'$1<hidden>',
+		)
+		.replace(/\bapify_api_[A-Za-z0-9]+/g, '<hidden>')
+		.trim();
+	return shown.length > length ? `${shown.slice(0, length)}…` : shown;
+}
+
+export function notJsonError(
+	node: INode,
+	contentType: string | undefined,
+	text: string,
+	itemIndex: number,
+): NodeApiError {
+	const what = contentType ? answerStart(contentType) : 'an answer without a content type';
+	return unexpectedAnswerError(
+		node,
+		`The Apify API answered with ${what} where JSON was expected: ${answerStart(text)}`,
+		itemIndex,
+	);
+}
+
+export function unexpectedShapeError(
+	node: INode,
+	problem: string,
+	itemIndex: number,
+): NodeApiError {
+	return unexpectedAnswerError(
+		node,
+		`The Apify API answered with an unexpected shape: ${problem}`,
+		itemIndex,
+	);
+}
+
+export function answerTooLargeError(
+	node: INode,
+	maxBytes: number,
+	itemIndex: number,
+): NodeApiError {
+	return unexpectedAnswerError(
+		node,
+		`The Apify API's answer is larger than ${maxBytes / 1024 / 1024} MiB, more than any answer of this endpoint`,
+		itemIndex,
+	);
+}
+
+/** Node's HTTP parser refused the answer (an HPE_* code). */
+export function malformedAnswerError(
+	node: INode,
+	failure: NetworkFailure,
+	itemIndex: number,
+): NodeApiError {
+	const headersTooLarge = failure.code === 'HPE_HEADER_OVERFLOW';
+	return unexpectedAnswerError(
+		node,
+		headersTooLarge
+			? 'The Apify API answered with headers larger than Node.js reads (16 KB)'
+			: 'The Apify API answered with something that is not valid HTTP',
+		itemIndex,
+		`${failure.code}: ${failure.message}. ${CHECK_BASE_URL}${
+			headersTooLarge
+				? ' If a proxy adds the headers on purpose, start n8n with NODE_OPTIONS=--max-http-header-size=65536.'
+				: ''
+		}`,
+	);
+}

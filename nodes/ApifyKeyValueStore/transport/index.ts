@@ -12,15 +12,20 @@ import { contentDecoder } from '../helpers/decompress';
 import {
 	BODY_CHUNK_BYTES,
 	guardBody,
+	readBody,
 	throughDecoder,
 	type NodeReadable as Readable,
 } from '../helpers/streams';
 import {
+	answerTooLargeError,
 	apifyApiError,
+	findNetworkFailure,
+	malformedAnswerError,
 	networkError,
+	notJsonError,
 	parseApifyErrorBody,
+	unexpectedShapeError,
 	type ApifyErrorBody,
-	type NetworkFailure,
 	type RequestSubject,
 } from './errors';
 import { checkBaseUrl } from './origin';
@@ -105,7 +110,50 @@ export interface StreamResponse extends HttpResponse {
 	bytesRead: () => number;
 	/** The SHA-256 (hex) of the decoded body once read, when the request asked for it. */
 	digest: () => string | undefined;
+	/**
+	 * Reads the whole (decoded) body into memory, at most `maxBytes` of it (see readBody), within
+	 * the attempt's timeout counted from its start: a body held in memory is small, so the timeout
+	 * bounds all of it, not only its pauses.
+	 */
+	readInMemory: (maxBytes: number) => Promise<{ bytes: Buffer; complete: boolean }>;
 }
+
+/** What is wrong with a JSON endpoint's `data`, e.g. `"items" of the key listing is not a list`; undefined if nothing. */
+export type ShapeCheck = (data: unknown) => string | undefined;
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The ShapeCheck of a page of a list endpoint (`what`): `{ items: […] }`, each item an object that `isItem`, or it `itemRule`. */
+export function listPageCheck(
+	what: string,
+	itemRule: string,
+	isItem: (item: Record<string, unknown>) => boolean,
+): ShapeCheck {
+	return (data) => {
+		if (!isObject(data)) return `the ${what} is not an object`;
+		if (!Array.isArray(data.items)) return `"items" of the ${what} is not a list`;
+		if (!data.items.every((item) => isObject(item) && isItem(item)))
+			return `an item of the ${what} ${itemRule}`;
+		return undefined;
+	};
+}
+
+/**
+ * The most a JSON endpoint's answer may decode to. The largest Apify gives is a page of 1,000 keys
+ * (its limit), each key at most 256 characters and repeated in its signed `recordPublicUrl`: under
+ * 1 MB, as is a page of 1,000 stores. 8 MiB leaves room for fields Apify may add, while a gzip
+ * bomb stops there instead of filling memory.
+ */
+export const MAX_JSON_ANSWER_BYTES = 8 * 1024 * 1024;
+
+/**
+ * What a streamed file must bring within each Request Timeout: less counts as a pause, so a body
+ * that trickles (a byte a second) fails as a stalled one does, while a slow but real download of
+ * any length goes on. 64 KiB per timeout is 182 bytes a second at the default 360 s.
+ */
+export const MIN_PROGRESS_BYTES = 64 * 1024;
 
 const MAX_REDIRECTS = 5;
 const BACKOFF_BASE_MS = 500;
@@ -150,35 +198,49 @@ export async function getConnection(ctx: ApifyContext, itemIndex = 0): Promise<A
 	};
 }
 
-/** A JSON endpoint; returns the unwrapped `data`, or undefined for an empty answer (such as a 204). */
+/**
+ * A JSON endpoint; returns the unwrapped `data`, or undefined for an empty answer (such as a 204).
+ * An answer that is not JSON, or whose `data` fails `checkShape`, is the API's answer, not a
+ * transport failure: it fails at once, saying what came back. One cut off mid-body is retried.
+ */
 export async function requestJson<T>(
 	ctx: ApifyContext,
 	connection: ApifyConnection,
 	request: ApifyRequest,
+	checkShape?: ShapeCheck,
 ): Promise<T> {
-	return await withRetries(ctx, connection, request, async (attemptRequest, timeoutMs) => {
-		const response = await send(ctx, connection, attemptRequest, 'text', timeoutMs);
-		const text = (response.body as unknown as string | undefined) ?? '';
-		if (text.trim() === '') return undefined as T;
-		try {
-			return (JSON.parse(text) as { data: T }).data;
-		} catch {
-			// A cut-off body is a transport failure: let the retry policy see it as one.
-			throw Object.assign(new Error('The API answered with a body that is not JSON'), {
-				code: 'ECONNRESET',
-			});
-		}
-	});
+	const { itemIndex } = request;
+	return await requestStream(
+		ctx,
+		connection,
+		{ ...request, readInCode: true },
+		async (response) => {
+			const { bytes, complete } = await response.readInMemory(MAX_JSON_ANSWER_BYTES);
+			if (!complete) throw answerTooLargeError(ctx.getNode(), MAX_JSON_ANSWER_BYTES, itemIndex);
+			const text = bytes.toString('utf8');
+			if (text.trim() === '') return undefined as T;
+			let data: unknown;
+			try {
+				data = (JSON.parse(text) as { data?: unknown } | null)?.data;
+			} catch {
+				throw notJsonError(ctx.getNode(), response.headers['content-type'], text, itemIndex);
+			}
+			const problem = checkShape?.(data);
+			if (problem) throw unexpectedShapeError(ctx.getNode(), problem, itemIndex);
+			return data as T;
+		},
+	);
 }
 
-/** A request whose answer is its status and headers (HEAD, DELETE, a conditional request). */
+/** A request whose answer is its status and headers (HEAD, DELETE, a conditional request); any body is dropped unread. */
 export async function requestHeaders(
 	ctx: ApifyContext,
 	connection: ApifyConnection,
 	request: ApifyRequest,
 ): Promise<Pick<HttpResponse, 'statusCode' | 'headers'>> {
 	return await withRetries(ctx, connection, request, async (attemptRequest, timeoutMs) => {
-		const { statusCode, headers } = await send(ctx, connection, attemptRequest, 'text', timeoutMs);
+		const { statusCode, headers, body } = await send(ctx, connection, attemptRequest, timeoutMs);
+		discard(body);
 		return { statusCode, headers };
 	});
 }
@@ -203,24 +265,40 @@ export async function requestStream<T>(
 	consume: (response: StreamResponse) => Promise<T>,
 ): Promise<T> {
 	return await withRetries(ctx, connection, request, async (attemptRequest, timeoutMs) => {
-		const response = await send(ctx, connection, attemptRequest, 'stream', timeoutMs);
+		const started = performance.now();
+		const response = await send(ctx, connection, attemptRequest, timeoutMs);
 		// The HTTP client's timeout ends with the response headers; the guard's also covers the body.
-		const { stream, bytesRead, digest } = guardBody(
+		const { stream, bytesRead, digest, endBy } = guardBody(
 			decodeContent(response),
 			timeoutMs,
 			() =>
-				Object.assign(new Error(`The download paused for more than ${timeoutMs} ms`), {
-					code: 'ETIMEDOUT',
-				}),
-			{ hashBody: request.hashBody, gatherBytes: request.readInCode ? 0 : BODY_CHUNK_BYTES },
+				timedOut(
+					`The download brought less than ${MIN_PROGRESS_BYTES / 1024} KiB in ${timeoutMs} ms`,
+				),
+			{
+				hashBody: request.hashBody,
+				gatherBytes: request.readInCode ? 0 : BODY_CHUNK_BYTES,
+				minProgressBytes: MIN_PROGRESS_BYTES,
+			},
 		);
+		const readInMemory = async (maxBytes: number) => {
+			endBy(started + timeoutMs, () =>
+				timedOut(`The answer took longer than the request timeout of ${timeoutMs} ms`),
+			);
+			return await readBody(stream, maxBytes);
+		};
 		try {
-			return await consume({ ...response, body: stream, bytesRead, digest });
+			return await consume({ ...response, body: stream, bytesRead, digest, readInMemory });
 		} finally {
 			stream.destroy();
 			response.body.destroy();
 		}
 	});
+}
+
+/** A timeout of the node's own, which the retry policy treats as the HTTP client's. */
+function timedOut(message: string): Error {
+	return Object.assign(new Error(message), { code: 'ETIMEDOUT' });
 }
 
 async function withRetries<T>(
@@ -279,6 +357,9 @@ function judgeFailure(
 	}
 	if (error instanceof NodeOperationError) return error;
 	const failure = findNetworkFailure(error);
+	// Node's HTTP parser refused the answer (HPE_*): the same server sends the same again.
+	if (failure?.code?.startsWith('HPE_'))
+		return malformedAnswerError(ctx.getNode(), failure, request.itemIndex);
 	if (failure && RETRYABLE_CODES.has(failure.code ?? '') && canRetry)
 		return { delayMs: backoffMs(attemptNo) };
 	if (failure) return networkError(ctx.getNode(), failure, request.itemIndex, attempts);
@@ -308,34 +389,10 @@ function parseRetryAfter(value: string | undefined): number | undefined {
 	return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS) : undefined;
 }
 
-/** Walks an error and its causes for the code of a failed connection; undefined for anything else. */
-function findNetworkFailure(error: unknown): NetworkFailure | undefined {
-	let current = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined;
-	for (let depth = 0; current && depth < 5; depth++) {
-		const code = typeof current.code === 'string' ? current.code : undefined;
-		if (code === 'ERR_CANCELED') return undefined;
-		if (code && /^(E[A-Z]+|ERR_[A-Z_]+|UND_ERR_[A-Z_]+)$/.test(code)) {
-			return { code, message: safeMessage(current.message, code) };
-		}
-		if (current.message === 'aborted')
-			return { code: 'ECONNRESET', message: 'The connection was closed mid-body' };
-		current = current.cause as typeof current;
-	}
-	return undefined;
-}
-
-function safeMessage(message: unknown, code: string): string {
-	// Connection messages name host and port at most; keep them short and free of URLs, which may carry a signature.
-	return typeof message === 'string'
-		? message.replace(/https?:\/\/\S+/g, '<url>').slice(0, 200)
-		: code;
-}
-
 async function send(
 	ctx: ApifyContext,
 	connection: ApifyConnection,
 	request: ApifyRequest,
-	encoding: 'text' | 'stream',
 	timeoutMs: number,
 ): Promise<HttpResponse> {
 	let url = request.signedUrl ?? connection.baseUrl + request.path;
@@ -348,7 +405,8 @@ async function send(
 			qs,
 			headers: request.headers,
 			body,
-			encoding,
+			// Always a stream: the node reads bodies itself, within its limits of size and time.
+			encoding: 'stream',
 			json: false,
 			timeout: timeoutMs,
 			returnFullResponse: true,

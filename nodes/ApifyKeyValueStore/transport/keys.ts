@@ -1,4 +1,11 @@
-import { requestJson, type ApifyConnection, type ApifyContext, type ApifyRequest } from './index';
+import {
+	listPageCheck,
+	requestJson,
+	type ApifyConnection,
+	type ApifyContext,
+	type ApifyRequest,
+	type ShapeCheck,
+} from './index';
 import { pagingStalled } from './paging';
 
 /** Apify's page size limit for list keys. */
@@ -15,6 +22,22 @@ interface KeysPage {
 	isTruncated: boolean;
 	nextExclusiveStartKey: string | null;
 }
+
+const checkKeyItems = listPageCheck(
+	'key listing',
+	'has no text "key" and number "size"',
+	(item) => typeof item.key === 'string' && typeof item.size === 'number',
+);
+
+const checkKeysPage: ShapeCheck = (data) => {
+	const cursor = (data as { nextExclusiveStartKey?: unknown } | null)?.nextExclusiveStartKey;
+	return (
+		checkKeyItems(data) ??
+		(cursor === undefined || cursor === null || typeof cursor === 'string'
+			? undefined
+			: '"nextExclusiveStartKey" of the key listing is neither text nor null')
+	);
+};
 
 export interface ListKeysQuery {
 	prefix?: string;
@@ -38,16 +61,21 @@ export async function* listKeyPages(
 	let remaining = query.limit ?? Infinity;
 	let exclusiveStartKey = query.exclusiveStartKey;
 	while (remaining > 0) {
-		const page = await requestJson<KeysPage>(ctx, connection, {
-			...request,
-			qs: {
-				...request.qs,
-				prefix: query.prefix,
-				collection: query.collection,
-				exclusiveStartKey,
-				limit: Math.min(remaining, MAX_KEYS_PER_PAGE),
+		const page = await requestJson<KeysPage>(
+			ctx,
+			connection,
+			{
+				...request,
+				qs: {
+					...request.qs,
+					prefix: query.prefix,
+					collection: query.collection,
+					exclusiveStartKey,
+					limit: Math.min(remaining, MAX_KEYS_PER_PAGE),
+				},
 			},
-		});
+			checkKeysPage,
+		);
 		const items = page.items.slice(0, remaining);
 		if (items.length === 0) return;
 		if (exclusiveStartKey !== undefined && byteOrder(items[0].key, exclusiveStartKey) <= 0) {

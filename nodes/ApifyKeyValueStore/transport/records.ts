@@ -8,9 +8,8 @@ import {
 } from 'n8n-workflow';
 
 import { prepareBinary } from '../helpers/binaryData';
-import { charsetOf, fileNameFor, kindOfContentType, type ValueKind } from '../helpers/contentType';
+import { decodeText, fileNameFor, kindOfContentType, type ValueKind } from '../helpers/contentType';
 import { writtenRecently } from '../helpers/recentWrites';
-import { readBody } from '../helpers/streams';
 import {
 	requestStatus,
 	requestStream,
@@ -41,13 +40,26 @@ export interface RecordRequest extends RecordAddress {
 	hashBody?: boolean;
 }
 
-/** A record's value: a file in n8n's binary data for binary records, its text otherwise (JSON unparsed). */
+/**
+ * A record's value: a file in n8n's binary data for binary records, its text otherwise (JSON
+ * unparsed); `tooLarge` for JSON or text larger than MAX_RECORD_IN_MEMORY_BYTES, read no further.
+ */
 export type FetchedRecord =
 	| { kind: 'notModified' }
+	| { kind: 'tooLarge'; contentType: string }
 	| ({ contentType: string; size: number; etag?: string; sha256?: string } & (
 			| { kind: 'binary'; binary: IBinaryData }
 			| { kind: 'text' | 'json'; text: string }
 	  ));
+
+/**
+ * The most of a JSON or text record held in memory (decoded), to output in a field. Apify refuses
+ * JSON records over 9 MiB (9,437,184 bytes decoded, 413 request-too-large), so every JSON record
+ * it stores fits, with room; text has no Apify limit, and one of tens of MB is better handled as a
+ * file, which is streamed to n8n's binary data whatever its size. 32 MiB also stops a record that
+ * decodes to hundreds of MB (a gzip bomb) long before it fills memory.
+ */
+export const MAX_RECORD_IN_MEMORY_BYTES = 32 * 1024 * 1024;
 
 /** Waits between reads of a record this process has just written and the API does not show yet: 7.75 s in all. */
 export const VISIBILITY_WAITS_MS = [250, 500, 1000, 2000, 4000];
@@ -68,7 +80,14 @@ export async function fetchRecord(
 		ctx,
 		connection,
 		request,
-		async ({ statusCode, body, headers, bytesRead, digest }): Promise<FetchedRecord> => {
+		async ({
+			statusCode,
+			body,
+			headers,
+			bytesRead,
+			digest,
+			readInMemory,
+		}): Promise<FetchedRecord> => {
 			if (statusCode === 304) return { kind: 'notModified' };
 			const contentType = headers['content-type'] ?? 'application/octet-stream';
 			const kind = outputFormat === 'auto' ? kindOfContentType(contentType) : outputFormat;
@@ -80,8 +99,9 @@ export async function fetchRecord(
 				});
 				return { kind, contentType, size: bytesRead(), etag, sha256: digest(), binary };
 			}
-			const bytes = await readBody(body);
-			const text = new TextDecoder(charsetOf(contentType)).decode(bytes);
+			const { bytes, complete } = await readInMemory(MAX_RECORD_IN_MEMORY_BYTES);
+			if (!complete) return { kind: 'tooLarge', contentType };
+			const text = decodeText(bytes, contentType);
 			return { kind, contentType, size: bytes.length, etag, sha256: digest(), text };
 		},
 	);
@@ -107,7 +127,7 @@ export async function previewRecord(
 		ctx,
 		connection,
 		address,
-		async ({ body, headers, bytesRead }): Promise<RecordPreview> => {
+		async ({ body, headers, bytesRead, readInMemory }): Promise<RecordPreview> => {
 			const contentType = headers['content-type'] ?? 'application/octet-stream';
 			const kind = kindOfContentType(contentType);
 			const fileName = fileNameFor(key, contentType);
@@ -122,27 +142,16 @@ export async function previewRecord(
 				for await (const chunk of body) void chunk;
 				return { kind, contentType, fileName, size: bytesRead() };
 			}
-			const chunks: Buffer[] = [];
-			let length = 0;
-			let complete = true;
-			for await (const chunk of body) {
-				chunks.push(Buffer.from(chunk as Uint8Array));
-				length += (chunk as Uint8Array).length;
-				if (length > maxBytes) {
-					complete = false;
-					break;
-				}
-			}
-			const bytes = Buffer.concat(chunks, length).subarray(0, complete ? length : maxBytes);
+			const { bytes, complete } = await readInMemory(maxBytes);
 			// A character cut at the end decodes as U+FFFD: dropped.
-			const text = new TextDecoder(charsetOf(contentType)).decode(bytes);
+			const text = decodeText(bytes, contentType);
 			return {
 				kind,
 				contentType,
 				fileName,
 				text: complete ? text : text.replace(/\uFFFD+$/, ''),
 				complete,
-				size: complete ? length : declared,
+				size: complete ? bytes.length : declared,
 			};
 		},
 	);

@@ -1,6 +1,8 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import {
+	isObject,
+	listPageCheck,
 	requestJson,
 	type ApifyConnection,
 	type ApifyContext,
@@ -28,6 +30,16 @@ interface StoresPage {
 	total?: number;
 }
 
+/** A page of the account's stores, as Store → List and the store picker read it. */
+export const checkStoresPage = listPageCheck(
+	'store list',
+	'has no text "id"',
+	(item) => typeof item.id === 'string',
+);
+
+const checkStore = (data: unknown) =>
+	isObject(data) && typeof data.id === 'string' ? undefined : 'the store has no text "id"';
+
 export interface ListStoresQuery {
 	unnamed: boolean;
 	desc: boolean;
@@ -48,7 +60,7 @@ export async function requestStore(
 	connection: ApifyConnection,
 	request: ApifyRequest,
 ): Promise<StoreInfo> {
-	return withoutSecrets(await requestJson<StoreInfo>(ctx, connection, request));
+	return withoutSecrets(await requestJson<StoreInfo>(ctx, connection, request, checkStore));
 }
 
 /**
@@ -90,15 +102,20 @@ export async function* listStorePages(
 	const seen = new Set<string>();
 	while (remaining > 0) {
 		const pageLimit = Math.min(remaining, MAX_STORES_PER_PAGE);
-		const page = await requestJson<StoresPage>(ctx, connection, {
-			...request,
-			qs: {
-				offset,
-				limit: pageLimit,
-				desc: query.desc ? 'true' : undefined,
-				unnamed: query.unnamed ? 'true' : undefined,
+		const page = await requestJson<StoresPage>(
+			ctx,
+			connection,
+			{
+				...request,
+				qs: {
+					offset,
+					limit: pageLimit,
+					desc: query.desc ? 'true' : undefined,
+					unnamed: query.unnamed ? 'true' : undefined,
+				},
 			},
-		});
+			checkStoresPage,
+		);
 		if (page.items.length === 0) return;
 		const fresh = page.items.filter((store) => !seen.has(store.id));
 		if (fresh.length === 0) {

@@ -21,7 +21,7 @@ import {
 	workflowMemory,
 	type ChangeMemory,
 } from '../../transport/changeMemory';
-import { fetchRecord, previewRecord } from '../../transport/records';
+import { fetchRecord, MAX_RECORD_IN_MEMORY_BYTES, previewRecord } from '../../transport/records';
 import { recordLink } from '../../transport/signing';
 import { binaryPropertyField, optionsCollection, recordKeyLocator } from '../common.descriptions';
 import type { OperationContext, OperationSettings } from '../node.type';
@@ -138,6 +138,17 @@ export async function execute(
 		hashBody: memory !== undefined,
 	});
 	if (record.kind === 'notModified') return [];
+	if (record.kind === 'tooLarge') {
+		const limit = `${MAX_RECORD_IN_MEMORY_BYTES / 1024 / 1024} MiB`;
+		throw new NodeOperationError(
+			this.getNode(),
+			`Record "${key}" is larger than ${limit}, too large to output as text or JSON`,
+			{
+				description: `JSON and text are held in memory, up to ${limit}. Set Output to "File (Binary)": a file is streamed into n8n's binary data, whatever its size.`,
+				itemIndex,
+			},
+		);
+	}
 	const seen = memory && seenRecord(record);
 	if (seen && isUnchanged(seen, last)) return [];
 	const { contentType, size } = record;
