@@ -13,17 +13,10 @@ import {
 	testCredential,
 } from '../../dev/harness/engine';
 import { DEMO_STORE, FULL_ACCESS_TOKEN } from '../../dev/local-api/fixtures';
-import { byId, expectNoSecrets, SECRETS, useLocalApi } from './setup';
+import { byId, changesOf, expectNoSecrets, SECRETS, triggerParameters, useLocalApi } from './setup';
 
 const local = useLocalApi();
 
-const triggerParameters = (storeId: string, extra: IDataObject = {}): IDataObject => ({
-	storeId: byId(storeId),
-	events: ['added', 'changed', 'deleted'],
-	...extra,
-});
-const changesOf = (items: Array<{ json: IDataObject }>) =>
-	items.map((item) => [item.json.key, item.json.change]);
 const text = { contentType: 'text/plain' };
 
 describe('keys named like object properties', () => {

@@ -10,7 +10,14 @@ import { DEMO_STORE, fixtureRecord } from '../../dev/local-api/fixtures';
 import { gzipBomb } from '../../dev/local-api/server';
 import { MAX_JSON_ANSWER_BYTES } from '../../nodes/ApifyKeyValueStore/transport';
 import { MAX_RECORD_IN_MEMORY_BYTES } from '../../nodes/ApifyKeyValueStore/transport/records';
-import { byId, expectNoSecrets, recordGetParameters, SECRETS, useLocalApi } from './setup';
+import {
+	byId,
+	expectNoSecrets,
+	recordGetParameters,
+	SECRETS,
+	triggerParameters,
+	useLocalApi,
+} from './setup';
 
 const local = useLocalApi();
 
@@ -64,11 +71,7 @@ describe('a charset the decoder does not know', () => {
 	it('the trigger delivers such a record and the other new records in the same poll', async () => {
 		const store = local.api.addStore({ name: 'hostile-charset-trigger' });
 		local.api.putRecord(store.id, 'a-old', 'old', { contentType: 'text/plain' });
-		const parameters = {
-			storeId: byId(store.id),
-			events: ['added', 'changed', 'deleted'],
-			includeValue: true,
-		};
+		const parameters = triggerParameters(store.id, { includeValue: true });
 		const baseline = await runPoll(parameters);
 		expect(baseline.items).toEqual([]);
 		local.api.putRecord(store.id, 'b-binary', Buffer.from([0, 1, 2, 0xff]), {

@@ -5,30 +5,13 @@ import type { IDataObject } from 'n8n-workflow';
 import { readBinary, runNode, type RunResult } from '../../dev/harness/engine';
 import { DEMO_STORE, fixtureRecord } from '../../dev/local-api/fixtures';
 import { createRecordSignature } from '../../dev/local-api/signature';
-import { byId, recordGetParameters, SECRETS, useLocalApi } from './setup';
+import { byId, recordGetParameters, SECRETS, unpackServed, useLocalApi } from './setup';
 import { craftZip, deflatedFill, type CraftedEntry } from './zip-craft';
 
 const local = useLocalApi();
-const zipPath = `/v2/key-value-stores/${DEMO_STORE.id}/records`;
 
-/** Runs Download All, one item per record, over an archive the API answers with instead of the real one. */
-async function unpack(archive: Buffer, options: IDataObject = {}): Promise<RunResult> {
-	local.api.faults.add({
-		path: zipPath,
-		kind: 'body',
-		body: archive,
-		contentType: 'application/zip',
-	});
-	return await runNode({
-		parameters: {
-			resource: 'record',
-			operation: 'download',
-			storeId: byId(DEMO_STORE.id),
-			outputMode: 'records',
-			options: { maxRetries: 0, ...options },
-		},
-	});
-}
+const unpack = async (archive: Buffer, options: IDataObject = {}): Promise<RunResult> =>
+	await unpackServed(local.api, archive, options);
 
 const stored = (name: string, text: string): CraftedEntry => ({ name, data: Buffer.from(text) });
 

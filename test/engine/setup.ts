@@ -1,7 +1,12 @@
 /** The local Apify API with its seed data and one credential of each kind, for the engine tests. */
 import type { IDataObject } from 'n8n-workflow';
 
-import { credentialsHelper, CREDENTIAL_TYPE, type RunResult } from '../../dev/harness/engine';
+import {
+	credentialsHelper,
+	CREDENTIAL_TYPE,
+	runNode,
+	type RunResult,
+} from '../../dev/harness/engine';
 import {
 	DEMO_STORE,
 	FULL_ACCESS_TOKEN,
@@ -100,6 +105,43 @@ export const recordGetParameters = (key: string, extra: IDataObject = {}): IData
 });
 
 export const byId = (value: string) => ({ __rl: true, mode: 'id', value });
+
+/** The trigger's parameters for a store, every event watched unless `extra` says otherwise. */
+export const triggerParameters = (storeId: string, extra: IDataObject = {}): IDataObject => ({
+	storeId: byId(storeId),
+	events: ['added', 'changed', 'deleted'],
+	...extra,
+});
+
+/** `[key, change]` of each trigger item. */
+export const changesOf = (items: Array<{ json: IDataObject }>) =>
+	items.map((item) => [item.json.key, item.json.change]);
+
+/**
+ * Runs Download All, one item per record, over an archive the local API answers with instead of
+ * the demo store's real one (no retries unless `options` ask).
+ */
+export async function unpackServed(
+	api: LocalApi,
+	archive: Buffer,
+	options: IDataObject = {},
+): Promise<RunResult> {
+	api.faults.add({
+		path: `/v2/key-value-stores/${DEMO_STORE.id}/records`,
+		kind: 'body',
+		body: archive,
+		contentType: 'application/zip',
+	});
+	return await runNode({
+		parameters: {
+			resource: 'record',
+			operation: 'download',
+			storeId: byId(DEMO_STORE.id),
+			outputMode: 'records',
+			options: { maxRetries: 0, ...options },
+		},
+	});
+}
 
 /** Fails when any secret appears anywhere in the run's serialised data. */
 export function expectNoSecrets(result: RunResult): void {

@@ -1,9 +1,7 @@
-import type { IDataObject } from 'n8n-workflow';
-
 import { readBinary, runPoll } from '../../dev/harness/engine';
 import { LOCAL_USER } from '../../dev/local-api/fixtures';
 import type { LocalActor, LocalRun, RunStatus } from '../../dev/local-api/server';
-import { API_MODES, byId, SECRETS, useApiMode, useLocalApi } from './setup';
+import { API_MODES, changesOf, SECRETS, triggerParameters, useApiMode, useLocalApi } from './setup';
 
 const local = useLocalApi();
 beforeEach(() => {
@@ -19,15 +17,6 @@ function watchedStore(name: string): string {
 	local.api.putRecord(store.id, 'c-file', Buffer.from([1, 2, 3]), { contentType: 'image/png' });
 	return store.id;
 }
-
-const triggerParameters = (storeId: string, extra: IDataObject = {}): IDataObject => ({
-	storeId: byId(storeId),
-	events: ['added', 'changed', 'deleted'],
-	...extra,
-});
-
-const changesOf = (items: Array<{ json: IDataObject }>) =>
-	items.map((item) => [item.json.key, item.json.change]);
 
 describe('Apify Key-Value Store Trigger', () => {
 	it('sets a baseline on the first poll, then fires once per add, edit and delete, across restarts', async () => {

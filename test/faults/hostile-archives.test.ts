@@ -1,9 +1,8 @@
 /** Archives built to exhaust memory, refused at once: a 450 MB JSON record, and a million and a half folder entries. */
 import type { IDataObject } from 'n8n-workflow';
 
-import { runNode, type RunResult } from '../../dev/harness/engine';
-import { DEMO_STORE } from '../../dev/local-api/fixtures';
-import { byId, useLocalApi } from '../engine/setup';
+import type { RunResult } from '../../dev/harness/engine';
+import { unpackServed, useLocalApi } from '../engine/setup';
 import { craftZip, deflatedFill, type CraftedEntry } from '../engine/zip-craft';
 
 const local = useLocalApi();
@@ -16,23 +15,9 @@ async function unpack(
 	archive: Buffer,
 	options: IDataObject,
 ): Promise<RunResult & { seconds: number; grewMb: number }> {
-	local.api.faults.add({
-		path: `/v2/key-value-stores/${DEMO_STORE.id}/records`,
-		kind: 'body',
-		body: archive,
-		contentType: 'application/zip',
-	});
 	const peakBefore = process.resourceUsage().maxRSS;
 	const started = Date.now();
-	const result = await runNode({
-		parameters: {
-			resource: 'record',
-			operation: 'download',
-			storeId: byId(DEMO_STORE.id),
-			outputMode: 'records',
-			options: { maxRetries: 0, ...options },
-		},
-	});
+	const result = await unpackServed(local.api, archive, options);
 	const seconds = (Date.now() - started) / 1000;
 	// Growth of the process's peak resident memory (kB), which a transient spike would raise too.
 	const grewMb = (process.resourceUsage().maxRSS - peakBefore) / 1024;

@@ -1,6 +1,6 @@
 /** The trigger on a store of 100,000 keys: changes found from the listing alone, each once. */
 import { runPoll } from '../../dev/harness/engine';
-import { byId, useLocalApi } from '../engine/setup';
+import { triggerParameters, useLocalApi } from '../engine/setup';
 
 const local = useLocalApi();
 const KEY_COUNT = 100_000;
@@ -12,11 +12,7 @@ it('reports the 3 changes among 100,000 records from the listing, downloading on
 	const key = (index: number) => `k-${String(index).padStart(6, '0')}`;
 	for (let index = 0; index < KEY_COUNT; index++)
 		local.api.putRecord(store.id, key(index), 'x', { contentType: 'text/plain' });
-	const parameters = {
-		storeId: byId(store.id),
-		events: ['added', 'changed', 'deleted'],
-		includeValue: true,
-	};
+	const parameters = triggerParameters(store.id, { includeValue: true });
 
 	const baseline = await runPoll(parameters);
 	expect(baseline.items).toEqual([]);
