@@ -26,6 +26,7 @@ import {
 	isTrueFlag,
 	notModifiedReply,
 	recordReply,
+	recordWrittenReply,
 	type Reply,
 } from './replies';
 import { checkStoreSignature, createRecordSignature, createStoreSignature } from './signature';
@@ -455,13 +456,40 @@ function redirectReply(location: string): Reply {
 
 // ----- handlers -----
 
+/** The platform features Apify's OpenAPI requires in `effectivePlatformFeatures`, all enabled here. */
+const PLATFORM_FEATURES = [
+	'ACTORS',
+	'STORAGE',
+	'SCHEDULER',
+	'PROXY',
+	'PROXY_EXTERNAL_ACCESS',
+	'PROXY_RESIDENTIAL',
+	'PROXY_SERPS',
+	'WEBHOOKS',
+	'ACTORS_PUBLIC_ALL',
+	'ACTORS_PUBLIC_DEVELOPER',
+];
+
+/** The fields Apify's OpenAPI requires (`plan`, `effectivePlatformFeatures`, `isPaying`) besides the ones the node reads. */
 function getMe({ caller }: RouteCall): Reply {
 	const { user } = requireToken(caller);
+	const enabled = {
+		isEnabled: true,
+		disabledReason: null,
+		disabledReasonType: null,
+		isTrial: false,
+		trialExpirationAt: null,
+	};
 	return dataReply({
 		id: user.id,
 		username: user.username,
 		profile: { name: user.username },
 		email: `${user.username}@example.com`,
+		plan: { id: 'FREE', availableProxyGroups: {} },
+		effectivePlatformFeatures: Object.fromEntries(
+			PLATFORM_FEATURES.map((feature) => [feature, enabled]),
+		),
+		isPaying: false,
 	});
 }
 
@@ -739,8 +767,7 @@ async function putRecord(call: RouteCall): Promise<Reply> {
 	if (delayMs > 0) setTimeout(() => store.putRecord(record), delayMs).unref();
 	else store.putRecord(record);
 	const location = { Location: `${storeUrl(call.ctx, store)}/records/${encodeURIComponent(key)}` };
-	return emptyReply(
-		201,
+	return recordWrittenReply(
 		call.ctx.settings.etags ? { ...location, ETag: recordEtag(record) } : location,
 	);
 }

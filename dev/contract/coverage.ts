@@ -1,0 +1,48 @@
+/**
+ * Which documented operations the suites call: each suite that runs the contract check writes the
+ * operations it saw to `.cache/contract-coverage/`, and `npm run contract:coverage` adds them up
+ * (scripts/contract-coverage.ts).
+ */
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+
+import type { ContractCheck } from './check';
+
+export const COVERAGE_DIR = join(__dirname, '..', '..', '.cache', 'contract-coverage');
+
+export interface CoverageFile {
+	suite: string;
+	/** Calls per operation ID. */
+	operations: Record<string, number>;
+	excused: number;
+	notes: string[];
+}
+
+/** Writes what one suite exercised; `suite` names it, e.g. the test file. */
+export function writeCoverage(check: ContractCheck, suite: string): void {
+	mkdirSync(COVERAGE_DIR, { recursive: true });
+	const file: CoverageFile = {
+		suite,
+		operations: Object.fromEntries(check.exercised),
+		excused: check.excused.length,
+		notes: [...check.notes],
+	};
+	const name = `${basename(suite).replace(/[^\w.-]+/g, '_')}-${process.pid}-${Date.now()}.json`;
+	writeFileSync(join(COVERAGE_DIR, name), JSON.stringify(file, null, 1));
+}
+
+export function readCoverage(): CoverageFile[] {
+	let names: string[];
+	try {
+		names = readdirSync(COVERAGE_DIR);
+	} catch {
+		return [];
+	}
+	return names
+		.filter((name) => name.endsWith('.json'))
+		.map((name) => JSON.parse(readFileSync(join(COVERAGE_DIR, name), 'utf8')) as CoverageFile);
+}
+
+export function clearCoverage(): void {
+	rmSync(COVERAGE_DIR, { recursive: true, force: true });
+}
