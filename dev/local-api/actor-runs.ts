@@ -1,7 +1,7 @@
 /**
  * Actors and their runs, as far as the key-value store API needs them: each run has a default
  * store, reachable as `/v2/actor-runs/{runId}/key-value-store` and, for the latest run of an
- * Actor, `/v2/acts/{actorId}/runs/last/key-value-store`.
+ * Actor, `/v2/actors/{actorId}/runs/last/key-value-store`.
  */
 import { findUserById } from './accounts';
 import { APIFY_ID_REGEX, type StoreRegistry } from './store-data';

@@ -303,7 +303,7 @@ function runStatusParam(query: URLSearchParams): RunStatus | undefined {
 	return status;
 }
 
-/** `/actor-runs/:run` by run ID, or `/acts/:actor/runs/last` or `/actor-tasks/:task/runs/last` with an optional `?status=`. */
+/** `/actor-runs/:run` by run ID, or `/actors/:actor/runs/last` (or `/acts/…`) or `/actor-tasks/:task/runs/last` with an optional `?status=`. */
 function resolveRun(call: RouteCall): LocalRun {
 	const { params, ctx } = call;
 	let run: LocalRun | undefined;
@@ -796,7 +796,10 @@ function storeRoutes(prefix: string[], storeHandlers: Route['handlers']): Route[
 }
 
 const RUN_PATH = ['v2', 'actor-runs', ':run'];
-/** Apify's API reference says `acts`; apify-client 2.25 calls `actors`: the API answers both. */
+/**
+ * Apify documents `/v2/actors/` since 2026-05-28 and keeps the older `/v2/acts/` as an undocumented
+ * alias that its OpenAPI calls "deprecated but still fully functional": the API answers both.
+ */
 const LAST_RUN_PATHS = [
 	...['acts', 'actors'].map((collection) => ['v2', collection, ':actor', 'runs', 'last']),
 	['v2', 'actor-tasks', ':task', 'runs', 'last'],

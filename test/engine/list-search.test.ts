@@ -99,7 +99,7 @@ describe('key picker', () => {
 				all.filter((key) => key.startsWith(prefix)),
 			);
 			expect(lastRequest()?.path).toBe(
-				'/v2/acts/local-user~demo-scraper/runs/last/key-value-store/keys',
+				'/v2/actors/local-user~demo-scraper/runs/last/key-value-store/keys',
 			);
 		});
 

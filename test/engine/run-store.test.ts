@@ -54,7 +54,7 @@ describe('the default store of an Actor run', () => {
 		expect(result.items[0].json.runId).toBe(runId);
 		const [request] = local.api.requests;
 		expect(request.path).toBe(
-			'/v2/acts/local-user~demo-scraper/runs/last/key-value-store/records/OUTPUT',
+			'/v2/actors/local-user~demo-scraper/runs/last/key-value-store/records/OUTPUT',
 		);
 		expect(request.query.status).toBe(runStatus || undefined);
 	});
@@ -142,7 +142,7 @@ describe('public URLs of the default store of an Actor run', () => {
 			ofLastRun('local-user/demo-scraper', 'FAILED'),
 			FAILED_RUN,
 			{ actorId: actorName, runStatus: 'FAILED' },
-			`/v2/acts/${actorName}/runs/last/key-value-store`,
+			`/v2/actors/${actorName}/runs/last/key-value-store`,
 			'FAILED',
 		],
 	];

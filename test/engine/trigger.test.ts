@@ -306,7 +306,7 @@ describe('Apify Key-Value Store Trigger on the store of an Actor run', () => {
 		// so that a run finishing mid-poll cannot mix two stores in one snapshot.
 		const [which, ...reads] = local.api.requests;
 		expect([which.path, which.query.status]).toEqual([
-			`/v2/acts/${source.actorId}/runs/last/key-value-store`,
+			`/v2/actors/${source.actorId}/runs/last/key-value-store`,
 			'SUCCEEDED',
 		]);
 		for (const request of reads) {

@@ -55,7 +55,7 @@ export function storeOfLastRun(
 	const id = ofTask ? owner.actorTaskId : owner.actorId;
 	const which = runStatus ? `last ${runStatus.toLowerCase()} run` : 'last run';
 	return {
-		basePath: `/v2/${ofTask ? 'actor-tasks' : 'acts'}/${pathSegment(id)}/runs/last/key-value-store`,
+		basePath: `/v2/${ofTask ? 'actor-tasks' : 'actors'}/${pathSegment(id)}/runs/last/key-value-store`,
 		isAlias: true,
 		qs: runStatus ? { status: runStatus } : {},
 		source: { ...owner, runStatus: runStatus || 'any' },
