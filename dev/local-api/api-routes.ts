@@ -8,11 +8,14 @@ import JSZip from 'jszip';
 
 import { findTokenGrant, findUserByName, type TokenGrant } from './accounts';
 import {
+	isRunOrigin,
 	isRunStatus,
+	RUN_ORIGINS,
 	RUN_STATUSES,
 	type LocalActor,
 	type LocalRun,
 	type LocalTask,
+	type RunOrigin,
 	type RunRegistry,
 	type RunStatus,
 } from './actor-runs';
@@ -303,7 +306,20 @@ function runStatusParam(query: URLSearchParams): RunStatus | undefined {
 	return status;
 }
 
-/** `/actor-runs/:run` by run ID, or `/actors/:actor/runs/last` (or `/acts/…`) or `/actor-tasks/:task/runs/last` with an optional `?status=`. */
+/** `?origin=` of the last-run routes: how the run was started, one of Apify's `RunOrigin` values. */
+function runOriginParam(query: URLSearchParams): RunOrigin | undefined {
+	const origin = query.get('origin') || undefined;
+	if (origin !== undefined && !isRunOrigin(origin)) {
+		throw new ApiError(
+			400,
+			'invalid-parameter',
+			`Parameter "origin" must be one of ${RUN_ORIGINS.join(', ')}, got "${origin}".`,
+		);
+	}
+	return origin;
+}
+
+/** `/actor-runs/:run` by run ID, or `/actors/:actor/runs/last` (or `/acts/…`) or `/actor-tasks/:task/runs/last` with optional `?status=` and `?origin=`. */
 function resolveRun(call: RouteCall): LocalRun {
 	const { params, ctx } = call;
 	let run: LocalRun | undefined;
@@ -315,7 +331,8 @@ function resolveRun(call: RouteCall): LocalRun {
 			params.task !== undefined
 				? { actorTaskId: resolveTask(call).id }
 				: { actId: resolveActor(call).id };
-		run = ctx.runs.lastRun(of, runStatusParam(call.req.url.searchParams));
+		const query = call.req.url.searchParams;
+		run = ctx.runs.lastRun(of, { status: runStatusParam(query), origin: runOriginParam(query) });
 	}
 	if (!run) throw runNotFound();
 	return run;
@@ -444,6 +461,7 @@ function runView(run: LocalRun) {
 		userId: run.userId,
 		actorTaskId: run.actorTaskId ?? null,
 		status: run.status,
+		meta: { origin: run.origin },
 		startedAt: run.startedAt,
 		finishedAt: run.finishedAt ?? null,
 		defaultKeyValueStoreId: run.defaultKeyValueStoreId,

@@ -49,6 +49,7 @@ export type {
 	NewRun,
 	LocalTask,
 	NewTask,
+	RunOrigin,
 	RunStatus,
 } from './actor-runs';
 export type { LocalApiSettings, RedirectMode } from './api-routes';

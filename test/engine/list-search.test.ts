@@ -103,6 +103,18 @@ describe('key picker', () => {
 			);
 		});
 
+		it("lists the keys of an Actor's last run of the chosen Run Origin, whatever its status", async () => {
+			const { results } = await runListSearch('searchKeys', {
+				storeSource: 'lastRun',
+				actorId: DEMO_ACTOR.id,
+				runStatus: '',
+				runOrigin: 'API',
+			});
+			expect(results.map((result) => result.value)).toEqual(fixtureKeys(FAILED_RUN.store.id));
+			expect(lastRequest()?.query).toMatchObject({ origin: 'API' });
+			expect(lastRequest()?.query.status).toBeUndefined();
+		});
+
 		it("takes Run Status's default (Succeeded) when the editor leaves it out", async () => {
 			const { results } = await runListSearch('searchKeys', {
 				storeSource: 'lastRun',

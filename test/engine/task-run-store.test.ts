@@ -2,7 +2,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { runNode, runPoll } from '../../dev/harness/engine';
 import { DEMO_ACTOR, LOCAL_USER } from '../../dev/local-api/fixtures';
-import type { LocalRun, LocalTask, RunStatus } from '../../dev/local-api/server';
+import type { LocalRun, LocalTask, RunOrigin, RunStatus } from '../../dev/local-api/server';
 import { byId, useLocalApi } from './setup';
 
 const local = useLocalApi();
@@ -26,6 +26,7 @@ function newTaskRun(
 	status: RunStatus,
 	startedAt: string,
 	records: Record<string, string>,
+	origin?: RunOrigin,
 ): LocalRun {
 	const store = local.api.addStore({ userId: task.userId });
 	for (const [key, value] of Object.entries(records))
@@ -35,6 +36,7 @@ function newTaskRun(
 		actId: task.actId,
 		actorTaskId: task.id,
 		status,
+		origin,
 		startedAt: new Date(startedAt),
 		defaultKeyValueStoreId: store.id,
 	});
@@ -171,5 +173,29 @@ describe("the trigger on an Actor task's last run", () => {
 		const fired = await runPoll(parameters, afterFailed.staticData);
 		expect(fired.items.map((item) => [item.json.key, item.json.change])).toEqual([['b', 'added']]);
 		expect((await runPoll(parameters, fired.staticData)).items).toEqual([]);
+	});
+});
+
+describe("Run Origin on an Actor task's last run", () => {
+	it('gets the record of the last succeeded run the scheduler started, not the newer one started through the API', async () => {
+		const task = newTask();
+		newTaskRun(task, 'SUCCEEDED', '2020-02-01T10:00:00Z', { OUTPUT: 'scheduled' }, 'SCHEDULER');
+		newTaskRun(task, 'SUCCEEDED', '2020-02-02T10:00:00Z', { OUTPUT: 'by-api' }, 'API');
+		const result = await runNode({
+			parameters: {
+				resource: 'record',
+				operation: 'get',
+				key: byId('OUTPUT'),
+				...ofTask(task.id),
+				runOrigin: 'SCHEDULER',
+			},
+		});
+		expect(result.error).toBeUndefined();
+		expect(JSON.stringify(result.items[0])).toMatch(/scheduled/);
+		const [request] = local.api.requests;
+		expect(request.path).toBe(
+			`/v2/actor-tasks/${task.id}/runs/last/key-value-store/records/OUTPUT`,
+		);
+		expect(request.query).toMatchObject({ status: 'SUCCEEDED', origin: 'SCHEDULER' });
 	});
 });

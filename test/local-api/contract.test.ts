@@ -1,5 +1,9 @@
 /** The contract check (dev/contract) on the local API: what it catches, what it excuses and when. */
-import { ContractCheck, type ContractExchange } from '../../dev/contract/check';
+import { readFileSync } from 'node:fs';
+
+import { ContractCheck, SPEC_PATH, type ContractExchange } from '../../dev/contract/check';
+import { RUN_ORIGINS } from '../../dev/local-api/actor-runs';
+import { RUN_ORIGIN_OPTIONS } from '../../nodes/ApifyKeyValueStore/helpers/storeFields';
 import {
 	DEMO_STORE,
 	FULL_ACCESS_TOKEN,
@@ -120,4 +124,17 @@ describe('the contract check', () => {
 		await send(`/v2/key-value-stores/${DEMO_STORE.id}/keys?undocumented=1`);
 		expect(check.takeViolations().map((finding) => finding.rule)).toEqual(['parameters']);
 	});
+});
+
+it("offers in Run Origin, and models in the local API, exactly the spec's RunOrigin values", () => {
+	const spec = JSON.parse(readFileSync(SPEC_PATH, 'utf8')) as {
+		components: { schemas: { RunOrigin: { enum: string[] } } };
+	};
+	const documented = [...spec.components.schemas.RunOrigin.enum].sort();
+	expect([...RUN_ORIGINS].sort()).toEqual(documented);
+	expect(
+		RUN_ORIGIN_OPTIONS.map((option) => option.value)
+			.filter((value) => value !== '')
+			.sort(),
+	).toEqual(documented);
 });

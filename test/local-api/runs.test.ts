@@ -69,6 +69,7 @@ describe('GET run', () => {
 			userId: LOCAL_USER.id,
 			actorTaskId: null,
 			status: 'SUCCEEDED',
+			meta: { origin: 'SCHEDULER' },
 			startedAt: '2024-06-01T10:00:00.000Z',
 			finishedAt: '2024-06-01T10:05:00.000Z',
 			defaultKeyValueStoreId: SUCCEEDED_RUN.store.id,
@@ -100,6 +101,26 @@ describe('GET run', () => {
 			actorMissing,
 		);
 		expect(errorOf(await read(lastRunPath(`nobody~${DEMO_ACTOR.name}`)))).toEqual(actorMissing);
+	});
+
+	it("returns an Actor's last run of an origin, with or without a status", async () => {
+		const lastRunId = async (path: string) => jsonBody(await read(path)).data.id;
+		const withOrigin = (path: string, origin: string) =>
+			`${path}${path.includes('?') ? '&' : '?'}origin=${origin}`;
+		expect(await lastRunId(withOrigin(lastRunPath(DEMO_ACTOR.id), 'SCHEDULER'))).toBe(
+			SUCCEEDED_RUN.run.id,
+		);
+		expect(await lastRunId(withOrigin(lastRunPath(DEMO_ACTOR.id), 'API'))).toBe(FAILED_RUN.run.id);
+		expect(errorOf(await read(withOrigin(lastRunPath(DEMO_ACTOR.id, 'FAILED'), 'WEB')))).toEqual([
+			404,
+			'record-not-found',
+			'Actor run was not found.',
+		]);
+		const [status, type, message] = errorOf(
+			await read(withOrigin(lastRunPath(DEMO_ACTOR.id), 'CRON')),
+		);
+		expect([status, type]).toEqual([400, 'invalid-parameter']);
+		expect(message).toContain('SCHEDULER');
 	});
 
 	it('refuses an unknown status with 400 invalid-parameter', async () => {
