@@ -3,7 +3,7 @@
  * operations it saw to `.cache/contract-coverage/`, and `npm run contract:coverage` adds them up
  * (scripts/contract-coverage.ts).
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 import type { ContractCheck } from './check';
@@ -12,6 +12,7 @@ export const COVERAGE_DIR = join(__dirname, '..', '..', '.cache', 'contract-cove
 
 export interface CoverageFile {
 	suite: string;
+	writtenAt: string;
 	/** Calls per operation ID. */
 	operations: Record<string, number>;
 	excused: number;
@@ -23,11 +24,13 @@ export function writeCoverage(check: ContractCheck, suite: string): void {
 	mkdirSync(COVERAGE_DIR, { recursive: true });
 	const file: CoverageFile = {
 		suite,
+		writtenAt: new Date().toISOString(),
 		operations: Object.fromEntries(check.exercised),
 		excused: check.excused.length,
 		notes: [...check.notes],
 	};
-	const name = `${basename(suite).replace(/[^\w.-]+/g, '_')}-${process.pid}-${Date.now()}.json`;
+	// One file per suite: a later run of it replaces the earlier one.
+	const name = `${basename(suite).replace(/[^\w.-]+/g, '_')}.json`;
 	writeFileSync(join(COVERAGE_DIR, name), JSON.stringify(file, null, 1));
 }
 
@@ -41,8 +44,4 @@ export function readCoverage(): CoverageFile[] {
 	return names
 		.filter((name) => name.endsWith('.json'))
 		.map((name) => JSON.parse(readFileSync(join(COVERAGE_DIR, name), 'utf8')) as CoverageFile);
-}
-
-export function clearCoverage(): void {
-	rmSync(COVERAGE_DIR, { recursive: true, force: true });
 }

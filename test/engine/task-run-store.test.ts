@@ -1,6 +1,7 @@
+import JSZip from 'jszip';
 import type { IDataObject } from 'n8n-workflow';
 
-import { runNode, runPoll } from '../../dev/harness/engine';
+import { readBinary, runNode, runPoll } from '../../dev/harness/engine';
 import { DEMO_ACTOR, LOCAL_USER } from '../../dev/local-api/fixtures';
 import type { LocalRun, LocalTask, RunOrigin, RunStatus } from '../../dev/local-api/server';
 import { byId, useLocalApi } from './setup';
@@ -105,6 +106,19 @@ describe("the default store of an Actor task's last run", () => {
 			},
 		});
 		expect(existsToo.items[0].json).toMatchObject({ key: 'only-succeeded', exists: true });
+	});
+
+	it('downloads the ZIP of the last succeeded run the task started, through its alias', async () => {
+		const zip = await runNode({
+			parameters: { resource: 'record', operation: 'download', ...ofTask(task.id) },
+		});
+		expect(zip.error).toBeUndefined();
+		expect(zip.items[0].json).toMatchObject({ actorTaskId: task.id, runStatus: 'SUCCEEDED' });
+		const entries = Object.keys((await JSZip.loadAsync(await readBinary(zip.items[0]))).files);
+		expect(entries.sort()).toEqual(['OUTPUT', 'only-succeeded']);
+		expect(local.api.requests[0].path).toBe(
+			`/v2/actor-tasks/${task.id}/runs/last/key-value-store/records`,
+		);
 	});
 
 	it('says an unknown task was not found, and what to check', async () => {

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 
 import { ContractCheck, SPEC_PATH, type ContractExchange } from '../../dev/contract/check';
+import { NODE_OPERATIONS } from '../../dev/contract/node-operations';
 import { RUN_ORIGINS } from '../../dev/local-api/actor-runs';
 import { RUN_ORIGIN_OPTIONS } from '../../nodes/ApifyKeyValueStore/helpers/storeFields';
 import {
@@ -137,4 +138,9 @@ it("offers in Run Origin, and models in the local API, exactly the spec's RunOri
 			.filter((value) => value !== '')
 			.sort(),
 	).toEqual(documented);
+});
+
+it('knows every operation the node can send as an operation of the spec', () => {
+	const documented = check.operations().map((operation) => operation.operationId);
+	expect(Object.keys(NODE_OPERATIONS).filter((id) => !documented.includes(id))).toEqual([]);
 });
