@@ -1,8 +1,12 @@
 /** The contract check (dev/contract) on the local API: what it catches, what it excuses and when. */
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 
 import { ContractCheck, SPEC_PATH, type ContractExchange } from '../../dev/contract/check';
 import { NODE_OPERATIONS } from '../../dev/contract/node-operations';
+import { startContractProxy } from '../../dev/contract/proxy';
 import { RUN_ORIGINS } from '../../dev/local-api/actor-runs';
 import { RUN_ORIGIN_OPTIONS } from '../../nodes/ApifyKeyValueStore/helpers/storeFields';
 import {
@@ -143,4 +147,40 @@ it("offers in Run Origin, and models in the local API, exactly the spec's RunOri
 it('knows every operation the node can send as an operation of the spec', () => {
 	const documented = check.operations().map((operation) => operation.operationId);
 	expect(Object.keys(NODE_OPERATIONS).filter((id) => !documented.includes(id))).toEqual([]);
+});
+
+describe('the contract proxy (the live check)', () => {
+	it('passes bodies through unchanged and judges the answers, gzip-encoded JSON too', async () => {
+		const binary = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 7) % 256));
+		// An API whose key listing lacks required fields, gzip-encoded as a real server may send it.
+		const upstream = createServer((req, res) => {
+			if (req.url?.includes('/keys')) {
+				res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' });
+				res.end(gzipSync(JSON.stringify({ data: { items: [] } })));
+			} else {
+				res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+				res.end(binary);
+			}
+		});
+		await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+		const proxyCheck = await ContractCheck.load();
+		const proxy = await startContractProxy(
+			`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+			proxyCheck,
+		);
+		try {
+			const record = await fetch(`${proxy.url}/v2/key-value-stores/s1/records/file`);
+			expect(Buffer.from(await record.arrayBuffer()).equals(binary)).toBe(true);
+			const keys = await fetch(`${proxy.url}/v2/key-value-stores/s1/keys`);
+			expect(await keys.json()).toEqual({ data: { items: [] } });
+			await new Promise((resolve) => setTimeout(resolve, 50));
+			expect(proxyCheck.violations.map(({ operationId, rule }) => [operationId, rule])).toEqual([
+				['keyValueStore_keys_get', 'response-body'],
+			]);
+			expect(proxyCheck.exercised.get('keyValueStore_record_get')).toBe(1);
+		} finally {
+			await proxy.close();
+			await new Promise((resolve) => upstream.close(resolve));
+		}
+	});
 });
