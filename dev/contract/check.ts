@@ -337,7 +337,9 @@ export class ContractCheck {
 		)
 			return;
 		if (!Buffer.isBuffer(reply.body)) {
-			this.notes.add(`${operation.operationId}: a JSON answer streamed or over the size limit is not schema-validated`);
+			this.notes.add(
+				`${operation.operationId}: a JSON answer streamed or over the size limit is not schema-validated`,
+			);
 			return;
 		}
 		if (reply.body.length > MAX_VALIDATED_JSON_BYTES) {
