@@ -2,7 +2,8 @@
  * `npm run contract:coverage`: which operations of Apify's OpenAPI (dev/contract) the suites called,
  * from what each suite under the contract check wrote to `.cache/contract-coverage/` (the engine
  * tests, the e2e and queue suites, the live check against the local API), each suite's last run.
- * Names the operations the node can send that no suite sent.
+ * Names the operations the node can send that no suite sent. `--summary` (npm test) leaves out the
+ * table of operations.
  */
 import { ContractCheck } from '../dev/contract/check';
 import { readCoverage, type CoverageFile } from '../dev/contract/coverage';
@@ -35,16 +36,18 @@ async function main(): Promise<void> {
 	console.log(
 		`The node can send ${nodeOperations.length}; the suites sent ${nodeOperations.length - unsent.length}.`,
 	);
-	console.log('\n| operation | method and path | node sends it | calls by suite |');
-	console.log('| --- | --- | --- | --- |');
-	for (const operation of operations) {
-		const bySuite = calls.get(operation.operationId);
-		const byWhat = NODE_OPERATIONS[operation.operationId];
-		console.log(
-			`| ${operation.operationId} | ${operation.method} ${operation.path} | ${byWhat ?? 'no'} | ${
-				bySuite ? [...bySuite].map(([suite, count]) => `${suite} ${count}`).join(', ') : '—'
-			} |`,
-		);
+	if (!process.argv.includes('--summary')) {
+		console.log('\n| operation | method and path | node sends it | calls by suite |');
+		console.log('| --- | --- | --- | --- |');
+		for (const operation of operations) {
+			const bySuite = calls.get(operation.operationId);
+			const byWhat = NODE_OPERATIONS[operation.operationId];
+			console.log(
+				`| ${operation.operationId} | ${operation.method} ${operation.path} | ${byWhat ?? 'no'} | ${
+					bySuite ? [...bySuite].map(([suite, count]) => `${suite} ${count}`).join(', ') : '—'
+				} |`,
+			);
+		}
 	}
 	if (unsent.length > 0) {
 		console.log('\nThe node can send these, and no suite sent them:');
