@@ -33,7 +33,7 @@ import {
 } from './lib/active.mjs';
 import { CheckFailure, Checks, errorText, expect, expectEqual, show } from './lib/checks.mjs';
 import { ensureN8n, ensureNode, ensureRedis, N8N_VERSION } from './lib/install.mjs';
-import { startLocalApi } from './lib/local-api.mjs';
+import { checkContract, startLocalApi } from './lib/local-api.mjs';
 import { freePort, killProcess, sleep, waitFor } from './lib/proc.mjs';
 import {
 	binaryDataTable,
@@ -714,6 +714,7 @@ try {
 	}
 	for (const [what, figures] of Object.entries(memory))
 		console.log(`memory, ${what}: ${JSON.stringify(figures)}`);
+	await checkContract(checks, local, 'queue');
 } catch (error) {
 	checks.fail('the suite could not go on', errorText(error));
 } finally {

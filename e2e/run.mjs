@@ -33,7 +33,7 @@ import { runEditorChecks } from './lib/editor.mjs';
 import { MCP_EXAMPLE, mcpFixture, runAgentChecks, runMcpChecks } from './lib/mcp.mjs';
 import { activateWorkflows } from './lib/active.mjs';
 import { ensureChromium, ensureN8n, ensureNode, N8N_1X, N8N_VERSION } from './lib/install.mjs';
-import { startLocalApi } from './lib/local-api.mjs';
+import { checkContract, startLocalApi } from './lib/local-api.mjs';
 import { N8n } from './lib/n8n.mjs';
 import { freePort, portOr } from './lib/proc.mjs';
 import {
@@ -180,6 +180,7 @@ try {
 		checks.section(`n8n ${N8N_VERSION}: the MCP example and an AI Agent (E2E_ONLY=mcp)`);
 		await runMcpOnly(n8n2, `n8n ${N8N_VERSION}`);
 		if (process.env.E2E_MCP_N8N1 === '1' && n8n1) await runMcpOnly(n8n1, `n8n ${n8n1.version}`);
+		await checkContract(checks, local, 'e2e-mcp');
 		throw new OnlyMcpDone();
 	}
 
@@ -201,6 +202,7 @@ try {
 		checks.section(`n8n ${n8n1.version}: example workflows through n8n's CLI (compatibility)`);
 		await runInstance(n8n1, `n8n ${n8n1.version}`, { keepRunning: false });
 	}
+	await checkContract(checks, local, 'e2e');
 } catch (error) {
 	if (!(error instanceof OnlyMcpDone)) checks.fail('the suite could not go on', errorText(error));
 } finally {

@@ -2,7 +2,8 @@
  * `npm run test:live:local`: the live check (scripts/live-check.ts) against the seeded local API,
  * started here twice: once doing only what Apify documents, once with every UNDOCUMENTED behaviour
  * on and writes that show only after a delay. CI runs it so that the live check keeps working.
- * Exits with 1 if an operation failed in either run.
+ * Exits with 1 if an operation failed in either run, or if a request of the node or an answer of
+ * the local API broke Apify's OpenAPI (dev/contract).
  */
 import { FULL_ACCESS_TOKEN, SUCCEEDED_RUN, startSeededLocalApi } from '../dev/local-api/fixtures';
 import { UNDOCUMENTED_OFF, UNDOCUMENTED_ON, type LocalApiSettings } from '../dev/local-api/server';
@@ -11,10 +12,15 @@ import { withHarness, type Harness } from './support';
 
 const WRITE_DELAY_MS = 300;
 
-const MODES: ReadonlyArray<{ name: string; settings: Partial<LocalApiSettings> }> = [
-	{ name: 'documented behaviour only', settings: UNDOCUMENTED_OFF },
+const MODES: ReadonlyArray<{
+	name: string;
+	suite: string;
+	settings: typeof UNDOCUMENTED_OFF | (typeof UNDOCUMENTED_ON & Partial<LocalApiSettings>);
+}> = [
+	{ name: 'documented behaviour only', suite: 'live-local', settings: UNDOCUMENTED_OFF },
 	{
 		name: `undocumented behaviours on, writes visible after ${WRITE_DELAY_MS} ms`,
+		suite: 'live-local-undocumented',
 		settings: { ...UNDOCUMENTED_ON, writeVisibilityDelayMs: WRITE_DELAY_MS },
 	},
 ];
@@ -30,6 +36,7 @@ async function checkMode(harness: Harness, mode: (typeof MODES)[number]): Promis
 				token: FULL_ACCESS_TOKEN,
 				runId: SUCCEEDED_RUN.run.id,
 				label: `local API at ${api.url} (${mode.name})`,
+				localApi: { settings: mode.settings, suite: mode.suite },
 			},
 			harness,
 		);

@@ -17,6 +17,10 @@ import { gzipSync } from 'node:zlib';
 import JSZip from 'jszip';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
+import { ContractCheck, type ContractFinding } from '../dev/contract/check';
+import { writeCoverage } from '../dev/contract/coverage';
+import { startContractProxy } from '../dev/contract/proxy';
+import type { UndocumentedSettings } from '../dev/contract/undocumented';
 import type { RunOptions } from '../dev/harness/engine';
 import { recordSignature, storeSignature } from '../nodes/ApifyKeyValueStore/helpers/signature';
 import { apifyBaseUrlFromEnv, printTable, withHarness, type Harness } from './support';
@@ -29,6 +33,12 @@ export interface LiveTarget {
 	runId?: string;
 	/** Where the API is, for the banner; never holds the token. */
 	label: string;
+	/**
+	 * The local API's UNDOCUMENTED switches, when the target is the local API: its answers must then
+	 * keep to Apify's OpenAPI, and a violation fails the check. The real API's disagreements with its
+	 * own OpenAPI are reported, not failed.
+	 */
+	localApi?: { settings: UndocumentedSettings; suite: string };
 }
 
 /** The operations the assumptions' "node coped" column points to. */
@@ -143,9 +153,11 @@ class LiveCheck {
 	/** Why there is no signing key, if there is none. */
 	private noSigningKey = 'the API did not give it to the token';
 
+	/** `nodeBaseUrl`: where the node's credential points, the contract proxy in front of the target. */
 	constructor(
 		private readonly target: LiveTarget,
 		private readonly harness: Harness,
+		private readonly nodeBaseUrl: string,
 	) {
 		const suffix = randomBytes(3).toString('hex');
 		this.credential = {
@@ -267,7 +279,7 @@ class LiveCheck {
 		const { credentialsHelper, CREDENTIAL_TYPE } = this.harness;
 		await credentialsHelper.add(id, CREDENTIAL_TYPE, {
 			...data,
-			baseUrl: this.target.baseUrl,
+			baseUrl: this.nodeBaseUrl,
 		} as never);
 	}
 
@@ -1143,8 +1155,60 @@ function missingStoreId(): string {
 }
 
 /** Runs the check against `target` with the engine harness already loaded; true if every operation worked. */
+/**
+ * Runs the live check with the node's requests going through the contract proxy, then prints
+ * where the API's answers (or the node's requests) and Apify's OpenAPI disagree.
+ */
 export async function runLiveCheck(target: LiveTarget, harness: Harness): Promise<boolean> {
-	return await new LiveCheck(target, harness).run();
+	const contract = await ContractCheck.load();
+	const proxy = await startContractProxy(target.baseUrl, contract, target.localApi?.settings);
+	try {
+		const passed = await new LiveCheck(target, harness, proxy.url).run();
+		printContract(contract, target);
+		writeCoverage(contract, target.localApi?.suite ?? 'live');
+		return passed && (target.localApi === undefined || contract.violations.length === 0);
+	} finally {
+		await proxy.close();
+	}
+}
+
+/** The violations, one row per operation, rule and message, with how often and one request. */
+function printContract(contract: ContractCheck, target: LiveTarget): void {
+	const calls = [...contract.exercised.values()].reduce((sum, count) => sum + count, 0);
+	console.log(
+		`\nApify's OpenAPI (dev/contract) on the node's ${calls} requests to ${contract.exercised.size} documented operations:`,
+	);
+	if (contract.excused.length > 0) {
+		console.log(
+			`    ${contract.excused.length} findings excused: the local API's UNDOCUMENTED behaviours (dev/contract/undocumented.ts).`,
+		);
+	}
+	if (contract.violations.length === 0) {
+		console.log('    every request and every answer matched it.');
+		return;
+	}
+	const rows = new Map<string, { finding: ContractFinding; times: number }>();
+	for (const finding of contract.violations) {
+		const row = `${finding.operationId ?? ''}|${finding.rule}|${finding.message}`;
+		const seen = rows.get(row);
+		if (seen) seen.times++;
+		else rows.set(row, { finding, times: 1 });
+	}
+	console.log(
+		target.localApi
+			? '    The local API broke it (this FAILS the check):'
+			: '    Where the API and its own OpenAPI disagree:',
+	);
+	printTable(
+		['Operation', 'Rule', 'What', 'Times', 'First request'],
+		[...rows.values()].map(({ finding, times }) => [
+			finding.operationId ?? '(none)',
+			finding.rule,
+			finding.message,
+			String(times),
+			finding.exchange,
+		]),
+	);
 }
 
 /** APIFY_TOKEN, APIFY_BASE_URL and APIFY_RUN_ID, as `npm run demo` reads them. */

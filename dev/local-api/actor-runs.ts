@@ -1,7 +1,7 @@
 /**
  * Actors and their runs, as far as the key-value store API needs them: each run has a default
  * store, reachable as `/v2/actor-runs/{runId}/key-value-store` and, for the latest run of an
- * Actor, `/v2/acts/{actorId}/runs/last/key-value-store`.
+ * Actor, `/v2/actors/{actorId}/runs/last/key-value-store`.
  */
 import { findUserById } from './accounts';
 import { APIFY_ID_REGEX, type StoreRegistry } from './store-data';
@@ -21,6 +21,26 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export function isRunStatus(value: string): value is RunStatus {
 	return (RUN_STATUSES as readonly string[]).includes(value);
+}
+
+/** How a run was started: `RunOrigin` of Apify's OpenAPI (`meta.origin` of a run). */
+export const RUN_ORIGINS = [
+	'DEVELOPMENT',
+	'WEB',
+	'API',
+	'SCHEDULER',
+	'TEST',
+	'WEBHOOK',
+	'ACTOR',
+	'CLI',
+	'CI',
+	'STANDBY',
+	'MCP',
+] as const;
+export type RunOrigin = (typeof RUN_ORIGINS)[number];
+
+export function isRunOrigin(value: string): value is RunOrigin {
+	return (RUN_ORIGINS as readonly string[]).includes(value);
 }
 
 /** Apify's rule for Actor names. */
@@ -62,14 +82,19 @@ export interface LocalRun {
 	readonly actorTaskId?: string;
 	readonly userId: string;
 	readonly status: RunStatus;
+	/** How the run was started. */
+	readonly origin: RunOrigin;
 	readonly startedAt: Date;
 	/** Undefined while the run is not finished. */
 	readonly finishedAt?: Date;
 	readonly defaultKeyValueStoreId: string;
 }
 
-/** The run's owner is the Actor's; its default store must already exist and belong to that user. */
-export type NewRun = Omit<LocalRun, 'userId'>;
+/**
+ * The run's owner is the Actor's; its default store must already exist and belong to that user.
+ * `origin` defaults to API.
+ */
+export type NewRun = Omit<LocalRun, 'userId' | 'origin'> & { origin?: RunOrigin };
 
 export class RunRegistry {
 	private readonly actors = new Map<string, LocalActor>();
@@ -121,7 +146,7 @@ export class RunRegistry {
 				`The task ${input.actorTaskId} must exist and be a task of Actor ${actor.id}`,
 			);
 		}
-		const run = { ...input, userId: actor.userId };
+		const run = { ...input, origin: input.origin ?? 'API', userId: actor.userId };
 		this.runs.set(run.id, run);
 		return run;
 	}
@@ -150,16 +175,18 @@ export class RunRegistry {
 
 	/**
 	 * The most recently started run of an Actor (any run of it) or of a task (runs that task started),
-	 * of the given status if one is given.
+	 * of the given status and origin if they are given.
 	 */
 	lastRun(
 		of: { actId: string } | { actorTaskId: string },
-		status?: RunStatus,
+		filter: { status?: RunStatus; origin?: RunOrigin } = {},
 	): LocalRun | undefined {
+		const { status, origin } = filter;
 		let last: LocalRun | undefined;
 		for (const run of this.runs.values()) {
 			const mine = 'actId' in of ? run.actId === of.actId : run.actorTaskId === of.actorTaskId;
 			if (!mine || (status !== undefined && run.status !== status)) continue;
+			if (origin !== undefined && run.origin !== origin) continue;
 			if (!last || run.startedAt > last.startedAt) last = run;
 		}
 		return last;

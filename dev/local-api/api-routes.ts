@@ -8,11 +8,14 @@ import JSZip from 'jszip';
 
 import { findTokenGrant, findUserByName, type TokenGrant } from './accounts';
 import {
+	isRunOrigin,
 	isRunStatus,
+	RUN_ORIGINS,
 	RUN_STATUSES,
 	type LocalActor,
 	type LocalRun,
 	type LocalTask,
+	type RunOrigin,
 	type RunRegistry,
 	type RunStatus,
 } from './actor-runs';
@@ -26,6 +29,7 @@ import {
 	isTrueFlag,
 	notModifiedReply,
 	recordReply,
+	recordWrittenReply,
 	type Reply,
 } from './replies';
 import { checkStoreSignature, createRecordSignature, createStoreSignature } from './signature';
@@ -302,7 +306,20 @@ function runStatusParam(query: URLSearchParams): RunStatus | undefined {
 	return status;
 }
 
-/** `/actor-runs/:run` by run ID, or `/acts/:actor/runs/last` or `/actor-tasks/:task/runs/last` with an optional `?status=`. */
+/** `?origin=` of the last-run routes: how the run was started, one of Apify's `RunOrigin` values. */
+function runOriginParam(query: URLSearchParams): RunOrigin | undefined {
+	const origin = query.get('origin') || undefined;
+	if (origin !== undefined && !isRunOrigin(origin)) {
+		throw new ApiError(
+			400,
+			'invalid-parameter',
+			`Parameter "origin" must be one of ${RUN_ORIGINS.join(', ')}, got "${origin}".`,
+		);
+	}
+	return origin;
+}
+
+/** `/actor-runs/:run` by run ID, or `/actors/:actor/runs/last` (or `/acts/…`) or `/actor-tasks/:task/runs/last` with optional `?status=` and `?origin=`. */
 function resolveRun(call: RouteCall): LocalRun {
 	const { params, ctx } = call;
 	let run: LocalRun | undefined;
@@ -314,7 +331,8 @@ function resolveRun(call: RouteCall): LocalRun {
 			params.task !== undefined
 				? { actorTaskId: resolveTask(call).id }
 				: { actId: resolveActor(call).id };
-		run = ctx.runs.lastRun(of, runStatusParam(call.req.url.searchParams));
+		const query = call.req.url.searchParams;
+		run = ctx.runs.lastRun(of, { status: runStatusParam(query), origin: runOriginParam(query) });
 	}
 	if (!run) throw runNotFound();
 	return run;
@@ -443,6 +461,7 @@ function runView(run: LocalRun) {
 		userId: run.userId,
 		actorTaskId: run.actorTaskId ?? null,
 		status: run.status,
+		meta: { origin: run.origin },
 		startedAt: run.startedAt,
 		finishedAt: run.finishedAt ?? null,
 		defaultKeyValueStoreId: run.defaultKeyValueStoreId,
@@ -455,13 +474,40 @@ function redirectReply(location: string): Reply {
 
 // ----- handlers -----
 
+/** The platform features Apify's OpenAPI requires in `effectivePlatformFeatures`, all enabled here. */
+const PLATFORM_FEATURES = [
+	'ACTORS',
+	'STORAGE',
+	'SCHEDULER',
+	'PROXY',
+	'PROXY_EXTERNAL_ACCESS',
+	'PROXY_RESIDENTIAL',
+	'PROXY_SERPS',
+	'WEBHOOKS',
+	'ACTORS_PUBLIC_ALL',
+	'ACTORS_PUBLIC_DEVELOPER',
+];
+
+/** The fields Apify's OpenAPI requires (`plan`, `effectivePlatformFeatures`, `isPaying`) besides the ones the node reads. */
 function getMe({ caller }: RouteCall): Reply {
 	const { user } = requireToken(caller);
+	const enabled = {
+		isEnabled: true,
+		disabledReason: null,
+		disabledReasonType: null,
+		isTrial: false,
+		trialExpirationAt: null,
+	};
 	return dataReply({
 		id: user.id,
 		username: user.username,
 		profile: { name: user.username },
 		email: `${user.username}@example.com`,
+		plan: { id: 'FREE', availableProxyGroups: {} },
+		effectivePlatformFeatures: Object.fromEntries(
+			PLATFORM_FEATURES.map((feature) => [feature, enabled]),
+		),
+		isPaying: false,
 	});
 }
 
@@ -739,8 +785,7 @@ async function putRecord(call: RouteCall): Promise<Reply> {
 	if (delayMs > 0) setTimeout(() => store.putRecord(record), delayMs).unref();
 	else store.putRecord(record);
 	const location = { Location: `${storeUrl(call.ctx, store)}/records/${encodeURIComponent(key)}` };
-	return emptyReply(
-		201,
+	return recordWrittenReply(
 		call.ctx.settings.etags ? { ...location, ETag: recordEtag(record) } : location,
 	);
 }
@@ -769,7 +814,10 @@ function storeRoutes(prefix: string[], storeHandlers: Route['handlers']): Route[
 }
 
 const RUN_PATH = ['v2', 'actor-runs', ':run'];
-/** Apify's API reference says `acts`; apify-client 2.25 calls `actors`: the API answers both. */
+/**
+ * Apify documents `/v2/actors/` since 2026-05-28 and keeps the older `/v2/acts/` as an undocumented
+ * alias that its OpenAPI calls "deprecated but still fully functional": the API answers both.
+ */
 const LAST_RUN_PATHS = [
 	...['acts', 'actors'].map((collection) => ['v2', collection, ':actor', 'runs', 'last']),
 	['v2', 'actor-tasks', ':task', 'runs', 'last'],

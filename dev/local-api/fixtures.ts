@@ -87,6 +87,7 @@ export const SUCCEEDED_RUN = fixtureRun(
 		id: 'runDemoSucceeded1',
 		actId: DEMO_ACTOR.id,
 		status: 'SUCCEEDED',
+		origin: 'SCHEDULER',
 		startedAt: new Date('2024-06-01T10:00:00.000Z'),
 		finishedAt: new Date('2024-06-01T10:05:00.000Z'),
 	},
@@ -102,6 +103,7 @@ export const FAILED_RUN = fixtureRun(
 		id: 'runDemoFailed0001',
 		actId: DEMO_ACTOR.id,
 		status: 'FAILED',
+		origin: 'API',
 		startedAt: new Date('2024-06-02T10:00:00.000Z'),
 		finishedAt: new Date('2024-06-02T10:01:00.000Z'),
 	},
@@ -112,12 +114,13 @@ export const FAILED_RUN = fixtureRun(
 	},
 );
 
-/** The newest run of DEMO_ACTOR, still running: no finishedAt. */
+/** The newest run of DEMO_ACTOR, still running (no finishedAt), started in Apify Console. */
 export const RUNNING_RUN = fixtureRun(
 	{
 		id: 'runDemoRunning001',
 		actId: DEMO_ACTOR.id,
 		status: 'RUNNING',
+		origin: 'WEB',
 		startedAt: new Date('2024-06-03T10:00:00.000Z'),
 	},
 	{

@@ -56,6 +56,11 @@ export function errorReply(error: ApiError): Reply {
 	);
 }
 
+/** A record written: Apify answers 201 with `Location` and the JSON body `{}`. */
+export function recordWrittenReply(headers: OutgoingHttpHeaders): Reply {
+	return jsonReply(201, {}, headers);
+}
+
 export function emptyReply(status: number, headers: OutgoingHttpHeaders = {}): Reply {
 	return { status, headers: { 'Content-Length': 0, ...headers } };
 }

@@ -50,6 +50,7 @@ export type {
 	NewRun,
 	LocalTask,
 	NewTask,
+	RunOrigin,
 	RunStatus,
 } from './actor-runs';
 export type { LocalApiSettings, RedirectMode } from './api-routes';
@@ -84,6 +85,28 @@ export interface LocalApiOptions {
 	storagePort?: number;
 	/** Behaviour switches; each defaults to what Apify documents (see `LocalApiSettings`). */
 	settings?: Partial<LocalApiSettings>;
+	/** Sees every request to the API origin and its answer, e.g. the contract check (dev/contract). */
+	observer?: ExchangeObserver;
+}
+
+/**
+ * One request to the API origin and the answer it got, handed to an observer before the answer is
+ * sent. The storage origin stands in for S3, which Apify's API documents nothing of, so it is not observed.
+ */
+export interface ApiExchange {
+	method: string;
+	url: URL;
+	headers: IncomingHttpHeaders;
+	/** The request body, if the handler read it. */
+	requestBody?: Buffer;
+	/** Undefined when an injected fault replaced the answer or cut the connection. */
+	reply?: Reply;
+	/** The switches in force when the request came. */
+	settings: LocalApiSettings;
+}
+
+export interface ExchangeObserver {
+	observe(exchange: ApiExchange): void;
 }
 
 export interface LoggedRequest {
@@ -292,13 +315,16 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
 	const storage = new StorageOrigin(storageUrl, stores, () => settings.etags);
 	const apiContext = { url, stores, runs, storage, settings };
 
-	const respond: Record<ServerKind, (req: IncomingMessage, url: URL) => Promise<Reply>> = {
-		api: (req, requestUrl) =>
+	const respond: Record<
+		ServerKind,
+		(req: IncomingMessage, url: URL, exchange: ApiExchange) => Promise<Reply>
+	> = {
+		api: (req, requestUrl, exchange) =>
 			handleApiRequest(apiContext, {
 				method: req.method ?? 'GET',
 				url: requestUrl,
 				headers: req.headers,
-				readBody: () => readBody(req),
+				readBody: async () => (exchange.requestBody = await readBody(req)),
 			}),
 		storage: async (req, requestUrl) =>
 			storage.handle(req.method ?? 'GET', requestUrl, req.headers),
@@ -318,19 +344,32 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
 			query: Object.fromEntries(requestUrl.searchParams),
 			headers: req.headers,
 		});
+		const exchange: ApiExchange = {
+			method,
+			url: requestUrl,
+			headers: req.headers,
+			settings: { ...settings },
+		};
+		// Answers an injected fault replaced or cut are deliberately wrong: only the request is judged.
+		const observe = (reply: Reply | undefined) => {
+			if (server === 'api') options.observer?.observe({ ...exchange, reply });
+		};
 		const fault = faults.take(server, method, requestUrl.pathname);
 		if (fault?.kind === 'reset') {
+			observe(undefined);
 			req.socket.resetAndDestroy();
 			return;
 		}
 		try {
 			if (fault?.kind === 'lose-answer') {
-				const done = await respond[server](req, requestUrl);
+				const done = await respond[server](req, requestUrl, exchange);
 				if (done.body && !Buffer.isBuffer(done.body)) done.body.destroy();
+				observe(undefined);
 				req.socket.resetAndDestroy();
 				return;
 			}
-			const real = () => respond[server](req, requestUrl);
+			const injected = fault?.kind === 'status' || fault?.kind === 'body' || isHostile(fault);
+			const real = () => respond[server](req, requestUrl, exchange);
 			const reply =
 				fault?.kind === 'status'
 					? errorReply(statusFaultError(fault))
@@ -339,6 +378,8 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
 						: isHostile(fault)
 							? await hostileReply(fault, real)
 							: await real();
+			// Answers a fault made up are not Apify's: the contract check does not judge them.
+			observe(injected ? undefined : reply);
 			const pacing = fault?.kind === 'trickle' ? tricklePacing(fault) : fault;
 			await writeReply(res, reply, pacing, shutdown.signal);
 		} catch {

@@ -99,8 +99,20 @@ describe('key picker', () => {
 				all.filter((key) => key.startsWith(prefix)),
 			);
 			expect(lastRequest()?.path).toBe(
-				'/v2/acts/local-user~demo-scraper/runs/last/key-value-store/keys',
+				'/v2/actors/local-user~demo-scraper/runs/last/key-value-store/keys',
 			);
+		});
+
+		it("lists the keys of an Actor's last run of the chosen Run Origin, whatever its status", async () => {
+			const { results } = await runListSearch('searchKeys', {
+				storeSource: 'lastRun',
+				actorId: DEMO_ACTOR.id,
+				runStatus: '',
+				runOrigin: 'API',
+			});
+			expect(results.map((result) => result.value)).toEqual(fixtureKeys(FAILED_RUN.store.id));
+			expect(lastRequest()?.query).toMatchObject({ origin: 'API' });
+			expect(lastRequest()?.query.status).toBeUndefined();
 		});
 
 		it("takes Run Status's default (Succeeded) when the editor leaves it out", async () => {

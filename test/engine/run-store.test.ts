@@ -54,7 +54,7 @@ describe('the default store of an Actor run', () => {
 		expect(result.items[0].json.runId).toBe(runId);
 		const [request] = local.api.requests;
 		expect(request.path).toBe(
-			'/v2/acts/local-user~demo-scraper/runs/last/key-value-store/records/OUTPUT',
+			'/v2/actors/local-user~demo-scraper/runs/last/key-value-store/records/OUTPUT',
 		);
 		expect(request.query.status).toBe(runStatus || undefined);
 	});
@@ -125,6 +125,81 @@ describe('the default store of an Actor run', () => {
 	});
 });
 
+describe("Run Origin: the last run started a given way (Apify's RunOrigin, sent as origin)", () => {
+	// SUCCEEDED_RUN was started by the scheduler, FAILED_RUN through the API, RUNNING_RUN (the
+	// newest) in Apify Console: a request that lost ?origin= would reach another run's store.
+	it.each([
+		['SCHEDULER', '', SUCCEEDED_RUN],
+		['API', '', FAILED_RUN],
+		['WEB', 'RUNNING', RUNNING_RUN],
+	])(
+		'gets the record of the last run of origin %s and status %j, saying which origin in the item',
+		async (runOrigin, runStatus, { run }) => {
+			const result = await runNode({
+				parameters: {
+					...getOutput(ofLastRun(DEMO_ACTOR.id, runStatus)),
+					runOrigin,
+				},
+			});
+			expect(result.error).toBeUndefined();
+			expect(result.items[0].json.runId).toBe(run.id);
+			const [request] = local.api.requests;
+			expect(request.path).toBe(
+				`/v2/actors/${DEMO_ACTOR.id}/runs/last/key-value-store/records/OUTPUT`,
+			);
+			expect(request.query).toEqual({
+				...(runStatus ? { status: runStatus } : {}),
+				origin: runOrigin,
+				attachment: 'true',
+			});
+		},
+	);
+
+	it('names the origin in the items of Download All, and in the message when no run matches', async () => {
+		const zip = await runNode({
+			parameters: {
+				resource: 'record',
+				operation: 'download',
+				...ofLastRun(DEMO_ACTOR.id, 'SUCCEEDED'),
+				runOrigin: 'SCHEDULER',
+			},
+		});
+		expect(zip.error).toBeUndefined();
+		expect(zip.items[0].json).toMatchObject({
+			actorId: DEMO_ACTOR.id,
+			runStatus: 'SUCCEEDED',
+			runOrigin: 'SCHEDULER',
+			fileName: `${DEMO_ACTOR.id}-last-succeeded-run-of-origin-SCHEDULER.zip`,
+		});
+		expect(local.api.requests[0].query).toEqual({ status: 'SUCCEEDED', origin: 'SCHEDULER' });
+
+		const none = await runNode({
+			parameters: { ...getOutput(ofLastRun(DEMO_ACTOR.id, 'SUCCEEDED')), runOrigin: 'WEBHOOK' },
+		});
+		expect(none.error?.message).toMatch(/Actor run was not found/);
+		expect(local.api.requests.at(-1)?.query.origin).toBe('WEBHOOK');
+	});
+
+	it('leaves items and requests as before when Run Origin is Any', async () => {
+		const result = await runNode({
+			parameters: { ...getOutput(ofLastRun(DEMO_ACTOR.id, 'SUCCEEDED')), runOrigin: '' },
+		});
+		expect(result.error).toBeUndefined();
+		expect(local.api.requests[0].query.origin).toBeUndefined();
+	});
+
+	it('refuses an origin Apify does not know before any request', async () => {
+		const { error } = await runNode({
+			parameters: { ...getOutput(ofLastRun(DEMO_ACTOR.id, '')), runOrigin: '={{ "CRON" }}' },
+		});
+		expect(error?.message).toBe('The Run Origin "CRON" is not one Apify knows');
+		expect(error?.description).toMatch(
+			/^Use one of ACTOR, API, CI, CLI, DEVELOPMENT, MCP, SCHEDULER/,
+		);
+		expect(local.api.requests).toHaveLength(0);
+	});
+});
+
 describe('public URLs of the default store of an Actor run', () => {
 	const actorName = 'local-user~demo-scraper';
 	// FAILED is not the newest run: a request that lost ?status= would reach the RUNNING run's store.
@@ -142,7 +217,7 @@ describe('public URLs of the default store of an Actor run', () => {
 			ofLastRun('local-user/demo-scraper', 'FAILED'),
 			FAILED_RUN,
 			{ actorId: actorName, runStatus: 'FAILED' },
-			`/v2/acts/${actorName}/runs/last/key-value-store`,
+			`/v2/actors/${actorName}/runs/last/key-value-store`,
 			'FAILED',
 		],
 	];

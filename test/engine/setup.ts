@@ -1,6 +1,8 @@
 /** The local Apify API with its seed data and one credential of each kind, for the engine tests. */
 import type { IDataObject } from 'n8n-workflow';
 
+import { ContractCheck, formatFindings } from '../../dev/contract/check';
+import { writeCoverage } from '../../dev/contract/coverage';
 import {
 	credentialsHelper,
 	CREDENTIAL_TYPE,
@@ -17,6 +19,7 @@ import {
 import {
 	UNDOCUMENTED_OFF,
 	UNDOCUMENTED_ON,
+	type ExchangeObserver,
 	type LocalApi,
 	type LocalApiSettings,
 } from '../../dev/local-api/server';
@@ -38,8 +41,8 @@ export const SECRETS = [
 ];
 
 /** Starts the seeded local API and registers the credentials `default`, `readOnly`, `otherUser`, `badToken`, `signature`. */
-export async function startEngineFixture(): Promise<LocalApi> {
-	const api = await startSeededLocalApi();
+export async function startEngineFixture(observer?: ExchangeObserver): Promise<LocalApi> {
+	const api = await startSeededLocalApi({ observer });
 	const credentials: Record<string, IDataObject> = {
 		default: { authType: 'apiToken', apiToken: FULL_ACCESS_TOKEN, baseUrl: api.url },
 		readOnly: { authType: 'apiToken', apiToken: READ_ONLY_TOKEN, baseUrl: api.url },
@@ -59,13 +62,36 @@ export async function startEngineFixture(): Promise<LocalApi> {
 }
 
 /**
- * Starts the local API for a test file and resets its request log, faults and redirect mode
- * before each test; `local.api` is set once the file's tests run.
+ * Checks every request the local API gets and every answer it gives against Apify's OpenAPI
+ * (dev/contract): a test after which a violation was seen fails with it, and the operations the
+ * file called are written for the coverage report.
+ */
+export function useContractCheck(): { readonly check: ContractCheck } {
+	const contract = {} as { check: ContractCheck };
+	beforeAll(async () => {
+		contract.check = await ContractCheck.load();
+	});
+	afterEach(() => {
+		const violations = contract.check.takeViolations();
+		if (violations.length > 0) {
+			throw new Error(
+				`Apify's OpenAPI was violated (${violations.length}):\n${formatFindings(violations)}`,
+			);
+		}
+	});
+	afterAll(() => writeCoverage(contract.check, expect.getState().testPath ?? 'engine'));
+	return contract;
+}
+
+/**
+ * Starts the local API for a test file, under the contract check, and resets its request log,
+ * faults and redirect mode before each test; `local.api` is set once the file's tests run.
  */
 export function useLocalApi(): { readonly api: LocalApi } {
 	const local = {} as { api: LocalApi };
+	const contract = useContractCheck();
 	beforeAll(async () => {
-		local.api = await startEngineFixture();
+		local.api = await startEngineFixture(contract.check);
 	});
 	afterAll(async () => await local.api.close());
 	beforeEach(() => {

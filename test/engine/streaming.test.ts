@@ -13,6 +13,7 @@ import { Readable } from 'node:stream';
 import { ourNode, ourParameters, STORES, type Job, type JobResult } from '../../bench/cases';
 import { binaryStream, digestOfGenerated } from '../../dev/local-api/generated';
 import { startLocalApi, type LocalApi } from '../../dev/local-api/server';
+import { useContractCheck } from './setup';
 
 const MIB = 1024 * 1024;
 const PROJECT_ROOT = resolve(__dirname, '../..');
@@ -22,6 +23,7 @@ const BOUND_MIB = 96;
 const RECORD_BYTES = 384 * MIB;
 
 let api: LocalApi;
+const contract = useContractCheck();
 
 /** `size` bytes of one JSON string of x's: deflates about 1000:1, so a small archive unpacks to a lot. */
 function repetitiveJson(size: number): Readable {
@@ -41,7 +43,7 @@ function repetitiveJson(size: number): Readable {
 }
 
 beforeAll(async () => {
-	api = await startLocalApi();
+	api = await startLocalApi({ observer: contract.check });
 	const add = (id: string) => api.addStore({ id, name: id.toLowerCase() });
 	add(STORES.small);
 	api.putGeneratedRecord(STORES.small, 'small', {

@@ -1,8 +1,9 @@
+import JSZip from 'jszip';
 import type { IDataObject } from 'n8n-workflow';
 
-import { runNode, runPoll } from '../../dev/harness/engine';
+import { readBinary, runNode, runPoll } from '../../dev/harness/engine';
 import { DEMO_ACTOR, LOCAL_USER } from '../../dev/local-api/fixtures';
-import type { LocalRun, LocalTask, RunStatus } from '../../dev/local-api/server';
+import type { LocalRun, LocalTask, RunOrigin, RunStatus } from '../../dev/local-api/server';
 import { byId, useLocalApi } from './setup';
 
 const local = useLocalApi();
@@ -26,6 +27,7 @@ function newTaskRun(
 	status: RunStatus,
 	startedAt: string,
 	records: Record<string, string>,
+	origin?: RunOrigin,
 ): LocalRun {
 	const store = local.api.addStore({ userId: task.userId });
 	for (const [key, value] of Object.entries(records))
@@ -35,6 +37,7 @@ function newTaskRun(
 		actId: task.actId,
 		actorTaskId: task.id,
 		status,
+		origin,
 		startedAt: new Date(startedAt),
 		defaultKeyValueStoreId: store.id,
 	});
@@ -105,6 +108,19 @@ describe("the default store of an Actor task's last run", () => {
 		expect(existsToo.items[0].json).toMatchObject({ key: 'only-succeeded', exists: true });
 	});
 
+	it('downloads the ZIP of the last succeeded run the task started, through its alias', async () => {
+		const zip = await runNode({
+			parameters: { resource: 'record', operation: 'download', ...ofTask(task.id) },
+		});
+		expect(zip.error).toBeUndefined();
+		expect(zip.items[0].json).toMatchObject({ actorTaskId: task.id, runStatus: 'SUCCEEDED' });
+		const entries = Object.keys((await JSZip.loadAsync(await readBinary(zip.items[0]))).files);
+		expect(entries.sort()).toEqual(['OUTPUT', 'only-succeeded']);
+		expect(local.api.requests[0].path).toBe(
+			`/v2/actor-tasks/${task.id}/runs/last/key-value-store/records`,
+		);
+	});
+
 	it('says an unknown task was not found, and what to check', async () => {
 		const { error } = await runNode({
 			parameters: {
@@ -171,5 +187,29 @@ describe("the trigger on an Actor task's last run", () => {
 		const fired = await runPoll(parameters, afterFailed.staticData);
 		expect(fired.items.map((item) => [item.json.key, item.json.change])).toEqual([['b', 'added']]);
 		expect((await runPoll(parameters, fired.staticData)).items).toEqual([]);
+	});
+});
+
+describe("Run Origin on an Actor task's last run", () => {
+	it('gets the record of the last succeeded run the scheduler started, not the newer one started through the API', async () => {
+		const task = newTask();
+		newTaskRun(task, 'SUCCEEDED', '2020-02-01T10:00:00Z', { OUTPUT: 'scheduled' }, 'SCHEDULER');
+		newTaskRun(task, 'SUCCEEDED', '2020-02-02T10:00:00Z', { OUTPUT: 'by-api' }, 'API');
+		const result = await runNode({
+			parameters: {
+				resource: 'record',
+				operation: 'get',
+				key: byId('OUTPUT'),
+				...ofTask(task.id),
+				runOrigin: 'SCHEDULER',
+			},
+		});
+		expect(result.error).toBeUndefined();
+		expect(JSON.stringify(result.items[0])).toMatch(/scheduled/);
+		const [request] = local.api.requests;
+		expect(request.path).toBe(
+			`/v2/actor-tasks/${task.id}/runs/last/key-value-store/records/OUTPUT`,
+		);
+		expect(request.query).toMatchObject({ status: 'SUCCEEDED', origin: 'SCHEDULER' });
 	});
 });

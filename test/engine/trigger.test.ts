@@ -1,6 +1,6 @@
 import { readBinary, runPoll } from '../../dev/harness/engine';
 import { LOCAL_USER } from '../../dev/local-api/fixtures';
-import type { LocalActor, LocalRun, RunStatus } from '../../dev/local-api/server';
+import type { LocalActor, LocalRun, RunOrigin, RunStatus } from '../../dev/local-api/server';
 import { API_MODES, changesOf, SECRETS, triggerParameters, useApiMode, useLocalApi } from './setup';
 
 const local = useLocalApi();
@@ -182,6 +182,7 @@ describe('Apify Key-Value Store Trigger on the store of an Actor run', () => {
 		status: RunStatus,
 		startedAt: string,
 		records: Record<string, string>,
+		origin?: RunOrigin,
 	): LocalRun {
 		const store = local.api.addStore({ userId: actor.userId });
 		for (const [key, value] of Object.entries(records)) {
@@ -191,6 +192,7 @@ describe('Apify Key-Value Store Trigger on the store of an Actor run', () => {
 			id: nextId('run'),
 			actId: actor.id,
 			status,
+			origin,
 			startedAt: new Date(startedAt),
 			defaultKeyValueStoreId: store.id,
 		});
@@ -295,7 +297,7 @@ describe('Apify Key-Value Store Trigger on the store of an Actor run', () => {
 		// so that a run finishing mid-poll cannot mix two stores in one snapshot.
 		const [which, ...reads] = local.api.requests;
 		expect([which.path, which.query.status]).toEqual([
-			`/v2/acts/${source.actorId}/runs/last/key-value-store`,
+			`/v2/actors/${source.actorId}/runs/last/key-value-store`,
 			'SUCCEEDED',
 		]);
 		for (const request of reads) {
@@ -310,6 +312,42 @@ describe('Apify Key-Value Store Trigger on the store of an Actor run', () => {
 		const edited = await runPoll(parameters, moved.staticData);
 		expect(changesOf(edited.items)).toEqual([['shared', 'changed']]);
 		expect((await runPoll(parameters, edited.staticData)).items).toEqual([]);
+	});
+
+	it('watches the last run of the Run Origin asked for: a newer run started another way fires nothing', async () => {
+		const actor = newActor();
+		newRun(actor, 'SUCCEEDED', '2025-01-01T10:00:00Z', { OUTPUT: '{"v":1}' }, 'SCHEDULER');
+		const parameters = {
+			storeSource: 'lastRun',
+			actorId: actor.id,
+			runStatus: 'SUCCEEDED',
+			runOrigin: 'SCHEDULER',
+			...everyChange,
+		};
+		const baseline = await runPoll(parameters);
+		expect(baseline.items).toEqual([]);
+
+		newRun(actor, 'SUCCEEDED', '2025-01-02T10:00:00Z', { OUTPUT: '{"v":2}' }, 'API');
+		local.api.clearRequests();
+		const unmoved = await runPoll(parameters, baseline.staticData);
+		expect(unmoved.items).toEqual([]);
+		expect(local.api.requests[0].query).toMatchObject({ status: 'SUCCEEDED', origin: 'SCHEDULER' });
+
+		const scheduled = newRun(
+			actor,
+			'SUCCEEDED',
+			'2025-01-03T10:00:00Z',
+			{ OUTPUT: '{"v":3}' },
+			'SCHEDULER',
+		);
+		const moved = await runPoll(parameters, unmoved.staticData);
+		expect(changesOf(moved.items)).toEqual([['OUTPUT', 'changed']]);
+		expect(moved.items[0].json).toMatchObject({
+			actorId: actor.id,
+			runOrigin: 'SCHEDULER',
+			storeId: scheduled.defaultKeyValueStoreId,
+			text: '{"v":3}',
+		});
 	});
 
 	it("treats an Actor without a succeeded run yet as an empty store: its first succeeded run's records fire as added", async () => {

@@ -40,11 +40,11 @@ afterEach(() => {
 
 const runPath = (runId: string) => `/v2/actor-runs/${runId}`;
 const lastRunPath = (actor: string, status?: string) =>
-	`/v2/acts/${actor}/runs/last${status ? `?status=${status}` : ''}`;
+	`/v2/actors/${actor}/runs/last${status ? `?status=${status}` : ''}`;
 /** `suffix` goes between the alias and its query, e.g. `/keys` or `/records/OUTPUT`. */
 const runStorePath = (runId: string, suffix = '') => `${runPath(runId)}/key-value-store${suffix}`;
 const lastRunStorePath = (actor: string, suffix = '', status?: string) =>
-	`/v2/acts/${actor}/runs/last/key-value-store${suffix}${status ? `?status=${status}` : ''}`;
+	`/v2/actors/${actor}/runs/last/key-value-store${suffix}${status ? `?status=${status}` : ''}`;
 
 const request = (path: string, token?: string, options: RawRequestOptions = {}) =>
 	rawRequest(`${api.url}${path}`, {
@@ -69,6 +69,7 @@ describe('GET run', () => {
 			userId: LOCAL_USER.id,
 			actorTaskId: null,
 			status: 'SUCCEEDED',
+			meta: { origin: 'SCHEDULER' },
 			startedAt: '2024-06-01T10:00:00.000Z',
 			finishedAt: '2024-06-01T10:05:00.000Z',
 			defaultKeyValueStoreId: SUCCEEDED_RUN.store.id,
@@ -86,7 +87,7 @@ describe('GET run', () => {
 		).toBe(SUCCEEDED_RUN.run.id);
 		expect(await lastRunId(lastRunPath(`~${DEMO_ACTOR.name}`))).toBe(RUNNING_RUN.run.id);
 		expect(
-			await lastRunId(lastRunPath(DEMO_ACTOR.id, 'FAILED').replace('/acts/', '/actors/')),
+			await lastRunId(lastRunPath(DEMO_ACTOR.id, 'FAILED').replace('/actors/', '/acts/')),
 		).toBe(FAILED_RUN.run.id);
 	});
 
@@ -100,6 +101,26 @@ describe('GET run', () => {
 			actorMissing,
 		);
 		expect(errorOf(await read(lastRunPath(`nobody~${DEMO_ACTOR.name}`)))).toEqual(actorMissing);
+	});
+
+	it("returns an Actor's last run of an origin, with or without a status", async () => {
+		const lastRunId = async (path: string) => jsonBody(await read(path)).data.id;
+		const withOrigin = (path: string, origin: string) =>
+			`${path}${path.includes('?') ? '&' : '?'}origin=${origin}`;
+		expect(await lastRunId(withOrigin(lastRunPath(DEMO_ACTOR.id), 'SCHEDULER'))).toBe(
+			SUCCEEDED_RUN.run.id,
+		);
+		expect(await lastRunId(withOrigin(lastRunPath(DEMO_ACTOR.id), 'API'))).toBe(FAILED_RUN.run.id);
+		expect(errorOf(await read(withOrigin(lastRunPath(DEMO_ACTOR.id, 'FAILED'), 'WEB')))).toEqual([
+			404,
+			'record-not-found',
+			'Actor run was not found.',
+		]);
+		const [status, type, message] = errorOf(
+			await read(withOrigin(lastRunPath(DEMO_ACTOR.id), 'CRON')),
+		);
+		expect([status, type]).toEqual([400, 'invalid-parameter']);
+		expect(message).toContain('SCHEDULER');
 	});
 
 	it('refuses an unknown status with 400 invalid-parameter', async () => {
@@ -131,17 +152,17 @@ describe('GET run', () => {
 const ALIASES: Array<[name: string, path: (suffix?: string) => string]> = [
 	['actor-runs/{runId}', (suffix) => runStorePath(SUCCEEDED_RUN.run.id, suffix)],
 	[
-		'acts/{actorId}/runs/last?status=SUCCEEDED',
+		'actors/{actorId}/runs/last?status=SUCCEEDED',
 		(suffix) => lastRunStorePath(DEMO_ACTOR.id, suffix, 'SUCCEEDED'),
 	],
 	[
-		'acts/{username~name}/runs/last?status=SUCCEEDED',
+		'actors/{username~name}/runs/last?status=SUCCEEDED',
 		(suffix) => lastRunStorePath(`${LOCAL_USER.username}~${DEMO_ACTOR.name}`, suffix, 'SUCCEEDED'),
 	],
-	// apify-client 2.25 says `actors` where the API reference says `acts`.
+	// The legacy prefix: Apify documents `/v2/actors/` since 2026-05-28 and keeps `/v2/acts/` working.
 	[
-		'actors/{actorId}/runs/last?status=SUCCEEDED',
-		(suffix) => lastRunStorePath(DEMO_ACTOR.id, suffix, 'SUCCEEDED').replace('/acts/', '/actors/'),
+		'acts/{actorId}/runs/last?status=SUCCEEDED',
+		(suffix) => lastRunStorePath(DEMO_ACTOR.id, suffix, 'SUCCEEDED').replace('/actors/', '/acts/'),
 	],
 ];
 

@@ -15,6 +15,7 @@ import {
 	optionalText,
 	parseActorIdentifier,
 	parseRunId,
+	parseRunOrigin,
 	parseStoreIdentifier,
 	validateRecordKey,
 	validateWholeNumber,
@@ -65,6 +66,7 @@ export function readStore(parameters: NodeParameters): StoreRef {
 	if (source === 'run') return storeOfRun(parseRunId(node, parameters.get('runId', ''), itemIndex));
 	if (source === 'lastRun' || source === 'lastTaskRun') {
 		const runStatus = parameters.get('runStatus', 'SUCCEEDED') as string;
+		const runOrigin = parseRunOrigin(node, parameters.get('runOrigin', ''), itemIndex);
 		const owner =
 			source === 'lastTaskRun'
 				? {
@@ -76,7 +78,7 @@ export function readStore(parameters: NodeParameters): StoreRef {
 						),
 					}
 				: { actorId: parseActorIdentifier(node, parameters.get('actorId', ''), itemIndex) };
-		return storeOfLastRun(owner, runStatus);
+		return storeOfLastRun(owner, { runStatus, runOrigin });
 	}
 	return storeById(readStoreId(parameters));
 }

@@ -1,4 +1,4 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
 /**
  * The Store parameter of the node's operations and of the trigger: a store picked, typed or pasted as a
@@ -44,6 +44,22 @@ export const storeLocator: INodeProperties = {
 		},
 	],
 };
+
+/** Apify's `RunOrigin` values (its OpenAPI), sent as `origin`; empty for any. */
+export const RUN_ORIGIN_OPTIONS: INodePropertyOptions[] = [
+	{ name: 'Actor', value: 'ACTOR', description: 'Runs another Actor started' },
+	{ name: 'Any', value: '', description: 'Runs started in any way' },
+	{ name: 'API', value: 'API', description: 'Runs started through the API' },
+	{ name: 'CI', value: 'CI', description: 'Runs started by continuous integration' },
+	{ name: 'CLI', value: 'CLI', description: 'Runs started with the Apify CLI' },
+	{ name: 'Development', value: 'DEVELOPMENT', description: 'Runs started while developing' },
+	{ name: 'MCP', value: 'MCP', description: "Runs started through Apify's MCP server" },
+	{ name: 'Scheduler', value: 'SCHEDULER', description: 'Runs a schedule started' },
+	{ name: 'Standby', value: 'STANDBY', description: 'Runs of an Actor in Standby mode' },
+	{ name: 'Test', value: 'TEST', description: 'Test runs' },
+	{ name: 'Web', value: 'WEB', description: 'Runs started in Apify Console' },
+	{ name: 'Webhook', value: 'WEBHOOK', description: 'Runs a webhook started' },
+];
 
 /**
  * The store of a read operation: a store, or the default store of an Actor run (by run ID, e.g. from
@@ -119,6 +135,15 @@ export const storeFields: INodeProperties[] = [
 		],
 		default: 'SUCCEEDED',
 		description: 'Take the newest run with this status',
+		displayOptions: { show: { storeSource: ['lastRun', 'lastTaskRun'] } },
+	},
+	{
+		displayName: 'Run Origin',
+		name: 'runOrigin',
+		type: 'options',
+		options: RUN_ORIGIN_OPTIONS,
+		default: '',
+		description: 'Take the newest run started this way, e.g. by a schedule',
 		displayOptions: { show: { storeSource: ['lastRun', 'lastTaskRun'] } },
 	},
 ];

@@ -1,5 +1,7 @@
 import { NodeOperationError, type INode } from 'n8n-workflow';
 
+import { RUN_ORIGIN_OPTIONS } from './storeFields';
+
 /** Apify's KEY_VALUE_STORE_KEY_REGEX. */
 export const RECORD_KEY_PATTERN = /^[a-zA-Z0-9!\-_.'()]{1,256}$/;
 /** The longest key RECORD_KEY_PATTERN takes, in characters and, since they are ASCII, in bytes. */
@@ -71,6 +73,18 @@ export function parseRunId(node: INode, value: unknown, itemIndex: number): stri
 			itemIndex,
 		},
 	);
+}
+
+/** Run Origin: empty (any) or one of Apify's `RunOrigin` values. */
+export function parseRunOrigin(node: INode, value: unknown, itemIndex: number): string {
+	const origin = typeof value === 'string' ? value.trim() : '';
+	if (RUN_ORIGIN_OPTIONS.some((option) => option.value === origin)) return origin;
+	throw new NodeOperationError(node, `The Run Origin "${String(value)}" is not one Apify knows`, {
+		description: `Use one of ${RUN_ORIGIN_OPTIONS.map((option) => String(option.value))
+			.filter(Boolean)
+			.join(', ')}, or leave it empty for any.`,
+		itemIndex,
+	});
 }
 
 /**

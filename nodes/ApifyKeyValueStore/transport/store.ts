@@ -9,9 +9,9 @@ export interface StoreRef {
 	 * last-run alias may name another store from one request to the next.
 	 */
 	isAlias: boolean;
-	/** Query parameters every request to the store carries: the status of an Actor's last run. */
+	/** Query parameters every request to the store carries: the status and origin of an Actor's last run. */
 	qs: Record<string, string>;
-	/** The fields output items use to say which store it was: `storeId`, or `runId`, or `actorId` or `actorTaskId` and `runStatus`. */
+	/** The fields output items use to say which store it was: `storeId`, or `runId`, or `actorId` or `actorTaskId` and `runStatus` (and `runOrigin` when one is asked for). */
 	source: IDataObject;
 	/** For a request's error messages. */
 	subject: { storeId?: string; storeName?: string };
@@ -45,20 +45,26 @@ export function storeOfRun(runId: string): StoreRef {
 
 /**
  * The default store of the last run of an Actor or an Actor task, through the last-run alias;
- * `runStatus` empty takes the newest run whatever its status.
+ * `runStatus` empty takes the newest run whatever its status, `runOrigin` empty however it was started.
  */
 export function storeOfLastRun(
 	owner: { actorId: string } | { actorTaskId: string },
-	runStatus: string,
+	{ runStatus, runOrigin = '' }: { runStatus: string; runOrigin?: string },
 ): StoreRef {
 	const ofTask = 'actorTaskId' in owner;
 	const id = ofTask ? owner.actorTaskId : owner.actorId;
-	const which = runStatus ? `last ${runStatus.toLowerCase()} run` : 'last run';
+	const which =
+		(runStatus ? `last ${runStatus.toLowerCase()} run` : 'last run') +
+		(runOrigin ? ` of origin ${runOrigin}` : '');
 	return {
-		basePath: `/v2/${ofTask ? 'actor-tasks' : 'acts'}/${pathSegment(id)}/runs/last/key-value-store`,
+		basePath: `/v2/${ofTask ? 'actor-tasks' : 'actors'}/${pathSegment(id)}/runs/last/key-value-store`,
 		isAlias: true,
-		qs: runStatus ? { status: runStatus } : {},
-		source: { ...owner, runStatus: runStatus || 'any' },
+		qs: {
+			...(runStatus ? { status: runStatus } : {}),
+			...(runOrigin ? { origin: runOrigin } : {}),
+		},
+		// runOrigin only when asked for, so that items of workflows made before it stay the same.
+		source: { ...owner, runStatus: runStatus || 'any', ...(runOrigin ? { runOrigin } : {}) },
 		subject: {
 			storeName: `the default store of the ${which} of ${ofTask ? 'Actor task' : 'Actor'} "${id}"`,
 		},
