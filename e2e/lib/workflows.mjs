@@ -953,6 +953,17 @@ async function checkRecordWriteAndStores({ checks, label, fixtures, demo, execut
 			);
 		},
 	);
+	await checks.check(
+		`${label}: Record → Get from the store of the last run a schedule started (Run Origin), past a newer run started in Console`,
+		() => {
+			const [item] = nodeItems(write.run, 'OUTPUT of the last scheduled run');
+			expectEqual(
+				item.json,
+				{ runId: fixtures.SUCCEEDED_RUN.run.id, status: 'SUCCEEDED' },
+				'scheduled run OUTPUT',
+			);
+		},
+	);
 }
 
 /**
