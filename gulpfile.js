@@ -1,6 +1,7 @@
 // The build: clean dist, type-check, bundle each node and credential with its libraries
-// (pako, readable-stream, brotli-dec-wasm, p-map, mime-types, file-type) so the package
-// needs no runtime dependencies, copy icons and codex files.
+// (pako, p-map, mime, file-type) so the package needs no runtime dependencies, copy icons and
+// codex files. What ships must pass n8n's community-package scanner (npm run scan): no Node.js
+// built-in but crypto, none of its restricted globals, no console.
 const { rm } = require('node:fs/promises');
 const { execFileSync } = require('node:child_process');
 const { src, dest, series, parallel } = require('gulp');
@@ -36,8 +37,14 @@ async function bundle() {
 		format: 'cjs',
 		// n8n provides n8n-workflow at run time; everything else is bundled.
 		external: ['n8n-workflow'],
-		// brotli-dec-wasm's WebAssembly module goes into the bundle as bytes (helpers/decompress.ts).
-		loader: { '.wasm': 'binary' },
+		// file-type's ZIP reader logs through debug only when the DEBUG variable names it: off here,
+		// which leaves out debug's use of node:tty, node:os, node:util and process.
+		alias: { debug: './dev/build/debug-off.js' },
+		// file-type's helpers (uint8array-extras, @borewit/text-codec) reach these web globals
+		// through globalThis, which the scanner refuses; they are the same globals by their names.
+		define: Object.fromEntries(
+			['TextDecoder', 'TextEncoder', 'atob', 'btoa'].map((name) => [`globalThis.${name}`, name]),
+		),
 		legalComments: 'inline',
 		logLevel: 'warning',
 	});

@@ -9,10 +9,9 @@ module.exports = {
 		// apify-client loads proxy-agent with a dynamic import(), which Jest's CommonJS sandbox
 		// rejects without --experimental-vm-modules; compiling it turns that into a require().
 		'/node_modules/apify-client/.+\\.js$': ['@swc/jest'],
-		// brotli-dec-wasm is an ES module.
-		'/node_modules/brotli-dec-wasm/.+\\.js$': ['@swc/jest'],
+		// mime is an ES module.
+		'/node_modules/mime/.+\\.js$': ['@swc/jest'],
 	},
-	moduleNameMapper: { '^brotli-dec-wasm/web/bg\\.wasm$': '<rootDir>/dev/jest/wasm-bytes.js' },
-	transformIgnorePatterns: ['/node_modules/(?!(apify-client|brotli-dec-wasm)/)'],
+	transformIgnorePatterns: ['/node_modules/(?!(apify-client|mime)/)'],
 	testTimeout: 30000,
 };

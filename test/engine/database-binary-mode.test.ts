@@ -1,11 +1,12 @@
 /**
  * n8n's `database` binary data mode (queue mode's default) refuses a file over
  * N8N_BINARY_DATA_DATABASE_MAX_FILE_SIZE with n8n-core's FileTooLargeError. Its manager lives in the
- * n8n app, not in n8n-core, so a stand-in that behaves as n8n 2.41.1's does (reads the whole stream,
- * then throws the real FileTooLargeError over the limit) takes the `database` mode here; the
- * end-to-end queue suite (`npm run test:queue`) checks the real one.
+ * n8n app, not in n8n-core, so a stand-in that behaves as n8n 2.41.1's does (reads the whole stream
+ * as its binaryToBuffer does, with `.on` and `.once`, as the S3 mode does too; then throws the real
+ * FileTooLargeError over the limit) takes the `database` mode here; the end-to-end queue suite
+ * (`npm run test:queue`) checks the real one.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 
 import { BinaryDataService, FileTooLargeError, type BinaryData } from 'n8n-core';
@@ -14,7 +15,7 @@ import { initBinaryData, runNode } from '../../dev/harness/engine';
 import { DEMO_STORE, fixtureRecord } from '../../dev/local-api/fixtures';
 import { byId, recordGetParameters, useLocalApi } from './setup';
 
-useLocalApi();
+const local = useLocalApi();
 
 const MB = 1024 * 1024;
 
@@ -31,10 +32,9 @@ class DatabaseModeStandIn implements Partial<BinaryData.Manager> {
 		bufferOrStream: Buffer | Readable,
 		metadata: BinaryData.PreWriteMetadata,
 	): Promise<BinaryData.WriteResult> {
-		const chunks: Buffer[] = [];
-		if (Buffer.isBuffer(bufferOrStream)) chunks.push(bufferOrStream);
-		else for await (const chunk of bufferOrStream) chunks.push(chunk as Buffer);
-		const data = Buffer.concat(chunks);
+		const data = Buffer.isBuffer(bufferOrStream)
+			? bufferOrStream
+			: await readAsBinaryToBuffer(bufferOrStream);
 		const fileId = randomUUID();
 		if (data.length > this.maxBytes) {
 			throw new FileTooLargeError({
@@ -51,6 +51,20 @@ class DatabaseModeStandIn implements Partial<BinaryData.Manager> {
 	getPath(fileId: string): string {
 		return `database://${fileId}`;
 	}
+}
+
+/**
+ * How n8n's binaryToBuffer (@n8n/backend-network, 2.41.1) reads a stream for the database and S3
+ * modes: Node's stream events, which a web stream does not have.
+ */
+async function readAsBinaryToBuffer(stream: Readable): Promise<Buffer> {
+	return await new Promise((resolve, reject) => {
+		const chunks: Buffer[] = [];
+		stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+		stream.once('end', () => resolve(Buffer.concat(chunks)));
+		stream.once('error', reject);
+		stream.once('close', () => reject(new Error('Stream closed before completing')));
+	});
 }
 
 let service: BinaryDataService;
@@ -85,6 +99,25 @@ describe('database binary data mode', () => {
 		const [stored] = [...standIn.files.values()];
 		expect(stored.data.equals(screenshot.body)).toBe(true);
 		expect([stored.fileName, stored.mimeType]).toEqual(['screenshot.png', 'image/png']);
+	});
+
+	it('One Item per Record streams a record too large to gather into it, byte for byte', async () => {
+		useDatabaseMode(64 * MB);
+		const store = local.api.addStore({ name: 'database-mode-large-record' });
+		const large = randomBytes(12 * MB);
+		local.api.putRecord(store.id, 'large', large, { contentType: 'application/octet-stream' });
+		const { items, error } = await runNode({
+			parameters: {
+				resource: 'record',
+				operation: 'download',
+				storeId: byId(store.id),
+				outputMode: 'records',
+			},
+		});
+		expect(error).toBeUndefined();
+		expect(items.map((item) => item.json.key)).toEqual(['large']);
+		const [stored] = [...standIn.files.values()];
+		expect(stored.data.equals(large)).toBe(true);
 	});
 
 	it('Record → Get of a file over the limit fails with what happened and what to do', async () => {

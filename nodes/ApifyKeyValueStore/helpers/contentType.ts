@@ -1,8 +1,6 @@
-import {
-	extension as preferredExtension,
-	extensions as extensionsByType,
-	lookup as lookupByName,
-} from 'mime-types';
+// mime rather than mime-types: the same table, without mime-types' import of node:path, which n8n
+// Cloud does not allow.
+import mime from 'mime';
 
 export type ValueKind = 'json' | 'text' | 'binary';
 
@@ -61,10 +59,9 @@ export function fileNameFor(key: string, contentType: string | undefined): strin
 	const type = mediaTypeOf(contentType);
 	const dot = name.lastIndexOf('.');
 	const current = dot > 0 ? name.slice(dot + 1).toLowerCase() : '';
-	const fitting = extensionsByType[type] ?? [];
-	if (current && (fitting.includes(current) || (fitting.length === 0 && lookupByName(current))))
-		return name;
-	const extension = preferredExtension(type);
+	const fitting = mime.getAllExtensions(type);
+	if (current && (fitting ? fitting.has(current) : mime.getType(current))) return name;
+	const extension = mime.getExtension(type);
 	return extension ? `${name}.${extension}` : name;
 }
 
@@ -80,5 +77,5 @@ export function safeFileName(name: string): string {
 
 /** The content type a file name suggests, or undefined when it has no known extension. */
 export function contentTypeFromName(name: string): string | undefined {
-	return name.includes('.') ? lookupByName(name) || undefined : undefined;
+	return name.includes('.') ? (mime.getType(name) ?? undefined) : undefined;
 }

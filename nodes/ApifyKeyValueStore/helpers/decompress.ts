@@ -1,6 +1,3 @@
-import { BrotliDecStream, BrotliStreamResultCode, initSync } from 'brotli-dec-wasm/web';
-import brotliWasm from 'brotli-dec-wasm/web/bg.wasm';
-
 /** A decoder of one body: bytes in, decoded bytes out (a DecompressionStream or a TransformStream). */
 export interface Decoder {
 	readable: ReadableStream<Uint8Array>;
@@ -21,13 +18,22 @@ const nativeBrotli = (() => {
 })();
 
 /**
+ * The Accept-Encoding the node sends, or undefined to leave the HTTP client's: without brotli where
+ * this runtime cannot decode it. Only n8n 1.x hands bodies over still encoded, and it also runs on
+ * Node 20 and 22, whose DecompressionStream has no brotli; Apify then sends a record stored as
+ * brotli decoded, as it does for any client that does not accept the stored encoding. That costs
+ * transfer, not time: a 22 MB JSON record stored as 1.6 MB of brotli comes as 22 MB instead (0.2 s
+ * more at 1 Gbit/s), where a bundled WebAssembly decoder took 70 ms to decode it but carried
+ * 280 KB in each bundle and `console` in its glue, which n8n's scanner refuses.
+ */
+export const ACCEPT_ENCODING = nativeBrotli ? undefined : 'gzip, deflate';
+
+/**
  * A decoder for an HTTP Content-Encoding (gzip, deflate, br), or undefined for one it does not know.
  * n8n Cloud allows no node:zlib: the web DecompressionStream, which is zlib underneath, decodes
- * gzip and deflate everywhere and brotli from Node 24 (which n8n 2.x requires). Only n8n 1.x hands
- * bodies over still encoded, and it also runs on Node 20 and 22: there brotli goes through a
- * bundled WebAssembly decoder, which streams as zlib does. On a 13.6 MB JSON body (2.7 MB as
- * brotli) it took 224 ms, zlib 68 ms, the pure-JavaScript `brotli` package 565 ms and only on the
- * whole body at once.
+ * gzip and deflate everywhere and brotli from Node 24 (which n8n 2.x requires). Elsewhere brotli
+ * is not asked for (ACCEPT_ENCODING); a server that sends it anyway fails the body, rather than
+ * handing on encoded bytes.
  */
 export function contentDecoder(encoding: string): Decoder | undefined {
 	switch (encoding) {
@@ -37,41 +43,20 @@ export function contentDecoder(encoding: string): Decoder | undefined {
 		case 'deflate':
 			return new DecompressionStream('deflate');
 		case 'br':
-			return nativeBrotli ? new DecompressionStream(BROTLI) : wasmBrotliDecoder();
+			return nativeBrotli ? new DecompressionStream(BROTLI) : undecodable(encoding);
 		default:
 			return undefined;
 	}
 }
 
-/** The most the WebAssembly decoder hands back per call: n8n's write size (BODY_CHUNK_BYTES). */
-const BROTLI_OUTPUT_BYTES = 1024 * 1024;
-let brotliReady = false;
-
-function wasmBrotliDecoder(): Decoder {
-	if (!brotliReady) {
-		initSync({ module: brotliWasm });
-		brotliReady = true;
-	}
-	const decoder = new BrotliDecStream();
-	let complete = false;
-	// A decoder given up mid-body is freed by wasm-bindgen's finalizer once garbage-collected.
+function undecodable(encoding: string): Decoder {
 	return new TransformStream<Uint8Array, Uint8Array>({
-		transform(chunk, controller) {
-			let input = chunk;
-			for (;;) {
-				// dec() copies the input into WebAssembly memory, and copies its output out of it.
-				const result = decoder.dec(input, BROTLI_OUTPUT_BYTES);
-				const { buf, code } = result;
-				input = input.subarray(result.input_offset);
-				result.free();
-				if (buf.length > 0) controller.enqueue(buf);
-				if (code === BrotliStreamResultCode.ResultSuccess) complete = true;
-				if (code !== BrotliStreamResultCode.NeedsMoreOutput) return;
-			}
-		},
-		flush() {
-			decoder.free();
-			if (!complete) throw new Error('The brotli-encoded body ended early');
+		start(controller) {
+			controller.error(
+				new Error(
+					`The API sent a ${encoding}-encoded body, which this Node.js version cannot decode (Node.js 24 can)`,
+				),
+			);
 		},
 	});
 }

@@ -1,8 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { BinaryHelperFunctions } from 'n8n-workflow';
-// Node's stream API as a bundled package: n8n Cloud allows no Node built-in module but crypto,
-// and n8n (prepareBinaryData, its HTTP client) takes these streams as it takes Node's own.
-import { pipeline, Readable, Transform } from 'readable-stream';
 
 import type { Decoder } from './decompress';
 
@@ -12,6 +9,40 @@ import type { Decoder } from './decompress';
  * node:stream, not even of its types.
  */
 export type NodeReadable = Awaited<ReturnType<BinaryHelperFunctions['getBinaryStream']>>;
+
+/** The options of Node's Readable that the node uses. */
+interface ReadableOptions {
+	highWaterMark?: number;
+	objectMode?: boolean;
+	read?: () => void;
+	destroy?: (error: Error | null, callback: (error?: Error | null) => void) => void;
+}
+
+/** Node's Readable class, as far as the node uses it. */
+interface ReadableClass {
+	new (options: ReadableOptions): NodeReadable;
+	from(source: AsyncIterable<Buffer>, options: ReadableOptions): NodeReadable;
+}
+
+/**
+ * The Readable class of a stream n8n handed over (an HTTP body, getBinaryStream's stream): Node's
+ * own. The streams the node gives n8n must be Node streams, since n8n's binary data in database
+ * and S3 mode reads them with `.on` and `.once`, which web streams lack; n8n Cloud allows no
+ * node:stream, and a bundled copy of it (readable-stream) needs node:buffer, node:events and
+ * `process`. So the node makes its streams of the kind n8n's own are.
+ */
+export function readableClassOf(stream: NodeReadable): ReadableClass {
+	for (
+		let prototype: unknown = Object.getPrototypeOf(stream);
+		prototype;
+		prototype = Object.getPrototypeOf(prototype)
+	) {
+		const { constructor } = prototype as { constructor: ReadableClass & { name: string } };
+		if (constructor.name === 'Readable' && typeof constructor.from === 'function')
+			return constructor;
+	}
+	throw new TypeError('Expected a Node.js readable stream');
+}
 
 /** What a body stream yields: Node's streams give Buffers, web streams Uint8Arrays. */
 type Chunk = Buffer | Uint8Array;
@@ -115,32 +146,44 @@ export function guardBody(
 	};
 	let lastProgress = performance.now();
 	let bytesAtLastProgress = 0;
-	const stream = new Transform({
-		// Room for one gathered chunk on each side, so the socket is read while n8n writes the last one.
-		writableHighWaterMark: BODY_CHUNK_BYTES,
-		readableHighWaterMark: BODY_CHUNK_BYTES,
-		transform(chunk: Chunk, _encoding, callback) {
-			bytes += chunk.length;
-			if (bytes - bytesAtLastProgress >= minProgressBytes) {
-				lastProgress = performance.now();
-				bytesAtLastProgress = bytes;
-			}
-			hash?.update(chunk);
-			pending.push(chunk);
-			pendingBytes += chunk.length;
-			if (pendingBytes >= gatherBytes) callback(null, takePending());
-			else callback();
-		},
-		flush(callback) {
-			if (pendingBytes > 0) callback(null, takePending());
-			else callback();
+	let finished = false;
+	// Read as n8n reads it: the body flows while the guarded stream wants more, and pauses while
+	// it holds a gathered chunk n8n has not taken yet.
+	const stream = new (readableClassOf(body))({
+		highWaterMark: BODY_CHUNK_BYTES,
+		read: () => body.resume(),
+		// Giving up destroys the body as well, which frees the connection.
+		destroy: (error, callback) => {
+			finished = true;
+			body.destroy();
+			callback(error);
 		},
 	});
-	let finished = false;
-	// A failing body fails the guarded stream too, so the consumer sees the error; giving up
-	// destroys the body as well, which frees the connection.
-	pipeline(body, stream, () => (finished = true));
-	stream.on('close', () => (finished = true));
+	body.on('data', (chunk: Chunk) => {
+		bytes += chunk.length;
+		if (bytes - bytesAtLastProgress >= minProgressBytes) {
+			lastProgress = performance.now();
+			bytesAtLastProgress = bytes;
+		}
+		hash?.update(chunk);
+		pending.push(chunk);
+		pendingBytes += chunk.length;
+		if (pendingBytes >= gatherBytes && !stream.push(takePending())) body.pause();
+	});
+	body.once('end', () => {
+		finished = true;
+		if (pendingBytes > 0) stream.push(takePending());
+		stream.push(null);
+	});
+	// A failing body fails the guarded stream too, so the consumer sees the error; one that closes
+	// unfinished fails it as Node's pipeline does, with a retryable premature close.
+	body.on('error', (error: Error) => stream.destroy(error));
+	// One that fails before its reader came would throw as an unhandled 'error' event; a reader that
+	// comes later gets the error from the destroyed stream.
+	stream.on('error', () => {});
+	body.once('close', () => {
+		if (!body.readableEnded && !stream.destroyed) stream.destroy(prematureClose());
+	});
 	const over = () => finished || stream.destroyed;
 	watchIdle(
 		idleTimeoutMs,
@@ -150,7 +193,7 @@ export function guardBody(
 	);
 	let digest: string | undefined;
 	return {
-		stream: stream as unknown as NodeReadable,
+		stream,
 		bytesRead: () => bytes,
 		digest: () => (digest ??= hash?.digest('hex')),
 		endBy: (deadline, late) =>
@@ -175,10 +218,10 @@ export function countingUpload(
 			yield asBuffer(chunk as Chunk);
 		}
 	}
-	const upload = Readable.from(chunks(), { objectMode: false });
+	const upload = readableClassOf(source).from(chunks(), { objectMode: false });
 	// A generator that never started does not close its source: an upload given up early must.
 	upload.once('close', () => source.destroy());
-	return upload as unknown as NodeReadable;
+	return upload;
 }
 
 /**
@@ -196,12 +239,53 @@ export function throughDecoder(body: NodeReadable, decoder: Decoder): NodeReadab
 			yield asBuffer(value);
 		}
 	}
-	const decoded = Readable.from(buffers(), { objectMode: false });
+	const decoded = readableClassOf(body).from(buffers(), { objectMode: false });
 	// Ends the decoder and the body directly: a cancel that goes up the chain waits for the body's
 	// next chunk, which a stalled body never sends.
 	decoded.once('close', () => {
 		reader.cancel().catch(() => {});
 		body.destroy();
 	});
-	return decoded as unknown as NodeReadable;
+	return decoded;
+}
+
+/** Node's error for a stream that closed before its end, which the retry policy retries. */
+function prematureClose(): Error {
+	return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+}
+
+/** A stream the node writes into and n8n reads from, such as a record unpacked from an archive. */
+export interface Outlet {
+	stream: NodeReadable;
+	/** False once the reader is behind: wait for `wanted()` before writing more. */
+	write: (bytes: Uint8Array) => boolean;
+	/** Resolves once the reader wants more, or gave up. */
+	wanted: () => Promise<void>;
+	end: () => void;
+}
+
+/** An Outlet that holds up to `highWaterMark` bytes, made of the kind of stream `like` is. */
+export function outlet(like: NodeReadable, highWaterMark: number): Outlet {
+	let waiting: (() => void) | undefined;
+	const release = () => {
+		const resolve = waiting;
+		waiting = undefined;
+		resolve?.();
+	};
+	const stream = new (readableClassOf(like))({
+		highWaterMark,
+		read: release,
+		destroy: (error, callback) => {
+			release();
+			callback(error);
+		},
+	});
+	return {
+		stream,
+		write: (bytes) => stream.destroyed || stream.push(asBuffer(bytes)),
+		wanted: async () => {
+			if (!stream.destroyed) await new Promise<void>((resolve) => (waiting = resolve));
+		},
+		end: () => stream.push(null),
+	};
 }

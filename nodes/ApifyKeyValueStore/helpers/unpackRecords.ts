@@ -6,13 +6,12 @@ import {
 	type INode,
 	type INodeExecutionData,
 } from 'n8n-workflow';
-import { PassThrough } from 'readable-stream';
 
 import { prepareBinary } from './binaryData';
 import { contentTypeFromName, fileNameFor, kindOfContentType } from './contentType';
 import { parseJson } from './json';
 import { detectContentType, TEXT_CONTENT_TYPE } from './sniff';
-import { asBuffer, type NodeReadable } from './streams';
+import { asBuffer, outlet, type NodeReadable, type Outlet } from './streams';
 import {
 	ZipDamagedError,
 	ZipLimitError,
@@ -47,7 +46,7 @@ interface RecordInProgress {
 	name: string;
 	chunks: Uint8Array[];
 	size: number;
-	stream?: PassThrough;
+	stream?: Outlet;
 	stored?: Promise<IBinaryData>;
 }
 
@@ -97,11 +96,11 @@ export async function unpackRecords(
 		const contentType = await detectContentType(current.name, head, true);
 		if (options.parseJson && kindOfContentType(contentType) === 'json')
 			throw tooLargeToParse(node, current.name, options.itemIndex);
-		const stream = new PassThrough({ highWaterMark: MB });
+		const stream = outlet(body, MB);
 		current.stream = stream;
 		current.stored = prepareBinary(
 			ctx,
-			stream as unknown as NodeReadable,
+			stream.stream,
 			fileNameFor(current.name, contentType),
 			contentType,
 			{ what: `Record "${current.name}"`, itemIndex: options.itemIndex },
@@ -145,7 +144,7 @@ export async function unpackRecords(
 		reader.finish();
 		return await staging.results();
 	} catch (error) {
-		record?.stream?.destroy();
+		record?.stream?.stream.destroy();
 		await staging.settled();
 		throw nodeErrorOf(error, node, options);
 	}
@@ -162,25 +161,9 @@ function gathered(record: RecordInProgress): Buffer {
 /** Writes to a streamed record's file, waiting while n8n's storage is behind. */
 async function write(record: RecordInProgress, bytes: Uint8Array): Promise<void> {
 	const stream = record.stream!;
-	if (stream.write(asBuffer(bytes))) return;
+	if (stream.write(bytes)) return;
 	// A store that fails stops reading: its error ends the wait.
-	await Promise.race([drainedOrClosed(stream), record.stored]);
-}
-
-/**
- * Resolves when the stream drains or closes, and removes both listeners then: a record streamed
- * into slow storage waits many times, and a listener left per wait would pile up.
- */
-async function drainedOrClosed(stream: PassThrough): Promise<void> {
-	await new Promise<void>((resolve) => {
-		const done = () => {
-			stream.off('drain', done);
-			stream.off('close', done);
-			resolve();
-		};
-		stream.on('drain', done);
-		stream.on('close', done);
-	});
+	await Promise.race([stream.wanted(), record.stored]);
 }
 
 function itemOf(

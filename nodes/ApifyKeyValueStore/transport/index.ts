@@ -8,7 +8,7 @@ import {
 	type IPollFunctions,
 } from 'n8n-workflow';
 
-import { contentDecoder } from '../helpers/decompress';
+import { ACCEPT_ENCODING, contentDecoder } from '../helpers/decompress';
 import {
 	BODY_CHUNK_BYTES,
 	guardBody,
@@ -403,7 +403,9 @@ async function send(
 			method: request.method ?? 'GET',
 			url,
 			qs,
-			headers: request.headers,
+			headers: ACCEPT_ENCODING
+				? { 'accept-encoding': ACCEPT_ENCODING, ...request.headers }
+				: request.headers,
 			body,
 			// Always a stream: the node reads bodies itself, within its limits of size and time.
 			encoding: 'stream',
