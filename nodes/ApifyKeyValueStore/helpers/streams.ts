@@ -178,8 +178,9 @@ export function guardBody(
 	// A failing body fails the guarded stream too, so the consumer sees the error; one that closes
 	// unfinished fails it as Node's pipeline does, with a retryable premature close.
 	body.on('error', (error: Error) => stream.destroy(error));
-	// One that fails before its reader came would throw as an unhandled 'error' event; a reader that
-	// comes later gets the error from the destroyed stream.
+	// The guarded stream may fail before n8n reads it (a body cut off while the node prepares): an
+	// 'error' event nobody listens to would throw, and a reader that comes later gets the error
+	// from the destroyed stream anyway.
 	stream.on('error', () => {});
 	body.once('close', () => {
 		if (!body.readableEnded && !stream.destroyed) stream.destroy(prematureClose());
