@@ -19,10 +19,6 @@ export const RUN_STATUSES = [
 ] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-export function isRunStatus(value: string): value is RunStatus {
-	return (RUN_STATUSES as readonly string[]).includes(value);
-}
-
 /** How a run was started: `RunOrigin` of Apify's OpenAPI (`meta.origin` of a run). */
 export const RUN_ORIGINS = [
 	'DEVELOPMENT',
@@ -38,10 +34,6 @@ export const RUN_ORIGINS = [
 	'MCP',
 ] as const;
 export type RunOrigin = (typeof RUN_ORIGINS)[number];
-
-export function isRunOrigin(value: string): value is RunOrigin {
-	return (RUN_ORIGINS as readonly string[]).includes(value);
-}
 
 /** Apify's rule for Actor names. */
 const ACTOR_NAME_REGEX = /^[a-z0-9-]{3,63}$/;

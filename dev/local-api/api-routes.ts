@@ -8,16 +8,12 @@ import JSZip from 'jszip';
 
 import { findTokenGrant, findUserByName, type TokenGrant } from './accounts';
 import {
-	isRunOrigin,
-	isRunStatus,
 	RUN_ORIGINS,
 	RUN_STATUSES,
 	type LocalActor,
 	type LocalRun,
 	type LocalTask,
-	type RunOrigin,
 	type RunRegistry,
-	type RunStatus,
 } from './actor-runs';
 import { evaluatePreconditions, recordEtag } from './conditional';
 import {
@@ -293,30 +289,24 @@ function resolveTask(call: RouteCall): LocalTask {
 	return task;
 }
 
-/** `?status=` of the last-run routes; other statuses than Apify's are refused rather than never matching. */
-function runStatusParam(query: URLSearchParams): RunStatus | undefined {
-	const status = query.get('status') || undefined;
-	if (status !== undefined && !isRunStatus(status)) {
+/**
+ * `?<name>=` of the last-run routes (`status`, `origin`): one of Apify's `values`, or absent; any
+ * other value is refused rather than never matching.
+ */
+function oneOfParam<T extends string>(
+	query: URLSearchParams,
+	name: string,
+	values: readonly T[],
+): T | undefined {
+	const value = query.get(name) || undefined;
+	if (value !== undefined && !(values as readonly string[]).includes(value)) {
 		throw new ApiError(
 			400,
 			'invalid-parameter',
-			`Parameter "status" must be one of ${RUN_STATUSES.join(', ')}, got "${status}".`,
+			`Parameter "${name}" must be one of ${values.join(', ')}, got "${value}".`,
 		);
 	}
-	return status;
-}
-
-/** `?origin=` of the last-run routes: how the run was started, one of Apify's `RunOrigin` values. */
-function runOriginParam(query: URLSearchParams): RunOrigin | undefined {
-	const origin = query.get('origin') || undefined;
-	if (origin !== undefined && !isRunOrigin(origin)) {
-		throw new ApiError(
-			400,
-			'invalid-parameter',
-			`Parameter "origin" must be one of ${RUN_ORIGINS.join(', ')}, got "${origin}".`,
-		);
-	}
-	return origin;
+	return value as T | undefined;
 }
 
 /** `/actor-runs/:run` by run ID, or `/actors/:actor/runs/last` (or `/acts/…`) or `/actor-tasks/:task/runs/last` with optional `?status=` and `?origin=`. */
@@ -332,7 +322,10 @@ function resolveRun(call: RouteCall): LocalRun {
 				? { actorTaskId: resolveTask(call).id }
 				: { actId: resolveActor(call).id };
 		const query = call.req.url.searchParams;
-		run = ctx.runs.lastRun(of, { status: runStatusParam(query), origin: runOriginParam(query) });
+		run = ctx.runs.lastRun(of, {
+			status: oneOfParam(query, 'status', RUN_STATUSES),
+			origin: oneOfParam(query, 'origin', RUN_ORIGINS),
+		});
 	}
 	if (!run) throw runNotFound();
 	return run;
