@@ -1,3 +1,5 @@
+import { compareKeys } from '../ApifyKeyValueStore/transport/keys';
+
 /**
  * What the trigger remembers of a store between polls: each key's size and, when it looks for
  * same-size edits, its ETag or, where the API sends none, the SHA-256 of its content. Maps, not
@@ -72,7 +74,7 @@ export function diffSnapshots(previous: StoreSnapshot, current: StoreSnapshot): 
 	for (const [key, size] of previous.sizes) {
 		if (!current.sizes.has(key)) changes.push({ key, change: 'deleted', size });
 	}
-	return changes.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+	return changes.sort((a, b) => compareKeys(a.key, b.key));
 }
 
 /** Whether both snapshots know the key's ETag (or hash) and it is not the same. */

@@ -94,10 +94,19 @@ export interface GuardedBody {
 }
 
 /**
+ * Calls `callback` once, after `ms`. n8n Cloud allows no setTimeout: AbortSignal.timeout is the
+ * timer; it does not keep the process alive, and cannot be cancelled, so callbacks check whether
+ * their watch is over.
+ */
+function after(ms: number, callback: () => void): void {
+	AbortSignal.timeout(Math.max(0, Math.ceil(ms))).addEventListener('abort', callback, {
+		once: true,
+	});
+}
+
+/**
  * Calls `onIdle` once `idleMs` passed since `lastActivity()` (a `performance.now()` time), unless
- * `done()` says the watch is over by then. n8n Cloud allows no setTimeout: AbortSignal.timeout is
- * the timer, one per idle period rather than one reset per chunk; it does not keep the process
- * alive, and a timer still pending when the watch is over only finds `done()` true.
+ * `done()` says the watch is over by then: one timer per idle period rather than one reset per chunk.
  */
 function watchIdle(
 	idleMs: number,
@@ -109,11 +118,9 @@ function watchIdle(
 		if (done()) return;
 		const quietMs = performance.now() - lastActivity();
 		if (quietMs >= idleMs) onIdle();
-		else wait(idleMs - quietMs);
+		else after(idleMs - quietMs, check);
 	};
-	const wait = (ms: number) =>
-		AbortSignal.timeout(Math.ceil(ms)).addEventListener('abort', check, { once: true });
-	wait(idleMs);
+	after(idleMs, check);
 }
 
 /**
@@ -198,13 +205,9 @@ export function guardBody(
 		bytesRead: () => bytes,
 		digest: () => (digest ??= hash?.digest('hex')),
 		endBy: (deadline, late) =>
-			AbortSignal.timeout(Math.max(0, Math.ceil(deadline - performance.now()))).addEventListener(
-				'abort',
-				() => {
-					if (!over()) stream.destroy(late());
-				},
-				{ once: true },
-			),
+			after(deadline - performance.now(), () => {
+				if (!over()) stream.destroy(late());
+			}),
 	};
 }
 

@@ -78,7 +78,7 @@ export async function* listKeyPages(
 		);
 		const items = page.items.slice(0, remaining);
 		if (items.length === 0) return;
-		if (exclusiveStartKey !== undefined && byteOrder(items[0].key, exclusiveStartKey) <= 0) {
+		if (exclusiveStartKey !== undefined && compareKeys(items[0].key, exclusiveStartKey) <= 0) {
 			throw pagingStalled(
 				ctx,
 				request,
@@ -91,7 +91,7 @@ export async function* listKeyPages(
 		const next = page.nextExclusiveStartKey;
 		if (!next) return;
 		// Keys come in UTF-8 byte order, so each page's cursor lies beyond the one before.
-		if (exclusiveStartKey !== undefined && byteOrder(next, exclusiveStartKey) <= 0) {
+		if (exclusiveStartKey !== undefined && compareKeys(next, exclusiveStartKey) <= 0) {
 			throw pagingStalled(
 				ctx,
 				request,
@@ -103,7 +103,8 @@ export async function* listKeyPages(
 	}
 }
 
-function byteOrder(a: string, b: string): number {
+/** The API's order of keys: UTF-8 byte order (not `localeCompare`, nor UTF-16 order). */
+export function compareKeys(a: string, b: string): number {
 	return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 

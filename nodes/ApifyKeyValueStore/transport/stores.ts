@@ -30,15 +30,13 @@ interface StoresPage {
 	total?: number;
 }
 
+const hasTextId = (store: Record<string, unknown>) => typeof store.id === 'string';
+
 /** A page of the account's stores, as Store → List and the store picker read it. */
-export const checkStoresPage = listPageCheck(
-	'store list',
-	'has no text "id"',
-	(item) => typeof item.id === 'string',
-);
+export const checkStoresPage = listPageCheck('store list', 'has no text "id"', hasTextId);
 
 const checkStore = (data: unknown) =>
-	isObject(data) && typeof data.id === 'string' ? undefined : 'the store has no text "id"';
+	isObject(data) && hasTextId(data) ? undefined : 'the store has no text "id"';
 
 export interface ListStoresQuery {
 	unnamed: boolean;
