@@ -1,6 +1,11 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { MAX_RETRIES_LIMIT, MAX_TIMEOUT_SECONDS } from '../helpers/parameters';
+import {
+	DEFAULT_PARALLEL_REQUESTS,
+	MAX_PARALLEL_REQUESTS,
+	MAX_RETRIES_LIMIT,
+	MAX_TIMEOUT_SECONDS,
+} from '../helpers/parameters';
 import { storeLocator } from '../helpers/storeFields';
 import { DEFAULT_MAX_RETRIES } from '../transport';
 import type { OperationOption, ResourceName } from './node.type';
@@ -131,6 +136,15 @@ function requestOptionFields(defaultTimeoutSeconds: number): INodeProperties[] {
 			default: DEFAULT_MAX_RETRIES,
 			description:
 				'How often to retry after rate limiting (429), server errors (5xx), dropped connections and timeouts, with exponential backoff',
+		},
+		{
+			displayName: 'Parallel Requests',
+			name: 'parallelRequests',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: MAX_PARALLEL_REQUESTS },
+			default: DEFAULT_PARALLEL_REQUESTS,
+			description:
+				"How many input items to work on at the same time (1: one after another). Output keeps the input's order, and requests stay within Apify's rate limits (200 a second per store for records, 60 for the rest) whatever this is.",
 		},
 		{
 			displayName: 'Request Timeout (Seconds)',

@@ -147,6 +147,30 @@ export const MAX_RETRIES_LIMIT = 10;
 /** The longest Request Timeout: one day; past 2,147,483 s a timer overflows and fires at once. */
 export const MAX_TIMEOUT_SECONDS = 86_400;
 
+/**
+ * How many items' requests the node has under way at once by default. Apify allows 200 record
+ * requests a second per store: 20 in flight reach that at a 100 ms round trip, and the rate limit
+ * lanes (transport/rateLimit.ts) hold any more back, so a larger number only adds memory.
+ */
+export const DEFAULT_PARALLEL_REQUESTS = 20;
+export const MAX_PARALLEL_REQUESTS = 100;
+
+/**
+ * Options → Parallel Requests, of the first item: how many items run at once is the node's
+ * setting, as n8n's HTTP Request node reads its batching.
+ */
+export function getParallelRequests(ctx: IExecuteFunctions): number {
+	const options = getOptions(ctx, 0);
+	return validateWholeNumber(
+		ctx.getNode(),
+		'Parallel Requests',
+		options.parallelRequests ?? DEFAULT_PARALLEL_REQUESTS,
+		0,
+		1,
+		MAX_PARALLEL_REQUESTS,
+	);
+}
+
 /** Max Retries and Request Timeout of an item's Options; the default timeout is the operation's. */
 export function getRetryPolicy(
 	ctx: IExecuteFunctions,

@@ -49,6 +49,30 @@ function staticKey({ store, key }: WatchedRecord): string {
 	return JSON.stringify([store.basePath, store.qs, key]);
 }
 
+/** Per run of the node (its execute context), the last item to watch each record, by static key. */
+const recordTurns = new WeakMap<IExecuteFunctions, Map<string, Promise<unknown>>>();
+
+/**
+ * Runs `work` for a watched record after the run's earlier items that watch the same record: with
+ * items in parallel, two items of one record would otherwise both find it changed before either
+ * remembered it, and output it twice.
+ */
+export async function inRecordTurn<T>(
+	ctx: IExecuteFunctions,
+	record: WatchedRecord,
+	work: () => Promise<T>,
+): Promise<T> {
+	let turns = recordTurns.get(ctx);
+	if (!turns) recordTurns.set(ctx, (turns = new Map()));
+	const name = staticKey(record);
+	const mine = (turns.get(name) ?? Promise.resolve()).then(work);
+	turns.set(
+		name,
+		mine.catch(() => undefined),
+	);
+	return await mine;
+}
+
 /**
  * The workflow's static data, which n8n saves after production executions in its database. Only a
  * single n8n hands it back: queue mode's workers start every execution without it.

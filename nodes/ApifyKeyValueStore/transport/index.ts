@@ -1,7 +1,6 @@
 import {
 	NodeApiError,
 	NodeOperationError,
-	sleep,
 	type IExecuteFunctions,
 	type IHttpRequestOptions,
 	type ILoadOptionsFunctions,
@@ -29,6 +28,7 @@ import {
 	type RequestSubject,
 } from './errors';
 import { checkBaseUrl } from './origin';
+import { laneOf, pause, type Lane } from './rateLimit';
 
 export const CREDENTIAL_TYPE = 'apifyKeyValueStoreApi';
 
@@ -319,18 +319,40 @@ async function withRetries<T>(
 				acceptStatuses: [...(request.acceptStatuses ?? []), ...request.acceptStatusesOnRetry],
 			}
 		: request;
+	const lane = laneFor(connection, request);
+	const cancelled = cancelSignalOf(ctx);
 	for (let attemptNo = 0; ; attemptNo++) {
+		const sentAt = await lane.turn(cancelled);
 		try {
-			return await attempt(
+			const result = await attempt(
 				attemptNo === 0 ? request : retrying,
 				attemptTimeoutMs(request.retry.timeoutMs, attemptNo),
 			);
+			lane.answered(sentAt);
+			return result;
 		} catch (error) {
+			if (error instanceof ApifyHttpError && error.statusCode === 429)
+				lane.throttled(sentAt, error.retryAfterMs);
+			else if (error instanceof ApifyHttpError) lane.answered(sentAt);
 			const outcome = judgeFailure(ctx, error, subject, request, attemptNo);
 			if (outcome instanceof Error) throw outcome;
-			await sleep(outcome.delayMs);
+			await pause(outcome.delayMs, cancelled);
 		}
 	}
+}
+
+/** The rate limit lane a request goes in: its store's or resource's at the API it is sent to. */
+function laneFor(connection: ApifyConnection, request: ApifyRequest): Lane {
+	if (request.signedUrl) {
+		const url = new URL(request.signedUrl);
+		return laneOf(url.origin, url.pathname);
+	}
+	return laneOf(connection.baseUrl, request.path);
+}
+
+/** The execution's cancel signal; a poll and a list search have none, nor do older n8n versions. */
+function cancelSignalOf(ctx: ApifyContext): AbortSignal | undefined {
+	return (ctx as Partial<IExecuteFunctions>).getExecutionCancelSignal?.();
 }
 
 /** Either how long to wait before the next attempt, or the error the node reports. */
@@ -344,8 +366,10 @@ function judgeFailure(
 	const attempts = attemptNo + 1;
 	const canRetry = attemptNo < request.retry.maxRetries;
 	if (error instanceof ApifyHttpError) {
-		const retryable = error.statusCode === 429 || error.statusCode >= 500;
-		if (retryable && canRetry) return { delayMs: error.retryAfterMs ?? backoffMs(attemptNo) };
+		// A 429 pauses the request's whole lane (rateLimit.ts): its next turn waits for that.
+		if (error.statusCode === 429 && canRetry) return { delayMs: 0 };
+		if (error.statusCode >= 500 && canRetry)
+			return { delayMs: error.retryAfterMs ?? backoffMs(attemptNo) };
 		return apifyApiError(
 			ctx.getNode(),
 			error.statusCode,
@@ -429,6 +453,7 @@ async function send(
 			// An answer that came before the whole upload was sent (an error, a redirect) leaves the stream open.
 			discard(body);
 		}
+		if (hop === 0) laneFor(connection, request).learn(response.headers['x-ratelimit-limit']);
 		const location = response.headers.location;
 		if (response.statusCode >= 300 && response.statusCode < 400 && location) {
 			discard(response.body);

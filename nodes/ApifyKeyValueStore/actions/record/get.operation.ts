@@ -16,6 +16,7 @@ import { validateStoreName } from '../../helpers/validation';
 import { DEFAULT_TIMEOUT_SECONDS, type ApifyConnection } from '../../transport';
 import {
 	apifyStoreMemory,
+	inRecordTurn,
 	isUnchanged,
 	seenRecord,
 	workflowMemory,
@@ -130,41 +131,46 @@ export async function execute(
 	const memory =
 		options.onlyChanged === true ? changeMemory(this, connection, options, itemIndex) : undefined;
 	const watched = { store, key, itemIndex, retry };
-	const last = await memory?.recall(watched);
-	const record = await fetchRecord(this, connection, {
-		...watched,
-		outputFormat,
-		ifNoneMatch: last?.etag,
-		hashBody: memory !== undefined,
-	});
-	if (record.kind === 'notModified') return [];
-	if (record.kind === 'tooLarge') {
-		const limit = `${MAX_RECORD_IN_MEMORY_BYTES / 1024 / 1024} MiB`;
-		throw new NodeOperationError(
-			this.getNode(),
-			`Record "${key}" is larger than ${limit}, too large to output as text or JSON`,
+	const outputRecord = async (): Promise<INodeExecutionData[]> => {
+		const last = await memory?.recall(watched);
+		const record = await fetchRecord(this, connection, {
+			...watched,
+			outputFormat,
+			ifNoneMatch: last?.etag,
+			hashBody: memory !== undefined,
+		});
+		if (record.kind === 'notModified') return [];
+		if (record.kind === 'tooLarge') {
+			const limit = `${MAX_RECORD_IN_MEMORY_BYTES / 1024 / 1024} MiB`;
+			throw new NodeOperationError(
+				this.getNode(),
+				`Record "${key}" is larger than ${limit}, too large to output as text or JSON`,
+				{
+					description: `JSON and text are held in memory, up to ${limit}. Set Output to "File (Binary)": a file is streamed into n8n's binary data, whatever its size.`,
+					itemIndex,
+				},
+			);
+		}
+		const seen = memory && seenRecord(record);
+		if (seen && isUnchanged(seen, last)) return [];
+		const { contentType, size } = record;
+		let json: IDataObject;
+		if (record.kind === 'binary')
+			json = { key, contentType, size, fileName: record.binary.fileName };
+		else if (record.kind === 'text')
+			json = { key, contentType, size, [textFieldName]: record.text };
+		else json = jsonItem(this, key, contentType, size, record.text, itemIndex);
+		// Only once the item is made: a record that fails to parse fails again next time.
+		if (memory && seen) await memory.remember(watched, seen);
+		return [
 			{
-				description: `JSON and text are held in memory, up to ${limit}. Set Output to "File (Binary)": a file is streamed into n8n's binary data, whatever its size.`,
-				itemIndex,
+				json,
+				...(record.kind === 'binary' ? { binary: { [binaryPropertyName]: record.binary } } : {}),
+				pairedItem: { item: itemIndex },
 			},
-		);
-	}
-	const seen = memory && seenRecord(record);
-	if (seen && isUnchanged(seen, last)) return [];
-	const { contentType, size } = record;
-	let json: IDataObject;
-	if (record.kind === 'binary') json = { key, contentType, size, fileName: record.binary.fileName };
-	else if (record.kind === 'text') json = { key, contentType, size, [textFieldName]: record.text };
-	else json = jsonItem(this, key, contentType, size, record.text, itemIndex);
-	// Only once the item is made: a record that fails to parse fails again next time.
-	if (memory && seen) await memory.remember(watched, seen);
-	return [
-		{
-			json,
-			...(record.kind === 'binary' ? { binary: { [binaryPropertyName]: record.binary } } : {}),
-			pairedItem: { item: itemIndex },
-		},
-	];
+		];
+	};
+	return memory ? await inRecordTurn(this, watched, outputRecord) : await outputRecord();
 }
 
 /**

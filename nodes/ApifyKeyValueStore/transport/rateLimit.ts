@@ -1,0 +1,168 @@
+import { sleep } from 'n8n-workflow';
+
+/**
+ * Apify's documented rate limits: 200 requests a second per store for getting, putting and deleting
+ * its records, 60 a second per resource for everything else, and the limit that applies in every
+ * answer's `X-RateLimit-Limit`. All requests of this n8n process to one store or resource share a
+ * lane, whichever execution, item or poll sends them, so that parallel items, the trigger and Only
+ * If Changed together stay under the limit instead of meeting 429s; a 429 pauses the whole lane.
+ */
+export const RECORD_REQUESTS_PER_SECOND = 200;
+export const RESOURCE_REQUESTS_PER_SECOND = 60;
+
+/**
+ * The window a lane's limit counts in: a second, and a little more, as requests sent exactly a
+ * second apart can arrive closer together over a real network.
+ */
+const WINDOW_MS = 1050;
+/** A lowered limit comes back by one request per window for every answer that was not a 429. */
+const SLOWDOWN_FACTOR = 0.75;
+const BACKOFF_BASE_MS = 500;
+const MAX_BACKOFF_MS = 60_000;
+/** Lanes kept before idle ones are dropped; a lane holds a few hundred numbers. */
+const MAX_IDLE_LANES = 256;
+
+/**
+ * One store's record requests, or one resource's other requests: at most `limit` sent in any
+ * window, in the order they asked, none while the lane is paused after a 429.
+ */
+export class Lane {
+	/** The limit the API documents or last said (`X-RateLimit-Limit`). */
+	private ceiling: number;
+
+	/** The limit in force: the ceiling, or less for a while after 429s. */
+	limit: number;
+
+	/** Send times (performance.now()) within the last window, oldest first. */
+	private readonly sent: number[] = [];
+
+	private pausedUntil = 0;
+
+	/** When the last pause was decided: 429s to requests sent before it belong to that pause. */
+	private pauseDecidedAt = -Infinity;
+
+	/** Pauses in a row whose requests were sent after the pause before: each waits twice as long. */
+	private strikes = 0;
+
+	/** The last request to ask for a turn; the next waits for it, so turns go in order. */
+	private queue: Promise<unknown> = Promise.resolve();
+
+	private waiting = 0;
+
+	lastUsed = performance.now();
+
+	constructor(limit: number) {
+		this.ceiling = limit;
+		this.limit = limit;
+	}
+
+	get idle(): boolean {
+		return this.waiting === 0 && performance.now() - this.lastUsed > WINDOW_MS;
+	}
+
+	/** Waits for a turn to send one request; returns its send time. Rejects if `signal` aborts first. */
+	async turn(signal?: AbortSignal): Promise<number> {
+		this.waiting++;
+		const mine = this.queue.then(async () => await this.waitForRoom(signal));
+		this.queue = mine.catch(() => undefined);
+		try {
+			return await mine;
+		} finally {
+			this.waiting--;
+			this.lastUsed = performance.now();
+		}
+	}
+
+	/** An answer other than 429 to a request sent at `sentAt`. */
+	answered(sentAt: number): void {
+		if (sentAt > this.pauseDecidedAt) this.strikes = 0;
+		if (this.limit < this.ceiling) this.limit++;
+	}
+
+	/**
+	 * A 429 to a request sent at `sentAt`: pauses the lane for `retryAfterMs` (when the API said) or
+	 * an exponential backoff, and lowers its limit. 429s to requests that were already on their way
+	 * when the pause was decided are part of that pause, so a burst of them pauses once.
+	 */
+	throttled(sentAt: number, retryAfterMs: number | undefined): void {
+		const now = performance.now();
+		if (sentAt > this.pauseDecidedAt) {
+			this.pauseDecidedAt = now;
+			this.limit = Math.max(1, Math.floor(this.limit * SLOWDOWN_FACTOR));
+			const backoffMs = Math.round((1 + Math.random()) * BACKOFF_BASE_MS * 2 ** this.strikes);
+			this.strikes++;
+			this.pausedUntil = Math.max(
+				this.pausedUntil,
+				now + Math.min(retryAfterMs ?? backoffMs, MAX_BACKOFF_MS),
+			);
+		} else if (retryAfterMs !== undefined) {
+			this.pausedUntil = Math.max(this.pausedUntil, now + Math.min(retryAfterMs, MAX_BACKOFF_MS));
+		}
+	}
+
+	/** The limit an answer's `X-RateLimit-Limit` gives; anything but a positive whole number is ignored. */
+	learn(header: string | undefined): void {
+		const stated = Number(header);
+		if (!header || !Number.isSafeInteger(stated) || stated < 1) return;
+		if (this.limit === this.ceiling || this.limit > stated) this.limit = stated;
+		this.ceiling = stated;
+	}
+
+	private async waitForRoom(signal: AbortSignal | undefined): Promise<number> {
+		for (;;) {
+			signal?.throwIfAborted();
+			const now = performance.now();
+			while (this.sent.length > 0 && this.sent[0] <= now - WINDOW_MS) this.sent.shift();
+			const full = this.sent.length >= this.limit;
+			const waitMs = Math.max(
+				this.pausedUntil - now,
+				full ? this.sent[this.sent.length - this.limit] + WINDOW_MS - now : 0,
+			);
+			if (waitMs <= 0) {
+				this.sent.push(now);
+				return now;
+			}
+			await pause(waitMs, signal);
+		}
+	}
+}
+
+const lanes = new Map<string, Lane>();
+
+/**
+ * The lane of a request to the API at `origin`: record requests (`…/records/{key}`) by their store's
+ * path, 200 a second; others by their resource (`/v2/{collection}/{id}`), 60 a second.
+ */
+export function laneOf(origin: string, path: string): Lane {
+	const recordAt = path.search(/\/records\/[^/]+$/);
+	const isRecord = recordAt > 0;
+	const resource = isRecord ? path.slice(0, recordAt) : path.split('/').slice(0, 4).join('/');
+	const name = `${isRecord ? 'records' : 'resource'} ${origin}${resource}`;
+	let lane = lanes.get(name);
+	if (!lane) {
+		if (lanes.size >= MAX_IDLE_LANES) {
+			for (const [other, known] of lanes) if (known.idle) lanes.delete(other);
+		}
+		lane = new Lane(isRecord ? RECORD_REQUESTS_PER_SECOND : RESOURCE_REQUESTS_PER_SECOND);
+		lanes.set(name, lane);
+	}
+	return lane;
+}
+
+/**
+ * Resolves after `ms`, or rejects when `signal` aborts first. n8n's sleep is the timer (n8n Cloud
+ * allows nodes none of their own); unlike AbortSignal.timeout it keeps the process alive meanwhile.
+ */
+export async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+	if (!signal) return await sleep(ms);
+	let abort = () => {};
+	const aborted = new Promise<never>((_, reject) => {
+		abort = () => reject(signal.reason);
+		signal.addEventListener('abort', abort, { once: true });
+	});
+	try {
+		await Promise.race([sleep(ms), aborted]);
+	} finally {
+		signal.removeEventListener('abort', abort);
+	}
+}
