@@ -347,6 +347,8 @@ export interface RunOptions {
 	workflowId?: string;
 	/** How the execution was started; `manual` (a run from the editor) by default. */
 	mode?: WorkflowExecuteMode;
+	/** Stops the execution, as n8n's Stop button does, when this settles. */
+	cancelWhen?: Promise<unknown>;
 }
 
 export interface RunResult {
@@ -426,6 +428,8 @@ export interface WorkflowRunOptions {
 	staticData?: IDataObject;
 	workflowId?: string;
 	mode?: WorkflowExecuteMode;
+	/** Stops the execution, as n8n's Stop button does, when this settles. */
+	cancelWhen?: Promise<unknown>;
 }
 
 /**
@@ -440,6 +444,7 @@ export async function executeWorkflow(
 	input: INodeExecutionData[],
 	executionId: string,
 	mode: WorkflowExecuteMode = 'manual',
+	cancelWhen?: Promise<unknown>,
 ): Promise<IRun> {
 	let finish!: (run: IRun) => void;
 	const finished = new Promise<IRun>((resolveRun) => (finish = resolveRun));
@@ -451,9 +456,13 @@ export async function executeWorkflow(
 			nodeExecutionStack: [{ node: startNode, data: { main: [input] }, source: null }],
 		},
 	});
-	await new WorkflowExecute(additionalData, mode, runExecutionData).processRunExecutionData(
-		workflow,
-	);
+	const execution = new WorkflowExecute(
+		additionalData,
+		mode,
+		runExecutionData,
+	).processRunExecutionData(workflow);
+	void cancelWhen?.finally(() => execution.cancel());
+	await execution;
 	return await finished;
 }
 
@@ -481,6 +490,7 @@ export async function runWorkflow(
 		options.input ?? [{ json: {} }],
 		`exec-${runCounter}`,
 		options.mode,
+		options.cancelWhen,
 	);
 	return Object.assign(run, {
 		staticData: JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject,
@@ -496,6 +506,7 @@ export async function runNode(options: RunOptions): Promise<RunResult> {
 		staticData: options.staticData,
 		workflowId: options.workflowId,
 		mode: options.mode,
+		cancelWhen: options.cancelWhen,
 	});
 	const taskData = run.data.resultData.runData[node.name]?.[0];
 	return {

@@ -328,12 +328,12 @@ async function withRetries<T>(
 				attemptNo === 0 ? request : retrying,
 				attemptTimeoutMs(request.retry.timeoutMs, attemptNo),
 			);
-			lane.answered(sentAt);
+			lane.answered();
 			return result;
 		} catch (error) {
 			if (error instanceof ApifyHttpError && error.statusCode === 429)
 				lane.throttled(sentAt, error.retryAfterMs);
-			else if (error instanceof ApifyHttpError) lane.answered(sentAt);
+			else if (error instanceof ApifyHttpError) lane.answered();
 			const outcome = judgeFailure(ctx, error, subject, request, attemptNo);
 			if (outcome instanceof Error) throw outcome;
 			await pause(outcome.delayMs, cancelled);

@@ -41,7 +41,7 @@ export class Lane {
 	/** When the last pause was decided: 429s to requests sent before it belong to that pause. */
 	private pauseDecidedAt = -Infinity;
 
-	/** Pauses in a row whose requests were sent after the pause before: each waits twice as long. */
+	/** Pauses since the last answer that was not a 429: each waits twice as long as the one before. */
 	private strikes = 0;
 
 	/** The last request to ask for a turn; the next waits for it, so turns go in order. */
@@ -73,9 +73,9 @@ export class Lane {
 		}
 	}
 
-	/** An answer other than 429 to a request sent at `sentAt`. */
-	answered(sentAt: number): void {
-		if (sentAt > this.pauseDecidedAt) this.strikes = 0;
+	/** An answer other than 429: the API takes requests again, so the next pause starts short. */
+	answered(): void {
+		this.strikes = 0;
 		if (this.limit < this.ceiling) this.limit++;
 	}
 
