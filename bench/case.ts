@@ -12,7 +12,7 @@ import { ApifyClient } from 'apify-client';
 import type { IBinaryData, INodeExecutionData } from 'n8n-workflow';
 
 import { credentialsHelper, CREDENTIAL_TYPE, initBinaryData } from '../dev/harness/engine';
-import { jsonBody } from '../dev/local-api/generated';
+import { binaryStream, digestOfGenerated, jsonBody } from '../dev/local-api/generated';
 import {
 	currentRssBytes,
 	peakRssBytes,
@@ -21,6 +21,8 @@ import {
 } from '../dev/local-api/process-memory';
 import {
 	CREDENTIAL_ID,
+	netFileSeed,
+	recordKey,
 	TOKEN,
 	type ClientJob,
 	type Job,
@@ -66,6 +68,34 @@ async function checkOutput(items: INodeExecutionData[], check: OutputCheck): Pro
 				fail('SHA-256 differs from the generated record');
 			return `1 file, ${size} bytes${check.sha256 ? ', SHA-256 matches' : ''}`;
 		}
+		case 'items': {
+			if (items.length !== check.count) fail(`${items.length} items, expected ${check.count}`);
+			for (const [index, item] of items.entries()) {
+				const paired = item.pairedItem;
+				const from = typeof paired === 'object' && !Array.isArray(paired) ? paired.item : paired;
+				if (from !== index)
+					fail(
+						`item ${index} answers input ${JSON.stringify(paired)}: lost, twice or out of order`,
+					);
+				if (check.records && (item.json.key !== recordKey(index) || item.json.index !== index))
+					fail(`item ${index} holds ${JSON.stringify(item.json).slice(0, 100)}`);
+				if (check.files && item.binary?.data?.bytes !== check.files.size)
+					fail(`item ${index} has no file of ${check.files.size} bytes`);
+			}
+			for (const index of check.files?.samples ?? []) {
+				const binary = items[index].binary?.data ?? fail(`no file in item ${index}`);
+				const size = check.files?.size ?? 0;
+				const expected = await digestOfGenerated(() => binaryStream(size, netFileSeed(index)));
+				if ((await sha256OfBinary(binary)).sha256 !== expected.sha256)
+					fail(`the file of item ${index} differs from the generated one`);
+			}
+			const content = check.records
+				? ', each its record'
+				: check.files
+					? `, each a file of ${check.files.size} bytes, ${check.files.samples.length} checked byte for byte`
+					: '';
+			return `${items.length} items in input order${content}`;
+		}
 		case 'keys': {
 			if (items.length !== check.count) fail(`${items.length} keys, expected ${check.count}`);
 			if (items[0].json.key !== check.first || items[items.length - 1].json.key !== check.last)
@@ -100,9 +130,24 @@ async function checkOutput(items: INodeExecutionData[], check: OutputCheck): Pro
 	}
 }
 
+/**
+ * Tells bench/run.ts, whose process serves the local API, where the measured run starts and ends,
+ * so that the API's traffic report covers that run only; answered once the API has taken note.
+ * Without an IPC channel (the child started by hand), there is no one to tell.
+ */
+function markTraffic(mark: 'start' | 'end'): Promise<void> {
+	const send = process.send?.bind(process);
+	if (!send) return Promise.resolve();
+	return new Promise((resolve) => {
+		process.once('message', () => resolve());
+		send({ traffic: mark });
+	});
+}
+
 async function measure(
 	run: () => Promise<string | void>,
 ): Promise<Omit<JobResult, 'summary'> & { value: string | void }> {
+	await markTraffic('start');
 	settle();
 	const rssBefore = currentRssBytes();
 	const peakResetWorked = resetPeakRss();
@@ -112,6 +157,7 @@ async function measure(
 	const cpu = process.cpuUsage(cpuBefore);
 	const ms = performance.now() - started;
 	const peak = peakRssBytes();
+	await markTraffic('end');
 	return {
 		ms: Math.round(ms),
 		cpuMs: Math.round((cpu.user + cpu.system) / 1000),

@@ -7,7 +7,7 @@ import type { IConnections, IDataObject, INode } from 'n8n-workflow';
 import { CREDENTIAL_TYPE, NODE_TYPE } from '../dev/harness/engine';
 import { FULL_ACCESS_TOKEN } from '../dev/local-api/accounts';
 import { binaryStream, jsonStream } from '../dev/local-api/generated';
-import type { GeneratedRecordOptions, LocalApi } from '../dev/local-api/server';
+import type { GeneratedRecordOptions, LocalApi, TrafficSnapshot } from '../dev/local-api/server';
 import { COMPRESSION_TYPE, HTTP_REQUEST_TYPE } from './workflow';
 
 export const MIB = 1024 * 1024;
@@ -28,6 +28,9 @@ export interface Scale {
 	recordCounts: number[];
 	/** Sizes (MiB) of the archives of 1 MiB incompressible records that show records mode at any size. */
 	probeArchiveMiB: number[];
+	/** Items of the network cases (one request each), and of the one with many items. */
+	networkItems: number;
+	networkManyItems: number;
 }
 
 export const FULL_SCALE: Scale = {
@@ -37,6 +40,8 @@ export const FULL_SCALE: Scale = {
 	zipParts: 16,
 	recordCounts: [1_000, 10_000, 50_000],
 	probeArchiveMiB: [1024, 4096],
+	networkItems: 300,
+	networkManyItems: 2_000,
 };
 
 /** For trying the benchmark itself out: the same cases, about 1/16 of the data. */
@@ -47,6 +52,8 @@ export const QUICK_SCALE: Scale = {
 	zipParts: 4,
 	recordCounts: [500, 2_000],
 	probeArchiveMiB: [64],
+	networkItems: 60,
+	networkManyItems: 400,
 };
 
 // ----- stores -----
@@ -58,6 +65,12 @@ export const STORES = {
 	small: 'benchWarmUpStore1',
 	records: (count: number) => `benchRecords${String(count).padStart(5, '0')}`,
 	probe: (mib: number) => `benchArchive${String(mib).padStart(5, '0')}`,
+	/** The network cases: small JSON objects, files of 1 MiB, where Record → Put writes, and their warm-up's. */
+	netJson: (count: number) => `benchNetJson${String(count).padStart(5, '0')}`,
+	netFiles: 'benchNetFiles0001',
+	netPut: 'benchNetPutTarget',
+	netWarmUp: 'benchNetWarmUp001',
+	netWarmUpPut: 'benchNetWarmUpPut',
 } as const;
 
 export const BIG_RECORD_KEY = 'big-file';
@@ -85,6 +98,14 @@ export function jsonRecord(index: number, size = RECORD_BYTES): GeneratedRecordO
 }
 
 export const recordKey = (index: number) => `record-${pad(index)}`;
+
+/** Items of the network cases' warm-up runs. */
+const NET_WARM_UP_ITEMS = 10;
+/** A network case's JSON record: an object that names its key and index, so that any client's output shows both. */
+export const netJsonBody = (index: number) =>
+	JSON.stringify({ key: recordKey(index), index, title: `Item ${index} of the network cases` });
+/** The seed of a network case's file `recordKey(index)`. */
+export const netFileSeed = (index: number) => 2000 + index;
 
 /** Puts every benchmark store on the local API; bodies are generated when read, so this holds no data. */
 export function seedStores(api: LocalApi, scale: Scale): void {
@@ -131,16 +152,39 @@ export function seedStores(api: LocalApi, scale: Scale): void {
 			api.putGeneratedRecord(STORES.probe(mib), recordKey(index), binaryRecord(MIB, 1000 + index));
 		}
 	}
+
+	const networkJson: Array<[string, number]> = [
+		[STORES.netWarmUp, NET_WARM_UP_ITEMS],
+		[STORES.netJson(scale.networkItems), scale.networkItems],
+		[STORES.netJson(scale.networkManyItems), scale.networkManyItems],
+	];
+	for (const [storeId, count] of networkJson) {
+		add(storeId);
+		for (let index = 0; index < count; index++) {
+			api.putRecord(storeId, recordKey(index), netJsonBody(index), {
+				contentType: 'application/json; charset=utf-8',
+			});
+		}
+	}
+	add(STORES.netFiles);
+	for (let index = 0; index < scale.networkItems; index++)
+		api.putGeneratedRecord(
+			STORES.netFiles,
+			recordKey(index),
+			binaryRecord(MIB, netFileSeed(index)),
+		);
+	add(STORES.netPut);
+	add(STORES.netWarmUpPut);
 }
 
 // ----- workflows -----
 
 const byId = (value: string) => ({ __rl: true, mode: 'id', value });
 
-export function ourNode(parameters: IDataObject): INode {
+export function ourNode(parameters: IDataObject, name = 'Apify Key-Value Store'): INode {
 	return {
-		id: 'ours',
-		name: 'Apify Key-Value Store',
+		id: name,
+		name,
 		type: NODE_TYPE,
 		typeVersion: 1,
 		position: [0, 0],
@@ -149,21 +193,42 @@ export function ourNode(parameters: IDataObject): INode {
 	};
 }
 
-export function httpRequestNode(url: string): INode {
+/** How the HTTP Request node is set beyond its defaults: what it sends, and how it reads the answer. */
+export interface HttpRequestSettings {
+	method?: 'GET' | 'PUT';
+	/** An expression for a JSON body, sent with Content-Type application/json. */
+	jsonBody?: string;
+	/** `file` (the default here) stores the answer as binary data; `autodetect` is the node's own default. */
+	responseFormat?: 'file' | 'autodetect';
+	/** n8n's node setting Retry On Fail (3 tries, 1 s apart, n8n's defaults). */
+	retryOnFail?: boolean;
+}
+
+export function httpRequestNode(
+	url: string,
+	{ method = 'GET', jsonBody, responseFormat = 'file', retryOnFail }: HttpRequestSettings = {},
+): INode {
 	return {
 		id: 'http',
 		name: 'HTTP Request',
 		type: HTTP_REQUEST_TYPE,
 		typeVersion: HTTP_REQUEST_VERSION,
 		position: [0, 0],
+		...(retryOnFail ? { retryOnFail } : {}),
 		parameters: {
-			method: 'GET',
+			method,
 			url,
 			authentication: 'none',
 			sendHeaders: true,
 			specifyHeaders: 'keypair',
 			headerParameters: { parameters: [{ name: 'Authorization', value: `Bearer ${TOKEN}` }] },
-			options: { response: { response: { responseFormat: 'file', outputPropertyName: 'data' } } },
+			...(jsonBody === undefined
+				? {}
+				: { sendBody: true, contentType: 'json', specifyBody: 'json', jsonBody }),
+			options:
+				responseFormat === 'file'
+					? { response: { response: { responseFormat: 'file', outputPropertyName: 'data' } } }
+					: {},
 		},
 	};
 }
@@ -189,6 +254,18 @@ export const archiveUrl = (baseUrl: string, storeId: string) =>
 /** How the child checks a run's output, after the measurement. */
 export type OutputCheck =
 	| { kind: 'file'; node: string; size: number; sha256?: string }
+	/**
+	 * One output item per input item, item i answering input item i (n8n's pairedItem): none lost,
+	 * none twice, in order. `records`: each holds the network case's JSON record `recordKey(i)`;
+	 * `files`: each a file of `size` bytes, those of the sample items byte for byte as generated.
+	 */
+	| {
+			kind: 'items';
+			node: string;
+			count: number;
+			records?: boolean;
+			files?: { size: number; samples: number[] };
+	  }
 	| { kind: 'keys'; node: string; count: number; first: string; last: string }
 	/** Records as items of their own (ours) or as binary properties `file_N` of one item (the Compression node). */
 	| {
@@ -233,6 +310,8 @@ export interface JobResult {
 	/** Whether the peak was reset before the run (Linux); otherwise it is the process's lifetime peak. */
 	peakResetWorked: boolean;
 	summary: string;
+	/** What the local API saw of the measured run (workflow jobs; bench/run.ts adds it). */
+	traffic?: TrafficSnapshot;
 }
 
 export const chain = (from: string, to: string): IConnections => ({
@@ -260,6 +339,23 @@ export const ourParameters = {
 		operation: 'list',
 		storeId: byId(storeId),
 		returnAll: true,
+	}),
+	/** Record → Get of the key the input item names; `options` e.g. Parallel Requests. */
+	getEach: (storeId: string, outputFormat: 'json' | 'binary', options: IDataObject) => ({
+		resource: 'record',
+		operation: 'get',
+		storeId: byId(storeId),
+		key: byId('={{ $json.key }}'),
+		outputFormat,
+		options,
+	}),
+	/** Record → Put of the input item's JSON under the key it names. */
+	putEach: (storeId: string, options: IDataObject) => ({
+		resource: 'record',
+		operation: 'put',
+		storeId: byId(storeId),
+		key: byId('={{ $json.key }}'),
+		options,
 	}),
 	zip: (storeId: string) => ({
 		resource: 'record',

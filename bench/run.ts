@@ -8,7 +8,9 @@
  * long as the next repetition fits in BENCH_BUDGET_MIN (default 13) minutes from the start.
  *
  * Environment: BENCH_REPS, BENCH_BUDGET_MIN; BENCH_QUICK=1 for about 1/16
- * of the data (trying the benchmark out); BENCH_ONLY=<case name prefix,...> to run some cases only;
+ * of the data (trying the benchmark out); BENCH_ONLY=<case name prefix,...> to run some cases only
+ * (BENCH_ONLY=net: the network cases, many items with the local API's round trip set);
+ * BENCH_PARALLEL=<n> to set Options → Parallel Requests of this node in the network cases;
  * BENCH_TMPDIR=<folder> for where binary data and curl's output go (default: /dev/shm when it has room);
  * BENCH_CPU_PROFILE=<folder> for a V8 CPU profile of every child process;
  * BENCH_COMPARE_REF=<git ref> to run that commit's build of this package beside this checkout's in
@@ -21,9 +23,19 @@ import { cpus, freemem, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
+import type { IDataObject, INodeProperties } from 'n8n-workflow';
+
+import { NODE_TYPE, packageNodeType } from '../dev/harness/engine';
 import { digestOfGenerated, binaryStream } from '../dev/local-api/generated';
 import { peakRssBytes, toMiB } from '../dev/local-api/process-memory';
-import { startLocalApi, type LocalApi } from '../dev/local-api/server';
+import {
+	RATE_LIMITS,
+	startLocalApi,
+	type FaultSpec,
+	type LocalApi,
+	type TrafficSnapshot,
+} from '../dev/local-api/server';
+import { decodedRecordBody, isGeneratedRecord } from '../dev/local-api/store-data';
 import { BASELINE_DIR, BASELINE_VERSION, ensureBaseline, PROJECT_ROOT } from './baseline';
 import { ensureCompareBuild, type CompareBuild } from './compare';
 import {
@@ -40,14 +52,18 @@ import {
 	ourParameters,
 	QUICK_SCALE,
 	RECORD_BYTES,
+	recordKey,
 	recordSamples,
 	recordUrl,
 	seedStores,
 	STORES,
 	TOKEN,
+	type HttpRequestSettings,
 	type Job,
 	type JobResult,
+	type OutputCheck,
 	type Scale,
+	type WorkflowJob,
 } from './cases';
 
 const started = performance.now();
@@ -85,6 +101,8 @@ function defaultScratch(): string {
 	return tmpdir();
 }
 
+/** BENCH_PARALLEL=<n>: Options → Parallel Requests of this node in the network cases (the node's default otherwise). */
+const benchParallel = process.env.BENCH_PARALLEL ? Number(process.env.BENCH_PARALLEL) : undefined;
 /** BENCH_CPU_PROFILE=<dir>: every child process writes a V8 CPU profile there (for finding where time goes). */
 const profileDir = process.env.BENCH_CPU_PROFILE;
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -111,7 +129,26 @@ interface Case {
 	curl?: Side;
 	nodeStream?: Side;
 	reps: number;
-	group: 'main' | 'scaling' | 'probe';
+	group: 'main' | 'scaling' | 'probe' | 'network';
+	/** The network cases: what each side's run sets and checks on the local API. */
+	network?: NetworkSetup;
+}
+
+/** What a network case sets on the local API around each side's run, and checks there after it. */
+interface NetworkSetup {
+	/** The local API's round trip during the case's runs (their warm-up included), 0 again after. */
+	latencyMs: number;
+	items: number;
+	/** The store whose record requests the case counts. */
+	store: string;
+	/** How many requests at once this node may send: Options → Parallel Requests if it has it, and where that came from. */
+	parallel: { count: number; source: string; option: boolean };
+	/** Added afresh before each side's run, so that both sides meet the same faults; cleared after. */
+	faults?: FaultSpec[];
+	/** Before each side's run. */
+	prepare?: () => void;
+	/** After each side's run: checks what it left on the API; throws when wrong, else says what it found. */
+	verify?: () => string;
 }
 
 interface Measured {
@@ -150,38 +187,78 @@ function runChild(api: LocalApi, side: Side): Promise<JobResult> {
 			{
 				cwd: PROJECT_ROOT,
 				env: { ...process.env, ...side.env, N8N_USER_FOLDER: userFolder, BENCH_API_URL: api.url },
-				stdio: ['ignore', 'pipe', 'pipe'],
+				stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
 			},
 		);
 		running.set(child, userFolder);
+		// The child marks where its measured run starts and ends (bench/case.ts): the traffic report covers that run.
+		let traffic: TrafficSnapshot | undefined;
+		let measuredFrom: number | undefined;
+		child.on('message', (message: { traffic?: 'start' | 'end' }) => {
+			if (message.traffic === 'start') {
+				api.resetTraffic();
+				measuredFrom = performance.now();
+			} else traffic = api.traffic();
+			child.send('noted');
+		});
 		let stdout = '';
 		let stderr = '';
-		child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-		child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+		child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+		child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
 		child.on('error', reject);
 		child.on('close', (code, signal) => {
 			running.delete(child);
 			rmSync(userFolder, { recursive: true, force: true });
 			const line = stdout.split('\n').find((entry) => entry.startsWith('RESULT '));
-			if (code === 0 && line) resolve(JSON.parse(line.slice('RESULT '.length)) as JobResult);
+			if (code === 0 && line)
+				resolve({ ...(JSON.parse(line.slice('RESULT '.length)) as JobResult), traffic });
 			else {
 				const reason = stderr
 					.split('\n')
-					.filter((entry) => entry.trim() && !entry.includes('npm warn'))
+					.filter((entry) => entry.trim() && !entry.includes('npm warn') && !/^\s+at /.test(entry))
 					.slice(0, 3)
 					.join(' | ');
-				reject(new Error(`exit ${code ?? signal}: ${reason || stdout.slice(-300)}`));
+				// A measured run that failed says what it sent first, e.g. how many requests were answered 429.
+				const sent =
+					measuredFrom === undefined ? '' : ` ${failedRunText(api.traffic(), measuredFrom)}`;
+				reject(new Error(`exit ${code ?? signal}${sent}: ${reason || stdout.slice(-300)}`));
 			}
 		});
 	});
 }
 
-async function runSide(api: LocalApi, side: Side): Promise<JobResult> {
+function failedRunText(traffic: TrafficSnapshot, measuredFrom: number): string {
+	const answered429 = Object.values(traffic.resources)
+		.flatMap((kinds) => Object.values(kinds))
+		.reduce((sum, counts) => sum + counts.rateLimited, 0);
+	return `after ${seconds(performance.now() - measuredFrom)} s, ${traffic.total} requests, ${answered429} answered 429`;
+}
+
+async function runSide(api: LocalApi, side: Side, network?: NetworkSetup): Promise<JobResult> {
 	// Every run starts with no unwritten file data from the one before.
 	spawnSync('sync');
+	if (side.job && network) return await runOverNetwork(api, side, network);
 	if (side.job) return await runChild(api, side);
 	const { ms, summary } = await (side.command as NonNullable<Side['command']>)();
 	return { ms, rssBeforeMiB: 0, peakMiB: 0, growthMiB: 0, peakResetWorked: false, summary };
+}
+
+async function runOverNetwork(
+	api: LocalApi,
+	side: Side,
+	network: NetworkSetup,
+): Promise<JobResult> {
+	network.prepare?.();
+	api.configure({ latencyMs: network.latencyMs });
+	for (const fault of network.faults ?? []) api.faults.add(fault);
+	try {
+		const result = await runChild(api, side);
+		const verified = network.verify?.();
+		return verified ? { ...result, summary: `${result.summary}; ${verified}` } : result;
+	} finally {
+		api.configure({ latencyMs: 0 });
+		api.faults.clear();
+	}
 }
 
 /**
@@ -450,7 +527,212 @@ async function buildCases(api: LocalApi): Promise<Case[]> {
 			),
 		);
 	}
+	cases.push(...networkCases(api));
 	return cases.filter((entry) => wanted(entry.name));
+}
+
+// ----- many items over a network -----
+
+/** The network cases' round trips: most cases, and the one with many items. */
+const NET_LATENCY_MS = 50;
+const NET_MANY_LATENCY_MS = 20;
+/** Which record requests the 429 case answers 429: every fifth. */
+const NET_429_EVERY = 5;
+
+/**
+ * The default of Options → Parallel Requests for Record → `operation` in this build of the node;
+ * undefined while the node has no such option.
+ */
+function parallelRequestsDefault(operation: 'get' | 'put'): number | undefined {
+	const shownFor = ({ displayOptions }: INodeProperties) =>
+		(displayOptions?.show?.resource?.includes('record') ?? true) &&
+		(displayOptions?.show?.operation?.includes(operation) ?? true);
+	const option = packageNodeType(NODE_TYPE)
+		.description.properties.filter((property) => property.name === 'options' && shownFor(property))
+		.flatMap((property) => (property.options ?? []) as INodeProperties[])
+		.find((candidate) => candidate.name === 'parallelRequests');
+	return option === undefined ? undefined : Number(option.default);
+}
+
+/** How many requests at once this node sends for Record → `operation` in the network cases, and why. */
+function ourParallelRequests(operation: 'get' | 'put'): NetworkSetup['parallel'] {
+	const nodeDefault = parallelRequestsDefault(operation);
+	if (nodeDefault === undefined) {
+		const ignored =
+			benchParallel === undefined ? '' : `; BENCH_PARALLEL=${benchParallel} changes nothing`;
+		const source = `the node has no Parallel Requests option: one at a time${ignored}`;
+		return { count: 1, source, option: false };
+	}
+	if (benchParallel === undefined)
+		return { count: nodeDefault, source: "the node's default", option: true };
+	const source = `BENCH_PARALLEL; the node's default is ${nodeDefault}`;
+	return { count: benchParallel, source, option: true };
+}
+
+/**
+ * Many items, one request each, with the local API's round trip set: Key → List (Return All) of a
+ * store, then per item either this node's Record → Get or Put of `{{ $json.key }}` (its default
+ * parameters, Parallel Requests from BENCH_PARALLEL) or n8n's HTTP Request node with its defaults,
+ * which sends every item's request at once.
+ */
+function networkCases(api: LocalApi): Case[] {
+	const parallelOption: IDataObject =
+		benchParallel === undefined ? {} : { parallelRequests: benchParallel };
+	const urlOf = (storeId: string) =>
+		`=${api.url}/v2/key-value-stores/${storeId}/records/{{ encodeURIComponent($json.key) }}`;
+	const listThen = (storeId: string, node: WorkflowJob['nodes'][number]) => ({
+		nodes: [ourNode(ourParameters.list(storeId), 'List keys'), node],
+		connections: chain('List keys', node.name),
+	});
+	const networkCase = ({
+		name,
+		title,
+		operation,
+		from,
+		to = from,
+		warmUpTo,
+		outputFormat = 'json',
+		http,
+		check,
+		...setup
+	}: Omit<NetworkSetup, 'store' | 'parallel'> & {
+		name: string;
+		title: string;
+		operation: 'get' | 'put';
+		/** The store listed; and the one read or written, with their warm-up's. */
+		from: string;
+		to?: string;
+		warmUpTo: string;
+		outputFormat?: 'json' | 'binary';
+		http: HttpRequestSettings;
+		check: Omit<Extract<OutputCheck, { kind: 'items' }>, 'kind' | 'node' | 'count'>;
+	}): Case => {
+		const ours = (storeId: string) =>
+			ourNode(
+				operation === 'get'
+					? ourParameters.getEach(storeId, outputFormat, parallelOption)
+					: ourParameters.putEach(storeId, parallelOption),
+			);
+		const job = (node: (storeId: string) => WorkflowJob['nodes'][number]): WorkflowJob => ({
+			kind: 'workflow',
+			...listThen(from, node(to)),
+			warmUp: listThen(STORES.netWarmUp, node(warmUpTo)),
+			check: { kind: 'items', node: node(to).name, count: setup.items, ...check },
+		});
+		const parallel = ourParallelRequests(operation);
+		return {
+			name,
+			title,
+			group: 'network',
+			reps: recordsReps,
+			network: { ...setup, store: to, parallel },
+			ours: {
+				label: parallel.option ? `this node, Parallel Requests ${parallel.count}` : 'this node',
+				job: job(ours),
+			},
+			baseline: {
+				label: `HTTP Request ${HTTP_REQUEST_VERSION}${http.retryOnFail ? ', Retry On Fail' : ''}`,
+				job: job((storeId) => httpRequestNode(urlOf(storeId), http)),
+			},
+		};
+	};
+
+	const many = scale.networkManyItems;
+	const items = scale.networkItems;
+	const count = (value: number) => value.toLocaleString('en');
+	const getJson = {
+		operation: 'get' as const,
+		http: { responseFormat: 'autodetect' as const },
+		warmUpTo: STORES.netWarmUp,
+		check: { records: true },
+	};
+	const putStore = api.findStore(STORES.netPut);
+	return [
+		networkCase({
+			name: 'net-get-json',
+			title: `Record → Get, ${count(items)} JSON records, ${NET_LATENCY_MS} ms round trip`,
+			...getJson,
+			from: STORES.netJson(items),
+			items,
+			latencyMs: NET_LATENCY_MS,
+		}),
+		networkCase({
+			name: 'net-put-json',
+			title: `Record → Put, ${count(items)} JSON records, ${NET_LATENCY_MS} ms round trip`,
+			operation: 'put',
+			from: STORES.netJson(items),
+			to: STORES.netPut,
+			warmUpTo: STORES.netWarmUpPut,
+			http: {
+				method: 'PUT',
+				jsonBody: '={{ JSON.stringify($json) }}',
+				responseFormat: 'autodetect',
+			},
+			check: {},
+			items,
+			latencyMs: NET_LATENCY_MS,
+			// Each side writes into an empty store, and what it wrote is read back.
+			prepare: () => {
+				for (const key of [...putStore.keys()]) putStore.deleteRecord(key);
+			},
+			verify: () => {
+				const written = putStore.keys().length;
+				if (written !== items) throw new Error(`${written} records written, expected ${items}`);
+				for (let index = 0; index < items; index++) {
+					const record = putStore.getRecord(recordKey(index));
+					const body =
+						record &&
+						!isGeneratedRecord(record) &&
+						record.contentType.startsWith('application/json')
+							? (JSON.parse(decodedRecordBody(record).toString('utf8')) as { key?: string })
+							: undefined;
+					if (body?.key !== recordKey(index))
+						throw new Error(`record ${recordKey(index)} is not the input item as JSON`);
+				}
+				return `${items} records written as JSON, each its input item`;
+			},
+		}),
+		networkCase({
+			name: 'net-get-files',
+			title: `Record → Get, ${count(items)} files of 1 MiB (Output: File), ${NET_LATENCY_MS} ms round trip`,
+			operation: 'get',
+			outputFormat: 'binary',
+			from: STORES.netFiles,
+			warmUpTo: STORES.netWarmUp,
+			http: { responseFormat: 'file' },
+			check: { files: { size: MIB, samples: [0, Math.floor(items / 2), items - 1] } },
+			items,
+			latencyMs: NET_LATENCY_MS,
+		}),
+		networkCase({
+			name: 'net-get-json-many',
+			title: `Record → Get, ${count(many)} JSON records, ${NET_MANY_LATENCY_MS} ms round trip`,
+			...getJson,
+			from: STORES.netJson(many),
+			items: many,
+			latencyMs: NET_MANY_LATENCY_MS,
+		}),
+		networkCase({
+			name: 'net-get-json-429',
+			title: `Record → Get, ${count(items)} JSON records, ${NET_LATENCY_MS} ms round trip, every ${NET_429_EVERY}th record request answered 429`,
+			...getJson,
+			// n8n's own retry: the node runs again, every item's request again.
+			http: { ...getJson.http, retryOnFail: true },
+			from: STORES.netJson(items),
+			items,
+			latencyMs: NET_LATENCY_MS,
+			faults: [
+				{
+					server: 'api',
+					path: new RegExp(`^/v2/key-value-stores/${STORES.netJson(items)}/records/`),
+					kind: 'status',
+					status: 429,
+					everyNth: NET_429_EVERY,
+					times: Infinity,
+				},
+			],
+		}),
+	];
 }
 
 /** A main case gets the ref's build beside ours: the same job, loaded from the ref's package folder. */
@@ -518,7 +800,9 @@ const maxOf = (measured: Measured, pick: (run: JobResult) => number) =>
 	Math.max(...measured.runs.map(pick));
 function cell(measured: Measured | undefined): string {
 	if (!measured) return '–';
-	if (measured.failure && !measured.runs.length) return `failed: ${measured.failure}`;
+	// A reason may hold " | " between its lines, which would end a table's cell.
+	if (measured.failure && !measured.runs.length)
+		return `failed: ${measured.failure.replaceAll('|', '\\|')}`;
 	if (!measured.runs.length) return '–';
 	const times = measured.runs.map((run) => run.ms);
 	const range =
@@ -734,6 +1018,102 @@ function unpackingGoals(rows: Row[]): string[] {
 	return lines;
 }
 
+/** The records of the case's store as the local API counted them in one run. */
+const recordTraffic = (run: JobResult, store: string) => run.traffic?.resources[store]?.records;
+
+function trafficText(run: JobResult, store: string): string {
+	const records = recordTraffic(run, store);
+	return `${run.traffic?.total ?? '?'} requests, at most ${run.traffic?.maxInFlight ?? '?'} in flight, at most ${records?.maxPerSecond ?? 0} record requests/s to the store (${records?.lastSecond ?? 0} in the last second), ${records?.rateLimited ?? 0} answered 429`;
+}
+
+/** A case's ideal time: every request one round trip, this node's parallel requests at once, within Apify's limit. */
+function idealMs({ items, latencyMs, parallel }: NetworkSetup): number {
+	return Math.max((items * latencyMs) / parallel.count, (items / RATE_LIMITS.records) * 1000);
+}
+
+function networkTable(rows: Row[]): string[] {
+	const heads = [
+		'Case',
+		'Ours',
+		'HTTP Request',
+		'Ours / HTTP Request',
+		'Ideal',
+		'Ours / ideal',
+		'In flight at most, ours / HTTP Request',
+		'Record requests per second to the store at most, ours / HTTP Request',
+		'Requests in a run (at most), ours / HTTP Request',
+		'Answered 429 (at most), ours / HTTP Request',
+	];
+	const lines = [`| ${heads.join(' | ')} |`, `|${heads.map(() => '---').join('|')}|`];
+	for (const row of rows) {
+		const network = row.entry.network as NetworkSetup;
+		const most = (pick: (run: JobResult) => number | undefined) =>
+			[row.ours, row.baseline]
+				.map((measured) => (measured.runs.length ? maxOf(measured, (run) => pick(run) ?? 0) : '–'))
+				.join(' / ');
+		const ideal = idealMs(network);
+		const overIdeal = timeOf(row.ours) / ideal;
+		lines.push(
+			`| ${[
+				row.entry.title,
+				cell(row.ours),
+				cell(row.baseline),
+				ratio(row, row.baseline),
+				`${seconds(ideal)} s (${network.parallel.count} at once)`,
+				Number.isFinite(overIdeal) ? `${overIdeal.toFixed(2)}×` : '–',
+				most((run) => run.traffic?.maxInFlight),
+				most((run) => recordTraffic(run, network.store)?.maxPerSecond),
+				most((run) => run.traffic?.total),
+				most((run) => recordTraffic(run, network.store)?.rateLimited),
+			].join(' | ')} |`,
+		);
+	}
+	return lines;
+}
+
+/**
+ * The network cases' goals, for this node: at most HTTP Request's time, within 1.25× of the ideal,
+ * at most Apify's 200 record requests per second to a store, and every item once, in order.
+ */
+function networkGoals(rows: Row[]): string[] {
+	const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+	const lines: string[] = [];
+	for (const row of rows) {
+		const network = row.entry.network as NetworkSetup;
+		const title = row.entry.title;
+		if (!row.ours.runs.length) {
+			lines.push(`- ${title}: this node failed: ${row.ours.failure ?? 'no runs'}. Goals NOT met.`);
+			continue;
+		}
+		const against = timeRatio(row.ours, row.baseline);
+		lines.push(
+			Number.isFinite(against)
+				? `- ${title}: ${against.toFixed(2)}× HTTP Request (goal ≤ 1.0×): ${verdict(against <= 1)}.`
+				: `- ${title}: HTTP Request ${row.baseline.failure ? `failed: ${row.baseline.failure}` : 'did not run'}; no ratio.`,
+		);
+		const overIdeal = timeOf(row.ours) / idealMs(network);
+		lines.push(
+			`- ${title}: ${overIdeal.toFixed(2)}× the ideal ${seconds(idealMs(network))} s (goal ≤ 1.25×): ${verdict(overIdeal <= 1.25)}.`,
+		);
+		const rate = maxOf(row.ours, (run) => recordTraffic(run, network.store)?.maxPerSecond ?? 0);
+		lines.push(
+			`- ${title}: at most ${rate} record requests per second to the store (goal ≤ ${RATE_LIMITS.records}): ${verdict(rate <= RATE_LIMITS.records)}.`,
+		);
+		if (network.faults?.length) {
+			const last = row.ours.runs.map((run) => recordTraffic(run, network.store)?.lastSecond ?? 0);
+			lines.push(
+				`- ${title}: after the 429s, ${last.join(', ')} record requests in the last second of each run (${maxOf(row.ours, (run) => recordTraffic(run, network.store)?.rateLimited ?? 0)} answered 429 at most).`,
+			);
+		}
+		const runs = row.ours.runs.length;
+		const failed = row.ours.failure ? `, then a run failed: ${row.ours.failure}` : '';
+		lines.push(
+			`- ${title}: 0 lost, 0 duplicated, order kept, in ${runs} run${runs === 1 ? '' : 's'}${failed}: ${verdict(!row.ours.failure)}.`,
+		);
+	}
+	return lines;
+}
+
 function machine(): string[] {
 	const cpu = cpus();
 	const n8nCore = (
@@ -771,13 +1151,14 @@ async function runRepetition(api: LocalApi, row: Row, rep: number): Promise<void
 		if (measured.failure) continue;
 		try {
 			// Files are hashed on the first repetition only: reading 1 GiB back adds nothing to what is measured.
-			const result = await runSide(api, rep === 0 ? side : withoutHash(side));
+			const result = await runSide(api, rep === 0 ? side : withoutHash(side), entry.network);
 			measured.runs.push(result);
 			const memory = side.job
 				? `, peak RSS ${mib(result.peakMiB)} MiB (+${mib(result.growthMiB)}), CPU ${seconds(result.cpuMs ?? NaN)} s`
 				: '';
+			const traffic = entry.network ? `; ${trafficText(result, entry.network.store)}` : '';
 			log(
-				`  ${side.label.padEnd(36)} ${seconds(result.ms).padStart(7)} s${memory}; ${result.summary}`,
+				`  ${side.label.padEnd(36)} ${seconds(result.ms).padStart(7)} s${memory}; ${result.summary}${traffic}`,
 			);
 		} catch (error) {
 			measured.failure = (error as Error).message.slice(0, 300);
@@ -849,6 +1230,14 @@ async function main(): Promise<void> {
 	const main = rows.filter((row) => row.entry.group === 'main');
 	const scaling = rows.filter((row) => row.entry.name.startsWith('records-'));
 	const probes = rows.filter((row) => row.entry.group === 'probe');
+	const network = rows.filter((row) => row.entry.group === 'network');
+	const parallelSources = [
+		...new Set(
+			network.map(
+				({ entry }) => `${entry.network?.parallel.count} (${entry.network?.parallel.source})`,
+			),
+		),
+	];
 	const report = [
 		'# Benchmark results',
 		'',
@@ -872,6 +1261,14 @@ async function main(): Promise<void> {
 		...table(probes),
 		'',
 		...unpackingGoals([...scaling, ...probes]),
+		'',
+		'## Many items over a network',
+		'',
+		`Each case: Key → List (Return All) of a store, then one request per item: this node's Record → Get or Put of \`{{ $json.key }}\` with its default parameters, or n8n's HTTP Request node with its defaults, which sends every item's request at once. The local API waits the round trip before every answer, each request on its own, as a network does. This node's Parallel Requests: ${parallelSources.join('; ') || '–'}. Ideal: every request one round trip, that many at once, within Apify's ${RATE_LIMITS.records} record requests per second to a store (max(items × round trip ÷ parallel requests, items ÷ ${RATE_LIMITS.records}/s)); the times also hold Key → List's request. In flight and per second as the local API counted them in the measured runs, the most of any run.`,
+		'',
+		...networkTable(network),
+		'',
+		...networkGoals(network),
 		'',
 		`The local API (in the benchmark's own process) peaked at ${mib(apiPeakMiB)} MiB RSS while it generated every body and archive above.`,
 		`Total time of this run: ${(totalSeconds / 60).toFixed(1)} min${install.installSeconds ? `, of which ${install.installSeconds} s installing the baseline nodes` : ' (baseline nodes already installed)'}${compare?.buildSeconds ? `; ${compare.buildSeconds} s building ${compare.label}` : ''}.`,

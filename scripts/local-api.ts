@@ -3,7 +3,8 @@
  * Usage: PORT=8765 npm run local-api   (PORT is optional; an ephemeral port otherwise)
  * LOCAL_API_UNDOCUMENTED=on turns on the behaviours Apify does not document (ETags, a store
  * signature opening records, HEAD beyond the documented path); LOCAL_API_WRITE_DELAY_MS=N makes a
- * written record show to readers only N ms after the write.
+ * written record show to readers only N ms after the write; LOCAL_API_LATENCY_MS=N sends every
+ * answer N ms after its request came, as over a network with that round trip.
  */
 import {
 	DEMO_STORE,
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
 		settings: {
 			...(undocumented ? UNDOCUMENTED_ON : UNDOCUMENTED_OFF),
 			writeVisibilityDelayMs: Number(process.env.LOCAL_API_WRITE_DELAY_MS ?? 0),
+			latencyMs: Number(process.env.LOCAL_API_LATENCY_MS ?? 0),
 		},
 	});
 	const storeSignature = createStoreSignature({
@@ -37,7 +39,7 @@ async function main(): Promise<void> {
 
 	console.log(`Local Apify API:   ${api.url}   (storage origin for redirects: ${api.storageUrl})`);
 	console.log(
-		`Undocumented behaviours: ${undocumented ? 'on' : 'off'}; write visibility delay: ${api.options.writeVisibilityDelayMs} ms`,
+		`Undocumented behaviours: ${undocumented ? 'on' : 'off'}; write visibility delay: ${api.options.writeVisibilityDelayMs} ms; latency (round trip): ${api.options.latencyMs} ms`,
 	);
 	console.log('Tokens (Authorization: Bearer <token>):');
 	console.log(`  full access, local-user: ${FULL_ACCESS_TOKEN}`);

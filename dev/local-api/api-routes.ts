@@ -75,6 +75,18 @@ export interface LocalApiSettings {
 	 * record shows to readers only this many milliseconds after it was answered. Default 0.
 	 */
 	writeVisibilityDelayMs: number;
+	/**
+	 * A network's round trip: every answer, on both origins, is sent this many milliseconds after
+	 * its request arrived. Each request waits on its own, so requests sent at once all wait at once.
+	 * Default 0.
+	 */
+	latencyMs: number;
+	/**
+	 * Answer a request over Apify's documented rate limit (`RATE_LIMITS`, per store) with 429
+	 * `rate-limit-exceeded`, as Apify does. Default off: the tests send bursts on loopback that
+	 * would trip it.
+	 */
+	enforceRateLimits: boolean;
 }
 
 /** The UNDOCUMENTED switches, all off (the default) or all on. */
@@ -119,11 +131,26 @@ interface RouteCall {
 
 type Handler = (call: RouteCall) => Reply | Promise<Reply>;
 
+/**
+ * Apify's documented rate limits, requests per second: per store for record get, put, delete
+ * (and HEAD) on `/records/{key}`, and per resource for every other request. Every answer names
+ * its limit in `X-RateLimit-Limit`.
+ */
+export const RATE_LIMITS = { records: 200, other: 60 } as const;
+export type RateLimitKind = keyof typeof RATE_LIMITS;
+
+/** What a request counts against: its resource (a store, or another path) and the kind of limit. */
+export interface RateLimitBucket {
+	/** The store ID or name as the path has it, or the path up to a run's store, or the path itself. */
+	resource: string;
+	kind: RateLimitKind;
+	limit: number;
+}
+
 interface Route {
 	segments: string[];
 	handlers: Partial<Record<string, Handler>>;
-	/** Apify allows 200 req/s per record and 60 req/s per other resource. */
-	rateLimit: number;
+	rateLimit: RateLimitKind;
 }
 
 const MAX_PAGE_LIMIT = 1000;
@@ -795,13 +822,13 @@ function deleteRecord(call: RouteCall): Reply {
 /** The routes of one store under `prefix`; `storeHandlers` are those of the store itself. */
 function storeRoutes(prefix: string[], storeHandlers: Route['handlers']): Route[] {
 	return [
-		{ segments: prefix, handlers: storeHandlers, rateLimit: 60 },
-		{ segments: [...prefix, 'keys'], handlers: { GET: listKeys }, rateLimit: 60 },
-		{ segments: [...prefix, 'records'], handlers: { GET: downloadRecords }, rateLimit: 60 },
+		{ segments: prefix, handlers: storeHandlers, rateLimit: 'other' },
+		{ segments: [...prefix, 'keys'], handlers: { GET: listKeys }, rateLimit: 'other' },
+		{ segments: [...prefix, 'records'], handlers: { GET: downloadRecords }, rateLimit: 'other' },
 		{
 			segments: [...prefix, 'records', ':key'],
 			handlers: { GET: getRecord, HEAD: getRecord, PUT: putRecord, DELETE: deleteRecord },
-			rateLimit: 200,
+			rateLimit: 'records',
 		},
 	];
 }
@@ -817,24 +844,26 @@ const LAST_RUN_PATHS = [
 ];
 
 const ROUTES: Route[] = [
-	{ segments: ['v2', 'users', 'me'], handlers: { GET: getMe }, rateLimit: 60 },
+	{ segments: ['v2', 'users', 'me'], handlers: { GET: getMe }, rateLimit: 'other' },
 	{
 		segments: ['v2', 'key-value-stores'],
 		handlers: { GET: listStores, POST: getOrCreateStore },
-		rateLimit: 60,
+		rateLimit: 'other',
 	},
 	...storeRoutes(['v2', 'key-value-stores', ':store'], { GET: getStore, DELETE: deleteStore }),
 	// A run's default store is read through the run, never deleted through it.
-	...[RUN_PATH, ...LAST_RUN_PATHS].flatMap((runPath) => [
-		{ segments: runPath, handlers: { GET: getRun }, rateLimit: 60 },
+	...[RUN_PATH, ...LAST_RUN_PATHS].flatMap((runPath): Route[] => [
+		{ segments: runPath, handlers: { GET: getRun }, rateLimit: 'other' },
 		...storeRoutes([...runPath, 'key-value-store'], { GET: getStore }),
 	]),
 ];
 
+const pathSegments = (pathname: string) => pathname.replace(/^\/|\/$/g, '').split('/');
+
 function matchRoute(
 	pathname: string,
 ): { route: Route; params: Record<string, string> } | undefined {
-	const segments = pathname.replace(/^\/|\/$/g, '').split('/');
+	const segments = pathSegments(pathname);
 	for (const route of ROUTES) {
 		if (route.segments.length !== segments.length) continue;
 		const params: Record<string, string> = {};
@@ -847,14 +876,25 @@ function matchRoute(
 	return undefined;
 }
 
+/**
+ * The bucket a request to `pathname` counts against: a store's routes count per store (a run's
+ * store per alias path, as the path names it), any other route per path.
+ */
+export function rateLimitBucket(pathname: string): RateLimitBucket {
+	const matched = matchRoute(pathname);
+	if (!matched) return { resource: pathname, kind: 'other', limit: RATE_LIMITS.other };
+	const { route, params } = matched;
+	const aliasEnd = route.segments.indexOf('key-value-store') + 1;
+	const aliasPath = `/${pathSegments(pathname).slice(0, aliasEnd).join('/')}`;
+	const resource = params.store ?? (aliasEnd > 0 ? aliasPath : pathname);
+	return { resource, kind: route.rateLimit, limit: RATE_LIMITS[route.rateLimit] };
+}
+
 export async function handleApiRequest(ctx: ApiContext, req: ApiRequest): Promise<Reply> {
-	const matched = matchRoute(req.url.pathname);
-	const rateLimitHeaders = { 'X-RateLimit-Limit': String(matched?.route.rateLimit ?? 60) };
-	let reply: Reply;
 	try {
-		reply = await dispatch(ctx, req, matched);
+		return await dispatch(ctx, req, matchRoute(req.url.pathname));
 	} catch (error) {
-		reply = errorReply(
+		return errorReply(
 			error instanceof ApiError
 				? error
 				: new ApiError(
@@ -864,7 +904,6 @@ export async function handleApiRequest(ctx: ApiContext, req: ApiRequest): Promis
 					),
 		);
 	}
-	return { ...reply, headers: { ...reply.headers, ...rateLimitHeaders } };
 }
 
 async function dispatch(

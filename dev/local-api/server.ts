@@ -2,6 +2,7 @@
  * A local stand-in for api.apify.com (key-value stores only), built on node:http, plus a
  * second "storage" origin that serves redirected record downloads.
  */
+import { setMaxListeners } from 'node:events';
 import {
 	createServer,
 	type IncomingHttpHeaders,
@@ -25,6 +26,7 @@ import {
 } from './actor-runs';
 import {
 	handleApiRequest,
+	rateLimitBucket,
 	UNDOCUMENTED_OFF,
 	type LocalApiSettings,
 	type RedirectMode,
@@ -33,6 +35,7 @@ import { FaultQueue, statusFaultError, type FaultSpec, type ServerKind } from '.
 import { hostileReply, isHostile, tricklePacing } from './hostile';
 import { errorReply, type Reply } from './replies';
 import { StorageOrigin } from './storage';
+import { TrafficMeter, type TrafficSnapshot } from './traffic';
 import {
 	encodeBody,
 	StoreRegistry,
@@ -53,8 +56,8 @@ export type {
 	RunOrigin,
 	RunStatus,
 } from './actor-runs';
-export type { LocalApiSettings, RedirectMode } from './api-routes';
-export { UNDOCUMENTED_OFF, UNDOCUMENTED_ON } from './api-routes';
+export type { LocalApiSettings, RateLimitKind, RedirectMode } from './api-routes';
+export { RATE_LIMITS, UNDOCUMENTED_OFF, UNDOCUMENTED_ON } from './api-routes';
 export type {
 	Fault,
 	FaultBehaviour,
@@ -64,6 +67,7 @@ export type {
 	ServerKind,
 } from './faults';
 export type { HostileBehaviour, HostileKind } from './hostile';
+export type { RateCount, TrafficSnapshot } from './traffic';
 export { gzipBomb } from './hostile';
 export { INJECTED_HTML_SNIPPET } from './replies';
 export type {
@@ -142,6 +146,9 @@ export interface LocalApi {
 	/** Every request either server received, oldest first. */
 	readonly requests: readonly LoggedRequest[];
 	clearRequests(): void;
+	/** Requests in flight at most and per store per second, since the start or `resetTraffic()`. */
+	traffic(): TrafficSnapshot;
+	resetTraffic(): void;
 	readonly faults: FaultQueue;
 	/** Current behaviour switches; change them with the setters below. */
 	readonly options: Readonly<LocalApiSettings>;
@@ -298,13 +305,18 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
 		redirectMode: 'off',
 		...UNDOCUMENTED_OFF,
 		writeVisibilityDelayMs: 0,
+		latencyMs: 0,
+		enforceRateLimits: false,
 		...options.settings,
 	};
 	const stores = new StoreRegistry();
 	const runs = new RunRegistry(stores);
 	const faults = new FaultQueue();
 	const requests: LoggedRequest[] = [];
+	const traffic = new TrafficMeter();
 	const shutdown = new AbortController();
+	// Every request waiting out the latency listens for the shutdown: thousands at once in the benchmark.
+	setMaxListeners(0, shutdown.signal);
 
 	const apiServer = createServer();
 	const storageServer = createServer();
@@ -354,7 +366,11 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
 		const observe = (reply: Reply | undefined) => {
 			if (server === 'api') options.observer?.observe({ ...exchange, reply });
 		};
-		const fault = faults.take(server, method, requestUrl.pathname);
+		// Apify's limits count API requests per store; the storage origin stands in for S3.
+		const bucket = server === 'api' ? rateLimitBucket(requestUrl.pathname) : undefined;
+		const { withinLimit } = traffic.arrive(bucket, settings.enforceRateLimits);
+		res.once('close', () => traffic.finished());
+		const fault = withinLimit ? faults.take(server, method, requestUrl.pathname) : undefined;
 		if (fault?.kind === 'reset') {
 			observe(undefined);
 			req.socket.resetAndDestroy();
@@ -370,16 +386,25 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
 			}
 			const injected = fault?.kind === 'status' || fault?.kind === 'body' || isHostile(fault);
 			const real = () => respond[server](req, requestUrl, exchange);
-			const reply =
-				fault?.kind === 'status'
+			// Over the enforced limit, Apify answers as a 429 fault does.
+			const answer = !withinLimit
+				? errorReply(statusFaultError({ kind: 'status', status: 429 }))
+				: fault?.kind === 'status'
 					? errorReply(statusFaultError(fault))
 					: fault?.kind === 'body'
 						? replacedBodyReply(fault.body, fault.contentType)
 						: isHostile(fault)
 							? await hostileReply(fault, real)
 							: await real();
+			// Apify documents the limit's header on every answer of its API, whatever answered.
+			const reply = bucket
+				? { ...answer, headers: { ...answer.headers, 'X-RateLimit-Limit': String(bucket.limit) } }
+				: answer;
+			if (bucket && reply.status === 429) traffic.rateLimited(bucket);
 			// Answers a fault made up are not Apify's: the contract check does not judge them.
 			observe(injected ? undefined : reply);
+			if (settings.latencyMs > 0)
+				await sleep(settings.latencyMs, undefined, { signal: shutdown.signal });
 			const pacing = fault?.kind === 'trickle' ? tricklePacing(fault) : fault;
 			await writeReply(res, reply, pacing, shutdown.signal);
 		} catch {
@@ -403,6 +428,8 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
 		clearRequests: () => {
 			requests.length = 0;
 		},
+		traffic: () => traffic.snapshot(),
+		resetTraffic: () => traffic.reset(),
 		faults,
 		get options() {
 			return { ...settings };

@@ -29,7 +29,7 @@ afterAll(() => api.close());
 afterEach(() => {
 	check.takeViolations();
 	check.excused.length = 0;
-	api.configure(UNDOCUMENTED_OFF);
+	api.configure({ ...UNDOCUMENTED_OFF, enforceRateLimits: false });
 	api.faults.clear();
 });
 
@@ -128,6 +128,16 @@ describe('the contract check', () => {
 		api.faults.add({ kind: 'status', status: 599 });
 		await send(`/v2/key-value-stores/${DEMO_STORE.id}/keys?undocumented=1`);
 		expect(check.takeViolations().map((finding) => finding.rule)).toEqual(['parameters']);
+	});
+
+	it("finds the enforced rate limit documented: its 429 and every answer's X-RateLimit-Limit", async () => {
+		api.configure({ enforceRateLimits: true });
+		// The tests before sent requests to the same store within the second.
+		api.resetTraffic();
+		const path = `/v2/key-value-stores/${DEMO_STORE.id}/keys?limit=1`;
+		const answers = await Promise.all(Array.from({ length: 61 }, () => send(path)));
+		expect(answers.filter((answer) => answer.status === 429)).toHaveLength(1);
+		expect(check.takeViolations()).toEqual([]);
 	});
 });
 
