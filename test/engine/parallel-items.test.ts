@@ -5,7 +5,7 @@
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { readBinary, runNode } from '../../dev/harness/engine';
+import { readBinary, runNode, runPoll } from '../../dev/harness/engine';
 import { decodedRecordBody, type LocalStore } from '../../dev/local-api/store-data';
 import { byId, useLocalApi } from './setup';
 
@@ -260,5 +260,77 @@ describe('items in parallel', () => {
 			'The Parallel Requests parameter must be a whole number from 1 to 100, not 0',
 		);
 		expect(requestedKeys(store)).toEqual(['k00']);
+	});
+});
+
+describe("Apify's rate limits", () => {
+	/** The most record requests the local API saw to a store within any second, and their total. */
+	const recordRate = (storeId: string) => {
+		const records = local.api.traffic().resources[storeId]?.records;
+		return { most: records?.maxPerSecond ?? 0, total: records?.total ?? 0 };
+	};
+	beforeEach(() => local.api.resetTraffic());
+
+	it('Record → Get of 300 items at 100 in parallel sends at most 200 record requests a second to the store, none refused where the API enforces the limit', async () => {
+		local.api.configure({ enforceRateLimits: true });
+		try {
+			const { store, keys } = storeWithRecords(300);
+			const { items, error } = await runNode({
+				parameters: getEach(store, { parallelRequests: 100, maxRetries: 0 }),
+				input: inputOf(keys),
+			});
+			expect(error).toBeUndefined();
+			expect(items.map((item) => item.json.n)).toEqual(keys.map((_, index) => index));
+			expect(recordRate(store.id).total).toBe(300);
+			expect(recordRate(store.id).most).toBeLessThanOrEqual(200);
+			expect(local.api.traffic().resources[store.id]?.records?.rateLimited).toBe(0);
+		} finally {
+			local.api.configure({ enforceRateLimits: false });
+		}
+	});
+
+	it("the trigger's value reads keep to the limit", async () => {
+		const { store, keys } = storeWithRecords(260);
+		const parameters = {
+			storeId: byId(store.id),
+			events: ['added', 'changed', 'deleted'],
+			includeValue: true,
+		};
+		const first = await runPoll(parameters);
+		for (const key of keys) {
+			local.api.putRecord(store.id, key, JSON.stringify({ changed: key }), {
+				contentType: 'application/json; charset=utf-8',
+			});
+		}
+		local.api.resetTraffic();
+		const changed = await runPoll(parameters, first.staticData);
+		expect(changed.items).toHaveLength(260);
+		expect(changed.items.map((item) => item.json.value)).toEqual(
+			[...keys].sort().map((key) => ({ changed: key })),
+		);
+		expect(recordRate(store.id).total).toBe(260);
+		expect(recordRate(store.id).most).toBeLessThanOrEqual(200);
+	});
+
+	it("Only If Changed's memory reads and writes keep to the limit of the memory store", async () => {
+		const { store, keys } = storeWithRecords(90);
+		const memoryName = `parallel-memory-${++storeCounter}`;
+		const { items, error } = await runNode({
+			parameters: getEach(store, {
+				parallelRequests: 50,
+				onlyChanged: true,
+				changeMemory: 'apifyStore',
+				memoryStoreName: memoryName,
+			}),
+			input: inputOf(keys),
+			mode: 'webhook',
+		});
+		expect(error).toBeUndefined();
+		expect(items).toHaveLength(90);
+		const memory = local.api.findStore(memoryName);
+		expect(memory.keys()).toHaveLength(90);
+		// Per item: a read that finds nothing, the write, and the read that sees it.
+		expect(recordRate(memory.id).total).toBe(270);
+		expect(recordRate(memory.id).most).toBeLessThanOrEqual(200);
 	});
 });
