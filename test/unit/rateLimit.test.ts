@@ -25,11 +25,10 @@ describe('rate limit lanes', () => {
 	it('lets turns go evenly spaced, at most the limit in any second, in the order asked', async () => {
 		const lane = new Lane(RECORD_REQUESTS_PER_SECOND);
 		const times = await turns(lane, 250);
-		expect(mostPerSecond(times)).toBeLessThanOrEqual(183);
-		for (let index = 1; index < times.length; index++) {
-			// 1.1 s ÷ 200 apart, in the order asked.
-			expect(times[index] - times[index - 1]).toBeGreaterThanOrEqual(5.4);
-		}
+		// 1.1 s ÷ 200 apart, give or take the 20 ms a lane may catch up after a late timer.
+		expect(mostPerSecond(times)).toBeLessThanOrEqual(188);
+		expect(times[249] - times[0]).toBeGreaterThanOrEqual(249 * 5.5 - 20);
+		expect(times).toEqual([...times].sort((a, b) => a - b));
 	});
 
 	it('takes the limit an answer states in X-RateLimit-Limit, and ignores one that is not a number', async () => {
@@ -41,24 +40,24 @@ describe('rate limit lanes', () => {
 		expect(lane.limit).toBe(10);
 		const times = await turns(lane, 11);
 		expect(mostPerSecond(times)).toBe(10);
-		expect(times[10] - times[0]).toBeGreaterThanOrEqual(1099);
+		expect(times[10] - times[0]).toBeGreaterThanOrEqual(1100 - 20);
 	});
 
 	it('pauses every turn after a 429 and lowers the limit; 429s to requests sent before the pause do not extend it', async () => {
 		const lane = new Lane(RECORD_REQUESTS_PER_SECOND);
 		const [sentBefore, alsoBefore] = await turns(lane, 2);
 		lane.throttled(sentBefore, 300);
-		expect(lane.limit).toBe(150);
+		expect(lane.limit).toBe(160);
 		// The second answer of the same burst: part of the pause already decided.
 		lane.throttled(alsoBefore, undefined);
-		expect(lane.limit).toBe(150);
+		expect(lane.limit).toBe(160);
 		const pausedAt = performance.now();
 		const after = await turns(lane, 3);
 		for (const time of after) expect(time - pausedAt).toBeGreaterThanOrEqual(290);
 		expect(Math.max(...after) - pausedAt).toBeLessThan(1500);
 		// Answers that are not 429s bring the limit back, one by one.
 		lane.answered();
-		expect(lane.limit).toBe(151);
+		expect(lane.limit).toBe(161);
 	});
 
 	it('without Retry-After, pauses twice as long after each 429 until an answer that is not one', async () => {
@@ -71,16 +70,16 @@ describe('rate limit lanes', () => {
 			await lane.turn();
 			waits.push(performance.now() - pausedAt);
 		}
-		// round((1 + random) × 500 ms × 2^n): 500–1000, 1000–2000, 2000–4000 ms.
-		expect(waits[0]).toBeGreaterThanOrEqual(490);
-		expect(waits[1]).toBeGreaterThanOrEqual(990);
-		expect(waits[2]).toBeGreaterThanOrEqual(1990);
+		// round((1 + random) × 250 ms × 2^n): 250–500, 500–1000, 1000–2000 ms.
+		expect(waits[0]).toBeGreaterThanOrEqual(240);
+		expect(waits[1]).toBeGreaterThanOrEqual(490);
+		expect(waits[2]).toBeGreaterThanOrEqual(990);
 		lane.answered();
 		const sentAt = await lane.turn();
 		lane.throttled(sentAt, undefined);
 		const pausedAt = performance.now();
 		await lane.turn();
-		expect(performance.now() - pausedAt).toBeLessThan(1100);
+		expect(performance.now() - pausedAt).toBeLessThan(600);
 	}, 15_000);
 
 	it('gives up a turn when its signal aborts, and serves the turns after it', async () => {

@@ -322,7 +322,7 @@ async function withRetries<T>(
 	const lane = laneFor(connection, request);
 	const cancelled = cancelSignalOf(ctx);
 	for (let attemptNo = 0; ; attemptNo++) {
-		const sentAt = await lane.turn(cancelled);
+		const sentAt = await lane.turn(cancelled, attemptNo > 0);
 		try {
 			const result = await attempt(
 				attemptNo === 0 ? request : retrying,

@@ -19,9 +19,16 @@ export const RESOURCE_REQUESTS_PER_SECOND = 60;
  * so that the next second's first requests came within the same second, up to 213.
  */
 const WINDOW_MS = 1100;
-/** A lowered limit comes back by one request per window for every answer that was not a 429. */
-const SLOWDOWN_FACTOR = 0.75;
-const BACKOFF_BASE_MS = 500;
+/** How far a lane's turns may run behind their schedule and still be given back by going sooner. */
+const MAX_CATCH_UP_MS = 20;
+/** A 429 lowers the lane's limit this much; every answer that is not a 429 brings one request back. */
+const SLOWDOWN_FACTOR = 0.8;
+/**
+ * A 429's pause without Retry-After: (1 + random) × 250 ms, doubled for every 429 in a row. Half
+ * apify-client's per-request backoff, because the pause holds every request of the store, not one,
+ * and Apify's limits count per second: a quarter to half a second lets the window move on.
+ */
+const BACKOFF_BASE_MS = 250;
 const MAX_BACKOFF_MS = 60_000;
 /** Lanes kept before idle ones are dropped. */
 const MAX_IDLE_LANES = 256;
@@ -48,10 +55,11 @@ export class Lane {
 	/** Pauses since the last answer that was not a 429: each waits twice as long as the one before. */
 	private strikes = 0;
 
-	/** The last request to ask for a turn; the next waits for it, so turns go in order. */
-	private queue: Promise<unknown> = Promise.resolve();
+	/** Requests waiting for a turn, the next first. */
+	private readonly waiters: Waiter[] = [];
 
-	private waiting = 0;
+	/** Whether a loop is giving out turns; one at a time, so that they keep their spacing. */
+	private givingTurns = false;
 
 	lastUsed = performance.now();
 
@@ -61,20 +69,36 @@ export class Lane {
 	}
 
 	get idle(): boolean {
-		return this.waiting === 0 && performance.now() - this.lastUsed > WINDOW_MS;
+		return this.waiters.length === 0 && performance.now() - this.lastUsed > WINDOW_MS;
 	}
 
-	/** Waits for a turn to send one request; returns its send time. Rejects if `signal` aborts first. */
-	async turn(signal?: AbortSignal): Promise<number> {
-		this.waiting++;
-		const mine = this.queue.then(async () => await this.waitForRoom(signal));
-		this.queue = mine.catch(() => undefined);
-		try {
-			return await mine;
-		} finally {
-			this.waiting--;
-			this.lastUsed = performance.now();
-		}
+	/**
+	 * Waits for a turn to send one request; returns its send time. Rejects if `signal` aborts
+	 * first. A request asks in order, a retry of a refused one at a random place in the queue:
+	 * re-queued behind the same number of requests every time, it would meet a periodic refusal
+	 * (the Nth request of a window, say) every time.
+	 */
+	async turn(signal?: AbortSignal, retry = false): Promise<number> {
+		signal?.throwIfAborted();
+		return await new Promise<number>((resolve, reject) => {
+			const waiter: Waiter = {
+				resolve: (sentAt) => {
+					signal?.removeEventListener('abort', waiter.abort);
+					resolve(sentAt);
+				},
+				abort: () => {
+					const at = this.waiters.indexOf(waiter);
+					if (at >= 0) this.waiters.splice(at, 1);
+					reject(signal?.reason);
+				},
+			};
+			signal?.addEventListener('abort', waiter.abort, { once: true });
+			const at = retry
+				? Math.floor(Math.random() * (this.waiters.length + 1))
+				: this.waiters.length;
+			this.waiters.splice(at, 0, waiter);
+			void this.giveTurns();
+		});
 	}
 
 	/** An answer other than 429: the API takes requests again, so the next pause starts short. */
@@ -112,18 +136,32 @@ export class Lane {
 		this.ceiling = stated;
 	}
 
-	private async waitForRoom(signal: AbortSignal | undefined): Promise<number> {
-		for (;;) {
-			signal?.throwIfAborted();
-			const now = performance.now();
-			const waitMs = Math.max(this.pausedUntil, this.nextTurnAt) - now;
-			if (waitMs <= 0) {
-				this.nextTurnAt = now + WINDOW_MS / this.limit;
-				return now;
+	private async giveTurns(): Promise<void> {
+		if (this.givingTurns) return;
+		this.givingTurns = true;
+		try {
+			while (this.waiters.length > 0) {
+				const now = performance.now();
+				const waitMs = Math.max(this.pausedUntil, this.nextTurnAt) - now;
+				if (waitMs > 0) {
+					await sleep(waitMs);
+					continue;
+				}
+				// On schedule, not from when the timer fired: a timer a millisecond late every 5.5 ms
+				// would cost a sixth of the rate. Catching up is bounded, so no burst follows a pause.
+				this.nextTurnAt = Math.max(this.nextTurnAt, now - MAX_CATCH_UP_MS) + WINDOW_MS / this.limit;
+				this.lastUsed = now;
+				this.waiters.shift()?.resolve(now);
 			}
-			await pause(waitMs, signal);
+		} finally {
+			this.givingTurns = false;
 		}
 	}
+}
+
+interface Waiter {
+	resolve: (sentAt: number) => void;
+	abort: () => void;
 }
 
 const lanes = new Map<string, Lane>();
