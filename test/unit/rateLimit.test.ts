@@ -25,9 +25,9 @@ describe('rate limit lanes', () => {
 	it('lets turns go evenly spaced, at most the limit in any second, in the order asked', async () => {
 		const lane = new Lane(RECORD_REQUESTS_PER_SECOND);
 		const times = await turns(lane, 250);
-		// 1.1 s ÷ 200 apart, give or take the 20 ms a lane may catch up after a late timer.
-		expect(mostPerSecond(times)).toBeLessThanOrEqual(188);
-		expect(times[249] - times[0]).toBeGreaterThanOrEqual(249 * 5.5 - 20);
+		// 1.15 s ÷ 200 apart, give or take the 10 ms a lane may catch up after a late timer.
+		expect(mostPerSecond(times)).toBeLessThanOrEqual(177);
+		expect(times[249] - times[0]).toBeGreaterThanOrEqual(249 * 5.75 - 10);
 		expect(times).toEqual([...times].sort((a, b) => a - b));
 	});
 
@@ -39,8 +39,8 @@ describe('rate limit lanes', () => {
 		lane.learn('10');
 		expect(lane.limit).toBe(10);
 		const times = await turns(lane, 11);
-		expect(mostPerSecond(times)).toBe(10);
-		expect(times[10] - times[0]).toBeGreaterThanOrEqual(1100 - 20);
+		expect(mostPerSecond(times)).toBeLessThanOrEqual(10);
+		expect(times[10] - times[0]).toBeGreaterThanOrEqual(1150 - 10);
 	});
 
 	it('pauses every turn after a 429 and lowers the limit; 429s to requests sent before the pause do not extend it', async () => {
