@@ -31,6 +31,8 @@ export interface Scale {
 	/** Items of the network cases (one request each), and of the one with many items. */
 	networkItems: number;
 	networkManyItems: number;
+	/** The network case of large files: how many, of how many MiB each. */
+	networkLargeFiles: { count: number; mib: number };
 }
 
 export const FULL_SCALE: Scale = {
@@ -42,6 +44,7 @@ export const FULL_SCALE: Scale = {
 	probeArchiveMiB: [1024, 4096],
 	networkItems: 300,
 	networkManyItems: 2_000,
+	networkLargeFiles: { count: 30, mib: 100 },
 };
 
 /** For trying the benchmark itself out: the same cases, about 1/16 of the data. */
@@ -54,6 +57,7 @@ export const QUICK_SCALE: Scale = {
 	probeArchiveMiB: [64],
 	networkItems: 60,
 	networkManyItems: 400,
+	networkLargeFiles: { count: 8, mib: 8 },
 };
 
 // ----- stores -----
@@ -68,6 +72,7 @@ export const STORES = {
 	/** The network cases: small JSON objects, files of 1 MiB, where Record → Put writes, and their warm-up's. */
 	netJson: (count: number) => `benchNetJson${String(count).padStart(5, '0')}`,
 	netFiles: 'benchNetFiles0001',
+	netLargeFiles: 'benchNetLargeFile',
 	netPut: 'benchNetPutTarget',
 	netWarmUp: 'benchNetWarmUp001',
 	netWarmUpPut: 'benchNetWarmUpPut',
@@ -172,6 +177,13 @@ export function seedStores(api: LocalApi, scale: Scale): void {
 			STORES.netFiles,
 			recordKey(index),
 			binaryRecord(MIB, netFileSeed(index)),
+		);
+	add(STORES.netLargeFiles);
+	for (let index = 0; index < scale.networkLargeFiles.count; index++)
+		api.putGeneratedRecord(
+			STORES.netLargeFiles,
+			recordKey(index),
+			binaryRecord(scale.networkLargeFiles.mib * MIB, netFileSeed(index)),
 		);
 	add(STORES.netPut);
 	add(STORES.netWarmUpPut);

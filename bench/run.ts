@@ -146,6 +146,8 @@ interface NetworkSetup {
 	parallel: { count: number; source: string; option: boolean };
 	/** Added afresh before each side's run, so that both sides meet the same faults; cleared after. */
 	faults?: FaultSpec[];
+	/** The local API refuses requests over Apify's documented limits with 429, as Apify does. */
+	enforceRateLimits?: boolean;
 	/** Before each side's run. */
 	prepare?: () => void;
 	/** After each side's run: checks what it left on the API; throws when wrong, else says what it found. */
@@ -250,14 +252,17 @@ async function runOverNetwork(
 	network: NetworkSetup,
 ): Promise<JobResult> {
 	network.prepare?.();
-	api.configure({ latencyMs: network.latencyMs });
+	api.configure({
+		latencyMs: network.latencyMs,
+		enforceRateLimits: network.enforceRateLimits ?? false,
+	});
 	for (const fault of network.faults ?? []) api.faults.add(fault);
 	try {
 		const result = await runChild(api, side);
 		const verified = network.verify?.();
 		return verified ? { ...result, summary: `${result.summary}; ${verified}` } : result;
 	} finally {
-		api.configure({ latencyMs: 0 });
+		api.configure({ latencyMs: 0, enforceRateLimits: false });
 		api.faults.clear();
 	}
 }
@@ -640,6 +645,7 @@ function networkCases(api: LocalApi): Case[] {
 
 	const many = scale.networkManyItems;
 	const items = scale.networkItems;
+	const large = scale.networkLargeFiles;
 	const count = (value: number) => value.toLocaleString('en');
 	const getJson = {
 		operation: 'get' as const,
@@ -703,6 +709,27 @@ function networkCases(api: LocalApi): Case[] {
 			http: { responseFormat: 'file' },
 			check: { files: { size: MIB, samples: [0, Math.floor(items / 2), items - 1] } },
 			items,
+			latencyMs: NET_LATENCY_MS,
+		}),
+		networkCase({
+			name: 'net-get-json-enforced',
+			title: `Record → Get, ${count(items)} JSON records, ${NET_LATENCY_MS} ms round trip, Apify's rate limits enforced`,
+			...getJson,
+			from: STORES.netJson(items),
+			items,
+			latencyMs: NET_LATENCY_MS,
+			enforceRateLimits: true,
+		}),
+		networkCase({
+			name: 'net-get-large-files',
+			title: `Record → Get, ${count(large.count)} files of ${large.mib} MiB (Output: File), ${NET_LATENCY_MS} ms round trip`,
+			operation: 'get',
+			outputFormat: 'binary',
+			from: STORES.netLargeFiles,
+			warmUpTo: STORES.netWarmUp,
+			http: { responseFormat: 'file' },
+			check: { files: { size: large.mib * MIB, samples: [0, large.count - 1] } },
+			items: large.count,
 			latencyMs: NET_LATENCY_MS,
 		}),
 		networkCase({

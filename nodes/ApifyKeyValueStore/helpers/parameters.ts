@@ -148,11 +148,13 @@ export const MAX_RETRIES_LIMIT = 10;
 export const MAX_TIMEOUT_SECONDS = 86_400;
 
 /**
- * How many items' requests the node has under way at once by default. Apify allows 200 record
- * requests a second per store: 20 in flight reach that at a 100 ms round trip, and the rate limit
- * lanes (transport/rateLimit.ts) hold any more back, so a larger number only adds memory.
+ * How many items the node works on at once by default. The rate limit lanes (transport/rateLimit.ts)
+ * hold record requests to 174 a second per store whatever this is; 50 in flight reach that up to a
+ * 290 ms round trip, and files, whose transfer adds to the round trip, gain from more at once:
+ * 300 files of 1 MiB at a 50 ms round trip took 2.7 s at 10, 2.6 s at 20 and 1.9 s at 50 (n8n's
+ * HTTP Request node, all at once: 1.7 s). A download in flight holds a streaming window, not its file.
  */
-export const DEFAULT_PARALLEL_REQUESTS = 20;
+export const DEFAULT_PARALLEL_REQUESTS = 50;
 export const MAX_PARALLEL_REQUESTS = 100;
 
 /**
