@@ -77,6 +77,8 @@ const NEXT_SIGNATURES = [
 	new Uint8Array([0x50, 0x4b, 0x03, 0x04]),
 	new Uint8Array([0x50, 0x4b, 0x01, 0x02]),
 ];
+/** What every signature starts with. */
+const SIGNATURE_START = new Uint8Array([0x50, 0x4b]);
 /** Of a new chunk, what is joined to the bytes the last one left: more than a header usually takes. */
 const JOIN_BYTES = 4096;
 /** Inflated bytes are handed on in pieces of this size (the size n8n's file store writes well). */
@@ -326,7 +328,7 @@ export class ZipStreamReader {
 	private scanStored(bytes: Uint8Array, at: number): number {
 		const entry = this.entry!;
 		const numbers = descriptorLength(entry);
-		const find = signatureFinder(asBuffer(bytes));
+		const find = signatureFinder(asBuffer(bytes), [DESCRIPTOR_SIGNATURE, ...NEXT_SIGNATURES]);
 		for (;;) {
 			const signed = find(DESCRIPTOR_SIGNATURE, at);
 			// Infinity when neither follows.
@@ -620,18 +622,34 @@ function zip64Sizes(
 }
 
 /**
- * Finds signatures in the bytes, each one's next place remembered: an entry holding many decoys
- * (a stored ZIP file, say) is scanned once per signature, not once per decoy. Gives -1 for none.
+ * Finds the `patterns` in the bytes, from places that never go below the first call's and, for each
+ * pattern, never below its last call's. All start with the same two bytes, which are searched for
+ * once, front to back, and each place found is kept for its pattern until passed: the bytes are
+ * scanned once for all the patterns, and an entry holding many decoys (a stored ZIP file, say)
+ * once, not once per decoy. Gives -1 for none.
  */
-function signatureFinder(view: Buffer): (pattern: Uint8Array, from: number) => number {
-	const found = new Map<Uint8Array, number>();
+function signatureFinder(
+	view: Buffer,
+	patterns: Uint8Array[],
+): (pattern: Uint8Array, from: number) => number {
+	const places = new Map(patterns.map((pattern) => [pattern, [] as number[]]));
+	let scanned: number | undefined;
 	return (pattern, from) => {
-		const known = found.get(pattern);
-		// None from an earlier place on, or the first from there on, which nothing before `from` precedes.
-		if (known !== undefined && (known === -1 || known >= from)) return known;
-		const place = view.indexOf(pattern, from);
-		found.set(pattern, place);
-		return place;
+		const ahead = places.get(pattern)!;
+		scanned ??= from;
+		for (;;) {
+			while (ahead.length > 0 && ahead[0] < from) ahead.shift();
+			if (ahead.length > 0) return ahead[0];
+			const place: number = view.indexOf(SIGNATURE_START, scanned);
+			if (place === -1) {
+				scanned = view.length;
+				return -1;
+			}
+			scanned = place + 1;
+			for (const [candidate, found] of places) {
+				if (view[place + 2] === candidate[2] && view[place + 3] === candidate[3]) found.push(place);
+			}
+		}
 	};
 }
 
