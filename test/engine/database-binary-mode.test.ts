@@ -44,7 +44,8 @@ class DatabaseModeStandIn implements Partial<BinaryData.Manager> {
 				fileName: metadata.fileName,
 			});
 		}
-		this.files.set(fileId, { data, ...metadata });
+		// A database keeps the bytes, not the buffer they came in.
+		this.files.set(fileId, { data: Buffer.from(data), ...metadata });
 		return { fileId, fileSize: data.length };
 	}
 
@@ -118,6 +119,34 @@ describe('database binary data mode', () => {
 		expect(items.map((item) => item.json.key)).toEqual(['large']);
 		const [stored] = [...standIn.files.values()];
 		expect(stored.data.equals(large)).toBe(true);
+	});
+
+	it('One Item per Record stores every gathered record into it, byte for byte', async () => {
+		useDatabaseMode(64 * MB);
+		const store = local.api.addStore({ name: 'database-mode-records' });
+		const records = Array.from({ length: 30 }, (_, index) => randomBytes(1000 + index * 40_000));
+		records.forEach((body, index) =>
+			local.api.putRecord(store.id, `record-${String(index).padStart(2, '0')}`, body, {
+				contentType: 'application/octet-stream',
+			}),
+		);
+		const { items, error } = await runNode({
+			parameters: {
+				resource: 'record',
+				operation: 'download',
+				storeId: byId(store.id),
+				outputMode: 'records',
+			},
+		});
+		expect(error).toBeUndefined();
+		expect(items).toHaveLength(records.length);
+		const stored = [...standIn.files.values()].map((file) => file.data);
+		const expected = [...records].sort((a, b) => a.length - b.length);
+		expect(
+			stored
+				.sort((a, b) => a.length - b.length)
+				.every((data, index) => data.equals(expected[index])),
+		).toBe(true);
 	});
 
 	it('Record → Get of a file over the limit fails with what happened and what to do', async () => {

@@ -89,6 +89,39 @@ describe('Download All, one item per record, unpacked as it downloads', () => {
 		expect(error).toBeDefined();
 	});
 
+	it('uses a buffer a record was gathered in again only once the record is stored: many sizes, storage that takes its time, each byte for byte', async () => {
+		const manager = (
+			(await initBinaryData()) as unknown as { managers: Record<string, BinaryData.Manager> }
+		).managers.filesystem;
+		const store = manager.store.bind(manager);
+		// Each file stored a few milliseconds late, some later than others: several wait at once
+		// and end out of order, while the next records are gathered.
+		const slowStore = jest
+			.spyOn(manager, 'store')
+			.mockImplementation(async (location, data, metadata) => {
+				await new Promise((resolve) => setTimeout(resolve, 1 + Math.floor(Math.random() * 20)));
+				return await store(location, data, metadata);
+			});
+		// Sizes at and around the buffers' powers of two, four records of each in a row, so that a
+		// buffer is wanted again while the record it holds may still wait; one size is no bytes.
+		const sizes = [0, 1, 16 * 1024, 16 * 1024 + 1, 20_000, 300_000, MIB - 1, MIB, MIB + 1, 3 * MIB];
+		const records = Object.fromEntries(
+			Array.from({ length: 4 * sizes.length }, (_, index) => [
+				`record-${String(index).padStart(3, '0')}`,
+				randomBytes(sizes[Math.floor(index / 4)]),
+			]),
+		);
+		try {
+			const { items, error } = await runNode({
+				parameters: unpackParameters(storeWith('many-sizes', records)),
+			});
+			expect(error).toBeUndefined();
+			await expectRecords(items, records);
+		} finally {
+			slowStore.mockRestore();
+		}
+	});
+
 	it('streams a record larger than it gathers (24 MiB) into storage, byte for byte, between small ones', async () => {
 		// The local API lists, and so zips, records in key order.
 		const records = {
