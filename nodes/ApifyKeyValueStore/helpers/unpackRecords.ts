@@ -31,9 +31,9 @@ const MB = 1024 * 1024;
 const GATHER_BYTES = 10 * MB;
 /** Records stored at once: storing a file is a few file-system calls, each a wait the others can fill. */
 const CONCURRENT_RECORDS = 8;
-/** Bytes of gathered records waiting for storage at most, besides the one being gathered. */
+/** Bytes of the buffers of gathered records waiting for storage at most, besides the one being gathered. */
 const STAGED_BYTES = 32 * MB;
-/** The smallest buffer a gathered record is copied into; smaller records share none. */
+/** The smallest buffer a gathered record is copied into: a smaller record takes one of this size. */
 const MIN_RECORD_BUFFER_BYTES = 16 * 1024;
 
 export interface UnpackOptions {
@@ -174,8 +174,10 @@ function gathered(record: RecordInProgress, buffer: Buffer): Buffer {
  * Buffers for gathered records, each used again once n8n stored the record it held. A new buffer
  * per record outlived the young generation's collections while it waited for storage, so V8
  * moved it to the old generation, whose limit external bytes count towards: a 1 GiB archive of
- * 1 MiB records ran about 90 full collections, over a third of the run's CPU time. Buffers come in
- * powers of two, so records of similar size share them; free ones are kept up to STAGED_BYTES.
+ * 1 MiB records ran about 90 full collections, more than half the run's CPU time. Buffers come in
+ * powers of two, so records of similar size share them. Free ones are kept up to STAGED_BYTES:
+ * with the staged ones (STAGED_BYTES) and the one being filled (16 MiB for a record of
+ * GATHER_BYTES), all stay within 2 × STAGED_BYTES + 16 MiB.
  */
 class RecordBuffers {
 	private readonly free = new Map<number, Buffer[]>();
