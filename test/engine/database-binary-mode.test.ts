@@ -90,6 +90,17 @@ function useDatabaseMode(maxBytes: number): void {
 
 const screenshot = fixtureRecord(DEMO_STORE.id, 'screenshot');
 
+/** Record → Download All, one item per record, of a store. */
+const downloadRecords = async (storeId: string) =>
+	await runNode({
+		parameters: {
+			resource: 'record',
+			operation: 'download',
+			storeId: byId(storeId),
+			outputMode: 'records',
+		},
+	});
+
 describe('database binary data mode', () => {
 	it('stores a file under the limit, with its bytes, name and type', async () => {
 		useDatabaseMode(10 * MB);
@@ -107,14 +118,7 @@ describe('database binary data mode', () => {
 		const store = local.api.addStore({ name: 'database-mode-large-record' });
 		const large = randomBytes(12 * MB);
 		local.api.putRecord(store.id, 'large', large, { contentType: 'application/octet-stream' });
-		const { items, error } = await runNode({
-			parameters: {
-				resource: 'record',
-				operation: 'download',
-				storeId: byId(store.id),
-				outputMode: 'records',
-			},
-		});
+		const { items, error } = await downloadRecords(store.id);
 		expect(error).toBeUndefined();
 		expect(items.map((item) => item.json.key)).toEqual(['large']);
 		const [stored] = [...standIn.files.values()];
@@ -130,14 +134,7 @@ describe('database binary data mode', () => {
 				contentType: 'application/octet-stream',
 			}),
 		);
-		const { items, error } = await runNode({
-			parameters: {
-				resource: 'record',
-				operation: 'download',
-				storeId: byId(store.id),
-				outputMode: 'records',
-			},
-		});
+		const { items, error } = await downloadRecords(store.id);
 		expect(error).toBeUndefined();
 		expect(items).toHaveLength(records.length);
 		const stored = [...standIn.files.values()].map((file) => file.data);
