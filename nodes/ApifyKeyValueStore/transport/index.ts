@@ -323,6 +323,7 @@ async function withRetries<T>(
 	const cancelled = cancelSignalOf(ctx);
 	for (let attemptNo = 0; ; attemptNo++) {
 		const sentAt = await lane.turn(cancelled, attemptNo > 0);
+		let outcome: ReturnType<typeof judgeFailure>;
 		try {
 			const result = await attempt(
 				attemptNo === 0 ? request : retrying,
@@ -334,10 +335,12 @@ async function withRetries<T>(
 			if (error instanceof ApifyHttpError && error.statusCode === 429)
 				lane.throttled(sentAt, error.retryAfterMs);
 			else if (error instanceof ApifyHttpError) lane.answered();
-			const outcome = judgeFailure(ctx, error, subject, request, attemptNo);
-			if (outcome instanceof Error) throw outcome;
-			await pause(outcome.delayMs, cancelled);
+			outcome = judgeFailure(ctx, error, subject, request, attemptNo);
+		} finally {
+			lane.finished();
 		}
+		if (outcome instanceof Error) throw outcome;
+		await pause(outcome.delayMs, cancelled);
 	}
 }
 

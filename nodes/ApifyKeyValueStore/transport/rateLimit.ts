@@ -11,17 +11,17 @@ export const RECORD_REQUESTS_PER_SECOND = 200;
 export const RESOURCE_REQUESTS_PER_SECOND = 60;
 
 /**
- * The second a lane's limit counts in, stretched by 15%: turns go evenly spaced, one every
- * 1.15 s ÷ limit (5.75 ms at 200, 174 a second), never in bursts, because requests arrive less
- * evenly than they are let go (a busy event loop, a socket that frees up, the network's jitter).
- * Spaced so, they arrive at most the limit in any second unless one is delayed about 140 ms more
- * than those before it. Measured: a burst of 200 let go at once arrived spread over hundreds of
- * milliseconds and overlapped the next second's (213 a second); spaced 1.1 s ÷ 200 apart, a loaded
- * machine with the API in the same process still saw 202 to 214.
+ * The second Apify's limits count in, and a little more for the two clocks. A request reaches the
+ * API somewhere between its turn and its answer, and the time between turn and leaving varies
+ * (n8n reads the credential for every request: up to 200 ms more for some in a real n8n, so that
+ * turns spaced evenly at 174 a second arrived up to 212 in one second). So a lane counts every
+ * request whose turn-to-answer span overlaps the last window, not only its turns: a new turn goes
+ * only while those are fewer than the limit. Then no second of the API's can see more than the
+ * limit, however unevenly requests travel: each one it sees in a second was either still under way
+ * or answered within a window of the last of them being let go. At a 50 ms round trip that allows
+ * about 190 a second.
  */
-const WINDOW_MS = 1150;
-/** How far a lane's turns may run behind their schedule and still be given back by going sooner. */
-const MAX_CATCH_UP_MS = 10;
+const WINDOW_MS = 1020;
 /** A 429 lowers the lane's limit this much; every answer that is not a 429 brings one request back. */
 const SLOWDOWN_FACTOR = 0.8;
 /**
@@ -35,8 +35,9 @@ const MAX_BACKOFF_MS = 60_000;
 const MAX_IDLE_LANES = 256;
 
 /**
- * One store's record requests, or one resource's other requests: `limit` turns per window, evenly
- * spaced, in the order they were asked for, none while the lane is paused after a 429.
+ * One store's record requests, or one resource's other requests: fewer than `limit` under way or
+ * answered within the last window, in the order they asked, none while the lane is paused after a
+ * 429. Every turn must be followed by `finished()`.
  */
 export class Lane {
 	/** The limit the API documents or last said (`X-RateLimit-Limit`). */
@@ -45,8 +46,11 @@ export class Lane {
 	/** The limit in force: the ceiling, or less for a while after 429s. */
 	limit: number;
 
-	/** When (performance.now()) the next turn may go. */
-	private nextTurnAt = 0;
+	/** Requests given a turn and not finished yet. */
+	private underWay = 0;
+
+	/** When (performance.now()) requests finished, within the last window, oldest first. */
+	private readonly finishedAt: number[] = [];
 
 	private pausedUntil = 0;
 
@@ -70,7 +74,11 @@ export class Lane {
 	}
 
 	get idle(): boolean {
-		return this.waiters.length === 0 && performance.now() - this.lastUsed > WINDOW_MS;
+		return (
+			this.waiters.length === 0 &&
+			this.underWay === 0 &&
+			performance.now() - this.lastUsed > WINDOW_MS
+		);
 	}
 
 	/**
@@ -137,22 +145,36 @@ export class Lane {
 		this.ceiling = stated;
 	}
 
+	/** The request given a turn has its answer, or failed without one. */
+	finished(): void {
+		this.underWay--;
+		this.lastUsed = performance.now();
+		this.finishedAt.push(this.lastUsed);
+		void this.giveTurns();
+	}
+
 	private async giveTurns(): Promise<void> {
 		if (this.givingTurns) return;
 		this.givingTurns = true;
 		try {
 			while (this.waiters.length > 0) {
 				const now = performance.now();
-				const waitMs = Math.max(this.pausedUntil, this.nextTurnAt) - now;
-				if (waitMs > 0) {
-					await sleep(waitMs);
+				while (this.finishedAt.length > 0 && this.finishedAt[0] <= now - WINDOW_MS)
+					this.finishedAt.shift();
+				if (this.pausedUntil > now) {
+					await sleep(this.pausedUntil - now);
 					continue;
 				}
-				// On schedule, not from when the timer fired: a timer a millisecond late every 5.75 ms
-				// would cost a sixth of the rate. Catching up is bounded, so no burst follows a pause.
-				this.nextTurnAt = Math.max(this.nextTurnAt, now - MAX_CATCH_UP_MS) + WINDOW_MS / this.limit;
-				this.lastUsed = now;
-				this.waiters.shift()?.resolve(now);
+				if (this.underWay + this.finishedAt.length < this.limit) {
+					this.underWay++;
+					this.lastUsed = now;
+					this.waiters.shift()?.resolve(now);
+					continue;
+				}
+				// Full: room comes when the oldest finished request leaves the window; with none
+				// finished yet, `finished()` starts this loop again.
+				if (this.finishedAt.length === 0) return;
+				await sleep(this.finishedAt[0] + WINDOW_MS - now);
 			}
 		} finally {
 			this.givingTurns = false;
