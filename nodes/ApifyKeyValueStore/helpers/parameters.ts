@@ -149,10 +149,11 @@ export const MAX_TIMEOUT_SECONDS = 86_400;
 
 /**
  * How many items the node works on at once by default. The rate limit lanes (transport/rateLimit.ts)
- * hold record requests to 174 a second per store whatever this is; 50 in flight reach that up to a
- * 290 ms round trip, and files, whose transfer adds to the round trip, gain from more at once:
- * 300 files of 1 MiB at a 50 ms round trip took 2.7 s at 10, 2.6 s at 20 and 1.9 s at 50 (n8n's
- * HTTP Request node, all at once: 1.7 s). A download in flight holds a streaming window, not its file.
+ * hold record requests to Apify's 200 a second per store whatever this is; 50 in flight reach that
+ * up to a 250 ms round trip, and files, whose transfer adds to the round trip, gain from more at
+ * once: 300 files of 1 MiB at a 50 ms round trip took 2.7 s at 10, 2.6 s at 20 and 1.9 s at 50
+ * (n8n's HTTP Request node, all at once: 1.7 s; measured with lanes then capped at 174 a second).
+ * A download in flight holds a streaming window, not its file.
  */
 export const DEFAULT_PARALLEL_REQUESTS = 50;
 export const MAX_PARALLEL_REQUESTS = 100;
