@@ -77,6 +77,8 @@ const NEXT_SIGNATURES = [
 	new Uint8Array([0x50, 0x4b, 0x03, 0x04]),
 	new Uint8Array([0x50, 0x4b, 0x01, 0x02]),
 ];
+/** What a stored entry of unknown size may be followed by: its data descriptor, or the next header. */
+const AFTER_STORED_DATA = [DESCRIPTOR_SIGNATURE, ...NEXT_SIGNATURES];
 /** What every signature starts with. */
 const SIGNATURE_START = new Uint8Array([0x50, 0x4b]);
 /** Of a new chunk, what is joined to the bytes the last one left: more than a header usually takes. */
@@ -328,7 +330,7 @@ export class ZipStreamReader {
 	private scanStored(bytes: Uint8Array, at: number): number {
 		const entry = this.entry!;
 		const numbers = descriptorLength(entry);
-		const find = signatureFinder(asBuffer(bytes), [DESCRIPTOR_SIGNATURE, ...NEXT_SIGNATURES]);
+		const find = signatureFinder(asBuffer(bytes), AFTER_STORED_DATA);
 		for (;;) {
 			const signed = find(DESCRIPTOR_SIGNATURE, at);
 			// Infinity when neither follows.

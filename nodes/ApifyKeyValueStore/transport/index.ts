@@ -238,8 +238,14 @@ export async function requestHeaders(
 	connection: ApifyConnection,
 	request: ApifyRequest,
 ): Promise<Pick<HttpResponse, 'statusCode' | 'headers'>> {
-	return await withRetries(ctx, connection, request, async (attemptRequest, timeoutMs) => {
-		const { statusCode, headers, body } = await send(ctx, connection, attemptRequest, timeoutMs);
+	return await withRetries(ctx, connection, request, async (attemptRequest, timeoutMs, lane) => {
+		const { statusCode, headers, body } = await send(
+			ctx,
+			connection,
+			attemptRequest,
+			timeoutMs,
+			lane,
+		);
 		discard(body);
 		return { statusCode, headers };
 	});
@@ -264,9 +270,9 @@ export async function requestStream<T>(
 	request: ApifyRequest,
 	consume: (response: StreamResponse) => Promise<T>,
 ): Promise<T> {
-	return await withRetries(ctx, connection, request, async (attemptRequest, timeoutMs) => {
+	return await withRetries(ctx, connection, request, async (attemptRequest, timeoutMs, lane) => {
 		const started = performance.now();
-		const response = await send(ctx, connection, attemptRequest, timeoutMs);
+		const response = await send(ctx, connection, attemptRequest, timeoutMs, lane);
 		// The HTTP client's timeout ends with the response headers; the guard's also covers the body.
 		const { stream, bytesRead, digest, endBy } = guardBody(
 			decodeContent(response),
@@ -305,7 +311,7 @@ async function withRetries<T>(
 	ctx: ApifyContext,
 	connection: ApifyConnection,
 	request: ApifyRequest,
-	attempt: (request: ApifyRequest, timeoutMs: number) => Promise<T>,
+	attempt: (request: ApifyRequest, timeoutMs: number, lane: Lane) => Promise<T>,
 ): Promise<T> {
 	const method = request.method ?? 'GET';
 	const subject: RequestSubject = {
@@ -328,6 +334,7 @@ async function withRetries<T>(
 			const result = await attempt(
 				attemptNo === 0 ? request : retrying,
 				attemptTimeoutMs(request.retry.timeoutMs, attemptNo),
+				lane,
 			);
 			lane.answered();
 			return result;
@@ -421,6 +428,8 @@ async function send(
 	connection: ApifyConnection,
 	request: ApifyRequest,
 	timeoutMs: number,
+	/** The request's rate limit lane, which learns the limit the API states. */
+	lane: Lane,
 ): Promise<HttpResponse> {
 	let url = request.signedUrl ?? connection.baseUrl + request.path;
 	let qs: IHttpRequestOptions['qs'] = request.qs;
@@ -456,7 +465,7 @@ async function send(
 			// An answer that came before the whole upload was sent (an error, a redirect) leaves the stream open.
 			discard(body);
 		}
-		if (hop === 0) laneFor(connection, request).learn(response.headers['x-ratelimit-limit']);
+		if (hop === 0) lane.learn(response.headers['x-ratelimit-limit']);
 		const location = response.headers.location;
 		if (response.statusCode >= 300 && response.statusCode < 400 && location) {
 			discard(response.body);

@@ -63,7 +63,7 @@ export class Lane {
 	/** Requests waiting for a turn, the next first. */
 	private readonly waiters: Waiter[] = [];
 
-	/** Whether a loop is giving out turns; one at a time, so that they keep their spacing. */
+	/** Whether a loop is giving out turns: one at a time, so that two never give out the same room. */
 	private givingTurns = false;
 
 	lastUsed = performance.now();
