@@ -90,28 +90,22 @@ describe('rate limit lanes', () => {
 
 	it('without Retry-After, pauses twice as long after each 429 until an answer that is not one', async () => {
 		const lane = new Lane(RECORD_REQUESTS_PER_SECOND);
-		const waits: number[] = [];
-		for (let strike = 0; strike < 3; strike++) {
-			const sentAt = await lane.turn();
-			lane.throttled(sentAt, undefined);
+		/** A request answered 429, then how long the next one waited for its turn. */
+		const pauseAfter429 = async (): Promise<number> => {
+			lane.throttled(await lane.turn(), undefined);
 			lane.finished();
 			const pausedAt = performance.now();
 			await lane.turn();
 			lane.finished();
-			waits.push(performance.now() - pausedAt);
-		}
+			return performance.now() - pausedAt;
+		};
+		const waits = [await pauseAfter429(), await pauseAfter429(), await pauseAfter429()];
 		// round((1 + random) × 250 ms × 2^n): 250–500, 500–1000, 1000–2000 ms.
 		expect(waits[0]).toBeGreaterThanOrEqual(240);
 		expect(waits[1]).toBeGreaterThanOrEqual(490);
 		expect(waits[2]).toBeGreaterThanOrEqual(990);
 		lane.answered();
-		const sentAt = await lane.turn();
-		lane.throttled(sentAt, undefined);
-		lane.finished();
-		const pausedAt = performance.now();
-		await lane.turn();
-		lane.finished();
-		expect(performance.now() - pausedAt).toBeLessThan(600);
+		expect(await pauseAfter429()).toBeLessThan(600);
 	}, 15_000);
 
 	it('gives up a turn when its signal aborts, and serves the turns after it', async () => {
