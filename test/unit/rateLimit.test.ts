@@ -16,10 +16,10 @@ async function requests(
 ): Promise<Array<{ sent: number; done: number }>> {
 	return await Promise.all(
 		Array.from({ length: count }, async (_, index) => {
-			const sent = await lane.turn();
+			const turn = await lane.turn();
 			await new Promise((resolve) => setTimeout(resolve, takesMs(index)));
-			lane.finished();
-			return { sent, done: performance.now() };
+			turn.end();
+			return { sent: turn.sentAt, done: performance.now() };
 		}),
 	);
 }
@@ -92,11 +92,11 @@ describe('rate limit lanes', () => {
 		const lane = new Lane(RECORD_REQUESTS_PER_SECOND);
 		/** A request answered 429, then how long the next one waited for its turn. */
 		const pauseAfter429 = async (): Promise<number> => {
-			lane.throttled(await lane.turn(), undefined);
-			lane.finished();
+			const refused = await lane.turn();
+			lane.throttled(refused.sentAt, undefined);
+			refused.end();
 			const pausedAt = performance.now();
-			await lane.turn();
-			lane.finished();
+			(await lane.turn()).end();
 			return performance.now() - pausedAt;
 		};
 		const waits = [await pauseAfter429(), await pauseAfter429(), await pauseAfter429()];
@@ -110,14 +110,32 @@ describe('rate limit lanes', () => {
 
 	it('gives up a turn when its signal aborts, and serves the turns after it', async () => {
 		const lane = new Lane(1);
-		await lane.turn();
-		lane.finished();
+		(await lane.turn()).end();
 		const controller = new AbortController();
 		const given = lane.turn(controller.signal);
 		const next = lane.turn();
 		controller.abort(new Error('stopped'));
 		await expect(given).rejects.toThrow('stopped');
-		await expect(next).resolves.toEqual(expect.any(Number));
+		await expect(next).resolves.toMatchObject({ sentAt: expect.any(Number) });
+	});
+
+	it('ends a turn once however often it is told, so no request is let go twice on one turn', async () => {
+		const lane = new Lane(1);
+		const first = await lane.turn();
+		first.end();
+		first.end();
+		await new Promise((resolve) => setTimeout(resolve, 1100));
+		const second = await lane.turn();
+		let thirdGiven = false;
+		const third = lane.turn().then((turn) => {
+			thirdGiven = true;
+			return turn;
+		});
+		await new Promise((resolve) => setTimeout(resolve, 50));
+		expect(thirdGiven).toBe(false);
+		second.end();
+		(await third).end();
+		expect((await third).sentAt - second.sentAt).toBeGreaterThanOrEqual(1000);
 	});
 
 	it('shares a lane per store for its records, and one per resource for the rest', () => {

@@ -28,7 +28,7 @@ import {
 	type RequestSubject,
 } from './errors';
 import { checkBaseUrl } from './origin';
-import { laneOf, pause, type Lane } from './rateLimit';
+import { laneOf, pause, type Lane, type Turn } from './rateLimit';
 
 export const CREDENTIAL_TYPE = 'apifyKeyValueStoreApi';
 
@@ -238,13 +238,13 @@ export async function requestHeaders(
 	connection: ApifyConnection,
 	request: ApifyRequest,
 ): Promise<Pick<HttpResponse, 'statusCode' | 'headers'>> {
-	return await withRetries(ctx, connection, request, async (attemptRequest, timeoutMs, lane) => {
+	return await withRetries(ctx, connection, request, async (attemptRequest, timeoutMs, turn) => {
 		const { statusCode, headers, body } = await send(
 			ctx,
 			connection,
 			attemptRequest,
 			timeoutMs,
-			lane,
+			turn,
 		);
 		discard(body);
 		return { statusCode, headers };
@@ -270,9 +270,9 @@ export async function requestStream<T>(
 	request: ApifyRequest,
 	consume: (response: StreamResponse) => Promise<T>,
 ): Promise<T> {
-	return await withRetries(ctx, connection, request, async (attemptRequest, timeoutMs, lane) => {
+	return await withRetries(ctx, connection, request, async (attemptRequest, timeoutMs, turn) => {
 		const started = performance.now();
-		const response = await send(ctx, connection, attemptRequest, timeoutMs, lane);
+		const response = await send(ctx, connection, attemptRequest, timeoutMs, turn);
 		// The HTTP client's timeout ends with the response headers; the guard's also covers the body.
 		const { stream, bytesRead, digest, endBy } = guardBody(
 			decodeContent(response),
@@ -311,7 +311,7 @@ async function withRetries<T>(
 	ctx: ApifyContext,
 	connection: ApifyConnection,
 	request: ApifyRequest,
-	attempt: (request: ApifyRequest, timeoutMs: number, lane: Lane) => Promise<T>,
+	attempt: (request: ApifyRequest, timeoutMs: number, turn: Turn) => Promise<T>,
 ): Promise<T> {
 	const method = request.method ?? 'GET';
 	const subject: RequestSubject = {
@@ -328,23 +328,24 @@ async function withRetries<T>(
 	const lane = laneFor(connection, request);
 	const cancelled = cancelSignalOf(ctx);
 	for (let attemptNo = 0; ; attemptNo++) {
-		const sentAt = await lane.turn(cancelled, attemptNo > 0);
+		const turn = await lane.turn(cancelled, attemptNo > 0);
 		let outcome: ReturnType<typeof judgeFailure>;
 		try {
 			const result = await attempt(
 				attemptNo === 0 ? request : retrying,
 				attemptTimeoutMs(request.retry.timeoutMs, attemptNo),
-				lane,
+				turn,
 			);
 			lane.answered();
 			return result;
 		} catch (error) {
 			if (error instanceof ApifyHttpError && error.statusCode === 429)
-				lane.throttled(sentAt, error.retryAfterMs);
+				lane.throttled(turn.sentAt, error.retryAfterMs);
 			else if (error instanceof ApifyHttpError) lane.answered();
 			outcome = judgeFailure(ctx, error, subject, request, attemptNo);
 		} finally {
-			lane.finished();
+			// Usually ended already by send(), at the answer's headers.
+			turn.end();
 		}
 		if (outcome instanceof Error) throw outcome;
 		await pause(outcome.delayMs, cancelled);
@@ -428,8 +429,8 @@ async function send(
 	connection: ApifyConnection,
 	request: ApifyRequest,
 	timeoutMs: number,
-	/** The request's rate limit lane, which learns the limit the API states. */
-	lane: Lane,
+	/** The request's turn in its rate limit lane, which learns the limit the API states. */
+	turn: Turn,
 ): Promise<HttpResponse> {
 	let url = request.signedUrl ?? connection.baseUrl + request.path;
 	let qs: IHttpRequestOptions['qs'] = request.qs;
@@ -465,7 +466,7 @@ async function send(
 			// An answer that came before the whole upload was sent (an error, a redirect) leaves the stream open.
 			discard(body);
 		}
-		if (hop === 0) lane.learn(response.headers['x-ratelimit-limit']);
+		if (hop === 0) turn.lane.learn(response.headers['x-ratelimit-limit']);
 		const location = response.headers.location;
 		if (response.statusCode >= 300 && response.statusCode < 400 && location) {
 			discard(response.body);
@@ -495,6 +496,8 @@ async function send(
 			qs = undefined;
 			continue;
 		}
+		// Every hop has reached its server: the body, however long, no longer counts towards the rate.
+		turn.end();
 		if (response.statusCode >= 400 && !request.acceptStatuses?.includes(response.statusCode)) {
 			const text = await readText(response.body);
 			throw new ApifyHttpError(

@@ -35,9 +35,20 @@ const MAX_BACKOFF_MS = 60_000;
 const MAX_IDLE_LANES = 256;
 
 /**
+ * One request's turn in its lane. Its span runs from `sentAt` to `end()`: the answer's status and
+ * headers, when the request has surely reached the API, not the end of its body, which for a large
+ * file comes seconds later. Every turn must end; ending it again does nothing.
+ */
+export interface Turn {
+	readonly lane: Lane;
+	readonly sentAt: number;
+	end(): void;
+}
+
+/**
  * One store's record requests, or one resource's other requests: fewer than `limit` under way or
  * answered within the last window, in the order they asked, none while the lane is paused after a
- * 429. Every turn must be followed by `finished()`.
+ * 429.
  */
 export class Lane {
 	/** The limit the API documents or last said (`X-RateLimit-Limit`). */
@@ -82,18 +93,27 @@ export class Lane {
 	}
 
 	/**
-	 * Waits for a turn to send one request; returns its send time. Rejects if `signal` aborts
+	 * Waits for a turn to send one request. Rejects if `signal` aborts
 	 * first. A request asks in order, a retry of a refused one at a random place in the queue:
 	 * re-queued behind the same number of requests every time, it would meet a periodic refusal
 	 * (the Nth request of a window, say) every time.
 	 */
-	async turn(signal?: AbortSignal, retry = false): Promise<number> {
+	async turn(signal?: AbortSignal, retry = false): Promise<Turn> {
 		signal?.throwIfAborted();
-		return await new Promise<number>((resolve, reject) => {
+		return await new Promise<Turn>((resolve, reject) => {
 			const waiter: Waiter = {
 				resolve: (sentAt) => {
 					signal?.removeEventListener('abort', waiter.abort);
-					resolve(sentAt);
+					let ended = false;
+					resolve({
+						lane: this,
+						sentAt,
+						end: () => {
+							if (ended) return;
+							ended = true;
+							this.finished();
+						},
+					});
 				},
 				abort: () => {
 					const at = this.waiters.indexOf(waiter);
@@ -145,8 +165,8 @@ export class Lane {
 		this.ceiling = stated;
 	}
 
-	/** The request given a turn has its answer, or failed without one. */
-	finished(): void {
+	/** A turn's span ended. */
+	private finished(): void {
 		this.underWay--;
 		this.lastUsed = performance.now();
 		this.finishedAt.push(this.lastUsed);
