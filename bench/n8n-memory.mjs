@@ -23,30 +23,19 @@
 // when it is missing and this runs as root.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-	createReadStream,
-	existsSync,
-	mkdirSync,
-	readFileSync,
-	rmSync,
-	statSync,
-	writeFileSync,
-} from 'node:fs';
+import { createReadStream, existsSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { require as tsRequire } from 'tsx/cjs/api';
-
-import { ensureN8n, ensureNode, N8N_VERSION } from '../e2e/lib/install.mjs';
-import { N8n } from '../e2e/lib/n8n.mjs';
-import { cleanEnv, freePort, tail } from '../e2e/lib/proc.mjs';
-import { CACHE_DIR, log, packPackage, ROOT, temporaryRun } from '../e2e/lib/setup.mjs';
+import { N8N_VERSION } from '../e2e/lib/install.mjs';
+import { cleanEnv, tail } from '../e2e/lib/proc.mjs';
+import { log, ROOT } from '../e2e/lib/setup.mjs';
 import { manualWorkflow } from '../e2e/lib/workflows.mjs';
 
-/** @typedef {typeof import('../dev/local-api/server.ts')} Server */
+import { alternating, firstOutput, inRealN8n, median, requireTs } from './real-n8n.mjs';
+
+/** @import { RealN8n } from './real-n8n.mjs' */
 /** @typedef {typeof import('../dev/local-api/generated.ts')} Generated */
-/** @typedef {typeof import('../dev/local-api/accounts.ts')} Accounts */
 /** @typedef {typeof import('./cases.ts')} Cases */
 
 const TIME = '/usr/bin/time';
@@ -92,164 +81,105 @@ async function sha256OfFile(file) {
 	return hash.digest('hex');
 }
 
-/** @param {number[]} values */
-function median(values) {
-	const sorted = [...values].sort((a, b) => a - b);
-	const middle = Math.floor(sorted.length / 2);
-	return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+/** @param {RealN8n} real */
+async function benchmark({ n8n, api, pkg, packageNode, importWorkflows }) {
+	log(`packed ${pkg.name}@${pkg.version} from ${packageDir}`);
+	/** @type {Generated} */
+	const generated = requireTs('../dev/local-api/generated.ts');
+	/** @type {Cases} */
+	const cases = requireTs('./cases.ts');
+	api.putGeneratedRecord(STORE_ID, KEY, {
+		size,
+		contentType: 'application/octet-stream',
+		generate: () => generated.binaryStream(size, 1),
+	});
+	const expected = await generated.digestOfGenerated(() => generated.binaryStream(size, 1));
+	const url = `${api.url}/v2/key-value-stores/${STORE_ID}/records/${KEY}?attachment=true`;
+	log(`local Apify API on ${api.url}: one generated record of ${size / MIB} MiB`);
+
+	const sides = [
+		{
+			label: 'a: this package, Record → Get',
+			node: OURS_NODE,
+			workflow: manualWorkflow('benchMemoryOurs1', 'Memory: Record → Get (binary)', [
+				packageNode(OURS_NODE, {
+					resource: 'record',
+					operation: 'get',
+					storeId: { __rl: true, mode: 'id', value: STORE_ID },
+					key: { __rl: true, mode: 'id', value: KEY },
+					outputFormat: 'binary',
+				}),
+			]),
+			/** @type {Array<{ kib: number, seconds: number, note: string }>} */
+			runs: [],
+		},
+		{
+			label: 'b: HTTP Request 4.2, file',
+			node: HTTP_NODE,
+			// The benchmark's HTTP Request node; the workflow builder gives it its ID and place.
+			workflow: manualWorkflow('benchMemoryHttp1', 'Memory: HTTP Request 4.2 (file)', [
+				cases.httpRequestNode(url),
+			]),
+			runs: [],
+		},
+	];
+	await importWorkflows(sides.map((side) => side.workflow));
+
+	for (const side of alternating(sides, pairs)) {
+		const result = await n8n.execute(side.workflow.id, {
+			timeoutMs: 10 * 60_000,
+			prefix: [TIME, '-v'],
+		});
+		const kib = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(result.output)?.[1]);
+		const file = n8n.binaryDataPath(firstOutput(result, side.node)?.[0]?.binary?.data?.id);
+		if (!Number.isFinite(kib) || !file || !existsSync(file))
+			throw new Error(
+				`${side.label}: no stored file or no peak memory (exit ${result.code}):\n${tail(result.output)}`,
+			);
+		const stored = statSync(file).size;
+		if (stored !== size) throw new Error(`${side.label}: stored ${stored} bytes, expected ${size}`);
+		const hashed = side.runs.length === 0;
+		if (hashed && (await sha256OfFile(file)) !== expected.sha256)
+			throw new Error(`${side.label}: the stored file differs from the record`);
+		rmSync(file, { force: true });
+		// n8n 2.41.1's CLI sometimes ends with a segmentation fault after it printed the run (CONTRIBUTING.md).
+		const note =
+			result.code === 0 ? '' : ` (n8n exited with ${result.code} after printing the run)`;
+		side.runs.push({ kib, seconds: result.durationMs / 1000, note });
+		log(
+			`${side.label.padEnd(32)} max RSS ${(kib / 1024).toFixed(0).padStart(5)} MiB, ${(result.durationMs / 1000).toFixed(1)} s${hashed ? ', SHA-256 matches' : ''}${note}`,
+		);
+	}
+
+	const medianMiB = (/** @type {typeof sides[number]} */ side) =>
+		median(side.runs.map((entry) => entry.kib)) / 1024;
+	const [ours, http] = sides;
+	console.log('');
+	console.log(
+		`n8n ${N8N_VERSION} on Node 24, \`n8n execute\`, binary data in the filesystem, a ${size / MIB} MiB record; ${pkg.name}@${pkg.version} from ${packageDir}.`,
+	);
+	console.log('Maximum resident set size of `n8n execute` (GNU time), MiB:');
+	for (const side of sides) {
+		console.log(
+			`  ${side.label.padEnd(32)} ${side.runs.map((entry) => (entry.kib / 1024).toFixed(0)).join(', ')}; median ${medianMiB(side).toFixed(0)}`,
+		);
+	}
+	console.log(`  a − b (medians): ${(medianMiB(ours) - medianMiB(http)).toFixed(0)} MiB`);
 }
 
 async function main() {
-	const pkg = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
 	if (!existsSync(join(packageDir, 'dist')))
 		throw new Error(`${packageDir} has no dist/: build it first (npm run build)`);
 	ensureTime();
-	mkdirSync(CACHE_DIR, { recursive: true });
-	const nodeDir = await ensureNode(CACHE_DIR, log);
-	const n8nInstall = await ensureN8n(CACHE_DIR, nodeDir, { version: N8N_VERSION }, log);
-
-	const run = temporaryRun('n8n-apify-kvs-memory-');
-	try {
-		const tarball = packPackage(run.dir, packageDir);
-		log(`packed ${pkg.name}@${pkg.version} from ${packageDir}`);
-
-		/** @type {Server} */
-		const server = tsRequire(
-			fileURLToPath(new URL('../dev/local-api/server.ts', import.meta.url)),
-			import.meta.url,
-		);
-		/** @type {Generated} */
-		const generated = tsRequire(
-			fileURLToPath(new URL('../dev/local-api/generated.ts', import.meta.url)),
-			import.meta.url,
-		);
-		/** @type {Accounts} */
-		const { FULL_ACCESS_TOKEN } = tsRequire(
-			fileURLToPath(new URL('../dev/local-api/accounts.ts', import.meta.url)),
-			import.meta.url,
-		);
-		/** @type {Cases} */
-		const cases = tsRequire(fileURLToPath(new URL('./cases.ts', import.meta.url)), import.meta.url);
-		const api = await server.startLocalApi();
-		run.addCleanup(() => api.close());
-		api.addStore({ id: STORE_ID, name: 'bench-memory' });
-		api.putGeneratedRecord(STORE_ID, KEY, {
-			size,
-			contentType: 'application/octet-stream',
-			generate: () => generated.binaryStream(size, 1),
-		});
-		const expected = await generated.digestOfGenerated(() => generated.binaryStream(size, 1));
-		const url = `${api.url}/v2/key-value-stores/${STORE_ID}/records/${KEY}?attachment=true`;
-		log(`local Apify API on ${api.url}: one generated record of ${size / MIB} MiB`);
-
-		const logDir = join(run.dir, 'logs');
-		mkdirSync(logDir, { recursive: true });
-		const n8n = new N8n({
-			nodeDir,
-			n8n: n8nInstall,
-			home: join(run.dir, 'n8n'),
-			logDir,
-			brokerPort: await freePort(),
-		});
-		await n8n.installPackage(tarball, pkg.name, pkg.version);
-
-		const sides = [
-			{
-				label: 'a: this package, Record → Get',
-				node: OURS_NODE,
-				workflow: manualWorkflow('benchMemoryOurs1', 'Memory: Record → Get (binary)', [
-					{
-						name: OURS_NODE,
-						type: `${pkg.name}.apifyKeyValueStore`,
-						typeVersion: 1,
-						parameters: {
-							resource: 'record',
-							operation: 'get',
-							storeId: { __rl: true, mode: 'id', value: STORE_ID },
-							key: { __rl: true, mode: 'id', value: KEY },
-							outputFormat: 'binary',
-						},
-						credentials: { apifyKeyValueStoreApi: CREDENTIAL },
-					},
-				]),
-				/** @type {Array<{ kib: number, seconds: number, note: string }>} */
-				runs: [],
-			},
-			{
-				label: 'b: HTTP Request 4.2, file',
-				node: HTTP_NODE,
-				// The benchmark's HTTP Request node; the workflow builder gives it its ID and place.
-				workflow: manualWorkflow('benchMemoryHttp1', 'Memory: HTTP Request 4.2 (file)', [
-					cases.httpRequestNode(url),
-				]),
-				runs: [],
-			},
-		];
-		const credentialsFile = join(run.dir, 'credentials.json');
-		const workflowsFile = join(run.dir, 'workflows.json');
-		writeFileSync(
-			credentialsFile,
-			JSON.stringify([
-				{
-					...CREDENTIAL,
-					type: 'apifyKeyValueStoreApi',
-					data: { authType: 'apiToken', apiToken: FULL_ACCESS_TOKEN, baseUrl: api.url },
-				},
-			]),
-		);
-		writeFileSync(workflowsFile, JSON.stringify(sides.map((side) => side.workflow)));
-		await n8n.importFile('credentials', credentialsFile);
-		await n8n.importFile('workflow', workflowsFile);
-
-		for (let pair = 0; pair < pairs; pair++) {
-			for (const side of pair % 2 === 0 ? sides : [...sides].reverse()) {
-				const result = await n8n.execute(side.workflow.id, {
-					timeoutMs: 10 * 60_000,
-					prefix: [TIME, '-v'],
-				});
-				const kib = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(result.output)?.[1]);
-				const binary =
-					result.run?.data?.resultData?.runData?.[side.node]?.[0]?.data?.main?.[0]?.[0]?.binary
-						?.data;
-				const file = n8n.binaryDataPath(binary?.id);
-				if (!Number.isFinite(kib) || !file || !existsSync(file))
-					throw new Error(
-						`${side.label}: no stored file or no peak memory (exit ${result.code}):\n${tail(result.output)}`,
-					);
-				const stored = statSync(file).size;
-				if (stored !== size)
-					throw new Error(`${side.label}: stored ${stored} bytes, expected ${size}`);
-				const hashed = side.runs.length === 0;
-				if (hashed && (await sha256OfFile(file)) !== expected.sha256)
-					throw new Error(`${side.label}: the stored file differs from the record`);
-				rmSync(file, { force: true });
-				// n8n 2.41.1's CLI sometimes ends with a segmentation fault after it printed the run (CONTRIBUTING.md).
-				const note =
-					result.code === 0 ? '' : ` (n8n exited with ${result.code} after printing the run)`;
-				side.runs.push({ kib, seconds: result.durationMs / 1000, note });
-				log(
-					`${side.label.padEnd(32)} max RSS ${(kib / 1024).toFixed(0).padStart(5)} MiB, ${(result.durationMs / 1000).toFixed(1)} s${hashed ? ', SHA-256 matches' : ''}${note}`,
-				);
-			}
-		}
-
-		const medianMiB = (/** @type {typeof sides[number]} */ side) =>
-			median(side.runs.map((entry) => entry.kib)) / 1024;
-		const [ours, http] = sides;
-		console.log('');
-		console.log(
-			`n8n ${N8N_VERSION} on Node 24, \`n8n execute\`, binary data in the filesystem, a ${size / MIB} MiB record; ${pkg.name}@${pkg.version} from ${packageDir}.`,
-		);
-		console.log('Maximum resident set size of `n8n execute` (GNU time), MiB:');
-		for (const side of sides) {
-			console.log(
-				`  ${side.label.padEnd(32)} ${side.runs.map((entry) => (entry.kib / 1024).toFixed(0)).join(', ')}; median ${medianMiB(side).toFixed(0)}`,
-			);
-		}
-		console.log(`  a − b (medians): ${(medianMiB(ours) - medianMiB(http)).toFixed(0)} MiB`);
-	} finally {
-		await run.cleanup();
-	}
+	await inRealN8n(
+		{
+			name: 'memory',
+			packageDir,
+			credential: CREDENTIAL,
+			store: { id: STORE_ID, name: 'bench-memory' },
+		},
+		benchmark,
+	);
 }
 
 main().catch((error) => {

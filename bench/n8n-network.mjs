@@ -16,20 +16,15 @@
 // the medians, and the most record requests a second the local API counted for each side.
 //
 //   node bench/n8n-network.mjs [--items <n>] [--latency-ms <n>] [--runs <n>]
-import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { require as tsRequire } from 'tsx/cjs/api';
+import { N8N_VERSION } from '../e2e/lib/install.mjs';
+import { tail } from '../e2e/lib/proc.mjs';
+import { log } from '../e2e/lib/setup.mjs';
 
-import { ensureN8n, ensureNode, N8N_VERSION } from '../e2e/lib/install.mjs';
-import { N8n } from '../e2e/lib/n8n.mjs';
-import { freePort, tail } from '../e2e/lib/proc.mjs';
-import { CACHE_DIR, log, packPackage, ROOT, temporaryRun } from '../e2e/lib/setup.mjs';
+import { alternating, firstOutput, inRealN8n, median, requireTs } from './real-n8n.mjs';
 
-/** @typedef {typeof import('../dev/local-api/server.ts')} Server */
-/** @typedef {typeof import('../dev/local-api/accounts.ts')} Accounts */
+/** @import { RealN8n } from './real-n8n.mjs' */
 /** @typedef {typeof import('./cases.ts')} Cases */
 
 const STORE_ID = 'benchNetworkStore';
@@ -49,16 +44,10 @@ const items = Number(options.items);
 const latencyMs = Number(options['latency-ms']);
 const runs = Math.max(1, Number(options.runs));
 
-/** @param {number[]} values */
-function median(values) {
-	const sorted = [...values].sort((a, b) => a - b);
-	const middle = Math.floor(sorted.length / 2);
-	return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
 /**
  * Manual Trigger → the nodes, one after another.
- * @param {string} id @param {string} name @param {Array<Record<string, unknown>>} nodes
+ * @param {string} id @param {string} name
+ * @param {Array<{ name: string, [property: string]: unknown } | import('n8n-workflow').INode>} nodes
  */
 function chainWorkflow(id, name, nodes) {
 	const all = [
@@ -76,138 +65,86 @@ function chainWorkflow(id, name, nodes) {
 	return { id, name, active: false, settings: { executionOrder: 'v1' }, nodes: all, connections };
 }
 
-async function main() {
-	const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-	mkdirSync(CACHE_DIR, { recursive: true });
-	const nodeDir = await ensureNode(CACHE_DIR, log);
-	const n8nInstall = await ensureN8n(CACHE_DIR, nodeDir, { version: N8N_VERSION }, log);
-	const run = temporaryRun('n8n-apify-kvs-network-');
-	try {
-		const tarball = packPackage(run.dir, ROOT);
-		/** @type {Server} */
-		const server = tsRequire(
-			fileURLToPath(new URL('../dev/local-api/server.ts', import.meta.url)),
-			import.meta.url,
-		);
-		/** @type {Accounts} */
-		const { FULL_ACCESS_TOKEN } = tsRequire(
-			fileURLToPath(new URL('../dev/local-api/accounts.ts', import.meta.url)),
-			import.meta.url,
-		);
-		/** @type {Cases} */
-		const cases = tsRequire(fileURLToPath(new URL('./cases.ts', import.meta.url)), import.meta.url);
-		const api = await server.startLocalApi();
-		run.addCleanup(() => api.close());
-		api.addStore({ id: STORE_ID, name: 'bench-network' });
-		for (let index = 0; index < items; index++) {
-			const key = `record-${String(index).padStart(5, '0')}`;
-			api.putRecord(STORE_ID, key, JSON.stringify({ key, index }), {
-				contentType: 'application/json; charset=utf-8',
+/** @param {RealN8n} real */
+async function benchmark({ n8n, api, packageNode, importWorkflows }) {
+	/** @type {Cases} */
+	const cases = requireTs('./cases.ts');
+	for (let index = 0; index < items; index++) {
+		const key = `record-${String(index).padStart(5, '0')}`;
+		api.putRecord(STORE_ID, key, JSON.stringify({ key, index }), {
+			contentType: 'application/json; charset=utf-8',
+		});
+	}
+	log(`local Apify API on ${api.url}: ${items} JSON records, ${latencyMs} ms round trip`);
+
+	const list = packageNode(LIST, cases.ourParameters.list(STORE_ID));
+	const url = `=${api.url}/v2/key-value-stores/${STORE_ID}/records/{{ encodeURIComponent($json.key) }}`;
+	const sides = [
+		{ label: 'list only', last: LIST, workflow: chainWorkflow('benchNetList1', 'List', [list]) },
+		{
+			label: 'a: Record → Get',
+			last: GET,
+			workflow: chainWorkflow('benchNetOurs1', 'Ours', [
+				list,
+				packageNode(GET, cases.ourParameters.getEach(STORE_ID, 'json', {})),
+			]),
+		},
+		{
+			label: 'b: HTTP Request 4.2',
+			last: HTTP,
+			workflow: chainWorkflow('benchNetHttp1', 'HTTP Request', [
+				list,
+				{ ...cases.httpRequestNode(url, { responseFormat: 'autodetect' }), name: HTTP },
+			]),
+		},
+	].map((side) => ({
+		...side,
+		runs: /** @type {Array<{ ms: number, rate: number }>} */ ([]),
+	}));
+	await importWorkflows(sides.map((side) => side.workflow));
+	api.configure({ latencyMs });
+
+	for (const side of alternating(sides, runs)) {
+		api.resetTraffic();
+		const result = await n8n.execute(side.workflow.id, { timeoutMs: 10 * 60_000 });
+		const output = firstOutput(result, side.last);
+		if (!Array.isArray(output) || output.length !== items)
+			throw new Error(
+				`${side.label}: ${output?.length ?? 'no'} items, expected ${items} (exit ${result.code}):\n${tail(result.output)}`,
+			);
+		if (side.last !== LIST) {
+			output.forEach((item, index) => {
+				if (item.json?.index !== index)
+					throw new Error(`${side.label}: item ${index} is not record ${index}`);
 			});
 		}
-		log(`local Apify API on ${api.url}: ${items} JSON records, ${latencyMs} ms round trip`);
-
-		const logDir = join(run.dir, 'logs');
-		mkdirSync(logDir, { recursive: true });
-		const n8n = new N8n({
-			nodeDir,
-			n8n: n8nInstall,
-			home: join(run.dir, 'n8n'),
-			logDir,
-			brokerPort: await freePort(),
-		});
-		await n8n.installPackage(tarball, pkg.name, pkg.version);
-		const node = (
-			/** @type {string} */ name,
-			/** @type {Record<string, unknown>} */ parameters,
-		) => ({
-			name,
-			type: `${pkg.name}.apifyKeyValueStore`,
-			typeVersion: 1,
-			parameters,
-			credentials: { apifyKeyValueStoreApi: CREDENTIAL },
-		});
-		const list = node(LIST, cases.ourParameters.list(STORE_ID));
-		const url = `=${api.url}/v2/key-value-stores/${STORE_ID}/records/{{ encodeURIComponent($json.key) }}`;
-		const sides = [
-			{ label: 'list only', last: LIST, workflow: chainWorkflow('benchNetList1', 'List', [list]) },
-			{
-				label: 'a: Record → Get',
-				last: GET,
-				workflow: chainWorkflow('benchNetOurs1', 'Ours', [
-					list,
-					node(GET, cases.ourParameters.getEach(STORE_ID, 'json', {})),
-				]),
-			},
-			{
-				label: 'b: HTTP Request 4.2',
-				last: HTTP,
-				workflow: chainWorkflow('benchNetHttp1', 'HTTP Request', [
-					list,
-					{ ...cases.httpRequestNode(url, { responseFormat: 'autodetect' }), name: HTTP },
-				]),
-			},
-		].map((side) => ({ ...side, /** @type {Array<{ ms: number, rate: number }>} */ runs: [] }));
-		const credentialsFile = join(run.dir, 'credentials.json');
-		const workflowsFile = join(run.dir, 'workflows.json');
-		writeFileSync(
-			credentialsFile,
-			JSON.stringify([
-				{
-					...CREDENTIAL,
-					type: 'apifyKeyValueStoreApi',
-					data: { authType: 'apiToken', apiToken: FULL_ACCESS_TOKEN, baseUrl: api.url },
-				},
-			]),
+		const rate = api.traffic().resources[STORE_ID]?.records?.maxPerSecond ?? 0;
+		side.runs.push({ ms: result.durationMs, rate });
+		log(
+			`${side.label.padEnd(22)} ${(result.durationMs / 1000).toFixed(2)} s, at most ${rate} record requests a second`,
 		);
-		writeFileSync(workflowsFile, JSON.stringify(sides.map((side) => side.workflow)));
-		await n8n.importFile('credentials', credentialsFile);
-		await n8n.importFile('workflow', workflowsFile);
-		api.configure({ latencyMs });
-
-		for (let pair = 0; pair < runs; pair++) {
-			for (const side of pair % 2 === 0 ? sides : [...sides].reverse()) {
-				api.resetTraffic();
-				const result = await n8n.execute(side.workflow.id, { timeoutMs: 10 * 60_000 });
-				const output = result.run?.data?.resultData?.runData?.[side.last]?.[0]?.data?.main?.[0];
-				if (!Array.isArray(output) || output.length !== items)
-					throw new Error(
-						`${side.label}: ${output?.length ?? 'no'} items, expected ${items} (exit ${result.code}):\n${tail(result.output)}`,
-					);
-				if (side.last !== LIST) {
-					output.forEach((item, index) => {
-						if (item.json?.index !== index)
-							throw new Error(`${side.label}: item ${index} is not record ${index}`);
-					});
-				}
-				const rate = api.traffic().resources[STORE_ID]?.records?.maxPerSecond ?? 0;
-				side.runs.push({ ms: result.durationMs, rate });
-				log(
-					`${side.label.padEnd(22)} ${(result.durationMs / 1000).toFixed(2)} s, at most ${rate} record requests a second`,
-				);
-			}
-		}
-		const [listOnly, ours, http] = sides;
-		const base = median(listOnly.runs.map((entry) => entry.ms));
-		const beyond = (/** @type {typeof sides[number]} */ side) =>
-			median(side.runs.map((entry) => entry.ms)) - base;
-		console.log('');
-		console.log(
-			`n8n ${N8N_VERSION} on Node 24, \`n8n execute\`, ${items} items, ${latencyMs} ms round trip, ${runs} runs each; time beyond Key → List alone (median ${(base / 1000).toFixed(2)} s):`,
-		);
-		for (const side of [ours, http]) {
-			const most = Math.max(...side.runs.map((entry) => entry.rate));
-			console.log(
-				`  ${side.label.padEnd(22)} ${(beyond(side) / 1000).toFixed(2)} s (runs: ${side.runs.map((entry) => ((entry.ms - base) / 1000).toFixed(2)).join(', ')}), at most ${most} record requests a second`,
-			);
-		}
-		console.log(`  a / b: ${(beyond(ours) / beyond(http)).toFixed(2)}×`);
-	} finally {
-		await run.cleanup();
 	}
+	const [listOnly, ours, http] = sides;
+	const base = median(listOnly.runs.map((entry) => entry.ms));
+	const beyond = (/** @type {typeof sides[number]} */ side) =>
+		median(side.runs.map((entry) => entry.ms)) - base;
+	console.log('');
+	console.log(
+		`n8n ${N8N_VERSION} on Node 24, \`n8n execute\`, ${items} items, ${latencyMs} ms round trip, ${runs} runs each; time beyond Key → List alone (median ${(base / 1000).toFixed(2)} s):`,
+	);
+	for (const side of [ours, http]) {
+		const most = Math.max(...side.runs.map((entry) => entry.rate));
+		console.log(
+			`  ${side.label.padEnd(22)} ${(beyond(side) / 1000).toFixed(2)} s (runs: ${side.runs.map((entry) => ((entry.ms - base) / 1000).toFixed(2)).join(', ')}), at most ${most} record requests a second`,
+		);
+	}
+	console.log(`  a / b: ${(beyond(ours) / beyond(http)).toFixed(2)}×`);
 }
 
-main().catch((error) => {
+inRealN8n(
+	{ name: 'network', credential: CREDENTIAL, store: { id: STORE_ID, name: 'bench-network' } },
+	benchmark,
+).catch((error) => {
 	console.error(error instanceof Error ? (error.stack ?? error.message) : error);
 	process.exit(1);
 });
