@@ -14,4 +14,6 @@ module.exports = {
 	},
 	transformIgnorePatterns: ['/node_modules/(?!(apify-client|mime)/)'],
 	testTimeout: 30000,
+	globalSetup: '<rootDir>/dev/harness/jest-global-setup.js',
+	globalTeardown: '<rootDir>/dev/harness/jest-global-teardown.js',
 };

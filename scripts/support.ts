@@ -1,11 +1,8 @@
 /**
  * What `npm run demo` and `npm run test:live` share: where the Apify API is, loading n8n's engine
- * (the harness in dev/) and the folder it leaves behind, and a plain table printer.
+ * (the harness in dev/), and a plain table printer.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, dirname } from 'node:path';
 
 export const DEFAULT_APIFY_BASE_URL = 'https://api.apify.com';
 
@@ -16,34 +13,14 @@ export function apifyBaseUrlFromEnv(): string {
 
 export type Harness = typeof import('../dev/harness/engine');
 
-/**
- * Runs `use` with the engine harness loaded and removes the temporary n8n folder the harness
- * made, unless N8N_USER_FOLDER was given.
- */
+/** Runs `use` with the engine harness loaded (which removes the temporary n8n folder it made when the process ends). */
 export async function withHarness<T>(use: (harness: Harness) => Promise<T>): Promise<T> {
-	const userFolderGiven = process.env.N8N_USER_FOLDER !== undefined;
-	try {
-		// Imported only now: loading n8n-core sets up its instance folder. A key for this run only
-		// encrypts the credentials, as n8n stores them, without n8n-core announcing a new key file.
-		process.env.N8N_ENCRYPTION_KEY ??= randomBytes(24).toString('base64');
-		// Node errors are printed by the scripts themselves; n8n's own log would repeat them.
-		process.env.N8N_LOG_LEVEL ??= 'silent';
-		return await use(await import('../dev/harness/engine'));
-	} finally {
-		if (!userFolderGiven) removeTemporaryUserFolder(process.env.N8N_USER_FOLDER);
-	}
-}
-
-/** The harness creates a temporary n8n folder for binary data unless N8N_USER_FOLDER was given. */
-function removeTemporaryUserFolder(folder: string | undefined): void {
-	if (
-		folder &&
-		dirname(folder) === tmpdir() &&
-		basename(folder).startsWith('n8n-engine-') &&
-		existsSync(folder)
-	) {
-		rmSync(folder, { recursive: true, force: true });
-	}
+	// Imported only now: loading n8n-core sets up its instance folder. A key for this run only
+	// encrypts the credentials, as n8n stores them, without n8n-core announcing a new key file.
+	process.env.N8N_ENCRYPTION_KEY ??= randomBytes(24).toString('base64');
+	// Node errors are printed by the scripts themselves; n8n's own log would repeat them.
+	process.env.N8N_LOG_LEVEL ??= 'silent';
+	return await use(await import('../dev/harness/engine'));
 }
 
 /** Columns padded to their widest cell, under a rule; indented by four spaces. */

@@ -8,12 +8,18 @@
  */
 import 'reflect-metadata';
 
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-// n8n-core reads its folder when first imported.
-process.env.N8N_USER_FOLDER ??= mkdtempSync(join(tmpdir(), 'n8n-engine-'));
+// n8n-core reads its folder when first imported. A folder made here (its config, binary data)
+// goes with the process, or under Jest with the run's folder (HARNESS_TEMP_ROOT), so that test
+// and benchmark runs leave nothing behind.
+if (!process.env.N8N_USER_FOLDER) {
+	const userFolder = mkdtempSync(join(process.env.HARNESS_TEMP_ROOT ?? tmpdir(), 'n8n-engine-'));
+	process.env.N8N_USER_FOLDER = userFolder;
+	process.once('exit', () => rmSync(userFolder, { recursive: true, force: true }));
+}
 process.env.N8N_DEFAULT_BINARY_DATA_MODE ??= 'filesystem';
 
 import { Container } from '@n8n/di';
