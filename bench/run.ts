@@ -1326,9 +1326,27 @@ async function main(): Promise<void> {
 	const output = kind
 		? join(PROJECT_ROOT, '.cache', `bench-results.${kind}.md`)
 		: join(__dirname, 'results.md');
-	writeFileSync(output, report.join('\n'));
+	writeFileSync(output, report.join('\n') + handWrittenPart(output));
 	log(`\n${report.slice(4).join('\n')}`);
 	log(`Written to ${output}`);
+}
+
+/**
+ * Notes written by hand under the generated report (runs of other commands, comparisons, findings)
+ * start at this line; a full run replaces what is above it and keeps them.
+ */
+const HAND_WRITTEN_MARKER = '<!-- Written by hand from here on: a full run keeps what follows. -->';
+
+/** The file's part from HAND_WRITTEN_MARKER on, after a blank line; empty when it has none. */
+function handWrittenPart(file: string): string {
+	let text: string;
+	try {
+		text = readFileSync(file, 'utf8');
+	} catch {
+		return '';
+	}
+	const at = text.indexOf(HAND_WRITTEN_MARKER);
+	return at < 0 ? '' : `\n${text.slice(at)}`;
 }
 
 main().catch((error: Error) => {
