@@ -7,7 +7,7 @@ import {
 	type IPollFunctions,
 } from 'n8n-workflow';
 
-import { pollParameters, readStore } from '../ApifyKeyValueStore/helpers/parameters';
+import { pollParameters, readStore } from '../ApifyKeyValueStore/parameters';
 import { storeFields } from '../ApifyKeyValueStore/helpers/storeFields';
 import { listSearch } from '../ApifyKeyValueStore/methods';
 import { getConnection } from '../ApifyKeyValueStore/transport';

@@ -1,6 +1,6 @@
 /**
  * The layering rules of the code base, checked on its import statements: layers point down
- * (actions → helpers and transport → nothing of the node), the trigger and list search take shared
+ * (actions → parameter readers → transport → helpers → nothing of the node), the trigger and list search take shared
  * pieces only, and nothing outside the tests depends on a test.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -8,7 +8,9 @@ import { dirname, join, relative, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '../..');
 
+/** The source files of a folder, or the file itself. */
 function sourceFiles(folder: string): string[] {
+	if (/\.(ts|mjs|js)$/.test(folder)) return [folder];
 	return readdirSync(join(ROOT, folder), { recursive: true, withFileTypes: true })
 		.filter((entry) => entry.isFile() && /\.(ts|mjs|js)$/.test(entry.name))
 		.map((entry) => relative(ROOT, join(entry.parentPath, entry.name)));
@@ -30,11 +32,23 @@ function violations(folders: string[], forbidden: RegExp): string[] {
 }
 
 describe('layers', () => {
-	it('transport and helpers import nothing of actions or methods', () => {
+	it('the parameter readers import nothing of actions or methods', () => {
+		expect(violations(['nodes/ApifyKeyValueStore/parameters.ts'], /\/(actions|methods)\//)).toEqual(
+			[],
+		);
+	});
+
+	it('transport imports nothing of the parameter readers, actions or methods', () => {
+		expect(
+			violations(['nodes/ApifyKeyValueStore/transport'], /\/(actions|methods)\/|\/parameters$/),
+		).toEqual([]);
+	});
+
+	it('helpers, the ground floor, import nothing of transport, the parameter readers, actions or methods', () => {
 		expect(
 			violations(
-				['nodes/ApifyKeyValueStore/transport', 'nodes/ApifyKeyValueStore/helpers'],
-				/\/(actions|methods)\//,
+				['nodes/ApifyKeyValueStore/helpers'],
+				/\/(actions|methods|transport)(\/|$)|\/parameters$/,
 			),
 		).toEqual([]);
 	});

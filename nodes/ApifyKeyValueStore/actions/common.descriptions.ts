@@ -5,7 +5,7 @@ import {
 	MAX_PARALLEL_REQUESTS,
 	MAX_RETRIES_LIMIT,
 	MAX_TIMEOUT_SECONDS,
-} from '../helpers/parameters';
+} from '../parameters';
 import { storeLocator } from '../helpers/storeFields';
 import { DEFAULT_MAX_RETRIES } from '../transport';
 import type { OperationOption, ResourceName } from './node.type';

@@ -6,7 +6,7 @@ import {
 	type INodeExecutionData,
 } from 'n8n-workflow';
 
-import { getParallelRequests, getRetryPolicy } from '../helpers/parameters';
+import { getParallelRequests, getRetryPolicy } from '../parameters';
 import { runsAsTool } from '../helpers/tool';
 import { getConnection, type ApifyConnection } from '../transport';
 import * as key from './key/Key.resource';

@@ -5,7 +5,7 @@ import {
 	type INodeListSearchResult,
 } from 'n8n-workflow';
 
-import { currentParameters, readStore } from '../helpers/parameters';
+import { currentParameters, readStore } from '../parameters';
 import { getConnection, requestJson } from '../transport';
 import { listKeyPages } from '../transport/keys';
 import { storeEndpoint } from '../transport/store';

@@ -5,7 +5,7 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import { getRecordFilter, getStore } from '../../helpers/parameters';
+import { getRecordFilter, getStore } from '../../parameters';
 import { storeFields } from '../../helpers/storeFields';
 import { validateWholeNumber } from '../../helpers/validation';
 import { DEFAULT_TIMEOUT_SECONDS } from '../../transport';

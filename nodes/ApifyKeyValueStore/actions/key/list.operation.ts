@@ -5,7 +5,7 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import { getListLimit, getOptions, getRecordFilter, getStore } from '../../helpers/parameters';
+import { getListLimit, getOptions, getRecordFilter, getStore } from '../../parameters';
 import { storeFields } from '../../helpers/storeFields';
 import { boundList, runsAsTool, TOOL_LIST_LIMIT } from '../../helpers/tool';
 import { optionalText } from '../../helpers/validation';

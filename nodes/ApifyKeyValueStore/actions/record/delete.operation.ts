@@ -5,7 +5,7 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import { getRecordKey, getStoreId } from '../../helpers/parameters';
+import { getRecordKey, getStoreId } from '../../parameters';
 import { forgetWrite } from '../../helpers/recentWrites';
 import { storeLocator } from '../../helpers/storeFields';
 import { DEFAULT_TIMEOUT_SECONDS, requestStatus } from '../../transport';

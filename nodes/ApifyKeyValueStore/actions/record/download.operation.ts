@@ -7,7 +7,7 @@ import {
 
 import { safeFileName } from '../../helpers/contentType';
 import { prepareBinary } from '../../helpers/binaryData';
-import { getOptions, getRecordFilter, getStore } from '../../helpers/parameters';
+import { getOptions, getRecordFilter, getStore } from '../../parameters';
 import { storeFields } from '../../helpers/storeFields';
 import { validateWholeNumber } from '../../helpers/validation';
 import { unpackRecords } from '../../helpers/unpackRecords';

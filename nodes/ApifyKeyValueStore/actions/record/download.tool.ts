@@ -1,6 +1,6 @@
 import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
-import { getRecordFilter, getStore } from '../../helpers/parameters';
+import { getRecordFilter, getStore } from '../../parameters';
 import { TOOL_ZIP_LINK_SECONDS } from '../../helpers/tool';
 import { getSigningStore, signedStoreLink } from '../../transport/signing';
 import type { OperationContext } from '../node.type';

@@ -5,7 +5,7 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import { getRecordKey, getStore } from '../../helpers/parameters';
+import { getRecordKey, getStore } from '../../parameters';
 import { storeFields } from '../../helpers/storeFields';
 import { DEFAULT_TIMEOUT_SECONDS } from '../../transport';
 import { recordExists } from '../../transport/records';

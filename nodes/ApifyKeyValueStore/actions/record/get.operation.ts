@@ -9,7 +9,7 @@ import {
 
 import type { ValueKind } from '../../helpers/contentType';
 import { parseJson } from '../../helpers/json';
-import { getOptions, getRecordKey, getStore } from '../../helpers/parameters';
+import { getOptions, getRecordKey, getStore } from '../../parameters';
 import { storeFields } from '../../helpers/storeFields';
 import { boundText, TOOL_TEXT_LIMIT } from '../../helpers/tool';
 import { validateStoreName } from '../../helpers/validation';

@@ -9,7 +9,7 @@ import {
 import { compressedUpload } from '../../helpers/compress';
 import { kindOfContentType } from '../../helpers/contentType';
 import { parseJson } from '../../helpers/json';
-import { getRecordKey, getStoreId } from '../../helpers/parameters';
+import { getRecordKey, getStoreId } from '../../parameters';
 import { storeLocator } from '../../helpers/storeFields';
 import { noteWrite } from '../../helpers/recentWrites';
 import { countingUpload, type NodeReadable as Readable } from '../../helpers/streams';

@@ -5,7 +5,7 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import { getStoreId } from '../../helpers/parameters';
+import { getStoreId } from '../../parameters';
 import { DEFAULT_TIMEOUT_SECONDS, requestStatus } from '../../transport';
 import { storePath } from '../../transport/store';
 import { optionsCollection, storeToDeleteLocator } from '../common.descriptions';

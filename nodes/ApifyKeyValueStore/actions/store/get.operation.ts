@@ -5,7 +5,7 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import { getStoreId } from '../../helpers/parameters';
+import { getStoreId } from '../../parameters';
 import { storeLocator } from '../../helpers/storeFields';
 import { DEFAULT_TIMEOUT_SECONDS } from '../../transport';
 import { storePath } from '../../transport/store';

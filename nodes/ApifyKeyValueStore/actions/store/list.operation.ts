@@ -5,7 +5,7 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import { getListLimit, getOptions } from '../../helpers/parameters';
+import { getListLimit, getOptions } from '../../parameters';
 import { boundList, runsAsTool } from '../../helpers/tool';
 import { DEFAULT_TIMEOUT_SECONDS } from '../../transport';
 import { listStorePages } from '../../transport/stores';

@@ -7,10 +7,10 @@ import type {
 	IPollFunctions,
 } from 'n8n-workflow';
 
-import { DEFAULT_MAX_RETRIES, type RetryPolicy } from '../transport';
-import { storeById, storeOfLastRun, storeOfRun, type StoreRef } from '../transport/store';
-import { storeLocator } from './storeFields';
-import { runsAsTool, TOOL_LIST_LIMIT } from './tool';
+import { DEFAULT_MAX_RETRIES, type RetryPolicy } from './transport';
+import { storeById, storeOfLastRun, storeOfRun, type StoreRef } from './transport/store';
+import { storeLocator } from './helpers/storeFields';
+import { runsAsTool, TOOL_LIST_LIMIT } from './helpers/tool';
 import {
 	optionalText,
 	parseActorIdentifier,
@@ -19,7 +19,7 @@ import {
 	parseStoreIdentifier,
 	validateRecordKey,
 	validateWholeNumber,
-} from './validation';
+} from './helpers/validation';
 
 /**
  * The node's parameters as one context sees them: an operation's item, a poll of the trigger (whose
