@@ -17,10 +17,11 @@ import { gzipSync } from 'node:zlib';
 import JSZip from 'jszip';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { ContractCheck, type ContractFinding } from '../dev/contract/check';
+import { ContractCheck } from '../dev/contract/check';
+import type { ContractFinding } from '../dev/contract/exchange';
 import { writeCoverage } from '../dev/contract/coverage';
 import { startContractProxy } from '../dev/contract/proxy';
-import type { UndocumentedSettings } from '../dev/contract/undocumented';
+import type { UndocumentedSettings } from '../dev/contract/exchange';
 import type { RunOptions } from '../dev/harness/engine';
 import { recordSignature, storeSignature } from '../nodes/ApifyKeyValueStore/helpers/signature';
 import { apifyBaseUrlFromEnv, printTable, withHarness, type Harness } from './support';

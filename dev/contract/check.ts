@@ -12,54 +12,17 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import type { ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import OpenAPIBackend, { SetMatchType, type Operation } from 'openapi-backend';
 
-import { allowedUndocumented, type UndocumentedSettings } from './undocumented';
+import type { ContractExchange, ContractFinding, ContractRule, ExchangeReply } from './exchange';
+import { allowedUndocumented } from './undocumented';
 
 export const SPEC_PATH = join(__dirname, 'apify-kvs-openapi.json');
 
 /** JSON answers larger than this are not schema-validated: the check must not hold big bodies. */
 export const MAX_VALIDATED_JSON_BYTES = 1024 * 1024;
-
-/** What a finding is about, so that exceptions and reports can tell findings apart. */
-export type ContractRule =
-	| 'operation'
-	| 'parameters'
-	| 'request-body'
-	| 'status'
-	| 'content-type'
-	| 'response-body'
-	| 'response-headers';
-
-export interface ContractFinding {
-	/** `GET /v2/key-value-stores/…?limit=10 → 200`, signatures and tokens masked. */
-	exchange: string;
-	operationId?: string;
-	rule: ContractRule;
-	message: string;
-}
-
-export interface ExchangeReply {
-	status: number;
-	headers: OutgoingHttpHeaders | IncomingHttpHeaders;
-	/** A Buffer is inspected; a stream never is (its bytes are the client's). */
-	body?: Buffer | Readable;
-}
-
-export interface ContractExchange {
-	method: string;
-	url: URL;
-	headers: IncomingHttpHeaders;
-	/** The request body, when the server read it. */
-	requestBody?: Buffer;
-	/** Undefined when an injected fault replaced or cut the answer: only the request is judged. */
-	reply?: ExchangeReply;
-	/** The API's UNDOCUMENTED switches when it answered; undefined for the real API. */
-	settings?: UndocumentedSettings;
-}
 
 const HTTP_METHODS = ['get', 'head', 'put', 'post', 'delete', 'patch', 'options'] as const;
 

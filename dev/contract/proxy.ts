@@ -18,7 +18,7 @@ import { Readable } from 'node:stream';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 
 import { MAX_VALIDATED_JSON_BYTES, type ContractCheck } from './check';
-import type { UndocumentedSettings } from './undocumented';
+import type { UndocumentedSettings } from './exchange';
 
 export interface ContractProxy {
 	/** `http://127.0.0.1:PORT`: give it to the node as its API Base URL. */

@@ -4,13 +4,7 @@
  * only while that switch is on. With the switches off (the default, "as Apify documents it"),
  * nothing is excused.
  */
-import type { LocalApiSettings } from '../local-api/api-routes';
-import type { ContractExchange, ContractFinding } from './check';
-
-export type UndocumentedSettings = Pick<
-	LocalApiSettings,
-	'etags' | 'undocumentedHead' | 'storeSignatureGrantsRecords'
->;
+import type { ContractExchange, ContractFinding, UndocumentedSettings } from './exchange';
 
 export interface UndocumentedException {
 	/** The switch that must be on. */

@@ -4,7 +4,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 
-import { ContractCheck, SPEC_PATH, type ContractExchange } from '../../dev/contract/check';
+import { ContractCheck, SPEC_PATH } from '../../dev/contract/check';
+import type { ContractExchange } from '../../dev/contract/exchange';
 import { NODE_OPERATIONS } from '../../dev/contract/node-operations';
 import { startContractProxy } from '../../dev/contract/proxy';
 import { RUN_ORIGINS } from '../../dev/local-api/actor-runs';
