@@ -12,11 +12,11 @@ export const RESOURCE_REQUESTS_PER_SECOND = 60;
 
 /**
  * The second Apify's limits count in, and a little more for the two clocks. A request reaches the
- * API somewhere between its turn and its answer, and the time between turn and leaving varies
- * (n8n reads the credential for every request: up to 200 ms more for some in a real n8n, so that
- * turns spaced evenly at 174 a second arrived up to 212 in one second). So a lane counts every
- * request whose turn-to-answer span overlaps the last window, not only its turns: a new turn goes
- * only while those are fewer than the limit. Then no second of the API's can see more than the
+ * API somewhere between its turn and its answer's headers, and the time between turn and leaving
+ * varies (n8n reads the credential for every request: up to 200 ms more for some in a real n8n, so
+ * that turns spaced evenly at 174 a second arrived up to 212 in one second). So a lane counts every
+ * request whose span from turn to headers overlaps the last window, not only its turns: a new turn
+ * goes only while those are fewer than the limit. Then no second of the API's can see more than the
  * limit, however unevenly requests travel: each one it sees in a second was either still under way
  * or answered within a window of the last of them being let go. At a 50 ms round trip that allows
  * about 190 a second.
@@ -47,8 +47,8 @@ export interface Turn {
 
 /**
  * One store's record requests, or one resource's other requests: fewer than `limit` under way or
- * answered within the last window, in the order they asked, none while the lane is paused after a
- * 429.
+ * with their answer's headers within the last window, in the order they asked, none while the lane
+ * is paused after a 429.
  */
 export class Lane {
 	/** The limit the API documents or last said (`X-RateLimit-Limit`). */
@@ -93,8 +93,7 @@ export class Lane {
 	}
 
 	/**
-	 * Waits for a turn to send one request. Rejects if `signal` aborts
-	 * first. A request asks in order, a retry of a refused one at a random place in the queue:
+	 * Waits for a turn to send one request. Rejects if `signal` aborts first. A request asks in order, a retry of a refused one at a random place in the queue:
 	 * re-queued behind the same number of requests every time, it would meet a periodic refusal
 	 * (the Nth request of a window, say) every time.
 	 */
