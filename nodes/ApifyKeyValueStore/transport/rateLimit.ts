@@ -93,9 +93,10 @@ export class Lane {
 	}
 
 	/**
-	 * Waits for a turn to send one request. Rejects if `signal` aborts first. A request asks in order, a retry of a refused one at a random place in the queue:
-	 * re-queued behind the same number of requests every time, it would meet a periodic refusal
-	 * (the Nth request of a window, say) every time.
+	 * Waits for a turn to send one request. Rejects if `signal` aborts first. A request asks in
+	 * order, a retry of a refused one at a random place in the queue: re-queued behind the same
+	 * number of requests every time, it would meet a periodic refusal (the Nth request of a window,
+	 * say) every time.
 	 */
 	async turn(signal?: AbortSignal, retry = false): Promise<Turn> {
 		signal?.throwIfAborted();
