@@ -134,8 +134,8 @@ interface Case {
 	/** The network cases: what each side's run sets and checks on the local API. */
 	network?: NetworkSetup;
 	/**
-	 * The local API refuses requests over Apify's documented limits with 429, as Apify does: where
-	 * loopback lets a side go faster than Apify would let it (the network cases set their own).
+	 * The local API refuses requests over Apify's documented limits with 429, as Apify does, during
+	 * each side's run: where loopback lets a side go faster than Apify would let it.
 	 */
 	enforceRateLimits?: boolean;
 }
@@ -151,8 +151,6 @@ interface NetworkSetup {
 	parallel: { count: number; source: string; option: boolean };
 	/** Added afresh before each side's run, so that both sides meet the same faults; cleared after. */
 	faults?: FaultSpec[];
-	/** The local API refuses requests over Apify's documented limits with 429, as Apify does. */
-	enforceRateLimits?: boolean;
 	/** What the case is for when not the time against the ideal: memory (large files at once), or 429s. */
 	aim?: 'memory' | 'refusals';
 	/** Before each side's run. */
@@ -247,16 +245,16 @@ function failedRunText(traffic: TrafficSnapshot, measuredFrom: number): string {
 async function runSide(api: LocalApi, side: Side, entry: Case): Promise<JobResult> {
 	// Every run starts with no unwritten file data from the one before.
 	spawnSync('sync');
-	if (side.job && entry.network) return await runOverNetwork(api, side, entry.network);
-	if (side.job && entry.enforceRateLimits) {
-		api.configure({ enforceRateLimits: true });
+	if (side.job) {
+		api.configure({ enforceRateLimits: entry.enforceRateLimits ?? false });
 		try {
-			return await runChild(api, side);
+			return entry.network
+				? await runOverNetwork(api, side, entry.network)
+				: await runChild(api, side);
 		} finally {
 			api.configure({ enforceRateLimits: false });
 		}
 	}
-	if (side.job) return await runChild(api, side);
 	const { ms, summary } = await (side.command as NonNullable<Side['command']>)();
 	return { ms, rssBeforeMiB: 0, peakMiB: 0, growthMiB: 0, peakResetWorked: false, summary };
 }
@@ -267,17 +265,14 @@ async function runOverNetwork(
 	network: NetworkSetup,
 ): Promise<JobResult> {
 	network.prepare?.();
-	api.configure({
-		latencyMs: network.latencyMs,
-		enforceRateLimits: network.enforceRateLimits ?? false,
-	});
+	api.configure({ latencyMs: network.latencyMs });
 	for (const fault of network.faults ?? []) api.faults.add(fault);
 	try {
 		const result = await runChild(api, side);
 		const verified = network.verify?.();
 		return verified ? { ...result, summary: `${result.summary}; ${verified}` } : result;
 	} finally {
-		api.configure({ latencyMs: 0, enforceRateLimits: false });
+		api.configure({ latencyMs: 0 });
 		api.faults.clear();
 	}
 }
@@ -618,9 +613,11 @@ function networkCases(api: LocalApi): Case[] {
 		outputFormat = 'json',
 		http,
 		check,
+		enforceRateLimits,
 		...setup
 	}: Omit<NetworkSetup, 'store' | 'parallel'> & {
 		name: string;
+		enforceRateLimits?: boolean;
 		title: string;
 		operation: 'get' | 'put';
 		/** The store listed; and the one read or written, with their warm-up's. */
@@ -650,6 +647,7 @@ function networkCases(api: LocalApi): Case[] {
 			group: 'network',
 			reps: recordsReps,
 			network: { ...setup, store: to, parallel },
+			enforceRateLimits,
 			ours: {
 				label: parallel.option ? `this node, Parallel Requests ${parallel.count}` : 'this node',
 				job: job(ours),
