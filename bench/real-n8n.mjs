@@ -12,6 +12,7 @@ import { ensureN8n, ensureNode, N8N_VERSION } from '../e2e/lib/install.mjs';
 import { N8n } from '../e2e/lib/n8n.mjs';
 import { freePort } from '../e2e/lib/proc.mjs';
 import { CACHE_DIR, log, packPackage, ROOT, temporaryRun } from '../e2e/lib/setup.mjs';
+import { CREDENTIAL_TYPE } from '../e2e/lib/workflows.mjs';
 
 /** @import { LocalApi } from '../dev/local-api/server.ts' */
 /** @typedef {typeof import('../dev/local-api/server.ts')} Server */
@@ -34,8 +35,6 @@ import { CACHE_DIR, log, packPackage, ROOT, temporaryRun } from '../e2e/lib/setu
  * @property {(name: string, parameters: Record<string, unknown>) => PackageNode} packageNode
  * @property {(workflows: unknown[]) => Promise<void>} importWorkflows  together with the credential
  */
-
-const CREDENTIAL_TYPE = 'apifyKeyValueStoreApi';
 
 /**
  * A TypeScript module of this repository, compiled by tsx since these scripts run in plain Node.

@@ -27,7 +27,8 @@ import { sha256 } from './n8n.mjs';
  */
 
 export const EXAMPLE_CREDENTIAL_ID = 'apifyLocalApi001';
-const CREDENTIAL_TYPE = 'apifyKeyValueStoreApi';
+/** The credential type of this package's nodes. */
+export const CREDENTIAL_TYPE = 'apifyKeyValueStoreApi';
 /** A node's `credentials`: the example credential the suites import. */
 export const EXAMPLE_CREDENTIALS = {
 	[CREDENTIAL_TYPE]: { id: EXAMPLE_CREDENTIAL_ID, name: 'Apify (local API)' },
