@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { N8N_VERSION } from '../e2e/lib/install.mjs';
 import { tail } from '../e2e/lib/proc.mjs';
 import { log } from '../e2e/lib/setup.mjs';
+import { chainedWorkflow } from '../e2e/lib/workflows.mjs';
 
 import { alternating, firstOutput, inRealN8n, median, requireTs } from './real-n8n.mjs';
 
@@ -49,20 +50,12 @@ const runs = Math.max(1, Number(options.runs));
  * @param {string} id @param {string} name
  * @param {Array<{ name: string, [property: string]: unknown } | import('n8n-workflow').INode>} nodes
  */
-function chainWorkflow(id, name, nodes) {
+function manualChain(id, name, nodes) {
 	const all = [
 		{ name: 'Manual', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {} },
 		...nodes,
 	].map((node, index) => ({ ...node, id: `${id}-${index}`, position: [index * 260, 0] }));
-	const connections = Object.fromEntries(
-		all
-			.slice(0, -1)
-			.map((node, index) => [
-				node.name,
-				{ main: [[{ node: all[index + 1].name, type: 'main', index: 0 }]] },
-			]),
-	);
-	return { id, name, active: false, settings: { executionOrder: 'v1' }, nodes: all, connections };
+	return chainedWorkflow(id, name, all);
 }
 
 /** @param {RealN8n} real */
@@ -80,11 +73,11 @@ async function benchmark({ n8n, api, packageNode, importWorkflows }) {
 	const list = packageNode(LIST, cases.ourParameters.list(STORE_ID));
 	const url = `=${api.url}/v2/key-value-stores/${STORE_ID}/records/{{ encodeURIComponent($json.key) }}`;
 	const sides = [
-		{ label: 'list only', last: LIST, workflow: chainWorkflow('benchNetList1', 'List', [list]) },
+		{ label: 'list only', last: LIST, workflow: manualChain('benchNetList1', 'List', [list]) },
 		{
 			label: 'a: Record → Get',
 			last: GET,
-			workflow: chainWorkflow('benchNetOurs1', 'Ours', [
+			workflow: manualChain('benchNetOurs1', 'Ours', [
 				list,
 				packageNode(GET, cases.ourParameters.getEach(STORE_ID, 'json', {})),
 			]),
@@ -92,7 +85,7 @@ async function benchmark({ n8n, api, packageNode, importWorkflows }) {
 		{
 			label: 'b: HTTP Request 4.2',
 			last: HTTP,
-			workflow: chainWorkflow('benchNetHttp1', 'HTTP Request', [
+			workflow: manualChain('benchNetHttp1', 'HTTP Request', [
 				list,
 				{ ...cases.httpRequestNode(url, { responseFormat: 'autodetect' }), name: HTTP },
 			]),

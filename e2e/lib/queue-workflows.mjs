@@ -9,7 +9,13 @@ import JSZip from 'jszip';
 
 import { CheckFailure, expect, expectEqual, show } from './checks.mjs';
 import { executionItems } from './rest.mjs';
-import { EXAMPLE_CREDENTIALS, exampleWorkflows, WEBHOOK_NODE, webhookNode } from './workflows.mjs';
+import {
+	chainedWorkflow,
+	EXAMPLE_CREDENTIALS,
+	exampleWorkflows,
+	WEBHOOK_NODE,
+	webhookNode,
+} from './workflows.mjs';
 
 /** @import { LocalApi } from './local-api.mjs' */
 /** @import { Execution } from './rest.mjs' */
@@ -117,26 +123,10 @@ export function queueWorkflows({ local, examplesDir, nodeType }) {
 	 * @param {string} name
 	 * @param {any[]} nodes  after the webhook, in a chain
 	 */
-	const chain = (id, name, nodes) => {
-		const all = [webhookNode(id.toLowerCase()), ...nodes];
-		/** @type {Record<string, unknown>} */
-		const connections = {};
-		for (let index = 0; index < all.length - 1; index++)
-			connections[all[index].name] = {
-				main: [[{ node: all[index + 1].name, type: 'main', index: 0 }]],
-			};
-		return {
-			path: id.toLowerCase(),
-			workflow: {
-				id,
-				name,
-				active: false,
-				settings: { executionOrder: 'v1' },
-				nodes: all,
-				connections,
-			},
-		};
-	};
+	const chain = (id, name, nodes) => ({
+		path: id.toLowerCase(),
+		workflow: chainedWorkflow(id, name, [webhookNode(id.toLowerCase()), ...nodes]),
+	});
 	const getAsFile = apifyNode('Get the record as a file', {
 		resource: 'record',
 		operation: 'get',

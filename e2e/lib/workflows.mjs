@@ -87,6 +87,33 @@ export function manualWorkflow(id, name, nodes) {
 		},
 	};
 }
+
+/**
+ * A workflow of `nodes` (the trigger first) that run one after another, each on the main output of
+ * the one before.
+ *
+ * @param {string} id
+ * @param {string} name
+ * @param {Array<{ name: string }>} nodes
+ */
+export function chainedWorkflow(id, name, nodes) {
+	return {
+		id,
+		name,
+		active: false,
+		settings: { executionOrder: 'v1' },
+		nodes,
+		connections: Object.fromEntries(
+			nodes
+				.slice(0, -1)
+				.map((node, index) => [
+					node.name,
+					{ main: [[{ node: nodes[index + 1].name, type: 'main', index: 0 }]] },
+				]),
+		),
+	};
+}
+
 /** Records the local API stores compressed (br, gzip, deflate), as apify-client stores large ones. */
 const COMPRESSED_KEYS = ['big-json', 'log-gz', 'data-deflate'];
 
